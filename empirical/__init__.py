@@ -1,0 +1,1 @@
+"""empirical layer (see README)."""

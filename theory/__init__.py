@@ -1,0 +1,15 @@
+"""theory: every claim of Tan, Li, Huang (2024) encoded as printed and checked; the one home of each formula.
+
+Public numeric functions (float64, validated):
+
+- :mod:`theory.entropy`   Definition 3.1, Equation (1), matrix entropy of [25]
+- :mod:`theory.skills`    skill law, Lemma 3.6, Theorems 3.7/3.8, predicted exponents
+- :mod:`theory.gp`        Section 4.1: information gain, posterior variance, ridge, stable rank
+- :mod:`theory.distances` Section 4.3 / Appendix A: Logdet, JS, Riemannian, log-Euclidean
+- :mod:`theory.discrete`  Section 2.1: entropy, conditional entropy, KL
+
+The claim catalogue lives in :mod:`theory.catalogue`; run it with ``python -m theory``.
+"""
+from . import discrete, distances, entropy, gp, skills  # noqa: F401
+
+__all__ = ["discrete", "distances", "entropy", "gp", "skills"]

@@ -1,0 +1,153 @@
+"""Section 4.1 (equation (2), Theorem 4.1, Definition 4.2): GP information gain and ridge regression.
+
+Convention: ``Z`` has shape ``(T, d)``, token t in row t (the paper writes the
+same matrix as columns, ``Z_T = [z_1 ... z_T]``). The kernel is linear,
+``k(z, z') = z^T z'``, on l2-normalized rows unless stated. Natural logs.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ._validate import as_float_array, as_matrix, as_symmetric, positive
+
+__all__ = [
+    "l2_normalize_rows",
+    "linear_kernel",
+    "information_gain",
+    "information_gain_curve",
+    "information_gain_increment",
+    "information_gain_increment_as_printed",
+    "gp_posterior",
+    "posterior_variance",
+    "ridge_coefficients",
+    "stable_rank",
+]
+
+
+def l2_normalize_rows(Z, name: str = "Z") -> np.ndarray:
+    Z = as_matrix(Z, name)
+    norms = np.linalg.norm(Z, axis=1)
+    if np.any(norms == 0):
+        raise ValueError(f"{name} has an all-zero row; cannot l2-normalize it")
+    return Z / norms[:, None]
+
+
+def linear_kernel(Z, *, normalize: bool = True) -> np.ndarray:
+    """Gram matrix ``K[i, j] = <z_i, z_j>`` (rows l2-normalized first when ``normalize``)."""
+    Z = l2_normalize_rows(Z) if normalize else as_matrix(Z, "Z")
+    return Z @ Z.T
+
+
+def information_gain(K, sigma: float) -> float:
+    r"""Information gain :math:`I(y_T; f) = \tfrac12 \log\det(I_T + \sigma^{-2} K_T)` (Section 4.1)."""
+    return float(np.sum(np.log(np.diag(_noisy_kernel_cholesky(K, sigma)))))
+
+
+def _noisy_kernel_cholesky(K, sigma: float) -> np.ndarray:
+    """Cholesky factor of I + K / sigma^2; K must be symmetric PSD (a failure says so)."""
+    K = as_symmetric(K, "K")
+    sigma = positive(sigma, "sigma")
+    try:
+        return np.linalg.cholesky(np.eye(K.shape[0]) + K / sigma**2)
+    except np.linalg.LinAlgError:
+        raise ValueError("K must be positive semi-definite: I + K/sigma^2 is not positive definite") from None
+
+
+def information_gain_curve(K, sigma: float) -> tuple[np.ndarray, np.ndarray]:
+    r"""Information gain of every prefix, from one Cholesky factorization.
+
+    With :math:`I + \sigma^{-2}K = LL^\top`, the leading t x t block factors as
+    :math:`L_{:t,:t}L_{:t,:t}^\top`, so
+    :math:`I(y_t; f) = \sum_{i\le t}\log L_{ii}` and the increment
+    :math:`I(y_t; f) - I(y_{t-1}; f) = \log L_{tt} = \tfrac12\log(1 + \sigma^{-2}\sigma_{t-1}^2(z_t))`
+    (the Schur-complement form; see claim ``thm-4.1``).
+
+    Parameters
+    ----------
+    K : array (T, T)
+        Kernel matrix of the sequence in order.
+    sigma : float > 0
+        Observation noise standard deviation.
+
+    Returns
+    -------
+    gains : array (T,)
+        ``gains[t-1] = I(y_t; f)`` for t = 1..T.
+    increments : array (T,)
+        ``increments[0] = gains[0]``; later entries are differences.
+    """
+    L = _noisy_kernel_cholesky(K, sigma)
+    increments = np.log(np.diag(L))
+    return np.cumsum(increments), increments
+
+
+def posterior_variance(Z_prev, z, sigma: float, *, normalize: bool = True) -> float:
+    r"""GP posterior variance :math:`\sigma_T^2(z) = k(z,z) - k_T(z)^\top (K_T + \sigma^2 I)^{-1} k_T(z)`
+    (equation (2)) with the linear kernel. ``Z_prev`` is (T, d); ``z`` is (d,)."""
+    mean, var = gp_posterior(Z_prev, np.zeros(np.shape(Z_prev)[0]), z, sigma, normalize=normalize)
+    return var
+
+
+def gp_posterior(Z_prev, y, z, sigma: float, *, normalize: bool = True) -> tuple[float, float]:
+    r"""Posterior mean and variance of f(z) under GP(0, linear kernel), equation (2):
+
+    .. math:: \mu_T(z) = k_T(z)^\top (K_T + \sigma^2 I)^{-1} y_T,\quad
+              \sigma_T^2(z) = k(z, z) - k_T(z)^\top (K_T + \sigma^2 I)^{-1} k_T(z).
+    """
+    Z_prev = as_matrix(Z_prev, "Z_prev")
+    z = as_float_array(z, "z", ndim=1)
+    y = as_float_array(y, "y", ndim=1)
+    sigma = positive(sigma, "sigma")
+    if z.shape[0] != Z_prev.shape[1]:
+        raise ValueError(f"z must have length d={Z_prev.shape[1]}, got {z.shape[0]}")
+    if y.shape[0] != Z_prev.shape[0]:
+        raise ValueError(f"y must have length T={Z_prev.shape[0]}, got {y.shape[0]}")
+    if normalize:
+        Z_prev = l2_normalize_rows(Z_prev, "Z_prev")
+        z = l2_normalize_rows(z[None, :], "z")[0]
+    K = Z_prev @ Z_prev.T
+    k = Z_prev @ z
+    L = np.linalg.cholesky(K + sigma**2 * np.eye(K.shape[0]))
+    a = np.linalg.solve(L, k)
+    b = np.linalg.solve(L, y)
+    return float(a @ b), float(z @ z - a @ a)
+
+
+def information_gain_increment(Z_prev, z, sigma: float, *, normalize: bool = True) -> float:
+    r"""Corrected Theorem 4.1: :math:`I(y_{T+1};f) - I(y_T;f) = \tfrac12\log(1 + \sigma^{-2}\sigma_T^2(z_{T+1}))`."""
+    sigma = positive(sigma, "sigma")
+    return 0.5 * float(np.log1p(posterior_variance(Z_prev, z, sigma, normalize=normalize) / sigma**2))
+
+
+def information_gain_increment_as_printed(Z_prev, z, sigma: float, *, normalize: bool = True) -> float:
+    r"""Theorem 4.1 exactly as printed:
+    :math:`\tfrac12\log\big((1 + \sigma^{-2} - \sigma^2) + \sigma^2\sigma_T^2(z_{T+1})\big)`.
+
+    Kept only so the catalogue can test the printed statement; use
+    :func:`information_gain_increment`.
+    """
+    sigma = positive(sigma, "sigma")
+    var = posterior_variance(Z_prev, z, sigma, normalize=normalize)
+    return 0.5 * float(np.log((1.0 + sigma**-2 - sigma**2) + sigma**2 * var))
+
+
+def ridge_coefficients(Z_prev, z, sigma: float) -> np.ndarray:
+    r""":math:`\beta = (Z_T^\top Z_T + \sigma^2 I_T)^{-1} Z_T^\top z_{T+1}` with the paper's column
+    convention (here ``Z_prev`` rows are the tokens, so this is ``(Z Z^T + sigma^2 I)^{-1} Z z``).
+    No normalization is applied."""
+    Z_prev = as_matrix(Z_prev, "Z_prev")
+    z = as_float_array(z, "z", ndim=1)
+    sigma = positive(sigma, "sigma")
+    if z.shape[0] != Z_prev.shape[1]:
+        raise ValueError(f"z must have length d={Z_prev.shape[1]}, got {z.shape[0]}")
+    G = Z_prev @ Z_prev.T + sigma**2 * np.eye(Z_prev.shape[0])
+    return np.linalg.solve(G, Z_prev @ z)
+
+
+def stable_rank(A) -> float:
+    r"""Definition 4.2: :math:`\mathrm{srank}(A) = \|A\|_F^2 / \|A\|_2^2`."""
+    A = as_matrix(A, "A")
+    s = np.linalg.norm(A, 2)
+    if s == 0:
+        raise ValueError("A is the zero matrix; its stable rank is undefined")
+    return float(np.linalg.norm(A, "fro") ** 2 / s**2)

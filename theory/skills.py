@@ -1,0 +1,225 @@
+"""Section 3 (Lemma 3.6, Theorems 3.7 and 3.8): the skill law and its scaling exponents.
+
+Skills are ranked k = 1..M by degree in the text-skill graph and
+``p_k = k^-(alpha+1) / Z_alpha`` with ``Z_alpha = sum_{k<=M} k^-(alpha+1)``.
+A skill is comprehended when its conditional entropy falls from B to C
+(Definition 3.4). Each flop hits skill y with probability p(y) and a hit lowers
+its entropy by ``delta`` (Theorem 3.8), so skill k alone needs
+``(B - C) / (p_k * delta)`` flops in expectation.
+
+This module is the single home of these formulas; ``simulate`` and
+``empirical`` import them.
+"""
+from __future__ import annotations
+
+import numpy as np
+from scipy.special import zeta
+
+from ._validate import as_float_array, positive, positive_int, probability_vector
+
+__all__ = [
+    "skill_law",
+    "zipf_exponent_from_alpha",
+    "alpha_from_zipf_exponent",
+    "skill_tail_mass",
+    "conditional_entropy_after_n_skills",
+    "lemma36_leading_term",
+    "comprehension_cost",
+    "expected_conditional_entropy",
+    "predicted_exponent",
+    "COST_MODELS",
+    "ORDERS",
+    "AXES",
+]
+
+ORDERS = ("sequential", "parallel")
+COST_MODELS = ("inverse_p", "constant")
+AXES = ("skills", "params", "flops", "frontier")
+
+
+def skill_law(alpha: float, M: int) -> np.ndarray:
+    """The paper's skill distribution ``p_k = k^-(alpha+1) / Z_alpha``, k = 1..M (float64)."""
+    alpha = positive(alpha, "alpha")
+    M = positive_int(M, "M", minimum=2)
+    k = np.arange(1, M + 1, dtype=np.float64)
+    w = k ** (-(alpha + 1.0))
+    return w / w.sum()
+
+
+def zipf_exponent_from_alpha(alpha: float) -> float:
+    """Zipf exponent s of ``p_k ∝ k^-s`` used by peers (quantization model): s = alpha + 1."""
+    return positive(alpha, "alpha") + 1.0
+
+
+def alpha_from_zipf_exponent(s: float) -> float:
+    """Inverse of :func:`zipf_exponent_from_alpha`; requires s > 1."""
+    s = positive(s, "s")
+    if s <= 1:
+        raise ValueError(f"s must be > 1 for a normalizable infinite Zipf law (alpha = s - 1 > 0), got {s}")
+    return s - 1.0
+
+
+def _hurwitz_partial(s: float, lo, hi) -> np.ndarray:
+    """sum_{k=lo}^{hi} k^-s for integer arrays lo <= hi+1 (hi may be inf)."""
+    lo = np.asarray(lo, dtype=np.float64)
+    out = zeta(s, lo)
+    if np.isfinite(hi):
+        out = out - zeta(s, hi + 1.0)
+    return out
+
+
+def skill_tail_mass(n, alpha: float, M: int | None = None):
+    r"""Exact mass of the skills not yet comprehended, :math:`\sum_{k=n+1}^{M} p_k`.
+
+    Uses the Hurwitz zeta function, so M = None (infinite) and M = 10^9 cost the
+    same. ``n`` may be an integer array with 0 <= n <= M.
+    """
+    alpha = positive(alpha, "alpha")
+    n_arr = as_float_array(n, "n")
+    if np.any(n_arr < 0) or np.any(n_arr != np.floor(n_arr)):
+        raise ValueError("n must be nonnegative integers")
+    s = alpha + 1.0
+    if M is None:
+        hi = np.inf
+    else:
+        M = positive_int(M, "M", minimum=2)
+        if np.any(n_arr > M):
+            raise ValueError(f"n must be <= M={M}")
+        hi = float(M)
+    Z = _hurwitz_partial(s, 1.0, hi)
+    tail = np.where(n_arr >= hi, 0.0, _hurwitz_partial(s, n_arr + 1.0, hi)) / Z
+    return float(tail) if tail.ndim == 0 else tail
+
+
+def conditional_entropy_after_n_skills(n, alpha: float, B: float, C: float, M: int | None = None):
+    r"""Lemma 3.6, exact: :math:`H(X|Y) = C + (B - C)\sum_{k>n} p_k` after the n easiest skills."""
+    B, C = float(B), float(C)
+    if not (np.isfinite(B) and np.isfinite(C)) or not B > C:
+        raise ValueError(f"B and C must be finite with B > C, got B={B}, C={C}")
+    return C + (B - C) * skill_tail_mass(n, alpha, M)
+
+
+def lemma36_leading_term(n, alpha: float, M: int | None = None):
+    r"""The integral approximation in the proof of Lemma 3.6 of the tail mass:
+
+    .. math:: \frac{1}{Z_\alpha}\int_n^M y^{-\alpha-1}dy = \frac{n^{-\alpha} - M^{-\alpha}}{\alpha Z_\alpha}.
+
+    With M = None it is the pure power law :math:`n^{-\alpha}/(\alpha\zeta(\alpha+1))`.
+    """
+    alpha = positive(alpha, "alpha")
+    n_arr = as_float_array(n, "n")
+    if np.any(n_arr <= 0):
+        raise ValueError("n must be > 0")
+    s = alpha + 1.0
+    if M is None:
+        Z, tailM = zeta(s, 1.0), 0.0
+    else:
+        M = positive_int(M, "M", minimum=2)
+        Z, tailM = _hurwitz_partial(s, 1.0, float(M)), float(M) ** (-alpha)
+    out = (n_arr ** (-alpha) - tailM) / (alpha * Z)
+    return float(out) if out.ndim == 0 else out
+
+
+def comprehension_cost(p, B: float, C: float, delta: float, cost: str = "inverse_p") -> np.ndarray:
+    r"""Expected flops to comprehend each skill when it is the one being learned.
+
+    ``cost="inverse_p"`` (Theorem 3.8): a flop hits skill y with probability p(y)
+    and lowers its entropy by delta, so it needs :math:`(B-C)/(p(y)\Delta)` flops.
+    ``cost="constant"``: every skill needs :math:`(B-C)/\Delta` flops.
+    """
+    p = probability_vector(p, "p", atol=1e-8)
+    delta = positive(delta, "delta")
+    if not B > C:
+        raise ValueError(f"B must exceed C, got B={B}, C={C}")
+    if cost == "inverse_p":
+        if np.any(p <= 0):
+            raise ValueError("p must be > 0 for cost='inverse_p' (a skill that never occurs is never learned)")
+        return (B - C) / (p * delta)
+    if cost == "constant":
+        return np.full(p.shape, (B - C) / delta)
+    raise ValueError(f"cost must be one of {COST_MODELS}, got {cost!r}")
+
+
+def expected_conditional_entropy(S, p, B: float, C: float, delta: float, *, order: str = "sequential") -> np.ndarray:
+    r"""Closed-form expected H(X|Y) after S flops (cost 1/p, Theorem 3.8's model).
+
+    Skills are taken easiest first (descending p, Assumption 3.5).
+
+    ``order="sequential"``: skill k starts only when k-1 is comprehended; while it
+    is learned its entropy falls by :math:`p_k\Delta` per flop on average.
+    ``order="parallel"``: every flop hits skill y with probability p(y), all skills
+    learn at once: :math:`H = \sum_y p_y \max(C, B - S p_y \Delta)`.
+
+    Returns an array of the shape of S.
+    """
+    S_arr = as_float_array(S, "S")
+    if np.any(S_arr < 0):
+        raise ValueError("S must be >= 0")
+    p = np.sort(probability_vector(p, "p", atol=1e-8))[::-1]
+    delta = positive(delta, "delta")
+    if not B > C:
+        raise ValueError(f"B must exceed C, got B={B}, C={C}")
+    if order == "parallel":
+        flat = S_arr.reshape(-1)
+        out = np.empty_like(flat)
+        for j, s in enumerate(flat):
+            out[j] = np.sum(p * np.maximum(C, B - s * p * delta))
+        return out.reshape(S_arr.shape)
+    if order != "sequential":
+        raise ValueError(f"order must be one of {ORDERS}, got {order!r}")
+    cost = comprehension_cost(p, B, C, delta, "inverse_p")
+    done_at = np.cumsum(cost)  # flops at which skill k is comprehended
+    mass_after = np.concatenate([[1.0], 1.0 - np.cumsum(p)])  # mass of skills k+1.. (index k)
+    mass_after = np.clip(mass_after, 0.0, None)  # round-off only; documented
+    n = np.searchsorted(done_at, S_arr, side="right")  # skills finished
+    M = p.size
+    start = np.where(n > 0, done_at[np.minimum(n, M) - 1], 0.0)
+    start = np.where(n == 0, 0.0, start)
+    cur = np.minimum(n, M - 1)
+    p_cur = np.where(n < M, p[cur], 0.0)
+    progress = np.where(n < M, p_cur * delta * (S_arr - start), 0.0)
+    learned_mass = 1.0 - mass_after[n]
+    rest_mass = np.where(n < M, mass_after[np.minimum(n + 1, M)], 0.0)
+    return C * learned_mass + p_cur * (B - progress) + B * rest_mass
+
+
+def predicted_exponent(alpha: float, axis: str, *, order: str = "sequential", cost: str = "inverse_p") -> float:
+    r"""Exponent a in :math:`H(X|Y) - C \propto X^{-a}` (M = infinity) under the stated model.
+
+    Let the k-th skill cost :math:`\propto k^{c}` flops: c = alpha + 1 for
+    ``cost="inverse_p"`` (1/p_k, Theorem 3.8), c = 0 for ``cost="constant"``.
+
+    - ``axis="skills"`` (Lemma 3.6) and ``axis="params"`` (Theorem 3.7, N = r n): alpha.
+    - ``axis="flops"``, ``order="sequential"`` (Assumption 3.5): :math:`S \propto n^{c+1}`,
+      exponent alpha/(c+1); the paper's alpha/(alpha+2).
+    - ``axis="flops"``, ``order="parallel"``: skill k is done at :math:`S \propto k^c`,
+      exponent alpha/c = alpha/(alpha+1); undefined for constant cost (every
+      skill finishes at the same S).
+    - ``axis="frontier"``: a parallel learner that holds at most N/r skills, learns
+      from D tokens and spends S ∝ N D flops, on its compute-optimal frontier:
+      exponent alpha/(c+1), i.e. alpha/(alpha+2) again.
+
+    The derivations are checked symbolically in the catalogue (claim ``thm-3.8``).
+    """
+    alpha = positive(alpha, "alpha")
+    if cost == "inverse_p":
+        c = alpha + 1.0
+    elif cost == "constant":
+        c = 0.0
+    else:
+        raise ValueError(f"cost must be one of {COST_MODELS}, got {cost!r}")
+    if order not in ORDERS:
+        raise ValueError(f"order must be one of {ORDERS}, got {order!r}")
+    if axis in ("skills", "params"):
+        return alpha
+    if axis == "flops":
+        if order == "sequential":
+            return alpha / (c + 1.0)
+        if c == 0.0:
+            raise ValueError("order='parallel' with cost='constant' has no power law: every skill finishes at once")
+        return alpha / c
+    if axis == "frontier":
+        if c == 0.0:
+            raise ValueError("axis='frontier' needs cost='inverse_p'")
+        return alpha / (c + 1.0)
+    raise ValueError(f"axis must be one of {AXES}, got {axis!r}")
