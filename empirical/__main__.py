@@ -1,0 +1,27 @@
+"""``python -m empirical {fit,measure} ...``: fit exponents to Pythia data, or measure a model."""
+from __future__ import annotations
+
+import importlib
+import sys
+
+_SUBCOMMANDS = {
+    "fit": "empirical.fit_cli",
+    "measure": "empirical.measure_cli",
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] in ("-h", "--help"):
+        print("usage: python -m empirical {fit,measure} [options]\n"
+              "  fit      fit scaling-law exponents to Pythia (or your) measurements\n"
+              "  measure  measure a Pythia-family model the way the paper does")
+        return 0 if argv else 2
+    if argv[0] not in _SUBCOMMANDS:
+        print(f"python -m empirical: unknown subcommand {argv[0]!r}; choose fit or measure", file=sys.stderr)
+        return 2
+    return int(importlib.import_module(_SUBCOMMANDS[argv[0]]).main(argv[1:]) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
