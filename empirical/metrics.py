@@ -1,0 +1,297 @@
+"""Sections 3 and 4 on a user's own arrays: entropy, information gain, Lasso selection, sentence distances.
+
+Every paper formula is evaluated by :mod:`theory`; this module only adapts a
+token matrix ``Z`` (shape ``(n, d)``, one token per row, in sequence order) to
+those functions, validates it, and adds the two pieces that are regression
+machinery rather than paper formulas: the Lasso selection of Section 4.2
+(scikit-learn) and the pyRiemann cross-check of Section 4.3 / Appendix A.
+
+All linear algebra runs in float64 whatever dtype the states came in.
+
+Conventions stated once, used everywhere:
+
+* Rows are l2-normalized before the entropy (Definition 3.1 assumes unit-norm
+  rows for its normalizer), the linear kernel of Section 4.1 (the paper: "z is
+  l_2 normalized"), the Lasso of Section 4.2 and the token covariances of
+  Section 4.3, unless ``normalize=False``.
+* Token covariances are uncentered, ``Z^T Z / n`` (Definition 3.1's Sigma_Z).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from theory.distances import METRICS, distance, regularize_covariance, token_covariance
+from theory.entropy import matrix_entropy, rate_distortion_entropy, rate_distortion_entropy_max
+from theory.gp import information_gain_curve, l2_normalize_rows, linear_kernel
+
+__all__ = [
+    "PAPER_EPS",
+    "PAPER_SIGMA",
+    "PAPER_LASSO_LAMBDA",
+    "PAPER_SELECTION_THRESHOLD",
+    "PAPER_JS_GAMMA",
+    "DEFAULT_RIDGE",
+    "check_states",
+    "entropy_measures",
+    "info_gain_curve",
+    "lasso_alpha_from_lambda",
+    "lasso_coefficients",
+    "select_tokens",
+    "sentence_covariance",
+    "sentence_distance",
+    "pairwise_sentence_distances",
+    "pyriemann_distance",
+]
+
+PAPER_EPS = 0.1  # Section 3, Figure 1
+PAPER_SIGMA = 0.01  # Section 4.1, Figure 3
+PAPER_LASSO_LAMBDA = 1e-4  # Section 4.2
+PAPER_SELECTION_THRESHOLD = 0.01  # Section 4.2: "we pick weights bigger than 0.01"
+PAPER_JS_GAMMA = 100.0  # Section 4.3
+# The paper does not say how it made rank-deficient token covariances (n < d)
+# positive definite for the Logdet, Riemannian and log-Euclidean distances.
+# We add DEFAULT_RIDGE * I (covariances of unit-norm rows have trace 1, so the
+# ridge is 1e-4 of the total variance); every table records the ridge it used.
+DEFAULT_RIDGE = 1e-4
+
+
+def check_states(Z, name: str = "Z") -> np.ndarray:
+    """``Z`` as a finite float64 (n, d) matrix with no all-zero row; errors name ``name``."""
+    if isinstance(Z, (str, bytes)):
+        raise TypeError(f"{name} must be a numeric (n, d) array, got {type(Z).__name__}")
+    try:
+        arr = np.asarray(Z, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must be a numeric (n, d) array: {exc}") from None
+    if arr.ndim != 2:
+        raise ValueError(f"{name} must have shape (n_tokens, d), got shape {arr.shape}")
+    if arr.shape[0] == 0 or arr.shape[1] == 0:
+        raise ValueError(f"{name} must hold at least one token and one dimension, got shape {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        bad = int(arr.size - np.count_nonzero(np.isfinite(arr)))
+        raise ValueError(f"{name} contains {bad} non-finite value(s) (NaN or inf); the model produced bad states")
+    if np.any(np.linalg.norm(arr, axis=1) == 0):
+        raise ValueError(f"{name} has an all-zero token row; it cannot be l2-normalized")
+    return arr
+
+
+def _rows(Z, normalize: bool, name: str = "Z") -> np.ndarray:
+    Z = check_states(Z, name)
+    return l2_normalize_rows(Z, name) if normalize else Z
+
+
+def entropy_measures(Z, eps: float = PAPER_EPS, *, normalize: bool = True) -> dict[str, float]:
+    """Section 3 measures of one text's token matrix.
+
+    Parameters
+    ----------
+    Z : array (n, d)
+    eps : float
+        Distortion of Definition 3.1 (paper: 0.1).
+    normalize : bool
+        l2-normalize rows first (the normalizer of Section 3 assumes unit rows).
+
+    Returns
+    -------
+    dict with ``n_tokens``, ``d``, ``L_eps`` (nats; Definition 3.1, evaluated
+    through the n x n Gram matrix when n < d), ``L_eps_normalized``
+    (``L_eps / ((d+n)/2 * d * log(1 + 1/eps^2))``) and ``matrix_entropy``
+    (von Neumann entropy of reference [25], divided by log d).
+    """
+    U = _rows(Z, normalize)
+    n, d = U.shape
+    L = rate_distortion_entropy(U, eps, method="auto")
+    return {
+        "n_tokens": int(n),
+        "d": int(d),
+        "L_eps": float(L),
+        "L_eps_normalized": float(L / rate_distortion_entropy_max(n, d, eps)),
+        "matrix_entropy": float(matrix_entropy(U, normalized=True)),
+    }
+
+
+def info_gain_curve(Z, sigma: float = PAPER_SIGMA, *, normalize: bool = True) -> dict[str, np.ndarray]:
+    r"""GP information gain of every prefix of a token sequence (Section 4.1, Figure 3).
+
+    ``gain[t-1] = I(y_t; f) = ½ log det(I_t + σ^{-2} K_t)`` with the linear
+    kernel on (l2-normalized) rows, for t = 1..n, all from ONE Cholesky
+    factorization of ``I + σ^{-2} K`` (:func:`theory.gp.information_gain_curve`).
+
+    Returns
+    -------
+    dict of float64 arrays of length n: ``t`` (1..n), ``info_gain`` (nats),
+    ``increment`` (``I(y_t;f) - I(y_{t-1};f) = ½ log(1 + σ^{-2} σ²_{t-1}(z_t))``,
+    the corrected Theorem 4.1; the first entry is ``I(y_1; f)``) and
+    ``info_gain_normalized`` (``info_gain / d``, the paper's normalization
+    motivated by ``I(y_T; f) <= d log(1 + σ^{-2} T)``).
+    """
+    U = _rows(Z, False)
+    K = linear_kernel(U, normalize=normalize)
+    gains, increments = information_gain_curve(K, sigma)
+    n, d = U.shape
+    return {
+        "t": np.arange(1, n + 1),
+        "info_gain": gains,
+        "increment": increments,
+        "info_gain_normalized": gains / d,
+    }
+
+
+def lasso_alpha_from_lambda(lam: float, n_coordinates: int) -> float:
+    r"""scikit-learn ``alpha`` for the paper's Lasso penalty ``lam``.
+
+    The paper (Section 4.2) minimizes ``||z - Z_T β||² + λ||β||₁``; its
+    regression runs over the d coordinates of the representation, so the
+    design matrix is ``Z_T`` (d x T) and there are d "samples".
+    ``sklearn.linear_model.Lasso`` minimizes
+    ``(1/(2·n_samples))||y - Xw||² + alpha||w||₁``. Multiplying the paper's
+    objective by ``1/(2d)`` leaves its minimizer unchanged and gives
+    sklearn's form with ``alpha = λ / (2d)``.
+    """
+    if not np.isfinite(lam) or lam <= 0:
+        raise ValueError(f"lam must be finite and > 0, got {lam!r}")
+    if int(n_coordinates) != n_coordinates or n_coordinates < 1:
+        raise ValueError(f"n_coordinates must be a positive integer, got {n_coordinates!r}")
+    return float(lam) / (2.0 * int(n_coordinates))
+
+
+def lasso_coefficients(
+    Z_prev, z, lam: float = PAPER_LASSO_LAMBDA, *, normalize: bool = True, max_iter: int = 100_000, tol: float = 1e-10
+) -> np.ndarray:
+    r"""Lasso of Section 4.2: ``argmin_β ||z - Z_prevᵀ β||² + λ||β||₁``.
+
+    ``Z_prev`` is (T, d) (the previous tokens, one per row), ``z`` is (d,);
+    returns β of length T (float64). No intercept (the paper's model has
+    none). Solved by ``sklearn.linear_model.Lasso`` with
+    ``alpha = lasso_alpha_from_lambda(λ, d)`` in float64 coordinate descent,
+    deterministic (cyclic selection).
+    """
+    from sklearn.linear_model import Lasso
+
+    Zp = _rows(Z_prev, normalize, "Z_prev")
+    zz = check_states(np.asarray(z, dtype=np.float64).reshape(1, -1), "z")
+    if normalize:
+        zz = l2_normalize_rows(zz, "z")
+    zz = zz[0]
+    if zz.shape[0] != Zp.shape[1]:
+        raise ValueError(f"z must have length d={Zp.shape[1]}, got {zz.shape[0]}")
+    d = Zp.shape[1]
+    model = Lasso(alpha=lasso_alpha_from_lambda(lam, d), fit_intercept=False, max_iter=max_iter, tol=tol, selection="cyclic")
+    model.fit(Zp.T, zz)
+    return np.asarray(model.coef_, dtype=np.float64)
+
+
+def select_tokens(weights, threshold: float = PAPER_SELECTION_THRESHOLD, *, exclude=None) -> np.ndarray:
+    """Indices whose weight is bigger than ``threshold`` (Section 4.2), sorted by weight, largest first.
+
+    ``exclude`` (an index or None) is left out, as the paper's attention lists
+    leave out the token itself. Negative weights are never selected ("weights
+    bigger than 0.01").
+    """
+    w = np.asarray(weights, dtype=np.float64).ravel()
+    idx = np.flatnonzero(w > threshold)
+    if exclude is not None:
+        idx = idx[idx != exclude]
+    return idx[np.argsort(-w[idx], kind="stable")]
+
+
+def sentence_covariance(Z, *, normalize: bool = True, ridge: float = 0.0) -> np.ndarray:
+    """Token covariance ``Z^T Z / n`` of one sentence (Section 4.3), plus ``ridge * I``."""
+    U = _rows(Z, normalize)
+    C = token_covariance(U)
+    return regularize_covariance(C, ridge) if ridge > 0 else C
+
+
+def _joint_basis(Za: np.ndarray, Zb: np.ndarray) -> np.ndarray | None:
+    """Orthonormal basis (d, m) of the span of both sentences' tokens, or None when m would be d."""
+    S = np.vstack([Za, Zb])
+    if S.shape[0] >= S.shape[1]:
+        return None
+    Q, _ = np.linalg.qr(S.T)
+    return Q
+
+
+def sentence_distance(
+    Za,
+    Zb,
+    metric: str = "js",
+    *,
+    ridge: float = DEFAULT_RIDGE,
+    gamma: float = PAPER_JS_GAMMA,
+    normalize: bool = True,
+    reduce: bool = True,
+) -> float:
+    r"""Distance between two sentences' token covariances (Section 4.3, Appendix A).
+
+    ``metric`` is one of ``"logdet"``, ``"js"``, ``"riemann"``, ``"logeuclid"``
+    (:mod:`theory.distances`). The JS distance (γ = ``gamma``, paper 100) is
+    taken between the PSD covariances as they are; the other three need SPD
+    matrices and are taken between ``C + ridge·I``.
+
+    With ``reduce=True`` (default) and ``n_a + n_b < d`` the distance is
+    evaluated on ``QᵀCQ`` where Q spans both sentences' tokens. This is exact,
+    not an approximation: on the orthogonal complement of Q both matrices
+    equal ``ridge·I`` (or 0 for JS, where the formula sees ``I``), every one
+    of the four distances is a spectral function that splits over the two
+    invariant blocks, and the complement block contributes 0. It turns a
+    d x d problem (d = 2048 for Pythia-1.4B) into an (n_a+n_b)-sized one.
+    A property test checks it against the full d x d evaluation.
+    """
+    if metric not in METRICS:
+        raise ValueError(f"metric must be one of {sorted(METRICS)}, got {metric!r}")
+    Ua = _rows(Za, normalize, "Za")
+    Ub = _rows(Zb, normalize, "Zb")
+    if Ua.shape[1] != Ub.shape[1]:
+        raise ValueError(f"Za and Zb must have the same width d, got {Ua.shape[1]} and {Ub.shape[1]}")
+    if metric != "js" and not ridge > 0:
+        raise ValueError(f"ridge must be > 0 for the {metric!r} distance of rank-deficient covariances, got {ridge!r}")
+    Q = _joint_basis(Ua, Ub) if reduce else None
+    if Q is not None:
+        Ua, Ub = Ua @ Q, Ub @ Q
+    Ca, Cb = token_covariance(Ua), token_covariance(Ub)
+    if metric == "js":
+        return distance(Ca, Cb, "js", gamma=gamma)
+    return distance(regularize_covariance(Ca, ridge), regularize_covariance(Cb, ridge), metric)
+
+
+def pairwise_sentence_distances(states, metric: str = "js", **kwargs) -> np.ndarray:
+    """Symmetric (m, m) matrix of :func:`sentence_distance` between the m token matrices in ``states``."""
+    states = list(states)
+    m = len(states)
+    out = np.zeros((m, m))
+    for i in range(m):
+        for j in range(i + 1, m):
+            out[i, j] = out[j, i] = sentence_distance(states[i], states[j], metric, **kwargs)
+    return out
+
+
+def pyriemann_distance(Za, Zb, metric: str, *, ridge: float = DEFAULT_RIDGE, gamma: float = PAPER_JS_GAMMA,
+                       normalize: bool = True) -> float:
+    """The same distance as :func:`sentence_distance`, computed by pyRiemann (the cross-check of Section 4.3).
+
+    pyRiemann offers ``riemann``, ``logeuclid`` and ``logdet``; the paper's JS
+    distance equals ``d_logdet(I + γA, I + γB)``, so pyRiemann's logdet checks
+    it too. Evaluated on the same exact reduction as :func:`sentence_distance`
+    (pyRiemann itself is the independent part). Returns NaN when pyRiemann is
+    not installed.
+    """
+    try:
+        try:
+            from pyriemann.geometry import distance as prd
+        except ImportError:  # pyRiemann < 0.12
+            from pyriemann.utils import distance as prd
+    except ImportError:
+        return float("nan")
+    Ua = _rows(Za, normalize, "Za")
+    Ub = _rows(Zb, normalize, "Zb")
+    Q = _joint_basis(Ua, Ub)
+    if Q is not None:
+        Ua, Ub = Ua @ Q, Ub @ Q
+    Ca, Cb = token_covariance(Ua), token_covariance(Ub)
+    eye = np.eye(Ca.shape[0])
+    if metric == "js":
+        return float(prd.distance_logdet(eye + gamma * Ca, eye + gamma * Cb))
+    fn = {"logdet": prd.distance_logdet, "riemann": prd.distance_riemann, "logeuclid": prd.distance_logeuclid}.get(metric)
+    if fn is None:
+        raise ValueError(f"metric must be one of ['js', 'logdet', 'logeuclid', 'riemann'], got {metric!r}")
+    return float(fn(Ca + ridge * eye, Cb + ridge * eye))

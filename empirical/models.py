@@ -1,0 +1,343 @@
+"""Sections 3-4 (measurements on Pythia): load a causal LM and read its token representations.
+
+Which tensor is a "layer"
+-------------------------
+A model with L transformer blocks returns ``output_hidden_states`` as a tuple
+of L + 1 tensors. Layer index ``k`` in this package IS the index into that
+tuple: ``0`` is the token-embedding output (input to block 1), ``k`` for
+1 <= k < L is the residual stream after block k, and ``L`` (the default,
+also written ``-1``) is the last entry, which in GPT-NeoX/Pythia (and in
+transformers >= 4.x generally) is the output of the last block AFTER the final
+layer norm ``gpt_neox.final_layer_norm``, i.e. exactly the tensor the LM head
+reads. The attention weights paired with layer ``k >= 1`` are those of block
+k (``output_attentions[k-1]``), averaged over heads.
+
+Loading
+-------
+``name_or_path`` is a local directory or a Hugging Face hub id. Local
+checkpoint families follow one convention (shared with the mini-Pythia
+family): a directory may hold ``step<k>/`` subdirectories, each a
+``save_pretrained`` directory; ``revision="stepN"`` then loads
+``<path>/stepN/``, with the tokenizer from that directory if it holds
+tokenizer files, else from ``<path>``. Hub ids are read from the local
+Hugging Face cache only (``local_files_only=True``) unless the caller opts in
+with ``allow_download=True``; a missing model fails at once with a message
+saying how to point at a local copy, never a hang on the network.
+
+Padding
+-------
+Batches are right-padded and masked. With causal attention a real token never
+sees a pad to its right and GPT-NeoX position ids count from 0 at the first
+token, so padding changes no number (a property test checks it).
+"""
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Iterator
+
+import numpy as np
+
+log = logging.getLogger("empirical.models")
+
+__all__ = [
+    "DTYPES",
+    "LoadedModel",
+    "ModelUnavailableError",
+    "load_model",
+    "local_revisions",
+    "resolve_device",
+    "resolve_layers",
+    "tokenize_texts",
+    "forward_states",
+]
+
+DTYPES = ("float32", "float64", "bfloat16", "float16")
+_TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "vocab.json", "tokenizer.model")
+
+
+class ModelUnavailableError(ValueError):
+    """The requested model cannot be loaded here (not on disk, not in the cache, downloads off)."""
+
+
+@dataclass
+class LoadedModel:
+    """A model ready to measure. ``n_layers`` counts transformer blocks; valid layer indices are 0..n_layers."""
+
+    model: object
+    tokenizer: object
+    name: str
+    revision: str | None
+    device: object
+    dtype: str
+    n_layers: int
+    d: int
+    max_context: int
+    attn_implementation: str | None
+
+    def token_strings(self, ids: Iterable[int]) -> list[str]:
+        """Each token decoded on its own (so ``" No"`` keeps its leading space)."""
+        return [self.tokenizer.decode([int(i)]) for i in ids]
+
+
+def resolve_device(device: str = "auto"):
+    """``"auto"`` is CUDA when available, else CPU; otherwise any torch device string."""
+    import torch
+
+    if not isinstance(device, str):
+        raise TypeError(f"device must be a string such as 'auto', 'cpu' or 'cuda:0', got {type(device).__name__}")
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        dev = torch.device(device)
+    except RuntimeError as exc:
+        raise ValueError(f"device must be 'auto', 'cpu', 'cuda' or 'cuda:N', got {device!r} ({exc})") from None
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device {device!r} asked for CUDA but torch sees no GPU; use --device cpu or auto")
+    return dev
+
+
+def _torch_dtype(dtype: str):
+    import torch
+
+    if dtype not in DTYPES:
+        raise ValueError(f"dtype must be one of {list(DTYPES)}, got {dtype!r}")
+    return getattr(torch, dtype)
+
+
+def local_revisions(path) -> list[str]:
+    """The ``step<k>`` checkpoint subdirectories of a local model family, sorted by k."""
+    path = Path(path)
+    steps = []
+    for sub in path.iterdir() if path.is_dir() else ():
+        if sub.is_dir() and sub.name.startswith("step") and sub.name[4:].isdigit():
+            steps.append((int(sub.name[4:]), sub.name))
+    return [name for _, name in sorted(steps)]
+
+
+def _looks_like_path(name: str) -> bool:
+    # Hub ids are "owner/name"; anything else with a separator is meant as a path.
+    return name.startswith(("/", ".", "~")) or name.count("/") > 1 or "\\" in name
+
+
+def _resolve_local(path: Path, revision: str | None) -> tuple[Path, Path]:
+    if revision is None:
+        if not (path / "config.json").exists():
+            steps = local_revisions(path)
+            hint = f"; it holds checkpoints {steps[0]}..{steps[-1]}: pass --revision" if steps else ""
+            raise ModelUnavailableError(f"model directory {path} has no config.json{hint}")
+        return path, path
+    rev_dir = path / revision
+    if not rev_dir.is_dir():
+        steps = local_revisions(path)
+        avail = f"available: {', '.join(steps[:5])}{' ...' if len(steps) > 5 else ''}" if steps else "it holds no step<k>/ checkpoints"
+        raise ModelUnavailableError(f"revision {revision!r}: no checkpoint directory {rev_dir} ({avail})")
+    tok_dir = rev_dir if any((rev_dir / f).exists() for f in _TOKENIZER_FILES) else path
+    return rev_dir, tok_dir
+
+
+def _offline_message(name: str, revision: str | None, reason: str) -> str:
+    rev = f" --revision {revision}" if revision else ""
+    return (
+        f"cannot load hub model {name!r}{' at revision ' + revision if revision else ''}: {reason}. "
+        f"Point --model at a local copy instead: on a machine with network run "
+        f"`huggingface-cli download {name}{rev} --local-dir DIR` (or save_pretrained), copy DIR here "
+        f"and pass --model DIR; for a family of checkpoints lay them out as DIR/step<k>/ and pass "
+        f"--model DIR --revision step<k>. To let this run download, pass --allow-download "
+        f"(and unset HF_HUB_OFFLINE)."
+    )
+
+
+def load_model(
+    name_or_path,
+    *,
+    revision: str | None = None,
+    device: str = "auto",
+    dtype: str = "float32",
+    attn_implementation: str | None = None,
+    allow_download: bool = False,
+) -> LoadedModel:
+    """Load a causal LM and its tokenizer for measurement (eval mode, no gradients).
+
+    Parameters
+    ----------
+    name_or_path : str or Path
+        Local ``save_pretrained`` directory (or family directory with
+        ``step<k>/`` checkpoints), or a hub id such as ``"EleutherAI/pythia-1.4b"``.
+    revision : str, optional
+        ``"stepN"``: a Pythia checkpoint on the hub, or ``<path>/stepN/`` locally.
+    device : str
+        ``"auto"`` (CUDA when present), ``"cpu"``, ``"cuda"``, ``"cuda:N"``.
+    dtype : str
+        Weights and activations: ``"float32"`` (default), ``"bfloat16"``,
+        ``"float16"`` or ``"float64"``. Measurements cast states to float64.
+    attn_implementation : str, optional
+        Passed to transformers; ``"eager"`` is required to read attention weights.
+    allow_download : bool
+        Let transformers reach the hub; otherwise only local files/cache are used.
+    """
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    if not isinstance(name_or_path, (str, os.PathLike)) or not str(name_or_path).strip():
+        raise TypeError(f"name_or_path must be a non-empty string or path, got {name_or_path!r}")
+    if revision is not None and (not isinstance(revision, str) or not revision):
+        raise ValueError(f"revision must be a non-empty string such as 'step143000', got {revision!r}")
+    torch_dtype = _torch_dtype(dtype)
+    dev = resolve_device(device)
+    name = str(name_or_path)
+    path = Path(name).expanduser()
+    load_kw = {"dtype": torch_dtype}
+    if attn_implementation is not None:
+        load_kw["attn_implementation"] = attn_implementation
+    if path.exists():
+        if not path.is_dir():
+            raise ModelUnavailableError(f"model path {path} is a file; expected a save_pretrained directory")
+        model_dir, tok_dir = _resolve_local(path, revision)
+        try:
+            tokenizer = AutoTokenizer.from_pretrained(str(tok_dir), local_files_only=True)
+            model = AutoModelForCausalLM.from_pretrained(str(model_dir), local_files_only=True, **load_kw)
+        except (OSError, ValueError) as exc:
+            raise ModelUnavailableError(f"cannot load local model {model_dir} (tokenizer from {tok_dir}): {exc}") from None
+    else:
+        if _looks_like_path(name):
+            raise ModelUnavailableError(f"model path {name!r} does not exist")
+        offline_env = os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes", "on")
+        if allow_download and offline_env:
+            raise ModelUnavailableError(_offline_message(name, revision, "HF_HUB_OFFLINE is set, so nothing can be downloaded"))
+        local_only = not allow_download
+        try:
+            tokenizer = AutoTokenizer.from_pretrained(name, revision=revision, local_files_only=local_only)
+            model = AutoModelForCausalLM.from_pretrained(name, revision=revision, local_files_only=local_only, **load_kw)
+        except (OSError, ValueError) as exc:
+            reason = "it is not in the local Hugging Face cache and downloads are off" if local_only else f"download failed ({exc})"
+            raise ModelUnavailableError(_offline_message(name, revision, reason)) from None
+    model.to(dev)
+    model.eval()
+    cfg = model.config
+    n_layers = int(getattr(cfg, "num_hidden_layers"))
+    d = int(getattr(cfg, "hidden_size"))
+    max_context = int(getattr(cfg, "max_position_embeddings", 0) or getattr(tokenizer, "model_max_length", 0) or 2048)
+    impl = getattr(cfg, "_attn_implementation", attn_implementation)
+    log.info("loaded %s%s: %d layers, d=%d, context %d, %s on %s, attention %s", name,
+             f"@{revision}" if revision else "", n_layers, d, max_context, dtype, dev, impl)
+    return LoadedModel(model, tokenizer, name, revision, dev, dtype, n_layers, d, max_context, impl)
+
+
+def resolve_layers(layers, n_layers: int) -> list[int]:
+    """Layer spec -> sorted unique hidden-state indices in 0..n_layers.
+
+    ``None`` means the last (``[n_layers]``); ``"all"`` every index; a list of
+    ints (negatives count from the end, ``-1`` = last); a string like ``"0,2,-1"``.
+    """
+    if layers is None:
+        return [n_layers]
+    if isinstance(layers, str):
+        if layers.strip() == "all":
+            return list(range(n_layers + 1))
+        try:
+            layers = [int(x) for x in layers.replace(" ", "").split(",") if x]
+        except ValueError:
+            raise ValueError(f"layers must be 'all' or comma-separated integers, got {layers!r}") from None
+    if isinstance(layers, (int, np.integer)):
+        layers = [int(layers)]
+    out = []
+    for k in layers:
+        if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
+            raise TypeError(f"layers must hold integers, got {k!r}")
+        idx = int(k) + n_layers + 1 if k < 0 else int(k)
+        if not 0 <= idx <= n_layers:
+            raise ValueError(f"unknown layer {k}: this model has hidden states 0..{n_layers} (or -{n_layers + 1}..-1)")
+        out.append(idx)
+    if not out:
+        raise ValueError("layers must name at least one layer")
+    return sorted(set(out))
+
+
+def tokenize_texts(lm: LoadedModel, texts: list[str], max_tokens: int | None = None, *, ids=None) -> list[list[int]]:
+    """Token ids of each text, truncated to ``max_tokens`` (default: the model's context).
+
+    Truncation keeps the first ``max_tokens`` tokens and is logged (count of
+    texts affected, never their content). Empty texts and ``max_tokens`` beyond
+    the context are errors.
+    """
+    if max_tokens is None:
+        max_tokens = lm.max_context
+    if isinstance(max_tokens, bool) or not isinstance(max_tokens, (int, np.integer)) or max_tokens < 1:
+        raise ValueError(f"max_tokens must be a positive integer, got {max_tokens!r}")
+    if max_tokens > lm.max_context:
+        raise ValueError(f"max_tokens={max_tokens} exceeds the model's context of {lm.max_context} tokens")
+    ids = list(range(len(texts))) if ids is None else list(ids)
+    out, n_truncated = [], 0
+    for tid, text in zip(ids, texts):
+        if not isinstance(text, str):
+            raise TypeError(f"texts must be strings; text {tid} is {type(text).__name__}")
+        tok = lm.tokenizer(text)["input_ids"]
+        if len(tok) == 0 or not text.strip():
+            raise ValueError(f"text {tid} is empty (no tokens)")
+        if len(tok) > max_tokens:
+            n_truncated += 1
+            tok = tok[:max_tokens]
+        out.append([int(t) for t in tok])
+    if n_truncated:
+        log.warning("truncated %d of %d texts to their first %d tokens (--max-tokens)", n_truncated, len(texts), max_tokens)
+    return out
+
+
+def forward_states(
+    lm: LoadedModel,
+    token_ids: list[list[int]],
+    layers: list[int],
+    *,
+    batch_size: int = 8,
+    attentions: bool = False,
+) -> Iterator[dict]:
+    """Run the model on right-padded, masked batches; yield one dict per sequence, in order.
+
+    Each dict has ``states``: {layer: float64 array (n, d)} for the real tokens
+    only, and, when ``attentions``, ``attention``: {layer: float64 array (n, n)},
+    block ``layer``'s attention averaged over heads (row i = token i's weights
+    over tokens 0..i). Non-finite states raise ValueError naming the sequence.
+    """
+    import torch
+
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+    for k in layers:
+        if not 0 <= k <= lm.n_layers:
+            raise ValueError(f"unknown layer {k}: this model has hidden states 0..{lm.n_layers}")
+    if attentions:
+        if 0 in layers:
+            raise ValueError("layer 0 (embeddings) has no attention weights; choose layers >= 1")
+        if lm.attn_implementation not in (None, "eager"):
+            raise ValueError(f"attention weights need attn_implementation='eager'; this model uses {lm.attn_implementation!r}")
+    pad_id = lm.tokenizer.pad_token_id
+    if pad_id is None:
+        pad_id = 0  # any id: pads sit to the right and are masked
+    for start in range(0, len(token_ids), batch_size):
+        batch = token_ids[start:start + batch_size]
+        lengths = [len(b) for b in batch]
+        width = max(lengths)
+        ids = torch.full((len(batch), width), pad_id, dtype=torch.long)
+        mask = torch.zeros((len(batch), width), dtype=torch.long)
+        for i, b in enumerate(batch):
+            ids[i, : len(b)] = torch.tensor(b, dtype=torch.long)
+            mask[i, : len(b)] = 1
+        with torch.inference_mode():
+            out = lm.model(input_ids=ids.to(lm.device), attention_mask=mask.to(lm.device),
+                           output_hidden_states=True, output_attentions=attentions, use_cache=False)
+        hs = out.hidden_states
+        for i, n in enumerate(lengths):
+            rec = {"states": {}}
+            for k in layers:
+                Z = hs[k][i, :n].to(torch.float64).cpu().numpy()
+                if not np.all(np.isfinite(Z)):
+                    raise ValueError(f"sequence {start + i}: layer {k} states contain NaN/inf (dtype {lm.dtype}); "
+                                     "try --dtype float32")
+                rec["states"][k] = Z
+            if attentions:
+                rec["attention"] = {k: out.attentions[k - 1][i, :, :n, :n].to(torch.float64).mean(dim=0).cpu().numpy()
+                                    for k in layers}
+            yield rec
