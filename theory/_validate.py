@@ -61,14 +61,17 @@ def as_symmetric(x, name: str, *, rtol: float = 1e-8) -> np.ndarray:
 def as_spd(x, name: str, *, rtol: float = 1e-8) -> np.ndarray:
     """Symmetric positive definite float64 matrix (checked by Cholesky)."""
     arr = _symmetric(as_matrix(x, name, square=True), name, rtol)
+    hint = "regularize a rank-deficient covariance first, e.g. theory.distances.regularize_covariance"
     try:
-        np.linalg.cholesky(arr)
+        L = np.linalg.cholesky(arr)
     except np.linalg.LinAlgError:
         lam = np.linalg.eigvalsh(arr).min()
-        raise ValueError(
-            f"{name} must be symmetric positive definite (smallest eigenvalue {lam:.3g}); "
-            "regularize a rank-deficient covariance first, e.g. theory.distances.regularize_covariance"
-        ) from None
+        raise ValueError(f"{name} must be symmetric positive definite (smallest eigenvalue {lam:.3g}); {hint}") from None
+    # A singular PSD matrix can pass Cholesky in floating point with a pivot at round-off level; its
+    # log-determinant would then be a meaningless large negative number, so such pivots are refused.
+    pivots = np.diag(L) ** 2
+    if pivots.min() <= 1e-13 * max(float(np.max(np.diag(arr))), np.finfo(float).tiny):
+        raise ValueError(f"{name} is numerically singular (Cholesky pivot {pivots.min():.3g}); {hint}")
     return arr
 
 

@@ -26,6 +26,7 @@ __all__ = [
     "lemma36_leading_term",
     "comprehension_cost",
     "expected_conditional_entropy",
+    "expected_conditional_entropy_infinite",
     "predicted_exponent",
     "COST_MODELS",
     "ORDERS",
@@ -181,6 +182,45 @@ def expected_conditional_entropy(S, p, B: float, C: float, delta: float, *, orde
     learned_mass = 1.0 - mass_after[n]
     rest_mass = np.where(n < M, mass_after[np.minimum(n + 1, M)], 0.0)
     return C * learned_mass + p_cur * (B - progress) + B * rest_mass
+
+
+def expected_conditional_entropy_infinite(S, alpha: float, B: float, C: float, delta: float, *,
+                                          order: str = "sequential", max_skills: int = 10**8) -> np.ndarray:
+    r"""The closed form of :func:`expected_conditional_entropy` for M = infinity (exact, no truncation).
+
+    With :math:`s = \alpha + 1`, :math:`p_k = k^{-s}/\zeta(s)`, cost :math:`c_k = (B-C)/(p_k\Delta)`:
+
+    - parallel: skills :math:`k \le n^*` with :math:`S p_k\Delta \ge B - C` are done and
+      :math:`H - C = (B-C)\,\zeta(s, n^*+1)/\zeta(s) - S\Delta\,\zeta(2s, n^*+1)/\zeta(s)^2`;
+    - sequential: n skills are done when :math:`S \ge \sum_{k\le n} c_k`; skill n+1 has
+      progressed by :math:`p_{n+1}\Delta(S - S_n)`.
+
+    ``max_skills`` bounds the cumulative sum the sequential form needs (an error names it).
+    """
+    S_arr = as_float_array(S, "S")
+    if np.any(S_arr < 0):
+        raise ValueError("S must be >= 0")
+    alpha = positive(alpha, "alpha")
+    delta = positive(delta, "delta")
+    if not B > C:
+        raise ValueError(f"B must exceed C, got B={B}, C={C}")
+    s = alpha + 1.0
+    zs = float(zeta(s, 1.0))
+    if order == "parallel":
+        n_star = np.floor((S_arr * delta / ((B - C) * zs)) ** (1.0 / s) + 1e-12)
+        return C + (B - C) * zeta(s, n_star + 1.0) / zs - S_arr * delta * zeta(2 * s, n_star + 1.0) / zs**2
+    if order != "sequential":
+        raise ValueError(f"order must be one of {ORDERS}, got {order!r}")
+    K = (B - C) * zs / delta
+    n_need = int(((s + 1.0) * float(S_arr.max()) / K) ** (1.0 / (s + 1.0))) + 2
+    if n_need > max_skills:
+        raise ValueError(f"S up to {S_arr.max():.3g} needs {n_need} skills; raise max_skills={max_skills}")
+    k = np.arange(1, n_need + 1, dtype=np.float64)
+    done_at = np.cumsum(K * k**s)
+    n = np.searchsorted(done_at, S_arr, side="right")
+    start = np.where(n > 0, done_at[np.maximum(n - 1, 0)], 0.0)
+    p_next = (n + 1.0) ** (-s) / zs
+    return C + (B - C) * zeta(s, n + 1.0) / zs - p_next * p_next * delta * (S_arr - start)
 
 
 def predicted_exponent(alpha: float, axis: str, *, order: str = "sequential", cost: str = "inverse_p") -> float:

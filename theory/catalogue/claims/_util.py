@@ -1,0 +1,44 @@
+"""Small helpers for writing checks: JSON-safe numbers, relative errors, local log-log slopes."""
+from __future__ import annotations
+
+import numpy as np
+
+from .._core import Check
+
+
+def j(x):
+    """JSON-safe copy of numbers, arrays, dicts and lists."""
+    if isinstance(x, dict):
+        return {str(k): j(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [j(v) for v in x]
+    if isinstance(x, np.ndarray):
+        return j(x.tolist())
+    if isinstance(x, (np.floating, float)):
+        return float(x)
+    if isinstance(x, (np.integer,)):
+        return int(x)
+    if isinstance(x, np.bool_):
+        return bool(x)
+    return x
+
+
+def check(name: str, kind: str, target: str, passed, detail: str, **data) -> Check:
+    return Check(name=name, kind=kind, target=target, passed=bool(passed), detail=detail, data=j(data))
+
+
+def rel_err(a, b) -> float:
+    a, b = np.asarray(a, float), np.asarray(b, float)
+    return float(np.max(np.abs(a - b) / np.maximum(np.abs(b), 1e-300)))
+
+
+def local_slope(x, y) -> np.ndarray:
+    """d log y / d log x by central differences on a log grid."""
+    lx, ly = np.log(np.asarray(x, float)), np.log(np.asarray(y, float))
+    return np.gradient(ly, lx)
+
+
+def random_spd(rng, d: int, cond: float = 10.0) -> np.ndarray:
+    Q, _ = np.linalg.qr(rng.normal(size=(d, d)))
+    lam = np.exp(rng.uniform(0, np.log(cond), size=d))
+    return (Q * lam) @ Q.T
