@@ -297,7 +297,7 @@ def forward_states(
     """Run the model on right-padded, masked batches; yield one dict per sequence, in order.
 
     Each dict has ``states``: {layer: float64 array (n, d)} for the real tokens
-    only, and, when ``attentions``, ``attention``: {layer: float64 array (n, n)},
+    only, and, when ``attentions``, ``attention``: {layer >= 1: float64 array (n, n)},
     block ``layer``'s attention averaged over heads (row i = token i's weights
     over tokens 0..i). Non-finite states raise ValueError naming the sequence.
     """
@@ -309,8 +309,8 @@ def forward_states(
         if not 0 <= k <= lm.n_layers:
             raise ValueError(f"unknown layer {k}: this model has hidden states 0..{lm.n_layers}")
     if attentions:
-        if 0 in layers:
-            raise ValueError("layer 0 (embeddings) has no attention weights; choose layers >= 1")
+        if not any(k >= 1 for k in layers):
+            raise ValueError("layer 0 (embeddings) has no attention weights; choose a layer >= 1")
         if lm.attn_implementation not in (None, "eager"):
             raise ValueError(f"attention weights need attn_implementation='eager'; this model uses {lm.attn_implementation!r}")
     pad_id = lm.tokenizer.pad_token_id
@@ -339,5 +339,5 @@ def forward_states(
                 rec["states"][k] = Z
             if attentions:
                 rec["attention"] = {k: out.attentions[k - 1][i, :, :n, :n].to(torch.float64).mean(dim=0).cpu().numpy()
-                                    for k in layers}
+                                    for k in layers if k >= 1}
             yield rec

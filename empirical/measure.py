@@ -1,0 +1,547 @@
+"""Sections 3-4 on real models: the measurement engine (entropy, information gain, Lasso, embeddings, distances).
+
+``run_measurements`` points at one model (hub id or local directory, any
+revision), runs it on texts and the paper's fixed prompts, and writes tidy CSV
+tables named after the measurement. Every formula is evaluated by
+:mod:`theory` through :mod:`empirical.metrics`; this module only moves data.
+
+Tables (one row per observation; every table starts with ``model``,
+``revision`` and ``layer``, the hidden-state index of :mod:`empirical.models`):
+
+``entropy.csv`` (a), one row per text and layer
+    ``text_id``, ``n_tokens``, ``d``, ``eps``, ``L_eps`` (Definition 3.1 on
+    l2-normalized rows, nats), ``L_eps_normalized`` (divided by
+    ``(d+n)/2 · d · log(1+1/eps²)``), ``matrix_entropy`` (von Neumann entropy
+    of reference [25], divided by log d).
+``infogain.csv`` (b), one row per text, layer and prefix length t = 1..n
+    ``text_id``, ``t``, ``sigma``, ``info_gain`` (I(y_t; f), nats),
+    ``increment`` (I(y_t; f) - I(y_{t-1}; f); the first is I(y_1; f)),
+    ``info_gain_normalized`` (info_gain / d).
+``lasso.csv`` (c), one row per protocol token and earlier context token
+    ``target`` ("No", "?", "China"), ``target_position``, ``position``,
+    ``token`` (the context token's text, from the paper's own sentence),
+    ``attention`` (head-averaged attention of the target to that token, from
+    the block that produced the layer), ``lasso_coef``, ``selected_attention``
+    (attention > threshold), ``selected_lasso`` (coef > threshold),
+    ``target_self_attention``, ``lasso_lambda``, ``sklearn_alpha``, ``threshold``.
+``embeddings.csv`` (d), one row per sentence, representation and projection
+    ``sentence_id``, ``context`` (king/queen/none), ``country``, ``sentence``,
+    ``representation`` (``mean`` over tokens or ``last`` token), ``method``
+    (``pca``; ``umap`` when umap-learn is installed), ``x``, ``y``.
+``embeddings_separation.csv`` (d)
+    ``representation``, ``silhouette_king_vs_queen`` (silhouette score of
+    the king/queen labels on the raw vectors, Euclidean distance), ``n_sentences``.
+``distances.csv`` (e), one row per sentence pair and metric
+    ``sentence_a``, ``sentence_b``, ``context_a``, ``country_a``,
+    ``context_b``, ``country_b``, ``metric`` (logdet/js/riemann/logeuclid),
+    ``distance``, ``pyriemann_distance`` (the same distance by pyRiemann;
+    NaN when not installed), ``ridge`` (added to both covariances for the
+    SPD metrics; 0 for JS), ``gamma`` (JS only; NaN otherwise).
+
+Scale: ``shard=(k, n)`` measures texts i with i % n == k (k is 0-based) into
+``out_dir/shard-k-of-n/``; the prompt measurements (c)-(e) run in shard 0
+only. A directory whose ``_done.json`` marker records the same configuration
+is not recomputed; :func:`merge_shards` joins every finished directory under
+a root into one table per measurement.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import metrics as M
+from .prompts import CAPITALS_SENTENCE, PROTOCOL_TOKENS, embedding_sentences
+
+log = logging.getLogger("empirical.measure")
+
+__all__ = [
+    "MEASUREMENTS",
+    "TABLE_KEYS",
+    "DEFAULT_MAX_TOKENS",
+    "DEFAULT_TEXT_LIMIT",
+    "MARKER",
+    "PYTHIA_SIZES",
+    "PYTHIA_STEPS",
+    "pythia_jobs",
+    "parse_shard",
+    "shard_indices",
+    "run_measurements",
+    "run_jobs",
+    "merge_shards",
+    "find_token_position",
+]
+
+MEASUREMENTS = ("entropy", "infogain", "lasso", "embeddings", "distances")
+TEXT_MEASUREMENTS = ("entropy", "infogain")
+MARKER = "_done.json"
+# Figure 3's prefixes are short conversations; 512 tokens covers most of the
+# hh-rlhf sample (median ~130 tokens) while keeping the O(T^3) factorization
+# cheap. Longer texts are truncated (logged); raise it up to the context.
+DEFAULT_MAX_TOKENS = 512
+DEFAULT_TEXT_LIMIT = None  # all 2,312 hh-rlhf transcripts
+# Sort keys that make merged tables independent of shard order.
+TABLE_KEYS = {
+    "entropy": ["model", "revision", "text_id", "layer"],
+    "infogain": ["model", "revision", "text_id", "layer", "t"],
+    "lasso": ["model", "revision", "layer", "target", "position"],
+    "embeddings": ["model", "revision", "layer", "representation", "method", "sentence_id"],
+    "embeddings_separation": ["model", "revision", "layer", "representation"],
+    "distances": ["model", "revision", "layer", "metric", "sentence_a", "sentence_b"],
+}
+# Which output tables each measurement writes.
+_OUTPUTS = {
+    "entropy": ("entropy",),
+    "infogain": ("infogain",),
+    "lasso": ("lasso",),
+    "embeddings": ("embeddings", "embeddings_separation"),
+    "distances": ("distances",),
+}
+
+PYTHIA_SIZES = ("70m", "160m", "410m", "1b", "1.4b", "2.8b", "6.9b", "12b")
+# The 154 checkpoints of every Pythia model: step0, 10 log-spaced early steps, then every 1000 steps.
+PYTHIA_STEPS = (0, 1, 2, 4, 8, 16, 32, 64, 128, 256, 512) + tuple(range(1000, 143001, 1000))
+
+
+def pythia_jobs(sizes=PYTHIA_SIZES, steps=PYTHIA_STEPS, *, deduped: bool = False) -> list[tuple[str, str]]:
+    """The (hub id, revision) job list of the Pythia suite: 8 sizes x 154 checkpoints = 1,232 jobs."""
+    suffix = "-deduped" if deduped else ""
+    return [(f"EleutherAI/pythia-{s}{suffix}", f"step{k}") for s in sizes for k in steps]
+
+
+def parse_shard(shard) -> tuple[int, int] | None:
+    """``"k/n"`` or ``(k, n)`` with 0 <= k < n -> (k, n); None stays None."""
+    if shard is None:
+        return None
+    if isinstance(shard, str):
+        m = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+)\s*", shard)
+        if not m:
+            raise ValueError(f"shard must look like 'k/n' with 0 <= k < n (k is 0-based), got {shard!r}")
+        shard = (int(m.group(1)), int(m.group(2)))
+    try:
+        k, n = (int(x) for x in shard)
+    except (TypeError, ValueError):
+        raise ValueError(f"shard must be 'k/n' or a pair (k, n), got {shard!r}") from None
+    if n < 1 or not 0 <= k < n:
+        raise ValueError(f"shard must satisfy 0 <= k < n (k is 0-based), got {k}/{n}")
+    return k, n
+
+
+def shard_indices(n_items: int, shard) -> list[int]:
+    """Items i with i % n == k: round-robin, deterministic, balanced when lengths are mixed."""
+    shard = parse_shard(shard)
+    if shard is None:
+        return list(range(n_items))
+    k, n = shard
+    return list(range(k, n_items, n))
+
+
+def _revision_label(revision) -> str:
+    return revision if revision else "main"
+
+
+def _texts_digest(texts: list[str]) -> str:
+    h = hashlib.sha256()
+    for t in texts:
+        h.update(hashlib.sha256(t.encode("utf-8")).digest())
+    return h.hexdigest()
+
+
+def find_token_position(lm, ids: list[int], target: str) -> int:
+    """Position of the LAST token that completes an occurrence of ``target`` in the decoded sequence.
+
+    Exact single-token matches (after stripping spaces) win; otherwise, for a
+    word split into pieces, the piece at which the decoded prefix first ends
+    with ``target``.
+    """
+    strings = [s.strip() for s in lm.token_strings(ids)]
+    exact = [i for i, s in enumerate(strings) if s == target]
+    if exact:
+        return exact[-1]
+    hits = []
+    for i in range(len(ids)):
+        prefix = lm.tokenizer.decode(ids[: i + 1]).rstrip()
+        before = lm.tokenizer.decode(ids[:i]).rstrip() if i else ""
+        if prefix.endswith(target) and not before.endswith(target):
+            hits.append(i)
+    if not hits:
+        raise ValueError(f"target token {target!r} not found in the tokenized protocol sentence")
+    return hits[-1]
+
+
+def _config(lm, *, layers, max_tokens, measurements, params, texts_digest, n_texts, shard) -> dict:
+    return {
+        "model": lm.name,
+        "revision": _revision_label(lm.revision),
+        "dtype": lm.dtype,
+        "layers": list(layers),
+        "max_tokens": max_tokens,
+        "measurements": list(measurements),
+        "params": params,
+        "texts_sha256": texts_digest,
+        "n_texts": n_texts,
+        "shard": list(shard) if shard else None,
+    }
+
+
+def _write(df: pd.DataFrame, path: Path) -> Path:
+    tmp = path.with_suffix(".csv.tmp")
+    df.to_csv(tmp, index=False)
+    tmp.replace(path)
+    return path
+
+
+def _tqdm(iterable=None, **kw):
+    from tqdm.auto import tqdm
+
+    return tqdm(iterable, file=sys.stderr, **kw)
+
+
+def run_measurements(
+    model,
+    *,
+    revision: str | None = None,
+    texts=None,
+    text_field: str = "text",
+    text_limit: int | None = DEFAULT_TEXT_LIMIT,
+    out_dir,
+    device: str = "auto",
+    dtype: str = "float32",
+    layers=None,
+    max_tokens: int | None = DEFAULT_MAX_TOKENS,
+    measurements=MEASUREMENTS,
+    shard=None,
+    progress: bool = True,
+    batch_size: int = 8,
+    eps: float = M.PAPER_EPS,
+    sigma: float = M.PAPER_SIGMA,
+    lasso_lambda: float = M.PAPER_LASSO_LAMBDA,
+    threshold: float = M.PAPER_SELECTION_THRESHOLD,
+    gamma: float = M.PAPER_JS_GAMMA,
+    ridge: float = M.DEFAULT_RIDGE,
+    seed: int = 0,
+    attn_implementation: str | None = None,
+    allow_download: bool = False,
+    overwrite: bool = False,
+) -> dict[str, Path]:
+    """Measure one model (one revision) and write the tables; return {table name: CSV path}.
+
+    Parameters
+    ----------
+    model : str, Path or :class:`empirical.models.LoadedModel`
+        Hub id, local directory, or an already loaded model (then
+        ``revision``, ``device``, ``dtype``, ``attn_implementation`` are
+        ignored; load it with ``attn_implementation="eager"`` for ``lasso``).
+    texts : None, list of str, or a path
+        None: the shipped hh-rlhf sample (``chosen`` transcripts, first
+        ``text_limit``); a path: a JSONL (key ``text_field``) or TXT file.
+    out_dir : path
+        Tables go to ``out_dir`` (or ``out_dir/shard-k-of-n`` when sharded).
+    layers : None, int, list of int, "all" or "0,2,-1"
+        Hidden-state indices (see :mod:`empirical.models`); None = last.
+    max_tokens : int or None
+        Texts longer than this are truncated to their first ``max_tokens``
+        tokens (logged); None = the model's context.
+    measurements : subset of ``MEASUREMENTS``
+    shard : None, "k/n" or (k, n)
+        0-based. Texts i with i % n == k; the prompt measurements run in shard 0 only.
+    seed : int
+        UMAP's random state (the only random step); same seed, same tables.
+    overwrite : bool
+        Recompute even if a finished marker exists; without it a marker with
+        a different configuration is an error.
+    """
+    from .models import LoadedModel, forward_states, load_model, resolve_layers, tokenize_texts
+    from .texts import load_hh_rlhf, load_texts
+
+    measurements = tuple(measurements)
+    unknown = [m for m in measurements if m not in MEASUREMENTS]
+    if unknown or not measurements:
+        raise ValueError(f"measurements must be a non-empty subset of {list(MEASUREMENTS)}, got {list(measurements)}")
+    shard = parse_shard(shard)
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise TypeError(f"seed must be an integer, got {seed!r}")
+    out_root = Path(out_dir)
+    out = out_root / f"shard-{shard[0]}-of-{shard[1]}" if shard else out_root
+
+    # Texts first: cheap, and a bad file should fail before a model loads.
+    do_texts = any(m in TEXT_MEASUREMENTS for m in measurements)
+    text_list: list[str] = []
+    if do_texts:
+        if texts is None:
+            text_list = load_hh_rlhf("chosen", limit=text_limit)
+        elif isinstance(texts, (str, Path)):
+            text_list = load_texts(texts, field=text_field, limit=text_limit)
+        else:
+            text_list = list(texts)
+            if not text_list:
+                raise ValueError("texts must hold at least one text")
+            if text_limit is not None:
+                text_list = text_list[:text_limit]
+    do_prompts = shard is None or shard[0] == 0
+    active = [m for m in measurements if m in TEXT_MEASUREMENTS or do_prompts]
+
+    need_attn = "lasso" in active
+    if isinstance(model, LoadedModel):
+        lm = model
+    else:
+        lm = load_model(model, revision=revision, device=device, dtype=dtype,
+                        attn_implementation=attn_implementation or ("eager" if need_attn else None),
+                        allow_download=allow_download)
+    layer_idx = resolve_layers(layers, lm.n_layers)
+    if max_tokens is not None and max_tokens > lm.max_context:
+        raise ValueError(f"max_tokens={max_tokens} exceeds the model's context of {lm.max_context} tokens")
+    params = {"eps": eps, "sigma": sigma, "lasso_lambda": lasso_lambda, "threshold": threshold,
+              "gamma": gamma, "ridge": ridge, "seed": int(seed), "text_field": text_field, "text_limit": text_limit}
+    config = _config(lm, layers=layer_idx, max_tokens=max_tokens, measurements=active, params=params,
+                     texts_digest=_texts_digest(text_list), n_texts=len(text_list), shard=shard)
+
+    marker = out / MARKER
+    tables = [t for m in active for t in _OUTPUTS[m]]
+    if marker.exists() and not overwrite:
+        done = json.loads(marker.read_text())
+        if done.get("config") != config:
+            raise ValueError(f"{out} already holds finished measurements with a different configuration; "
+                             "use another --out or pass --overwrite")
+        log.info("%s is finished (marker %s); not recomputing", out, MARKER)
+        return {t: out / f"{t}.csv" for t in done["tables"]}
+    out.mkdir(parents=True, exist_ok=True)
+    if marker.exists():
+        marker.unlink()
+
+    common = {"model": lm.name, "revision": _revision_label(lm.revision)}
+    written: dict[str, Path] = {}
+    if do_texts:
+        idx = shard_indices(len(text_list), shard)
+        frames = _measure_texts(lm, [text_list[i] for i in idx], idx, layer_idx, active, max_tokens=max_tokens,
+                                batch_size=batch_size, eps=eps, sigma=sigma, progress=progress,
+                                tokenize=tokenize_texts, forward=forward_states)
+        for name, df in frames.items():
+            written[name] = _write(_with_common(df, common), out / f"{name}.csv")
+    if "lasso" in active:
+        df = _measure_lasso(lm, layer_idx, lasso_lambda=lasso_lambda, threshold=threshold, forward=forward_states)
+        written["lasso"] = _write(_with_common(df, common), out / "lasso.csv")
+    if "embeddings" in active or "distances" in active:
+        frames = _measure_sentences(lm, layer_idx, active, gamma=gamma, ridge=ridge, seed=int(seed),
+                                    forward=forward_states, progress=progress)
+        for name, df in frames.items():
+            written[name] = _write(_with_common(df, common), out / f"{name}.csv")
+    marker.write_text(json.dumps({"config": config, "tables": sorted(written)}, indent=1, sort_keys=True) + "\n")
+    log.info("wrote %s to %s", ", ".join(sorted(written)), out)
+    return {t: written[t] for t in tables if t in written}
+
+
+def _with_common(df: pd.DataFrame, common: dict) -> pd.DataFrame:
+    for i, (k, v) in enumerate(common.items()):
+        df.insert(i, k, v)
+    return df
+
+
+def _measure_texts(lm, texts, ids, layers, active, *, max_tokens, batch_size, eps, sigma, progress, tokenize, forward):
+    token_ids = tokenize(lm, texts, max_tokens, ids=ids)
+    ent_rows, ig_parts = [], []
+    bar = _tqdm(total=len(token_ids), desc=f"texts {lm.name}@{_revision_label(lm.revision)}", unit="text",
+                disable=not progress)
+    for tid, rec in zip(ids, forward(lm, token_ids, layers, batch_size=batch_size)):
+        for k in layers:
+            Z = rec["states"][k]
+            if "entropy" in active:
+                ent_rows.append({"text_id": tid, "layer": k, **M.entropy_measures(Z, eps), "eps": eps})
+            if "infogain" in active:
+                c = M.info_gain_curve(Z, sigma)
+                ig_parts.append(pd.DataFrame({"text_id": tid, "layer": k, "t": c["t"], "sigma": sigma,
+                                              "info_gain": c["info_gain"], "increment": c["increment"],
+                                              "info_gain_normalized": c["info_gain_normalized"]}))
+        bar.update(1)
+    bar.close()
+    frames = {}
+    if "entropy" in active:
+        cols = ["text_id", "layer", "n_tokens", "d", "eps", "L_eps", "L_eps_normalized", "matrix_entropy"]
+        frames["entropy"] = pd.DataFrame(ent_rows, columns=cols)
+    if "infogain" in active:
+        frames["infogain"] = pd.concat(ig_parts, ignore_index=True)
+    return frames
+
+
+def _measure_lasso(lm, layers, *, lasso_lambda, threshold, forward):
+    attn_layers = [k for k in layers if k >= 1]
+    if not attn_layers:
+        raise ValueError("lasso needs a layer >= 1 (layer 0 is the embedding output and has no attention)")
+    if len(attn_layers) < len(layers):
+        log.info("lasso: skipping layer 0 (no attention weights)")
+    ids = lm.tokenizer(CAPITALS_SENTENCE)["input_ids"]
+    rec = next(forward(lm, [ids], attn_layers, attentions=True))
+    tokens = lm.token_strings(ids)
+    rows = []
+    for k in attn_layers:
+        Z, A = rec["states"][k], rec["attention"][k]
+        for target in PROTOCOL_TOKENS:
+            j = find_token_position(lm, ids, target)
+            if j == 0:
+                raise ValueError(f"target {target!r} is the first token; it has no context to select from")
+            beta = M.lasso_coefficients(Z[:j], Z[j], lasso_lambda)
+            alpha = M.lasso_alpha_from_lambda(lasso_lambda, Z.shape[1])
+            sel_att = set(M.select_tokens(A[j, :j], threshold).tolist())
+            sel_las = set(M.select_tokens(beta, threshold).tolist())
+            for p in range(j):
+                rows.append({"layer": k, "target": target, "target_position": j, "position": p, "token": tokens[p],
+                             "attention": float(A[j, p]), "lasso_coef": float(beta[p]),
+                             "selected_attention": p in sel_att, "selected_lasso": p in sel_las,
+                             "target_self_attention": float(A[j, j]), "lasso_lambda": lasso_lambda,
+                             "sklearn_alpha": alpha, "threshold": threshold})
+    return pd.DataFrame(rows)
+
+
+def _measure_sentences(lm, layers, active, *, gamma, ridge, seed, forward, progress):
+    sents = embedding_sentences()
+    ids = [lm.tokenizer(s["sentence"])["input_ids"] for s in sents]
+    recs = list(forward(lm, ids, layers))
+    frames = {}
+    if "embeddings" in active:
+        emb, sep = [], []
+        for k in layers:
+            for rep in ("mean", "last"):
+                X = np.stack([r["states"][k].mean(axis=0) if rep == "mean" else r["states"][k][-1] for r in recs])
+                for method, XY in _project(X, seed).items():
+                    for s, (x, y) in zip(sents, XY):
+                        emb.append({"layer": k, "sentence_id": s["sentence_id"], "context": s["context"],
+                                    "country": s["country"], "sentence": s["sentence"], "representation": rep,
+                                    "method": method, "x": float(x), "y": float(y)})
+                sep.append({"layer": k, "representation": rep, **_separation(X, sents)})
+        frames["embeddings"] = pd.DataFrame(emb)
+        frames["embeddings_separation"] = pd.DataFrame(sep)
+    if "distances" in active:
+        # Figure 5 compares the king and queen sentences; the one-word
+        # country sentences are left out (a 2-3 token covariance says little).
+        pick = [i for i, s in enumerate(sents) if s["context"] in ("king", "queen")]
+        rows = []
+        pairs = [(a, b) for ai, a in enumerate(pick) for b in pick[ai + 1:]]
+        bar = _tqdm(total=len(layers) * len(pairs), desc="sentence distances", unit="pair", disable=not progress)
+        for k in layers:
+            for a, b in pairs:
+                Za, Zb = recs[a]["states"][k], recs[b]["states"][k]
+                for metric in ("logdet", "js", "riemann", "logeuclid"):
+                    r = 0.0 if metric == "js" else ridge
+                    rows.append({"layer": k, "sentence_a": a, "sentence_b": b,
+                                 "context_a": sents[a]["context"], "country_a": sents[a]["country"],
+                                 "context_b": sents[b]["context"], "country_b": sents[b]["country"],
+                                 "metric": metric,
+                                 "distance": M.sentence_distance(Za, Zb, metric, ridge=ridge, gamma=gamma),
+                                 "pyriemann_distance": M.pyriemann_distance(Za, Zb, metric, ridge=ridge, gamma=gamma),
+                                 "ridge": r, "gamma": gamma if metric == "js" else float("nan")})
+                bar.update(1)
+        bar.close()
+        frames["distances"] = pd.DataFrame(rows)
+    return frames
+
+
+def _project(X: np.ndarray, seed: int) -> dict[str, np.ndarray]:
+    from sklearn.decomposition import PCA
+
+    out = {"pca": PCA(n_components=2, svd_solver="full").fit_transform(X)}
+    try:
+        import umap  # optional: umap-learn
+    except ImportError:
+        return out
+    reducer = umap.UMAP(n_components=2, n_neighbors=min(15, len(X) - 1), random_state=seed, metric="euclidean")
+    out["umap"] = reducer.fit_transform(X)
+    return out
+
+
+def _separation(X: np.ndarray, sents: list[dict]) -> dict:
+    from sklearn.metrics import silhouette_score
+
+    pick = [i for i, s in enumerate(sents) if s["context"] in ("king", "queen")]
+    labels = [sents[i]["context"] for i in pick]
+    return {"silhouette_king_vs_queen": float(silhouette_score(X[pick], labels, metric="euclidean")),
+            "n_sentences": len(pick)}
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", str(name).strip("/")) or "model"
+
+
+def run_jobs(jobs, *, out_dir, shard=None, progress: bool = True, **kwargs) -> dict[tuple[str, str], dict[str, Path]]:
+    """Measure a (model, revision) job list; with ``shard=(k, n)`` only jobs i with i % n == k.
+
+    Each job writes to ``out_dir/<model slug>/<revision>/`` with its own
+    marker, so a rerun skips finished jobs. ``kwargs`` go to
+    :func:`run_measurements` (not ``shard``: jobs are the unit of sharding).
+    """
+    jobs = [(str(m), r if r else None) for m, r in jobs]
+    if not jobs:
+        raise ValueError("jobs must hold at least one (model, revision) pair")
+    results = {}
+    idx = shard_indices(len(jobs), shard)
+    for i in _tqdm(idx, desc="jobs", unit="job", disable=not progress):
+        m, r = jobs[i]
+        job_dir = Path(out_dir) / _slug(m) / _revision_label(r)
+        results[(m, _revision_label(r))] = run_measurements(m, revision=r, out_dir=job_dir, progress=progress, **kwargs)
+    return results
+
+
+def read_jobs(path) -> list[tuple[str, str | None]]:
+    """A jobs file: one ``MODEL [REVISION]`` per line (whitespace-separated); ``#`` starts a comment."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"jobs file not found: {path}")
+    jobs = []
+    for lineno, line in enumerate(path.read_text().splitlines(), 1):
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        parts = line.split()
+        if len(parts) > 2:
+            raise ValueError(f"{path}:{lineno}: expected 'MODEL [REVISION]', got {len(parts)} fields")
+        jobs.append((parts[0], parts[1] if len(parts) == 2 else None))
+    if not jobs:
+        raise ValueError(f"{path} holds no jobs")
+    return jobs
+
+
+def merge_shards(root) -> dict[str, Path]:
+    """Join every finished measurement directory under ``root`` into ``root/<table>.csv``.
+
+    Finished directories are those holding a ``_done.json`` marker (shards
+    ``shard-k-of-n`` and job directories alike; ``root`` itself is not an
+    input). Text shards of one run must all be present: a missing or
+    unfinished shard is an error that names it. Rows are sorted by
+    :data:`TABLE_KEYS`, so the result does not depend on the order shards ran.
+    """
+    root = Path(root)
+    if not root.is_dir():
+        raise FileNotFoundError(f"merge directory not found: {root}")
+    markers = sorted(p for p in root.rglob(MARKER) if p.parent != root)
+    if not markers:
+        raise ValueError(f"no finished measurements (no {MARKER} markers) under {root}")
+    groups: dict[tuple, set[int]] = {}
+    for mk in markers:
+        cfg = json.loads(mk.read_text())["config"]
+        if cfg.get("shard"):
+            k, n = cfg["shard"]
+            groups.setdefault((str(mk.parent.parent), n), set()).add(k)
+    for (parent, n), ks in groups.items():
+        missing = sorted(set(range(n)) - ks)
+        if missing:
+            raise ValueError(f"{parent}: shards {', '.join(f'{k}/{n}' for k in missing)} are not finished; "
+                             "run them before merging")
+    parts: dict[str, list[pd.DataFrame]] = {}
+    for mk in markers:
+        for t in json.loads(mk.read_text())["tables"]:
+            parts.setdefault(t, []).append(pd.read_csv(mk.parent / f"{t}.csv", keep_default_na=False,
+                                                       na_values=[""], float_precision="round_trip"))
+    out = {}
+    for t, dfs in sorted(parts.items()):
+        df = pd.concat(dfs, ignore_index=True)
+        keys = [c for c in TABLE_KEYS.get(t, []) if c in df.columns]
+        if keys:
+            df = df.sort_values(keys, kind="stable").reset_index(drop=True)
+        out[t] = _write(df, root / f"{t}.csv")
+    log.info("merged %d finished directories into %s", len(markers), root)
+    return out
