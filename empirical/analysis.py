@@ -35,7 +35,7 @@ from tqdm.auto import tqdm
 
 from theory.skills import predicted_exponent
 
-from .fitting import FitResult, fit_joint_law, fit_power_law
+from .fitting import _A_MAX, _A_MIN, FitResult, fit_joint_law, fit_power_law
 from .pythia import DEFAULT_LOSS, load_pythia, validate_loss_table
 
 __all__ = [
@@ -150,6 +150,10 @@ def _fit_ok(fit: FitResult, exponent: str) -> str:
         return f"exponent {exponent} on its optimizer bound"
     if not (d["boot_converged_frac"] >= 0.8):
         return f"only {d['boot_converged_frac']:.0%} of bootstrap refits converged"
+    lo, hi = fit.intervals.get(exponent, (np.nan, np.nan))
+    if hi >= 0.99 * _A_MAX or lo <= 1.01 * _A_MIN:
+        return (f"the interval of {exponent} [{lo:.3g}, {hi:.3g}] reaches an optimizer bound: the curve is not "
+                f"a power law in this window (e.g. the loss rises late in training)")
     return ""
 
 
@@ -249,7 +253,8 @@ def run_analyses(df: pd.DataFrame, *, loss_column: str = DEFAULT_LOSS, seed: int
     dict with tables
 
     ``fits``: one row per (fit, parameter): ``analysis, family, subject,
-      x_column, window, is_default`` + :meth:`FitResult.to_frame` columns.
+      x_column, window, is_default, model_params_nonembedding`` (N of the
+      model for steps fits, else NaN) + :meth:`FitResult.to_frame` columns.
     ``verdicts``: one row per (test, family, subject, hypothesis):
       ``test, family, subject, hypothesis, alpha_source, estimate, ci_low,
       ci_high, predicted, pred_low, pred_high, diff, diff_low, diff_high,
@@ -341,7 +346,8 @@ def run_analyses(df: pd.DataFrame, *, loss_column: str = DEFAULT_LOSS, seed: int
                 key = f"steps|{fam}|{m}|{lab}"
                 fit = fit1(key, sub["step"].to_numpy(float), sub["loss"].to_numpy(), n_boot if is_def else nbw, "step")
                 fits.append(_fit_rows(fit, analysis="steps", family=fam, subject=m, x_column="step",
-                                      window=lab, is_default=is_def))
+                                      window=lab, is_default=is_def,
+                                      model_params_nonembedding=int(gm["params_nonembedding"].iloc[0])))
                 reason = _fit_ok(fit, "a")
                 draws = fit.boot_frame()["a"].to_numpy()
                 rows_here = {}
@@ -441,8 +447,11 @@ def run_analyses(df: pd.DataFrame, *, loss_column: str = DEFAULT_LOSS, seed: int
     ver["window_agreement"] = agree
     ver["n_windows"] = nwin
     ver = _with_summaries(ver)
+    fits_df = pd.concat(fits, ignore_index=True)
+    cols = list(fits_df.columns)
+    cols.insert(6, cols.pop(cols.index("model_params_nonembedding")))
     return {
-        "fits": pd.concat(fits, ignore_index=True),
+        "fits": fits_df[cols],
         "verdicts": ver.reset_index(drop=True),
         "window_sensitivity": sens_df[["test", "family", "subject", "hypothesis", "alpha_source", "window",
                                        "is_default", "n_points", "estimate", "ci_low", "ci_high",
