@@ -128,7 +128,11 @@ def information_gain_increment_as_printed(Z_prev, z, sigma: float, *, normalize:
     """
     sigma = positive(sigma, "sigma")
     var = posterior_variance(Z_prev, z, sigma, normalize=normalize)
-    return 0.5 * float(np.log((1.0 + sigma**-2 - sigma**2) + sigma**2 * var))
+    arg = (1.0 + sigma**-2 - sigma**2) + sigma**2 * var
+    if arg <= 0:
+        # Possible for sigma > 1: the printed formula is then undefined, not merely inaccurate.
+        raise ValueError(f"the printed Theorem 4.1 is undefined at sigma={sigma:g}: its log argument is {arg:.3g} <= 0")
+    return 0.5 * float(np.log(arg))
 
 
 def ridge_coefficients(Z_prev, z, sigma: float) -> np.ndarray:
