@@ -339,6 +339,9 @@ def _fit(form, X, y, *, names, loss, delta, n_boot, seed, conf, bootstrap, n_sta
          gtol, fix_E, progress):
     n, K = X.shape
     rng = _rng(seed)
+    # a canonical row order makes the bootstrap (not only the point estimate) independent of input order
+    order = np.lexsort((y,) + tuple(X[:, k] for k in reversed(range(K))))
+    X, y = X[order], y[order]
     logX = np.log(X)
     log_ref = logX.mean(axis=0)
     z = logX - log_ref
