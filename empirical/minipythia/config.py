@@ -1,0 +1,217 @@
+"""Mini-Pythia family recipe (Sections 3-4 measure trained LLMs): sizes, schedule, checkpoints, cache paths.
+
+Everything that decides the trained weights lives in one frozen
+:class:`FamilyConfig`; its hash names the cache directory, so a changed recipe
+never reuses stale checkpoints.
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import math
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+__all__ = [
+    "SizeSpec", "FamilyConfig", "DEFAULT_CONFIG", "MINIMAL_CONFIG", "FAMILY_NAME",
+    "cache_root", "checkpoint_steps",
+]
+
+FAMILY_NAME = "minipythia"
+FORMAT_VERSION = "v1"
+
+
+@dataclass(frozen=True)
+class SizeSpec:
+    """One rung of the ladder: a GPT-NeoX of width ``d_model`` and ``n_layers`` layers.
+
+    ``lr`` is the peak AdamW learning rate; like Pythia's, it shrinks as the
+    model grows (Pythia: 1e-3 at 70M down to 1.2e-4 at 12B).
+    """
+    name: str
+    d_model: int
+    n_layers: int
+    n_heads: int
+    lr: float
+
+    def __post_init__(self):
+        for arg in ("d_model", "n_layers", "n_heads"):
+            v = getattr(self, arg)
+            if not isinstance(v, int) or isinstance(v, bool) or v < 1:
+                raise ValueError(f"{arg} must be a positive integer, got {v!r}")
+        if self.d_model % self.n_heads:
+            raise ValueError(f"d_model ({self.d_model}) must be divisible by n_heads ({self.n_heads})")
+        if (self.d_model // self.n_heads) % 8:
+            # rotary acts on 25% of each head's dimensions, in pairs
+            raise ValueError(f"head size d_model/n_heads must be a multiple of 8, got {self.d_model // self.n_heads}")
+        if not self.name or "/" in self.name or self.name.startswith("."):
+            raise ValueError(f"name must be a non-empty directory name, got {self.name!r}")
+        if not (isinstance(self.lr, float) and 0 < self.lr < 1):
+            raise ValueError(f"lr must be a float in (0, 1), got {self.lr!r}")
+
+
+@dataclass(frozen=True)
+class FamilyConfig:
+    """The recipe shared by every size: data, tokenizer, batch, schedule, checkpoints, seed.
+
+    Pythia's recipe, scaled down: AdamW (beta 0.9/0.95, eps 1e-8, weight decay
+    0.01), gradient clipping at 1.0, linear warmup then cosine decay to 10% of
+    the peak rate, batch of packed ``context_length`` sequences, every size
+    seeing the same batches in the same order.
+    """
+    sizes: tuple[SizeSpec, ...]
+    seed: int = 0
+    corpus: str = "hh-rlhf"
+    corpus_limit: int | None = None        # first N documents only (minimal configs)
+    heldout_fraction: float = 0.1
+    vocab_size: int = 2048
+    context_length: int = 128
+    batch_size: int = 16                   # sequences per step
+    total_steps: int = 256
+    n_even_checkpoints: int = 8
+    warmup_fraction: float = 0.04
+    min_lr_ratio: float = 0.1
+    weight_decay: float = 0.01
+    betas: tuple[float, float] = (0.9, 0.95)
+    eps: float = 1e-8
+    grad_clip: float = 1.0
+    eval_heldout_sequences: int = 96
+    eval_train_sequences: int = 32
+    eval_batch_size: int = 32
+    label: str = "default"                 # names the cache directory; not part of the recipe
+
+    def __post_init__(self):
+        if not isinstance(self.sizes, tuple) or not self.sizes or not all(isinstance(s, SizeSpec) for s in self.sizes):
+            raise TypeError("sizes must be a non-empty tuple of SizeSpec")
+        names = [s.name for s in self.sizes]
+        if len(set(names)) != len(names):
+            raise ValueError(f"sizes must have distinct names, got {names}")
+        for arg in ("vocab_size", "context_length", "batch_size", "total_steps", "n_even_checkpoints",
+                    "eval_heldout_sequences", "eval_train_sequences", "eval_batch_size"):
+            v = getattr(self, arg)
+            if not isinstance(v, int) or isinstance(v, bool) or v < 1:
+                raise ValueError(f"{arg} must be a positive integer, got {v!r}")
+        if not isinstance(self.seed, int) or isinstance(self.seed, bool) or self.seed < 0:
+            raise ValueError(f"seed must be a non-negative integer, got {self.seed!r}")
+        if self.vocab_size < 258:
+            raise ValueError(f"vocab_size must be at least 258 (256 bytes + <|endoftext|> + one merge), got {self.vocab_size}")
+        if self.context_length < 2:
+            raise ValueError(f"context_length must be at least 2, got {self.context_length}")
+        if not 0 < self.heldout_fraction < 1:
+            raise ValueError(f"heldout_fraction must be in (0, 1), got {self.heldout_fraction!r}")
+        if not 0 <= self.warmup_fraction < 1:
+            raise ValueError(f"warmup_fraction must be in [0, 1), got {self.warmup_fraction!r}")
+        if not 0 <= self.min_lr_ratio <= 1:
+            raise ValueError(f"min_lr_ratio must be in [0, 1], got {self.min_lr_ratio!r}")
+        if self.n_even_checkpoints > self.total_steps:
+            raise ValueError(f"n_even_checkpoints ({self.n_even_checkpoints}) must not exceed total_steps ({self.total_steps})")
+        if self.corpus != "hh-rlhf":
+            raise ValueError(f"corpus must be 'hh-rlhf', got {self.corpus!r}")
+        if self.corpus_limit is not None and (not isinstance(self.corpus_limit, int) or self.corpus_limit < 10):
+            raise ValueError(f"corpus_limit must be None or an integer >= 10, got {self.corpus_limit!r}")
+        if not self.label or "/" in self.label or self.label.startswith("."):
+            raise ValueError(f"label must be a non-empty directory name, got {self.label!r}")
+
+    # -- derived -----------------------------------------------------------
+    @property
+    def batch_tokens(self) -> int:
+        """Tokens per optimizer step (sequences x context), Pythia's "batch size in tokens"."""
+        return self.batch_size * self.context_length
+
+    @property
+    def total_tokens(self) -> int:
+        return self.total_steps * self.batch_tokens
+
+    @property
+    def warmup_steps(self) -> int:
+        return max(1, round(self.warmup_fraction * self.total_steps)) if self.warmup_fraction > 0 else 0
+
+    @property
+    def steps(self) -> tuple[int, ...]:
+        return checkpoint_steps(self.total_steps, self.n_even_checkpoints)
+
+    def size(self, name: str) -> SizeSpec:
+        for s in self.sizes:
+            if s.name == name:
+                return s
+        raise ValueError(f"sizes: unknown size {name!r}; choose from {[s.name for s in self.sizes]}")
+
+    def recipe(self) -> dict:
+        """The JSON-able recipe that determines the weights (everything but ``label``)."""
+        d = dataclasses.asdict(self)
+        d.pop("label")
+        d["format"] = FORMAT_VERSION
+        return d
+
+    @property
+    def hash(self) -> str:
+        blob = json.dumps(self.recipe(), sort_keys=True).encode()
+        return hashlib.sha256(blob).hexdigest()[:10]
+
+    @property
+    def dirname(self) -> str:
+        return f"{self.label}-{FORMAT_VERSION}-{self.hash}"
+
+    def replace(self, **changes) -> "FamilyConfig":
+        return dataclasses.replace(self, **changes)
+
+
+def checkpoint_steps(total_steps: int, n_even: int) -> tuple[int, ...]:
+    """Pythia's checkpoint spacing scaled to ``total_steps``.
+
+    Pythia saves steps 0, 1, 2, 4, ..., 512 and then every 1000 steps to
+    143000 (143 evenly spaced). Here the even interval is
+    ``total_steps / n_even`` (rounded), and the log-spaced steps are the
+    powers of two below that interval.
+    """
+    if not isinstance(total_steps, int) or total_steps < 1:
+        raise ValueError(f"total_steps must be a positive integer, got {total_steps!r}")
+    if not isinstance(n_even, int) or not 1 <= n_even <= total_steps:
+        raise ValueError(f"n_even must be an integer in [1, total_steps], got {n_even!r}")
+    interval = total_steps / n_even
+    steps = {0, total_steps}
+    steps.update(round(interval * i) for i in range(1, n_even + 1))
+    k = 1
+    while k < interval:
+        steps.add(k)
+        k *= 2
+    return tuple(sorted(steps))
+
+
+def cache_root(root: str | os.PathLike | None = None) -> Path:
+    """``root`` if given, else ``$INFOGEO_CACHE``, else ``$XDG_CACHE_HOME/infogeo``, else ``~/.cache/infogeo``."""
+    if root is not None:
+        if not isinstance(root, (str, os.PathLike)):
+            raise TypeError(f"root must be a path or None, got {type(root).__name__}")
+        return Path(root).expanduser()
+    if os.environ.get("INFOGEO_CACHE"):
+        return Path(os.environ["INFOGEO_CACHE"]).expanduser()
+    if os.environ.get("XDG_CACHE_HOME"):
+        return Path(os.environ["XDG_CACHE_HOME"]).expanduser() / "infogeo"
+    return Path.home() / ".cache" / "infogeo"
+
+
+# The default ladder: width and depth grow together as in Pythia (70M: 6 layers
+# x 512, 1B: 16 x 2048), head size fixed at 16 for the narrow rungs. Names are
+# non-embedding parameter counts, rounded, as Pythia names sizes by parameters.
+_DEFAULT_SIZES = (
+    SizeSpec("7k", d_model=16, n_layers=2, n_heads=1, lr=3e-3),
+    SizeSpec("26k", d_model=32, n_layers=2, n_heads=2, lr=3e-3),
+    SizeSpec("150k", d_model=64, n_layers=3, n_heads=4, lr=2.5e-3),
+    SizeSpec("450k", d_model=96, n_layers=4, n_heads=4, lr=2e-3),
+    SizeSpec("800k", d_model=128, n_layers=4, n_heads=4, lr=1.5e-3),
+    SizeSpec("1.8m", d_model=192, n_layers=4, n_heads=6, lr=1e-3),
+)
+
+DEFAULT_CONFIG = FamilyConfig(sizes=_DEFAULT_SIZES)
+
+# For CI: two tiny rungs on the first documents, a dozen steps; trains in seconds.
+MINIMAL_CONFIG = FamilyConfig(
+    sizes=(SizeSpec("a", d_model=8, n_layers=1, n_heads=1, lr=3e-3),
+           SizeSpec("b", d_model=16, n_layers=2, n_heads=2, lr=3e-3)),
+    corpus_limit=120, vocab_size=300, context_length=32, batch_size=4, total_steps=12,
+    n_even_checkpoints=3, eval_heldout_sequences=8, eval_train_sequences=4, eval_batch_size=8,
+    label="minimal",
+)

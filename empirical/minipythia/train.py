@@ -1,0 +1,293 @@
+"""Training loop for one mini-Pythia size (Sections 3-4 measure trained checkpoints).
+
+Pythia's recipe on CPU: GPT-NeoX (rotary on 25% of head dims, parallel
+attention + MLP, untied embeddings), AdamW, linear warmup then cosine decay,
+gradient clipping. Checkpoints ``step<k>/`` are ``save_pretrained``
+directories with the tokenizer beside the weights; the newest also holds
+``training_state.pt`` (optimizer, scheduler, RNG, step) so training resumes
+exactly where it stopped.
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import os
+import shutil
+import time
+from pathlib import Path
+
+import numpy as np
+
+from .config import FamilyConfig, SizeSpec
+from .corpus import batch_indices
+
+__all__ = [
+    "model_config", "build_model", "count_parameters", "lr_multiplier", "evaluate_loss",
+    "train_size", "completed_steps", "STATE_FILE", "METRICS_FILE", "COMPLETE_FILE",
+]
+
+STATE_FILE = "training_state.pt"
+METRICS_FILE = "metrics.json"
+COMPLETE_FILE = "complete.json"
+
+
+def model_config(size: SizeSpec, config: FamilyConfig):
+    """The ``GPTNeoXConfig`` of ``size`` under ``config`` (Pythia's settings, scaled)."""
+    from transformers import GPTNeoXConfig
+
+    return GPTNeoXConfig(
+        vocab_size=config.vocab_size,
+        hidden_size=size.d_model,
+        num_hidden_layers=size.n_layers,
+        num_attention_heads=size.n_heads,
+        intermediate_size=4 * size.d_model,
+        hidden_act="gelu",
+        rotary_pct=0.25,
+        rotary_emb_base=10000,
+        max_position_embeddings=config.context_length,
+        initializer_range=0.02,
+        layer_norm_eps=1e-5,
+        use_parallel_residual=True,
+        tie_word_embeddings=False,
+        attention_dropout=0.0,
+        hidden_dropout=0.0,
+        bos_token_id=0,
+        eos_token_id=0,
+        pad_token_id=0,
+    )
+
+
+def build_model(size: SizeSpec, config: FamilyConfig, seed: int):
+    """A freshly initialised ``GPTNeoXForCausalLM``; the same seed gives the same weights."""
+    import torch
+    from transformers import GPTNeoXForCausalLM
+
+    torch.manual_seed(seed)
+    model = GPTNeoXForCausalLM(model_config(size, config))
+    return model.float()
+
+
+def count_parameters(model) -> tuple[int, int]:
+    """(total, non-embedding) parameter counts.
+
+    Non-embedding excludes both the input embedding and the (untied) output
+    projection, as the Pythia paper's "non-embedding params" column does.
+    """
+    total = sum(p.numel() for p in model.parameters())
+    emb = model.get_input_embeddings().weight.numel() + model.get_output_embeddings().weight.numel()
+    return total, total - emb
+
+
+def lr_multiplier(step: int, total_steps: int, warmup_steps: int, min_lr_ratio: float) -> float:
+    """Learning-rate factor for the update made at ``step`` (0-based): linear warmup, cosine to ``min_lr_ratio``."""
+    if warmup_steps > 0 and step < warmup_steps:
+        return (step + 1) / warmup_steps
+    decay = max(1, total_steps - warmup_steps)
+    progress = min(1.0, (step - warmup_steps) / decay)
+    return min_lr_ratio + (1 - min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * progress))
+
+
+def evaluate_loss(model, sequences: np.ndarray, batch_size: int = 32) -> float:
+    """Mean next-token cross-entropy in nats over every predicted position of ``sequences``.
+
+    ``sequences`` is an integer array (n, context); position t predicts token
+    t+1 within its row. Sums in float64 so the number does not depend on
+    ``batch_size``'s rounding beyond float32 logits.
+    """
+    import torch
+    import torch.nn.functional as F
+
+    seqs = np.asarray(sequences)
+    if seqs.ndim != 2 or seqs.shape[1] < 2 or seqs.shape[0] < 1:
+        raise ValueError(f"sequences must have shape (n>=1, context>=2), got {seqs.shape}")
+    was_training = model.training
+    model.eval()
+    total, count = 0.0, 0
+    with torch.inference_mode():
+        for i in range(0, len(seqs), batch_size):
+            ids = torch.as_tensor(seqs[i: i + batch_size], dtype=torch.long)
+            logits = model(input_ids=ids).logits[:, :-1].float()
+            nll = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), ids[:, 1:].reshape(-1), reduction="none")
+            total += nll.double().sum().item()
+            count += nll.numel()
+    model.train(was_training)
+    return total / count
+
+
+@contextlib.contextmanager
+def _threads(n: int | None):
+    """Set torch's thread count and deterministic mode for the block, then restore both."""
+    import torch
+
+    before = torch.get_num_threads()
+    det = torch.are_deterministic_algorithms_enabled()
+    if n is not None:
+        torch.set_num_threads(n)
+    torch.use_deterministic_algorithms(True)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+        torch.use_deterministic_algorithms(det)
+
+
+def completed_steps(size_dir: Path) -> list[int]:
+    """Steps whose checkpoint directory is complete (written atomically), ascending."""
+    out = []
+    if size_dir.is_dir():
+        for p in size_dir.iterdir():
+            if p.is_dir() and p.name.startswith("step") and p.name[4:].isdigit() and (p / METRICS_FILE).exists():
+                out.append(int(p.name[4:]))
+    return sorted(out)
+
+
+@contextlib.contextmanager
+def _quiet_saves():
+    """Hide transformers' per-save "Writing model shards" bar; ours already shows progress."""
+    from transformers.utils import logging as hf_logging
+
+    was = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        if was:
+            hf_logging.enable_progress_bar()
+
+
+def _save_checkpoint(size_dir: Path, step: int, model, fast_tokenizer, metrics: dict, state: dict | None) -> Path:
+    import torch
+
+    final = size_dir / f"step{step}"
+    tmp = size_dir / f".step{step}.tmp"
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    tmp.mkdir(parents=True)
+    with _quiet_saves():
+        model.save_pretrained(str(tmp))
+        fast_tokenizer.save_pretrained(str(tmp))
+    if state is not None:
+        torch.save(state, tmp / STATE_FILE)
+    # metrics.json last: its presence marks the checkpoint as complete
+    (tmp / METRICS_FILE).write_text(json.dumps(metrics, indent=1))
+    if final.exists():
+        shutil.rmtree(final)
+    os.replace(tmp, final)
+    return final
+
+
+def train_size(
+    size_dir: Path,
+    size: SizeSpec,
+    config: FamilyConfig,
+    train_seqs: np.ndarray,
+    heldout_eval: np.ndarray,
+    train_eval: np.ndarray,
+    fast_tokenizer,
+    *,
+    progress: bool = True,
+    stop_after_step: int | None = None,
+    threads: int | None = None,
+    keep_state: str = "last",
+) -> dict:
+    """Train (or resume) ``size`` to ``config.total_steps``, saving every checkpoint step.
+
+    Returns the summary written to ``complete.json`` (or, when stopped early
+    by ``stop_after_step``, the same keys for the part done). ``keep_state``:
+    "last" keeps ``training_state.pt`` in the newest checkpoint only (saves
+    disk), "all" in every checkpoint.
+    """
+    import torch
+    from tqdm.auto import tqdm
+    from transformers import GPTNeoXForCausalLM
+
+    if keep_state not in ("last", "all"):
+        raise ValueError(f"keep_state must be 'last' or 'all', got {keep_state!r}")
+    size_dir = Path(size_dir)
+    size_dir.mkdir(parents=True, exist_ok=True)
+    if (size_dir / COMPLETE_FILE).exists():
+        return json.loads((size_dir / COMPLETE_FILE).read_text())
+    ckpts = set(config.steps)
+    S = config.total_steps
+
+    with _threads(threads):
+        resumable = [s for s in completed_steps(size_dir) if (size_dir / f"step{s}" / STATE_FILE).exists()]
+        if resumable:
+            start = resumable[-1]
+            ck = size_dir / f"step{start}"
+            model = GPTNeoXForCausalLM.from_pretrained(str(ck), dtype=torch.float32)
+            state = torch.load(ck / STATE_FILE, weights_only=False)
+        else:
+            start, state = 0, None
+            model = build_model(size, config, config.seed)
+        model.train()
+        opt = torch.optim.AdamW(model.parameters(), lr=size.lr, betas=tuple(config.betas), eps=config.eps,
+                                weight_decay=config.weight_decay)
+        sched = torch.optim.lr_scheduler.LambdaLR(
+            opt, lambda s: lr_multiplier(s, S, config.warmup_steps, config.min_lr_ratio))
+        elapsed = 0.0
+        if state is not None:
+            opt.load_state_dict(state["optimizer"])
+            sched.load_state_dict(state["scheduler"])
+            torch.set_rng_state(state["torch_rng"])
+            elapsed = state["train_seconds"]
+            if state["step"] != start:
+                raise RuntimeError(f"{ck}: training state is for step {state['step']}, not {start}")
+        n_total, n_nonemb = count_parameters(model)
+
+        def checkpoint(step: int, train_seconds: float):
+            metrics = {
+                "size": size.name, "step": step, "tokens": step * config.batch_tokens,
+                "batch_tokens": config.batch_tokens, "params_total": n_total, "params_nonembedding": n_nonemb,
+                "train_loss_nats": evaluate_loss(model, train_eval, config.eval_batch_size),
+                "heldout_loss_nats": evaluate_loss(model, heldout_eval, config.eval_batch_size),
+                "lr_next": opt.param_groups[0]["lr"], "train_seconds": train_seconds,
+            }
+            st = {"step": step, "optimizer": opt.state_dict(), "scheduler": sched.state_dict(),
+                  "torch_rng": torch.get_rng_state(), "train_seconds": train_seconds,
+                  "config_hash": config.hash}
+            _save_checkpoint(size_dir, step, model, fast_tokenizer, metrics, st)
+            if keep_state == "last":
+                for s in completed_steps(size_dir):
+                    if s != step and (size_dir / f"step{s}" / STATE_FILE).exists():
+                        (size_dir / f"step{s}" / STATE_FILE).unlink()
+            return metrics
+
+        if start == 0 and 0 not in completed_steps(size_dir):
+            checkpoint(0, 0.0)
+        end = S if stop_after_step is None else min(S, stop_after_step)
+        bar = tqdm(total=S, initial=start, desc=f"minipythia {size.name}", unit="step", disable=not progress,
+                   leave=False)
+        t0 = time.perf_counter()
+        eval_time = 0.0
+        for step in range(start, end):
+            rows = batch_indices(step, config.batch_size, len(train_seqs), config.seed)
+            ids = torch.as_tensor(train_seqs[rows], dtype=torch.long)
+            logits = model(input_ids=ids).logits[:, :-1]
+            loss = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), ids[:, 1:].reshape(-1))
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
+            opt.step()
+            sched.step()
+            opt.zero_grad(set_to_none=True)
+            bar.update(1)
+            if (step + 1) in ckpts:
+                te = time.perf_counter()
+                m = checkpoint(step + 1, elapsed + te - t0 - eval_time)
+                eval_time += time.perf_counter() - te
+                bar.set_postfix(heldout=f"{m['heldout_loss_nats']:.3f}")
+        bar.close()
+        train_seconds = elapsed + time.perf_counter() - t0 - eval_time
+        done = completed_steps(size_dir)
+        summary = {
+            "size": size.name, "steps_done": done[-1] if done else 0, "total_steps": S,
+            "params_total": n_total, "params_nonembedding": n_nonemb,
+            "tokens": (done[-1] if done else 0) * config.batch_tokens,
+            "train_seconds": train_seconds,
+            "tokens_per_second": end * config.batch_tokens / train_seconds if train_seconds > 0 else float("nan"),
+            "threads": torch.get_num_threads(), "config_hash": config.hash,
+        }
+        if end == S:
+            (size_dir / COMPLETE_FILE).write_text(json.dumps(summary, indent=1))
+    return summary
