@@ -23,7 +23,7 @@ Tables (one row per observation; every table starts with ``model``,
     ``attention`` (head-averaged attention of the target to that token, from
     the block that produced the layer), ``lasso_coef``, ``selected_attention``
     (attention > threshold), ``selected_lasso`` (coef > threshold),
-    ``target_self_attention``, ``lasso_lambda``, ``sklearn_alpha``, ``threshold``.
+    ``target_self_attention``, ``lasso_converged`` (sklearn's verdict), ``lasso_lambda``, ``sklearn_alpha``, ``threshold``.
 ``embeddings.csv`` (d), one row per sentence, representation and projection
     ``sentence_id``, ``context`` (king/queen/none), ``country``, ``sentence``,
     ``representation`` (``mean`` over tokens or ``last`` token), ``method``
@@ -191,6 +191,9 @@ def _config(lm, *, layers, max_tokens, measurements, params, texts_digest, n_tex
 
 
 def _write(df: pd.DataFrame, path: Path) -> Path:
+    keys = [c for c in TABLE_KEYS.get(path.stem, []) if c in df.columns]
+    if keys:
+        df = df.sort_values(keys, kind="stable").reset_index(drop=True)
     tmp = path.with_suffix(".csv.tmp")
     df.to_csv(tmp, index=False)
     tmp.replace(path)
@@ -214,7 +217,7 @@ def run_measurements(
     device: str = "auto",
     dtype: str = "float32",
     layers=None,
-    max_tokens: int | None = DEFAULT_MAX_TOKENS,
+    max_tokens: int | None = None,
     measurements=MEASUREMENTS,
     shard=None,
     progress: bool = True,
@@ -247,7 +250,8 @@ def run_measurements(
         Hidden-state indices (see :mod:`empirical.models`); None = last.
     max_tokens : int or None
         Texts longer than this are truncated to their first ``max_tokens``
-        tokens (logged); None = the model's context.
+        tokens (logged); None = ``min(DEFAULT_MAX_TOKENS, context)``. A value
+        beyond the model's context is an error.
     measurements : subset of ``MEASUREMENTS``
     shard : None, "k/n" or (k, n)
         0-based. Texts i with i % n == k; the prompt measurements run in shard 0 only.
@@ -295,7 +299,9 @@ def run_measurements(
                         attn_implementation=attn_implementation or ("eager" if need_attn else None),
                         allow_download=allow_download)
     layer_idx = resolve_layers(layers, lm.n_layers)
-    if max_tokens is not None and max_tokens > lm.max_context:
+    if max_tokens is None:
+        max_tokens = min(DEFAULT_MAX_TOKENS, lm.max_context)
+    elif max_tokens > lm.max_context:
         raise ValueError(f"max_tokens={max_tokens} exceeds the model's context of {lm.max_context} tokens")
     params = {"eps": eps, "sigma": sigma, "lasso_lambda": lasso_lambda, "threshold": threshold,
               "gamma": gamma, "ridge": ridge, "seed": int(seed), "text_field": text_field, "text_limit": text_limit}
@@ -385,7 +391,10 @@ def _measure_lasso(lm, layers, *, lasso_lambda, threshold, forward):
             j = find_token_position(lm, ids, target)
             if j == 0:
                 raise ValueError(f"target {target!r} is the first token; it has no context to select from")
-            beta = M.lasso_coefficients(Z[:j], Z[j], lasso_lambda)
+            beta, converged = M.lasso_fit(Z[:j], Z[j], lasso_lambda)
+            if not converged:
+                log.warning("lasso for [%s] at layer %d did not converge (T=%d context tokens, d=%d)",
+                            target, k, j, Z.shape[1])
             alpha = M.lasso_alpha_from_lambda(lasso_lambda, Z.shape[1])
             sel_att = set(M.select_tokens(A[j, :j], threshold).tolist())
             sel_las = set(M.select_tokens(beta, threshold).tolist())
@@ -393,7 +402,8 @@ def _measure_lasso(lm, layers, *, lasso_lambda, threshold, forward):
                 rows.append({"layer": k, "target": target, "target_position": j, "position": p, "token": tokens[p],
                              "attention": float(A[j, p]), "lasso_coef": float(beta[p]),
                              "selected_attention": p in sel_att, "selected_lasso": p in sel_las,
-                             "target_self_attention": float(A[j, j]), "lasso_lambda": lasso_lambda,
+                             "target_self_attention": float(A[j, j]), "lasso_converged": converged,
+                             "lasso_lambda": lasso_lambda,
                              "sklearn_alpha": alpha, "threshold": threshold})
     return pd.DataFrame(rows)
 
@@ -539,9 +549,6 @@ def merge_shards(root) -> dict[str, Path]:
     out = {}
     for t, dfs in sorted(parts.items()):
         df = pd.concat(dfs, ignore_index=True)
-        keys = [c for c in TABLE_KEYS.get(t, []) if c in df.columns]
-        if keys:
-            df = df.sort_values(keys, kind="stable").reset_index(drop=True)
         out[t] = _write(df, root / f"{t}.csv")
     log.info("merged %d finished directories into %s", len(markers), root)
     return out

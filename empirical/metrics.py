@@ -36,6 +36,7 @@ __all__ = [
     "info_gain_curve",
     "lasso_alpha_from_lambda",
     "lasso_coefficients",
+    "lasso_fit",
     "select_tokens",
     "sentence_covariance",
     "sentence_distance",
@@ -158,14 +159,26 @@ def lasso_alpha_from_lambda(lam: float, n_coordinates: int) -> float:
 def lasso_coefficients(
     Z_prev, z, lam: float = PAPER_LASSO_LAMBDA, *, normalize: bool = True, max_iter: int = 100_000, tol: float = 1e-10
 ) -> np.ndarray:
+    """The Lasso coefficients of :func:`lasso_fit` (see there), without the convergence flag."""
+    return lasso_fit(Z_prev, z, lam, normalize=normalize, max_iter=max_iter, tol=tol)[0]
+
+
+def lasso_fit(
+    Z_prev, z, lam: float = PAPER_LASSO_LAMBDA, *, normalize: bool = True, max_iter: int = 100_000, tol: float = 1e-10
+) -> tuple[np.ndarray, bool]:
     r"""Lasso of Section 4.2: ``argmin_β ||z - Z_prevᵀ β||² + λ||β||₁``.
 
     ``Z_prev`` is (T, d) (the previous tokens, one per row), ``z`` is (d,);
-    returns β of length T (float64). No intercept (the paper's model has
-    none). Solved by ``sklearn.linear_model.Lasso`` with
+    returns (β of length T in float64, converged). No intercept (the paper's
+    model has none). Solved by ``sklearn.linear_model.Lasso`` with
     ``alpha = lasso_alpha_from_lambda(λ, d)`` in float64 coordinate descent,
-    deterministic (cyclic selection).
+    deterministic (cyclic selection). ``converged`` is False when sklearn
+    reports a ConvergenceWarning (likely when T > d, an underdetermined fit
+    with a tiny penalty; real Pythia widths have d >> T).
     """
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
     from sklearn.linear_model import Lasso
 
     Zp = _rows(Z_prev, normalize, "Z_prev")
@@ -177,8 +190,11 @@ def lasso_coefficients(
         raise ValueError(f"z must have length d={Zp.shape[1]}, got {zz.shape[0]}")
     d = Zp.shape[1]
     model = Lasso(alpha=lasso_alpha_from_lambda(lam, d), fit_intercept=False, max_iter=max_iter, tol=tol, selection="cyclic")
-    model.fit(Zp.T, zz)
-    return np.asarray(model.coef_, dtype=np.float64)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConvergenceWarning)
+        model.fit(Zp.T, zz)
+    converged = not any(issubclass(w.category, ConvergenceWarning) for w in caught)
+    return np.asarray(model.coef_, dtype=np.float64), converged
 
 
 def select_tokens(weights, threshold: float = PAPER_SELECTION_THRESHOLD, *, exclude=None) -> np.ndarray:

@@ -33,7 +33,7 @@ _CORPUS = [CAPITALS_SENTENCE] * 3 + [f"{c} {n}" for c in CONTEXTS.values() for n
 ]
 
 
-def build_tiny_family(root: Path, *, hidden: int = 32, layers: int = 2, steps=(0, 1)) -> Path:
+def build_tiny_family(root: Path, *, hidden: int = 64, layers: int = 2, steps=(0, 1)) -> Path:
     """A Pythia-like family: root/tokenizer files + root/step<k>/ (save_pretrained GPT-NeoX, seed k)."""
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import GPTNeoXConfig, GPTNeoXForCausalLM, PreTrainedTokenizerFast
@@ -76,7 +76,7 @@ def lm64(family):
 def test_local_family_layout_loads_revision_with_root_tokenizer(family):
     assert local_revisions(family) == ["step0", "step1"]
     lm = load_model(family, revision="step0", device="cpu")
-    assert lm.n_layers == 2 and lm.d == 32 and lm.revision == "step0"
+    assert lm.n_layers == 2 and lm.d == 64 and lm.revision == "step0"
     assert str(lm.device) == "cpu" and lm.model.dtype == torch.float32
     # The two checkpoints were built from different seeds: different weights must load.
     lm1 = load_model(family, revision="step1", device="cpu")

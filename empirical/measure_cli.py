@@ -1,0 +1,126 @@
+"""Sections 3-4: ``python -m empirical measure``, measure a Pythia-family model the way the paper does.
+
+Examples::
+
+    python -m empirical measure --model EleutherAI/pythia-1.4b --revision step143000 --out runs/p1.4b
+    python -m empirical measure --model ./family --revision step1000 --texts my.jsonl --shard 0/8 --out runs/x
+    python -m empirical measure --merge runs/x
+    python -m empirical measure --jobs pythia_jobs.txt --shard $SLURM_ARRAY_TASK_ID/64 --out runs/suite
+    python -m empirical measure --write-pythia-jobs pythia_jobs.txt
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+__all__ = ["main", "build_parser", "DEFAULT_MODEL"]
+
+# The report's default model family is plugged in here once it exists (the
+# lead wires the mini-Pythia family). While None, --model is required.
+DEFAULT_MODEL = None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from .measure import DEFAULT_MAX_TOKENS, MEASUREMENTS
+    from .metrics import DEFAULT_RIDGE, PAPER_EPS, PAPER_JS_GAMMA, PAPER_LASSO_LAMBDA, PAPER_SELECTION_THRESHOLD, PAPER_SIGMA
+
+    p = argparse.ArgumentParser(
+        prog="python -m empirical measure",
+        description="Measure entropy, information gain, Lasso vs attention, embeddings and sentence distances "
+                    "(Sections 3-4) on a Hugging Face causal LM; writes tidy CSV tables.",
+    )
+    src = p.add_argument_group("what to measure")
+    src.add_argument("--model", default=DEFAULT_MODEL,
+                     help="hub id (e.g. EleutherAI/pythia-1.4b) or local directory (a save_pretrained "
+                          "directory, or a family directory holding step<k>/ checkpoints)")
+    src.add_argument("--revision", default=None, help="checkpoint, e.g. step143000 (hub) or a step<k>/ subdirectory")
+    src.add_argument("--jobs", default=None, metavar="FILE",
+                     help="measure a list of 'MODEL [REVISION]' lines instead of --model; --shard splits the jobs")
+    src.add_argument("--texts", default=None, metavar="FILE",
+                     help="JSONL (key --text-field) or TXT (one text per line); default: the shipped hh-rlhf sample")
+    src.add_argument("--text-field", default="text", help="JSONL key holding the text (default: text)")
+    src.add_argument("--limit", type=int, default=None, help="measure only the first N texts")
+    src.add_argument("--measurements", default=",".join(MEASUREMENTS),
+                     help=f"comma-separated subset of {','.join(MEASUREMENTS)} (default: all)")
+    src.add_argument("--layers", default=None,
+                     help="hidden-state indices: 'all', or e.g. '0,6,-1' (0 = embeddings, -1 = last, after the "
+                          "final layer norm); default: last")
+    src.add_argument("--max-tokens", type=int, default=None,
+                     help=f"truncate texts to their first N tokens (logged; default min({DEFAULT_MAX_TOKENS}, context))")
+    run = p.add_argument_group("how to run")
+    run.add_argument("--out", default="measurements", help="output directory (default: ./measurements)")
+    run.add_argument("--device", default="auto", help="auto (CUDA when present), cpu, cuda, cuda:N")
+    run.add_argument("--dtype", default="float32", help="float32, bfloat16, float16 or float64 (model weights; "
+                                                        "all log-determinants and regressions run in float64)")
+    run.add_argument("--batch-size", type=int, default=8)
+    run.add_argument("--attn-implementation", default=None,
+                     help="transformers attention; 'eager' is used automatically when lasso is measured")
+    run.add_argument("--shard", default=None, metavar="K/N",
+                     help="0-based shard K of N: texts i with i %% N == K (or jobs, with --jobs)")
+    run.add_argument("--merge", default=None, metavar="DIR", help="join the finished shards under DIR and exit")
+    run.add_argument("--write-pythia-jobs", default=None, metavar="FILE",
+                     help="write the 1,232-line Pythia suite job list (8 sizes x 154 checkpoints) and exit")
+    run.add_argument("--allow-download", action="store_true", help="let transformers download from the hub")
+    run.add_argument("--overwrite", action="store_true", help="recompute even if a finished marker exists")
+    run.add_argument("--no-progress", action="store_true", help="no progress bars")
+    run.add_argument("--seed", type=int, default=0, help="UMAP random state (the only random step)")
+    par = p.add_argument_group("paper parameters (defaults are the paper's)")
+    par.add_argument("--eps", type=float, default=PAPER_EPS, help="rate-distortion eps (Definition 3.1)")
+    par.add_argument("--sigma", type=float, default=PAPER_SIGMA, help="GP noise sigma (Section 4.1)")
+    par.add_argument("--lasso-lambda", type=float, default=PAPER_LASSO_LAMBDA,
+                     help="Lasso lambda of ||z - Z b||^2 + lambda ||b||_1 (sklearn alpha = lambda / (2 d))")
+    par.add_argument("--threshold", type=float, default=PAPER_SELECTION_THRESHOLD, help="selection threshold")
+    par.add_argument("--gamma", type=float, default=PAPER_JS_GAMMA, help="JS distance gamma")
+    par.add_argument("--ridge", type=float, default=DEFAULT_RIDGE,
+                     help="ridge added to token covariances for the Logdet/Riemann/log-Euclidean distances")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    from . import measure as E
+
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse already printed its message
+        return int(exc.code or 0)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    try:
+        if args.write_pythia_jobs:
+            jobs = E.pythia_jobs()
+            with open(args.write_pythia_jobs, "w") as fh:
+                fh.writelines(f"{m} {r}\n" for m, r in jobs)
+            print(f"wrote {len(jobs)} jobs to {args.write_pythia_jobs}")
+            return 0
+        if args.merge:
+            paths = E.merge_shards(args.merge)
+            for name, path in paths.items():
+                print(f"{name}: {path}")
+            return 0
+        measurements = tuple(m.strip() for m in args.measurements.split(",") if m.strip())
+        kwargs = dict(texts=args.texts, text_field=args.text_field, text_limit=args.limit, device=args.device,
+                      dtype=args.dtype, layers=args.layers, max_tokens=args.max_tokens, measurements=measurements,
+                      progress=not args.no_progress, batch_size=args.batch_size, eps=args.eps, sigma=args.sigma,
+                      lasso_lambda=args.lasso_lambda, threshold=args.threshold, gamma=args.gamma, ridge=args.ridge,
+                      seed=args.seed, attn_implementation=args.attn_implementation,
+                      allow_download=args.allow_download, overwrite=args.overwrite)
+        if args.jobs:
+            if args.model or args.revision:
+                raise ValueError("give either --jobs or --model/--revision, not both")
+            results = E.run_jobs(E.read_jobs(args.jobs), out_dir=args.out, shard=args.shard, **kwargs)
+            print(f"finished {len(results)} job(s) under {args.out}")
+            return 0
+        if not args.model:
+            raise ValueError("--model is required (a hub id such as EleutherAI/pythia-1.4b or a local directory)")
+        paths = E.run_measurements(args.model, revision=args.revision, out_dir=args.out, shard=args.shard, **kwargs)
+        for name, path in paths.items():
+            print(f"{name}: {path}")
+        return 0
+    except (ValueError, TypeError, FileNotFoundError, OSError) as exc:
+        print(f"python -m empirical measure: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,216 @@
+"""The measurement engine end to end on a tiny random GPT-NeoX family: tables, laws on its own outputs, shards, CLI."""
+from __future__ import annotations
+
+import json
+import os
+
+import numpy as np
+import pandas as pd
+import pytest
+
+pytest.importorskip("torch")
+pytest.importorskip("transformers")
+
+from empirical import measure as E  # noqa: E402
+from empirical.measure_cli import main as cli_main  # noqa: E402
+from empirical.models import forward_states, load_model, tokenize_texts  # noqa: E402
+from empirical.prompts import COUNTRIES  # noqa: E402
+from tests.empirical.test_models import tiny_family  # noqa: E402
+from theory.gp import posterior_variance  # noqa: E402
+
+pytestmark = pytest.mark.models
+
+TEXTS = [
+    "the quick brown fox jumps over the lazy dog",
+    "Human: can you help me? Assistant: yes, here is what I would suggest.",
+    "He is the king of Spain. She is the queen of Denmark.",
+    "numbers 0 1 2 3 4 5 6 7 8 9 and the fox",
+    "Is Paris the capital of France? Yes.",
+]
+COMMON = dict(device="cpu", dtype="float64", progress=False, batch_size=2)
+
+
+@pytest.fixture(scope="module")
+def family(tmp_path_factory):
+    return tiny_family(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def lm(family):
+    return load_model(family, revision="step1", device="cpu", dtype="float64", attn_implementation="eager")
+
+
+@pytest.fixture(scope="module")
+def full_run(family, tmp_path_factory):
+    out = tmp_path_factory.mktemp("full")
+    paths = E.run_measurements(family, revision="step1", texts=TEXTS, out_dir=out, layers="1,-1", **COMMON)
+    return out, paths
+
+
+def _read(path):
+    return pd.read_csv(path, keep_default_na=False, na_values=[""], float_precision="round_trip")
+
+
+def test_every_table_has_its_documented_columns(full_run):
+    out, paths = full_run
+    assert set(paths) == {"entropy", "infogain", "lasso", "embeddings", "embeddings_separation", "distances"}
+    want = {
+        "entropy": ["model", "revision", "text_id", "layer", "n_tokens", "d", "eps", "L_eps", "L_eps_normalized",
+                    "matrix_entropy"],
+        "infogain": ["model", "revision", "text_id", "layer", "t", "sigma", "info_gain", "increment",
+                     "info_gain_normalized"],
+    }
+    for name, cols in want.items():
+        assert list(_read(paths[name]).columns) == cols
+    for name, path in paths.items():
+        df = _read(path)
+        assert len(df) > 0 and {"model", "revision", "layer"} <= set(df.columns)
+        assert set(df["layer"]) == {1, 2}
+        assert set(df["revision"]) == {"step1"}
+
+
+def test_entropy_table_agrees_with_direct_float64_recomputation(full_run, lm):
+    out, paths = full_run
+    ent = _read(paths["entropy"]).set_index(["text_id", "layer"])
+    ids = tokenize_texts(lm, TEXTS)
+    for tid, rec in enumerate(forward_states(lm, ids, [1, 2], batch_size=1)):
+        for k in (1, 2):
+            U = rec["states"][k] / np.linalg.norm(rec["states"][k], axis=1, keepdims=True)
+            n, d = U.shape
+            L = 0.5 * (d + n) * np.linalg.slogdet(np.eye(d) + d / 0.01 * U.T @ U / n)[1]
+            row = ent.loc[(tid, k)]
+            assert row["n_tokens"] == len(ids[tid]) and row["d"] == lm.d
+            # batch_size differs from the engine's (2): tolerance covers the padding round-off of test_models.
+            np.testing.assert_allclose(row["L_eps"], L, rtol=1e-6)
+
+
+def test_engine_increments_obey_the_schur_identity(full_run, lm):
+    out, paths = full_run
+    ig = _read(paths["infogain"])
+    ids = tokenize_texts(lm, TEXTS)
+    recs = list(forward_states(lm, ids, [2], batch_size=2))  # the engine's own batching: identical states
+    for tid in (0, 2):
+        Z = recs[tid]["states"][2]
+        rows = ig[(ig.text_id == tid) & (ig.layer == 2)].sort_values("t")
+        assert list(rows["t"]) == list(range(1, len(Z) + 1))
+        for t in range(1, len(Z)):
+            var = posterior_variance(Z[:t], Z[t], 0.01)
+            assert rows["increment"].iloc[t] == pytest.approx(0.5 * np.log1p(var / 0.01**2), rel=1e-7, abs=1e-10)
+        np.testing.assert_allclose(rows["info_gain"].to_numpy(), np.cumsum(rows["increment"].to_numpy()), rtol=1e-12)
+        np.testing.assert_allclose(rows["info_gain_normalized"], rows["info_gain"] / lm.d, rtol=1e-15)
+
+
+def test_lasso_table_follows_the_protocol(full_run, lm):
+    df = _read(full_run[1]["lasso"])
+    assert set(df["target"]) == {"No", "?", "China"}
+    assert np.allclose(df["sklearn_alpha"], 1e-4 / (2 * lm.d))
+    for (layer, target), g in df.groupby(["layer", "target"]):
+        j = g["target_position"].iloc[0]
+        assert list(g["position"]) == list(range(j))  # every earlier token, nothing else
+        assert (g["selected_attention"] == (g["attention"] > 0.01)).all()
+        assert (g["selected_lasso"] == (g["lasso_coef"] > 0.01)).all()
+        np.testing.assert_allclose(g["attention"].sum() + g["target_self_attention"].iloc[0], 1.0, atol=1e-10)
+    china = df[df.target == "China"]
+    assert "Beijing" in "".join(china["token"])  # the context holds the whole protocol sentence
+
+
+def test_embeddings_and_distances_tables(full_run):
+    emb = _read(full_run[1]["embeddings"])
+    assert set(emb["representation"]) == {"mean", "last"} and "pca" in set(emb["method"])
+    pca = emb[(emb.method == "pca") & (emb.layer == 2) & (emb.representation == "mean")]
+    assert len(pca) == 3 * len(COUNTRIES) and set(pca["context"]) == {"king", "queen", "none"}
+    sep = _read(full_run[1]["embeddings_separation"])
+    assert sep["silhouette_king_vs_queen"].between(-1, 1).all()
+    dist = _read(full_run[1]["distances"])
+    n = 2 * len(COUNTRIES)
+    assert len(dist) == 2 * 4 * n * (n - 1) // 2
+    assert (dist["distance"] >= 0).all()
+    np.testing.assert_allclose(dist["pyriemann_distance"], dist["distance"], rtol=1e-6)
+    assert (dist.loc[dist.metric == "js", "ridge"] == 0).all()
+    assert (dist.loc[dist.metric != "js", "ridge"] == 1e-4).all()
+
+
+def test_same_seed_gives_byte_identical_tables_and_finished_runs_are_not_recomputed(family, tmp_path):
+    kw = dict(revision="step0", texts=TEXTS[:3], measurements=("entropy", "infogain", "embeddings"), **COMMON)
+    a = E.run_measurements(family, out_dir=tmp_path / "a", **kw)
+    b = E.run_measurements(family, out_dir=tmp_path / "b", **kw)
+    for name in a:
+        assert a[name].read_bytes() == b[name].read_bytes()
+    stamp = {n: p.stat().st_mtime_ns for n, p in a.items()}
+    again = E.run_measurements(family, out_dir=tmp_path / "a", **kw)
+    assert {n: p.stat().st_mtime_ns for n, p in again.items()} == stamp
+    with pytest.raises(ValueError, match="different configuration"):
+        E.run_measurements(family, out_dir=tmp_path / "a", **{**kw, "texts": TEXTS[:2]})
+
+
+def test_shards_merge_into_the_unsharded_tables(family, tmp_path):
+    kw = dict(revision="step1", texts=TEXTS, measurements=("entropy", "infogain", "lasso"), **{**COMMON, "batch_size": 1})
+    whole = E.run_measurements(family, out_dir=tmp_path / "whole", **kw)
+    for k in (2, 0):
+        E.run_measurements(family, out_dir=tmp_path / "sharded", shard=f"{k}/3", **kw)
+    with pytest.raises(ValueError, match="1/3 are not finished"):
+        E.merge_shards(tmp_path / "sharded")
+    shard1 = E.run_measurements(family, out_dir=tmp_path / "sharded", shard=(1, 3), **kw)
+    assert set(shard1) == {"entropy", "infogain"}  # the fixed prompts run in shard 0 only
+    merged = E.merge_shards(tmp_path / "sharded")
+    for name in ("entropy", "infogain", "lasso"):
+        pd.testing.assert_frame_equal(_read(merged[name]), _read(whole[name]))
+
+
+def test_shard_arithmetic():
+    assert E.parse_shard("2/5") == (2, 5)
+    for bad in ("5/5", "-1/3", "1of3", (3, 0)):
+        with pytest.raises(ValueError, match="shard"):
+            E.parse_shard(bad)
+    parts = [E.shard_indices(11, (k, 4)) for k in range(4)]
+    assert sorted(sum(parts, [])) == list(range(11))
+    assert len(E.pythia_jobs()) == 8 * 154 and len(set(E.pythia_jobs())) == 8 * 154
+    assert E.PYTHIA_STEPS[0] == 0 and E.PYTHIA_STEPS[-1] == 143000
+
+
+def test_hh_rlhf_content_never_reaches_tables_or_logs(family, tmp_path, capfd):
+    from empirical.texts import load_hh_rlhf
+
+    paths = E.run_measurements(family, revision="step0", texts=None, text_limit=2, max_tokens=64,
+                               measurements=("entropy", "infogain"), out_dir=tmp_path, **{**COMMON, "progress": True})
+    captured = capfd.readouterr()
+    blob = captured.out + captured.err + "".join(p.read_text() for p in paths.values())
+    blob += (tmp_path / E.MARKER).read_text()
+    snippets = [t.strip()[:40] for t in load_hh_rlhf("chosen", limit=2)]
+    leaked = any(s in blob for s in snippets)
+    assert not leaked  # (no snippet is shown on failure, on purpose)
+    assert set(_read(paths["entropy"])["text_id"]) == {0, 1}
+
+
+def test_jobs_mode_and_cli(family, tmp_path, capsys):
+    jobs = tmp_path / "jobs.txt"
+    jobs.write_text(f"# tiny family\n{family} step0\n{family} step1\n")
+    base = ["--texts", str(tmp_path / "t.txt"), "--measurements", "entropy,infogain", "--device", "cpu",
+            "--dtype", "float64", "--no-progress", "--out", str(tmp_path / "suite")]
+    (tmp_path / "t.txt").write_text("\n".join(TEXTS[:2]) + "\n")
+    assert cli_main(["--jobs", str(jobs), "--shard", "1/2", *base]) == 0
+    assert cli_main(["--jobs", str(jobs), "--shard", "0/2", *base]) == 0
+    assert cli_main(["--merge", str(tmp_path / "suite")]) == 0
+    ent = _read(tmp_path / "suite" / "entropy.csv")
+    assert set(ent["revision"]) == {"step0", "step1"} and len(ent) == 2 * 2
+    assert cli_main(["--write-pythia-jobs", str(tmp_path / "pj.txt")]) == 0
+    assert len((tmp_path / "pj.txt").read_text().splitlines()) == 1232
+    capsys.readouterr()
+
+
+@pytest.mark.parametrize("argv, needle", [
+    ([], "--model is required"),
+    (["--model", "EleutherAI/pythia-infogeo-absent"], "--model DIR"),
+    (["--model", "FAMILY", "--revision", "step0", "--layers", "9"], "unknown layer 9"),
+    (["--model", "FAMILY", "--revision", "step0", "--max-tokens", "4096"], "exceeds the model's context"),
+    (["--model", "FAMILY", "--revision", "step0", "--shard", "3/3"], "shard"),
+    (["--model", "FAMILY", "--revision", "step0", "--measurements", "entropy,vibes"], "measurements must be"),
+    (["--model", "FAMILY", "--revision", "step0", "--texts", "missing.jsonl"], "not found"),
+    (["--merge", "nowhere"], "not found"),
+])
+def test_cli_bad_input_exits_2_with_a_message_not_a_traceback(family, tmp_path, capsys, argv, needle):
+    argv = [str(family) if a == "FAMILY" else a for a in argv]
+    rc = cli_main([*argv, "--out", str(tmp_path), "--device", "cpu", "--no-progress"])
+    err = capsys.readouterr().err
+    assert rc == 2
+    assert needle in err and "Traceback" not in err
