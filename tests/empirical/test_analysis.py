@@ -1,0 +1,125 @@
+"""Analyses and verdicts (empirical.analysis) on synthetic worlds with known exponents, and the fit CLI."""
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from empirical import fit_cli
+from empirical.analysis import TABLES, run_analyses, select_rows
+from theory.skills import predicted_exponent
+
+SIZES = np.array([2e7, 8e7, 3e8, 8e8, 1.2e9, 2.5e9, 6.4e9, 1.1e10])
+STEPS = np.array([1000, 3000, 13000, 23000, 33000, 53000, 73000, 93000, 113000, 133000, 143000])
+
+
+def _world(alpha=0.4, order="sequential", noise=0.003, seed=0, loss_column="heldout_loss_nats"):
+    """L = E + A·N^-α + B·step^-b with b = the theory's prediction: a world where the theory holds."""
+    b = predicted_exponent(alpha, "flops", order=order)
+    rng = np.random.default_rng(seed)
+    rows = []
+    for i, N in enumerate(SIZES):
+        for s in STEPS:
+            L = 1.0 + 600.0 * N ** -alpha + 6.0 * s ** -b
+            rows.append({"model": f"m{i}", "size": f"s{i}", "params_total": int(N * 1.3),
+                         "params_nonembedding": int(N), "step": int(s), "tokens": int(s) * 2_097_152,
+                         "batch_tokens": 2_097_152, "train_loss_nats": L,
+                         loss_column: L * np.exp(rng.normal(0, noise))})
+    return pd.DataFrame(rows), b
+
+
+@pytest.fixture(scope="module")
+def seq_tables():
+    df, b = _world()
+    return run_analyses(df, loss_column="heldout_loss_nats", n_boot=40, windows=False, progress=False), b
+
+
+def test_tables_and_columns(seq_tables):
+    t, _ = seq_tables
+    assert set(t) == set(TABLES)
+    assert {"analysis", "family", "subject", "param", "estimate", "ci_low", "ci_high",
+            "converged", "boot_converged_frac"} <= set(t["fits"].columns)
+    assert {"test", "hypothesis", "verdict", "reason", "predicted", "pred_low", "pred_high"} <= set(t["verdicts"].columns)
+    assert set(t["verdicts"]["verdict"]) <= {"consistent", "inconsistent", "inconclusive"}
+    assert {"data", "fit", "theory_sequential", "theory_parallel"} <= set(t["curves"]["kind"])
+
+
+def test_alpha_recovered_from_final_checkpoints(seq_tables):
+    t, _ = seq_tables
+    f = t["fits"]
+    r = f[(f["analysis"] == "params") & (f["subject"] == "nonembedding") & (f["param"] == "a")].iloc[0]
+    assert r["ci_low"] <= 0.4 <= r["ci_high"]
+    assert abs(r["estimate"] - 0.4) < 0.05
+
+
+def test_sequential_world_passes_sequential_and_fails_parallel(seq_tables):
+    t, b = seq_tables
+    v = t["verdicts"]
+    per = v[(v["test"] == "steps_exponent") & (v["alpha_source"] == "nonembedding") & (v["subject"] != "all sizes")]
+    seq = per[per["hypothesis"].str.contains("sequential")]
+    par = per[per["hypothesis"].str.contains("parallel")]
+    assert (seq["verdict"] == "consistent").mean() >= 0.75
+    assert (par["verdict"] == "inconsistent").mean() >= 0.75
+    assert abs(seq["estimate"].median() - b) < 0.02
+
+
+def test_parallel_world_passes_parallel():
+    df, b = _world(order="parallel", seed=1)
+    t = run_analyses(df, loss_column="heldout_loss_nats", n_boot=30, windows=False, progress=False)
+    v = t["verdicts"]
+    s = v[(v["test"] == "steps_exponent") & (v["subject"] == "all sizes") & (v["alpha_source"] == "nonembedding")]
+    assert s.set_index("hypothesis").loc["a = α/(α+1) (parallel)", "verdict"] == "consistent"
+    assert s.set_index("hypothesis").loc["a = α/(α+2) (sequential)", "verdict"] == "inconsistent"
+
+
+def test_same_seed_same_bytes_and_row_order():
+    df, _ = _world(seed=3)
+    kw = dict(loss_column="heldout_loss_nats", n_boot=10, windows=True, n_boot_windows=6, progress=False)
+    a = run_analyses(df, **kw)
+    b = run_analyses(df.sample(frac=1.0, random_state=0), **kw)
+    for k in a:
+        assert a[k].to_csv(index=False) == b[k].to_csv(index=False), k
+    ws = a["window_sensitivity"]
+    assert ws["window"].nunique() > 1 and ws["is_default"].any()
+
+
+def test_select_rows_prefers_regular_grid_and_primary():
+    df, _ = _world()
+    df = df.assign(primary=1)
+    extra = df.iloc[:2].assign(primary=0, heldout_loss_nats=99.0)
+    sel = select_rows(pd.concat([df, extra]), "heldout_loss_nats")
+    assert len(sel) == len(df) and sel["heldout_loss_nats"].max() < 99
+
+
+def test_too_few_sizes_is_a_clear_error():
+    df, _ = _world()
+    df = df[df["model"].isin(["m0", "m1", "m2"])]
+    with pytest.raises(ValueError, match="model"):
+        run_analyses(df, loss_column="heldout_loss_nats", n_boot=0, progress=False)
+
+
+def test_cli_json_and_files_on_user_data(tmp_path, capsys):
+    df, _ = _world()
+    f = tmp_path / "mini.csv"
+    df.to_csv(f, index=False)
+    out = tmp_path / "out"
+    rc = fit_cli.main(["--data", str(f), "--loss-column", "heldout_loss_nats", "--out", str(out),
+                       "--json", "--n-boot", "10", "--quiet", "--no-windows"])
+    assert rc == 0
+    s = json.loads(capsys.readouterr().out)
+    assert {"exponents", "verdicts", "caveats", "figures"} <= set(s)
+    for name in ("fits", "verdicts", "curves", "caveats"):
+        assert (out / f"{name}.csv").stat().st_size > 0
+    pngs = sorted(p.name for p in out.glob("*.png"))
+    assert "fit_params.png" in pngs and "fit_frontier.png" in pngs and "fit_steps_exponents.png" in pngs
+
+
+def test_cli_bad_input_exits_2_naming_the_column(tmp_path, capsys):
+    df, _ = _world()
+    f = tmp_path / "bad.csv"
+    df.drop(columns=["tokens"]).to_csv(f, index=False)
+    assert fit_cli.main(["--data", str(f), "--loss-column", "heldout_loss_nats", "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "tokens" in err and "Traceback" not in err
+    assert fit_cli.main(["--data", str(tmp_path / "missing.csv"), "--out", str(tmp_path)]) == 2
+    assert fit_cli.main(["--bogus"]) == 2
