@@ -216,6 +216,9 @@ class FitResult:
         ``n_boot``, ``boot_converged_frac``, ``boot_moved_frac``, ``bootstrap``, ``conf``.
     boot : (n_converged, k) array of bootstrap draws of the free parameters,
         columns ``boot_names``.
+    x_ref : geometric mean of each covariate (the centring point of the fit).
+    residuals_log : log L − log L̂ per point, rows sorted by (x..., y) (the
+        fitter's canonical order, which makes results independent of input order).
     """
 
     form: str
