@@ -1,1 +1,1 @@
-"""reports layer (see README)."""
+"""reports: builds the theory-vs-data report (``python -m reports``) from the layers' tidy tables."""

@@ -1,0 +1,45 @@
+"""``python -m reports``: build the theory-vs-data report into reports/latest/.
+
+    python -m reports                       # every section
+    python -m reports --only theory         # rebuild one section, keep the others
+    python -m reports --model PATH_OR_NAME  # measure this model in section 4 (default: the mini-Pythia family)
+
+Exit status 0 when every section built, 1 when a section failed (the report is
+still written, with the failure in it), 2 on bad arguments.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .build import DEFAULT_OUT, SECTION_NAMES, build_report
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m reports", description=__doc__.splitlines()[0])
+    ap.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"output folder (default {DEFAULT_OUT})")
+    ap.add_argument("--only", choices=SECTION_NAMES, help="rebuild one section and reassemble the report")
+    ap.add_argument("--model", help="model for section 4: a local path (a family folder or one checkpoint) or a hub "
+                                    "name; default: the mini-Pythia family, trained on first use")
+    ap.add_argument("--seed", type=int, default=0, help="seed of every random step (default 0)")
+    ap.add_argument("--quiet", action="store_true", help="no progress output")
+    try:
+        args = ap.parse_args(argv)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    try:
+        manifest = build_report(args.out, only=args.only, model=args.model, seed=args.seed, progress=not args.quiet)
+    except (ValueError, TypeError) as exc:
+        print(f"python -m reports: {exc}", file=sys.stderr)
+        return 2
+    failed = [k for k, v in manifest["sections"].items() if not v["ok"]]
+    print(f"report written to {args.out / 'report.md'} and report.html "
+          f"({manifest['run_seconds_total']:.0f} s; sections: "
+          + ", ".join(f"{k} {v['seconds']:.0f} s{'' if v['ok'] else ' FAILED'}" for k, v in manifest["sections"].items())
+          + ")")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
