@@ -1,0 +1,151 @@
+"""Figures 3-6 (Sections 4.1-4.3, Appendix A) drawn from the measurement tables of :mod:`empirical.measure`.
+
+Every helper takes the tidy table (a DataFrame or a CSV path) and returns a
+``matplotlib.figure.Figure`` built without pyplot (so no GUI backend is ever
+touched); save it with ``fig.savefig(path)``. Axes are labelled with units
+(nats), legends name the model and revision.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+__all__ = ["plot_infogain", "plot_entropy", "plot_lasso", "plot_embeddings", "plot_distances"]
+
+_CONTEXT_COLORS = {"king": "tab:blue", "queen": "tab:red", "none": "tab:gray"}
+
+
+def _table(df, name: str, required: list[str]) -> pd.DataFrame:
+    if isinstance(df, (str, Path)):
+        df = pd.read_csv(df, keep_default_na=False, na_values=[""])
+    if not isinstance(df, pd.DataFrame):
+        raise TypeError(f"{name} must be a DataFrame or a CSV path, got {type(df).__name__}")
+    missing = [c for c in required if c not in df.columns]
+    if missing:
+        raise ValueError(f"{name} lacks columns {missing}; pass the {name}.csv table of empirical.measure")
+    if df.empty:
+        raise ValueError(f"{name} is empty")
+    return df
+
+
+def _pick_layer(df: pd.DataFrame, layer, name: str) -> tuple[pd.DataFrame, int]:
+    layer = int(df["layer"].max()) if layer is None else int(layer)
+    sub = df[df["layer"] == layer]
+    if sub.empty:
+        raise ValueError(f"{name} has no rows for layer {layer}; layers present: {sorted(df['layer'].unique())}")
+    return sub, layer
+
+
+def _label(model, revision) -> str:
+    return f"{Path(str(model)).name}@{revision}"
+
+
+def plot_infogain(infogain, *, layer=None, min_texts: int = 1) -> Figure:
+    """Figure 3: normalized information gain I(y_t; f)/d and its increment against prefix length t.
+
+    One line per (model, revision): the mean over texts that have at least t
+    tokens (t values covered by fewer than ``min_texts`` texts are dropped).
+    """
+    df = _table(infogain, "infogain", ["model", "revision", "layer", "text_id", "t", "info_gain_normalized", "increment"])
+    df, layer = _pick_layer(df, layer, "infogain")
+    fig = Figure(figsize=(10, 4), layout="constrained")
+    ax_g, ax_i = fig.subplots(1, 2)
+    for (model, rev), g in df.groupby(["model", "revision"], sort=True):
+        agg = g.groupby("t").agg(gain=("info_gain_normalized", "mean"), inc=("increment", "mean"),
+                                 n=("text_id", "nunique"))
+        agg = agg[agg["n"] >= min_texts]
+        ax_g.plot(agg.index, agg["gain"], label=_label(model, rev))
+        ax_i.plot(agg.index, agg["inc"], label=_label(model, rev))
+    ax_g.set(xlabel="prefix length t (tokens)", ylabel="I(y_t; f) / d (nats per dimension)",
+             title=f"normalized information gain, layer {layer}")
+    ax_i.set(xlabel="prefix length t (tokens)", ylabel="I(y_t; f) - I(y_{t-1}; f) (nats)",
+             title="information gain increment", yscale="log")
+    ax_g.legend(fontsize="small")
+    ax_i.legend(fontsize="small")
+    return fig
+
+
+def plot_entropy(entropy) -> Figure:
+    """Section 3: normalized rate-distortion entropy and matrix entropy against layer (mean ± sd over texts)."""
+    df = _table(entropy, "entropy", ["model", "revision", "layer", "L_eps_normalized", "matrix_entropy"])
+    fig = Figure(figsize=(10, 4), layout="constrained")
+    axes = fig.subplots(1, 2)
+    for ax, col, ylab in ((axes[0], "L_eps_normalized", "L_eps / max (Definition 3.1, normalized)"),
+                          (axes[1], "matrix_entropy", "matrix entropy / log d (ref. [25])")):
+        for (model, rev), g in df.groupby(["model", "revision"], sort=True):
+            agg = g.groupby("layer")[col].agg(["mean", "std"]).fillna(0.0)
+            ax.errorbar(agg.index, agg["mean"], yerr=agg["std"], marker="o", capsize=3, label=_label(model, rev))
+        ax.set(xlabel="layer (hidden-state index)", ylabel=ylab)
+        ax.legend(fontsize="small")
+    return fig
+
+
+def plot_lasso(lasso, *, layer=None) -> Figure:
+    """Section 4.2: head-averaged attention and Lasso coefficient of each context token, per protocol token."""
+    df = _table(lasso, "lasso", ["layer", "target", "position", "token", "attention", "lasso_coef", "threshold"])
+    df, layer = _pick_layer(df, layer, "lasso")
+    targets = list(dict.fromkeys(df["target"]))
+    fig = Figure(figsize=(12, 3.2 * len(targets)), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(len(targets), 1))
+    for ax, target in zip(axes, targets):
+        g = df[df["target"] == target].sort_values("position")
+        x = g["position"].to_numpy()
+        ax.bar(x - 0.2, g["attention"], width=0.4, label="attention (head mean)")
+        ax.bar(x + 0.2, g["lasso_coef"], width=0.4, label="Lasso coefficient")
+        ax.axhline(g["threshold"].iloc[0], color="k", lw=0.8, ls="--", label="selection threshold")
+        ax.set_xticks(x, [t.strip() or "␣" for t in g["token"]], rotation=90, fontsize="small")
+        ax.set(xlabel="context token (in sentence order)", ylabel="weight", title=f"target [{target}], layer {layer}")
+        ax.legend(fontsize="small")
+    return fig
+
+
+def plot_embeddings(embeddings, *, layer=None, method: str = "pca") -> Figure:
+    """Figure 4: mean-token against last-token sentence embeddings, projected (PCA, or UMAP when measured)."""
+    df = _table(embeddings, "embeddings", ["layer", "context", "country", "representation", "method", "x", "y"])
+    df, layer = _pick_layer(df, layer, "embeddings")
+    df = df[df["method"] == method]
+    if df.empty:
+        raise ValueError(f"embeddings has no {method!r} projection (UMAP needs umap-learn installed)")
+    fig = Figure(figsize=(11, 5), layout="constrained")
+    for ax, rep in zip(fig.subplots(1, 2), ("mean", "last")):
+        g = df[df["representation"] == rep]
+        for ctx, h in g.groupby("context", sort=False):
+            ax.scatter(h["x"], h["y"], color=_CONTEXT_COLORS.get(ctx, "k"), label=f"context: {ctx}")
+            for _, r in h.iterrows():
+                ax.annotate(str(r["country"]).rstrip("."), (r["x"], r["y"]), fontsize=6)
+        ax.set(xlabel=f"{method.upper()} 1", ylabel=f"{method.upper()} 2",
+               title=f"{'mean of all tokens' if rep == 'mean' else 'last token'} (layer {layer})")
+        ax.legend(fontsize="small")
+    return fig
+
+
+def plot_distances(distances, *, layer=None, metrics=("js", "logdet", "riemann", "logeuclid")) -> Figure:
+    """Figures 5-6: sentence-by-sentence distance matrices, one panel per metric (king sentences first)."""
+    df = _table(distances, "distances", ["layer", "sentence_a", "sentence_b", "context_a", "country_a",
+                                         "context_b", "country_b", "metric", "distance"])
+    df, layer = _pick_layer(df, layer, "distances")
+    metrics = [m for m in metrics if m in set(df["metric"])]
+    if not metrics:
+        raise ValueError("distances holds none of the requested metrics")
+    ids = sorted(set(df["sentence_a"]) | set(df["sentence_b"]))
+    names = {}
+    for side in ("a", "b"):
+        for _, r in df[[f"sentence_{side}", f"context_{side}", f"country_{side}"]].drop_duplicates().iterrows():
+            names[r[f"sentence_{side}"]] = f"{r[f'context_{side}']}: {str(r[f'country_{side}']).rstrip('.')}"
+    pos = {s: i for i, s in enumerate(ids)}
+    fig = Figure(figsize=(5.5 * len(metrics), 5), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(1, len(metrics)))
+    for ax, metric in zip(axes, metrics):
+        D = np.zeros((len(ids), len(ids)))
+        for _, r in df[df["metric"] == metric].iterrows():
+            i, j = pos[r["sentence_a"]], pos[r["sentence_b"]]
+            D[i, j] = D[j, i] = r["distance"]
+        im = ax.imshow(D, cmap="viridis")
+        ax.set_xticks(range(len(ids)), [names[s] for s in ids], rotation=90, fontsize=5)
+        ax.set_yticks(range(len(ids)), [names[s] for s in ids], fontsize=5)
+        ax.set(title=f"{metric} distance, layer {layer}", xlabel="sentence", ylabel="sentence")
+        fig.colorbar(im, ax=ax, label=f"d_{metric}")
+    return fig
