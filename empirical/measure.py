@@ -203,7 +203,7 @@ def _write(df: pd.DataFrame, path: Path) -> Path:
 def _tqdm(iterable=None, **kw):
     from tqdm.auto import tqdm
 
-    return tqdm(iterable, file=sys.stderr, **kw)
+    return tqdm(iterable, file=sys.stderr, mininterval=1.0, **kw)
 
 
 def run_measurements(
@@ -454,7 +454,13 @@ def _measure_sentences(lm, layers, active, *, gamma, ridge, seed, forward, progr
 def _project(X: np.ndarray, seed: int) -> dict[str, np.ndarray]:
     from sklearn.decomposition import PCA
 
-    out = {"pca": PCA(n_components=2, svd_solver="full").fit_transform(X)}
+    import warnings
+
+    with warnings.catch_warnings():
+        # Identical vectors (e.g. the last token "." of every sentence at layer 0) have no
+        # variance: PCA then returns zeros and warns about 0/0 in explained_variance_ratio_.
+        warnings.simplefilter("ignore", RuntimeWarning)
+        out = {"pca": PCA(n_components=2, svd_solver="full").fit_transform(X)}
     try:
         import umap  # optional: umap-learn
     except ImportError:
