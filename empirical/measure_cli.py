@@ -34,7 +34,9 @@ def build_parser() -> argparse.ArgumentParser:
     src.add_argument("--model", default=DEFAULT_MODEL,
                      help="hub id (e.g. EleutherAI/pythia-1.4b) or local directory (a save_pretrained "
                           "directory, or a family directory holding step<k>/ checkpoints)")
-    src.add_argument("--revision", default=None, help="checkpoint, e.g. step143000 (hub) or a step<k>/ subdirectory")
+    src.add_argument("--revision", default=None,
+                     help="checkpoint, e.g. step143000 (hub) or a step<k>/ subdirectory; 'all' measures every "
+                          "step<k>/ of a local family (one job each; --shard then splits the checkpoints)")
     src.add_argument("--jobs", default=None, metavar="FILE",
                      help="measure a list of 'MODEL [REVISION]' lines instead of --model; --shard splits the jobs")
     src.add_argument("--texts", default=None, metavar="FILE",
@@ -113,6 +115,16 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if not args.model:
             raise ValueError("--model is required (a hub id such as EleutherAI/pythia-1.4b or a local directory)")
+        if args.revision == "all":
+            from .models import local_revisions
+
+            revs = local_revisions(args.model)
+            if not revs:
+                raise ValueError(f"--revision all needs a local directory holding step<k>/ checkpoints; "
+                                 f"{args.model!r} has none")
+            results = E.run_jobs([(args.model, r) for r in revs], out_dir=args.out, shard=args.shard, **kwargs)
+            print(f"finished {len(results)} checkpoint(s) under {args.out}")
+            return 0
         paths = E.run_measurements(args.model, revision=args.revision, out_dir=args.out, shard=args.shard, **kwargs)
         for name, path in paths.items():
             print(f"{name}: {path}")

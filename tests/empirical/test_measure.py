@@ -1,12 +1,13 @@
 """The measurement engine end to end on a tiny random GPT-NeoX family: tables, laws on its own outputs, shards, CLI."""
 from __future__ import annotations
 
-import json
-import os
+import tempfile
 
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 pytest.importorskip("torch")
 pytest.importorskip("transformers")
@@ -100,6 +101,37 @@ def test_engine_increments_obey_the_schur_identity(full_run, lm):
         np.testing.assert_allclose(rows["info_gain_normalized"], rows["info_gain"] / lm.d, rtol=1e-15)
 
 
+_WORDS = ["the", "king", "queen", "of", "Spain.", "Is", "capital", "?", "Yes.", "No", "fox", "7", "Human:", "help"]
+
+
+@settings(max_examples=12)
+@given(words=st.lists(st.sampled_from(_WORDS), min_size=1, max_size=30))
+def test_engine_tables_obey_direct_recomputation_and_schur(lm, words):
+    """Property on the engine's own output files: float64 entropy = direct slogdet; increments = Schur form."""
+    text = " ".join(words)
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = E.run_measurements(lm, texts=[text], out_dir=tmp, layers="all", measurements=("entropy", "infogain"),
+                                   progress=False, batch_size=1)
+        ent, ig = _read(paths["entropy"]), _read(paths["infogain"])
+    ids = tokenize_texts(lm, [text])
+    rec = next(forward_states(lm, ids, [0, 1, 2], batch_size=1))  # batch_size=1: bit-identical states
+    sigma, eps = 0.01, 0.1
+    for k in (0, 1, 2):
+        Z = rec["states"][k]
+        n, d = Z.shape
+        U = Z / np.linalg.norm(Z, axis=1, keepdims=True)
+        row = ent[ent.layer == k].iloc[0]
+        L = 0.5 * (d + n) * np.linalg.slogdet(np.eye(d) + d / eps**2 * U.T @ U / n)[1]
+        assert row["n_tokens"] == n == len(ids[0])
+        np.testing.assert_allclose(row["L_eps"], L, rtol=1e-9)
+        inc = ig[ig.layer == k].sort_values("t")["increment"].to_numpy()
+        assert len(inc) == n
+        assert inc[0] == pytest.approx(0.5 * np.log1p(1 / sigma**2), rel=1e-12)
+        for t in range(1, n):
+            var = posterior_variance(Z[:t], Z[t], sigma)
+            assert inc[t] == pytest.approx(0.5 * np.log1p(var / sigma**2), rel=1e-7, abs=1e-10)
+
+
 def test_lasso_table_follows_the_protocol(full_run, lm):
     df = _read(full_run[1]["lasso"])
     assert set(df["target"]) == {"No", "?", "China"}
@@ -180,6 +212,16 @@ def test_hh_rlhf_content_never_reaches_tables_or_logs(family, tmp_path, capfd):
     leaked = any(s in blob for s in snippets)
     assert not leaked  # (no snippet is shown on failure, on purpose)
     assert set(_read(paths["entropy"])["text_id"]) == {0, 1}
+
+
+def test_revision_all_measures_every_local_checkpoint(family, tmp_path, capsys):
+    (tmp_path / "t.txt").write_text(TEXTS[0] + "\n")
+    argv = ["--model", str(family), "--revision", "all", "--texts", str(tmp_path / "t.txt"), "--measurements",
+            "entropy", "--device", "cpu", "--no-progress", "--out", str(tmp_path / "all")]
+    assert cli_main(argv) == 0
+    assert cli_main(["--merge", str(tmp_path / "all")]) == 0
+    assert set(_read(tmp_path / "all" / "entropy.csv")["revision"]) == {"step0", "step1"}
+    capsys.readouterr()
 
 
 def test_jobs_mode_and_cli(family, tmp_path, capsys):
