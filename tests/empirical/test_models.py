@@ -1,7 +1,6 @@
 """Loading (empirical.models) on tiny random GPT-NeoX models saved with save_pretrained, offline."""
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 
