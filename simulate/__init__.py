@@ -1,1 +1,38 @@
-"""simulate layer (see README)."""
+"""Section 3 of Tan, Li, Huang (2024): skill-graph learning with synthetic power-law skills.
+
+Runs the paper's skill model at scale (event-driven, M = 10^6 skills in well
+under a second), lets every assumption be swapped for a plug-in, fits the
+exponents of H(X|Y) - C against flops, skills and parameters with honest
+intervals, and compares them with the predictions of :mod:`theory.skills`.
+
+Quick start::
+
+    import simulate
+    a = simulate.Assumptions(law=simulate.PowerLaw(0.5), M=10**6, order="sequential")
+    simulate.exponents(a)                 # tidy table: fitted vs predicted exponents
+    traj = simulate.run(a)                # H(X|Y) against S, n and N
+    simulate.report_tables(seed=0)        # every table the report draws
+
+See docs/simulate.md for the CLI (``python -m simulate``), the estimator and
+how to add an assumption.
+"""
+from .assumptions import (REGISTRY, Assumptions, ConstantCost, Cost, FunctionCost, InverseP, KAtATime, Order,
+                          Parallel, RandomOrder, Sequential, from_dict, load_toml, make, register)
+from .compare import (EXPONENT_COLUMNS, TOLERANCE, TRAJECTORY_COLUMNS, exponents, predicted, report_tables,
+                      simulate_loss_curve, sweep, trajectory_table)
+from .dynamics import Frontier, Trajectory, frontier, naive_expected, naive_stochastic, run
+from .fitting import ExponentFit, default_window, fit_exponent, replicate_interval
+from .graph import AlphaFit, SkillGraph, alpha_from_degree_exponent, degree_exponent_from_alpha, fit_alpha, skill_graph
+from .laws import BrokenPowerLaw, EmpiricalLaw, ExponentialLaw, PowerLaw, SkillLaw
+
+__all__ = [
+    "Assumptions", "REGISTRY", "register", "make", "load_toml", "from_dict",
+    "Order", "Sequential", "Parallel", "RandomOrder", "KAtATime",
+    "Cost", "InverseP", "ConstantCost", "FunctionCost",
+    "SkillLaw", "PowerLaw", "BrokenPowerLaw", "ExponentialLaw", "EmpiricalLaw",
+    "run", "Trajectory", "frontier", "Frontier", "naive_expected", "naive_stochastic",
+    "fit_exponent", "ExponentFit", "default_window", "replicate_interval",
+    "skill_graph", "SkillGraph", "fit_alpha", "AlphaFit", "alpha_from_degree_exponent", "degree_exponent_from_alpha",
+    "exponents", "predicted", "sweep", "report_tables", "simulate_loss_curve", "trajectory_table",
+    "EXPONENT_COLUMNS", "TRAJECTORY_COLUMNS", "TOLERANCE",
+]

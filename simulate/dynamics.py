@@ -1,0 +1,377 @@
+"""Section 3 (Lemma 3.6, Theorems 3.7 and 3.8): event-driven learning dynamics of H(X|Y).
+
+The model: ``H(X|Y) = sum_y p(y) H(X|y)``; every skill starts at B and is
+comprehended when it reaches C (Definition 3.4). While skill y is being learned,
+each flop hits it with probability q_y (the cost model; q = p for Theorem 3.8)
+and a hit lowers H(X|y) by delta_y. The order decides when each skill starts.
+
+Nothing is stepped flop by flop. Each skill's trajectory is a ramp (expected
+mode) or a staircase (stochastic mode) between its start and its comprehension
+flop, so H(S) at any set of evaluation points is a suffix sum over sorted events:
+
+- ``mode="expected"``: skill y needs ``d_y = (B-C)/(q_y delta_y)`` flops and
+  loses entropy linearly while active (the closed form of
+  :func:`theory.skills.expected_conditional_entropy`).
+- ``mode="stochastic"``: skill y needs ``m_y = ceil((B-C)/delta_y)`` hits; the
+  flops between consecutive hits are Geometric(q_y), so the flops to its m-th
+  hit are ``m + NegativeBinomial(m, q)``. Each hit is an event dropping H by
+  ``p_y delta_y`` (the last one lands exactly on C). Skills draw independently:
+  exact marginals; with a shared flop budget (parallel order) this is the
+  Poisson-thinning approximation of the multinomial split of flops.
+
+Suffix sums (from the end of the sorted event list) keep ``H - C`` accurate to
+float64 round-off even when it is 1e-8 of B.
+
+:func:`naive_expected` and :func:`naive_stochastic` step flop by flop; they exist
+only as references for the equivalence test and the benchmark.
+"""
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from theory._validate import as_float_array
+
+from .assumptions import Assumptions
+
+__all__ = ["Trajectory", "run", "naive_expected", "naive_stochastic", "default_grid"]
+
+_CHUNK = 1 << 21  # events processed per chunk in stochastic mode (bounded memory)
+
+
+@dataclasses.dataclass
+class Trajectory:
+    """One learning run. All arrays float64 unless noted.
+
+    Attributes
+    ----------
+    S : (G,) flops at which H was evaluated (log-spaced by default).
+    H : (G,) H(X|Y) at S.
+    H_minus_C : (G,) H(X|Y) - C at S, computed directly (no cancellation).
+    n_at_S : (G,) int, skills comprehended by S.
+    n : (K,) int, number of comprehended skills (skills axis, log-spaced).
+    H_minus_C_at_n : (K,) H - C at the flop where the n-th skill is comprehended.
+    S_at_n : (K,) that flop.
+    n_cap : (P,) int, capacity in skills (params axis); N = r * n_cap.
+    H_minus_C_at_cap : (P,) H - C of a learner of that capacity trained to convergence.
+    done : (M,) comprehension flop of each skill, by rank (inf: never, capacity).
+    """
+
+    assumptions: Assumptions
+    mode: str
+    seed: int | None
+    S: np.ndarray
+    H_minus_C: np.ndarray
+    n_at_S: np.ndarray
+    n: np.ndarray
+    H_minus_C_at_n: np.ndarray
+    S_at_n: np.ndarray
+    n_cap: np.ndarray
+    H_minus_C_at_cap: np.ndarray
+    done: np.ndarray
+
+    @property
+    def H(self) -> np.ndarray:
+        return self.assumptions.C + self.H_minus_C
+
+    @property
+    def N(self) -> np.ndarray:
+        return self.assumptions.r * self.n_cap
+
+    @property
+    def n_learned(self) -> int:
+        return int(np.isfinite(self.done).sum())
+
+
+def default_grid(lo: float, hi: float, points: int) -> np.ndarray:
+    """Log-spaced grid from lo to hi inclusive (float64)."""
+    return np.geomspace(lo, hi, int(points))
+
+
+def _int_grid(hi: int, points: int) -> np.ndarray:
+    return np.unique(np.round(np.geomspace(1, hi, points)).astype(np.int64))
+
+
+def _prepare(a: Assumptions, rng: np.random.Generator):
+    p = a.probabilities()
+    perm = np.asarray(a.order.learning_order(p, rng), dtype=np.int64)
+    if perm.shape != (a.M,) or not np.array_equal(np.sort(perm), np.arange(a.M)):
+        raise ValueError(f"order {a.order.name!r}: learning_order must return a permutation of 0..M-1")
+    n_learn = a.M if a.capacity is None else a.capacity
+    learn = perm[:n_learn]
+    p_l = p[learn]
+    # the cost sees the whole law (it may normalize by it); a capacity limit only drops skills afterwards
+    flops = np.asarray(a.cost.expected_flops(p, a.B, a.C, a.delta), dtype=np.float64)
+    if flops.shape != p.shape or not np.all(np.isfinite(flops)) or np.any(flops <= 0):
+        raise ValueError(f"cost {a.cost.name!r}: expected_flops must return finite positive values of shape {p.shape}")
+    flops = flops[learn]
+    q = (a.B - a.C) / (a.delta * flops)
+    if np.any(q > 1.0 + 1e-12):
+        raise ValueError(f"cost {a.cost.name!r} gives fewer flops than hits needed for some skill (hit probability > 1)")
+    q = np.minimum(q, 1.0)
+    if a.delta_noise > 0:
+        s = a.delta_noise
+        dy = a.delta * np.exp(s * rng.standard_normal(n_learn) - 0.5 * s * s)
+        dy = np.minimum(dy, a.B - a.C)  # a hit cannot overshoot C
+    else:
+        dy = np.full(n_learn, a.delta)
+    return p, perm, learn, p_l, q, dy
+
+
+def _starts(a: Assumptions, durations: np.ndarray) -> np.ndarray:
+    st = np.asarray(a.order.starts(durations), dtype=np.float64)
+    if st.shape != durations.shape or np.any(~np.isfinite(st)) or np.any(st < 0):
+        raise ValueError(f"order {a.order.name!r}: starts must return finite nonnegative flops of shape {durations.shape}")
+    return st
+
+
+def _suffix(x: np.ndarray) -> np.ndarray:
+    """out[i] = sum(x[i:]), out[len] = 0, summed from the small end."""
+    out = np.zeros(x.size + 1)
+    out[:-1] = np.cumsum(x[::-1])[::-1]
+    return out
+
+
+def _expected_remaining(start, dur, T, p_l, unlearned_mass, S):
+    """sum_y p_y * (fraction of skill y still to learn at S): ramps from start to T = start + dur.
+
+    Skills starting at flop 0 (all of them, for the parallel order) use suffix
+    sums over completion flops: ``S * sum_{T > S} p/d``, exact. Skills starting
+    later are summed explicitly over the (skill, grid point) pairs where they
+    are active, with ``(S - start)/dur`` formed per pair: a prefix-sum form
+    ``S*sum(w) - sum(w*start)`` would cancel catastrophically at S ~ 1e18 (random
+    order). Sequential-type orders have at most ``M + G`` such pairs.
+    """
+    G = S.size
+    oT = np.argsort(T, kind="stable")
+    T_s = T[oT]
+    iT = np.searchsorted(T_s, S, side="right")  # skills with T > S: iT..
+    not_done = _suffix(p_l[oT])[iT]
+    zero = start == 0.0
+    w0 = np.where(zero, p_l / dur, 0.0)  # dur, not T - start: at S ~ 1e18 a short skill's T - start rounds to 0
+    progress = S * _suffix(w0[oT])[iT]
+    late = np.flatnonzero(~zero)
+    if late.size:
+        a_l, T_l = start[late], T[late]
+        g_lo = np.searchsorted(S, a_l, side="left")  # first grid point with S >= start
+        g_hi = np.searchsorted(S, T_l, side="left")  # first grid point with S >= T (done there)
+        cnt = np.maximum(g_hi - g_lo, 0)
+        total = int(cnt.sum())
+        if total > 50_000_000:
+            raise ValueError(f"order {total} active (skill, grid point) pairs: too many overlapping late starts; "
+                             "use fewer grid points")
+        if total:
+            rep = np.repeat(np.arange(late.size), cnt)
+            g = np.repeat(g_lo - (np.cumsum(cnt) - cnt), cnt) + np.arange(total)
+            frac = np.clip((S[g] - a_l[rep]) / dur[late][rep], 0.0, 1.0)
+            progress = progress + np.bincount(g, weights=p_l[late][rep] * frac, minlength=G)
+    return unlearned_mass + np.maximum(not_done - progress, 0.0)
+
+
+def _stochastic_remaining(start, gaps_cum, m, p_l, dy, BC, unlearned_mass, S):
+    """sum_y p_y * (entropy still to lose)/(B-C) at S from the hit events."""
+    G = S.size
+    acc = np.zeros(G + 1)
+    first = np.concatenate([[0], np.cumsum(m)[:-1]])
+    last = first + m - 1
+    drop = np.repeat(p_l * dy / BC, m)
+    drop[last] = p_l * (BC - (m - 1) * dy) / BC
+    st_rep = np.repeat(start, m)
+    for lo in range(0, drop.size, _CHUNK):
+        hi = min(lo + _CHUNK, drop.size)
+        t = st_rep[lo:hi] + gaps_cum[lo:hi]
+        # an event at t still counts for every S < t
+        b = np.searchsorted(S, t, side="left")
+        acc += np.bincount(b, weights=drop[lo:hi], minlength=G + 1)
+    # an event in bin b is pending at S[g] iff g < b: suffix sum over bins > g
+    suf = np.cumsum(acc[::-1])[::-1]
+    return unlearned_mass + suf[1:]
+
+
+def run(
+    assumptions: Assumptions,
+    *,
+    mode: str = "expected",
+    seed=0,
+    points: int = 400,
+    S: np.ndarray | None = None,
+) -> Trajectory:
+    """Simulate one learner; return H(X|Y) against flops, skills and capacity.
+
+    Parameters
+    ----------
+    assumptions : :class:`simulate.Assumptions`.
+    mode : ``"expected"`` (deterministic, the mean-field model theory analyses) or
+        ``"stochastic"`` (hits drawn; cost grows with the number of hits ``M * (B-C)/delta``).
+    seed : int or numpy Generator (random orders, delta noise and stochastic hits).
+    points : size of each log-spaced output grid.
+    S : optional flops at which to evaluate H (sorted ascending, > 0); default a
+        log grid from the first to the last comprehension.
+    """
+    if not isinstance(assumptions, Assumptions):
+        raise TypeError(f"assumptions must be simulate.Assumptions, got {type(assumptions).__name__}")
+    if mode not in ("expected", "stochastic"):
+        raise ValueError(f"mode must be 'expected' or 'stochastic', got {mode!r}")
+    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    a = assumptions
+    BC = a.B - a.C
+    p, perm, learn, p_l, q, dy = _prepare(a, rng)
+    n_learn = learn.size
+    unlearned_mass = float(_suffix(p[perm])[n_learn])
+    if mode == "expected":
+        dur = BC / (q * dy)
+        start = _starts(a, dur)
+        T = start + dur
+    else:
+        m = np.ceil(BC / dy - 1e-9).astype(np.int64)
+        m = np.maximum(m, 1)
+        gaps = rng.geometric(np.repeat(q, m)).astype(np.float64)
+        gaps_cum = np.cumsum(gaps)
+        ends = np.cumsum(m) - 1
+        seg_before = np.concatenate([[0.0], gaps_cum[ends[:-1]]])
+        dur = gaps_cum[ends] - seg_before
+        gaps_cum -= np.repeat(seg_before, m)  # flops from the skill's start to each hit
+        del gaps
+        start = _starts(a, dur)
+        T = start + dur
+
+    done = np.full(a.M, np.inf)
+    done[learn] = T
+    T_sorted = np.sort(T)
+    if S is None:
+        S = default_grid(max(T_sorted[0], 1.0), T_sorted[-1], points)
+    else:
+        S = as_float_array(S, "S", ndim=1)
+        if np.any(S <= 0) or np.any(np.diff(S) <= 0):
+            raise ValueError("S must be strictly increasing and > 0")
+    n_grid = _int_grid(n_learn, points)
+    S_at_n = T_sorted[n_grid - 1]
+    # evaluate at S and at the comprehension flops in one pass
+    allS = np.concatenate([S, S_at_n])
+    o = np.argsort(allS, kind="stable")
+    sortedS = allS[o]
+    if mode == "expected":
+        rem_sorted = _expected_remaining(start, dur, T, p_l, unlearned_mass, sortedS)
+    else:
+        rem_sorted = _stochastic_remaining(start, gaps_cum, m, p_l, dy, BC, unlearned_mass, sortedS)
+    rem = np.empty_like(rem_sorted)
+    rem[o] = rem_sorted
+    HmC = BC * rem[: S.size]
+    HmC_n = BC * rem[S.size:]
+    n_at_S = np.searchsorted(T_sorted, S, side="right")
+
+    # params axis: a learner holding n_cap skills, trained to convergence,
+    # has comprehended the first n_cap skills of its learning order.
+    suf_order = _suffix(p[perm])
+    n_cap = _int_grid(a.M, points)
+    n_cap = n_cap[n_cap <= n_learn] if a.capacity is not None else n_cap
+    HmC_cap = BC * suf_order[n_cap]
+    return Trajectory(a, mode, seed if isinstance(seed, (int, np.integer)) else None, S, HmC, n_at_S,
+                      n_grid, HmC_n, S_at_n, n_cap, HmC_cap, done)
+
+
+# ------------------------------------------------------------ naive references
+def naive_expected(assumptions: Assumptions, S_max: int, *, seed=0) -> np.ndarray:
+    """H(X|Y) - C after each whole flop 0..S_max, stepping flop by flop (reference only).
+
+    Within a flop, work left over when a skill is comprehended passes to the
+    next one, so the result equals the continuous-time event-driven model.
+    """
+    a = assumptions
+    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    BC = a.B - a.C
+    p, perm, learn, p_l, q, dy = _prepare(a, rng)
+    rate = q * dy  # entropy drop per flop while active
+    dur = BC / rate
+    start = _starts(a, dur)
+    ent = np.full(learn.size, a.B)
+    out = np.empty(S_max + 1)
+    unlearned = float(_suffix(p[perm])[learn.size])
+    out[0] = BC * unlearned + float(np.sum(p_l * (ent - a.C)))
+    for s in range(1, S_max + 1):
+        t0, t1 = s - 1.0, float(s)
+        # time each skill is active within (t0, t1]
+        lo = np.maximum(start, t0)
+        hi = np.minimum(start + dur, t1)
+        active = np.clip(hi - lo, 0.0, None)
+        ent = np.maximum(ent - rate * active, a.C)
+        out[s] = BC * unlearned + float(np.sum(p_l * (ent - a.C)))
+    return out
+
+
+def naive_stochastic(assumptions: Assumptions, S_max: int, *, seed=0) -> np.ndarray:
+    """H(X|Y) - C after each flop 0..S_max with Bernoulli hits drawn flop by flop (sequential-type orders).
+
+    Supports orders where at most one skill is active at a time (sequential,
+    random): each flop hits the current skill with probability q.
+    """
+    a = assumptions
+    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    BC = a.B - a.C
+    p, perm, learn, p_l, q, dy = _prepare(a, rng)
+    unlearned = float(_suffix(p[perm])[learn.size])
+    ent = np.full(learn.size, a.B)
+    cur = 0
+    out = np.empty(S_max + 1)
+    total = BC * unlearned + float(np.sum(p_l * (ent - a.C)))
+    out[0] = total
+    for s in range(1, S_max + 1):
+        if cur < learn.size and rng.random() < q[cur]:
+            new = max(ent[cur] - dy[cur], a.C)
+            total -= p_l[cur] * (ent[cur] - new)
+            ent[cur] = new
+            if new <= a.C:
+                cur += 1
+        out[s] = total
+    return out
+
+
+@dataclasses.dataclass
+class Frontier:
+    """Compute-optimal frontier of a capacity-limited parallel learner.
+
+    S : (G,) flops; H_minus_C : (G,) min over capacity of H - C at S;
+    n_opt : (G,) int, the optimal capacity in skills; D_opt : (G,) tokens.
+    """
+
+    assumptions: Assumptions
+    S: np.ndarray
+    H_minus_C: np.ndarray
+    n_opt: np.ndarray
+    D_opt: np.ndarray
+    kappa: float
+
+
+def frontier(assumptions: Assumptions, *, points: int = 400, caps: int = 2000, kappa: float = 6.0, seed=0) -> Frontier:
+    """The compute-optimal frontier (Theorems 3.7 + 3.8 combined; ``axis="frontier"`` in theory).
+
+    A learner of N = r n parameters holds the n easiest skills (capacity N/r),
+    reads D tokens, each of which hits skill y with probability q_y, and learns all
+    n skills in parallel (expected mode); it spends S = kappa N D flops
+    (kappa = 6 flops per parameter per token by convention; the exponent does not
+    depend on it). For each S the capacity is chosen on a log grid of ``caps``
+    values to minimize H(X|Y). The order in ``assumptions`` must be parallel.
+    """
+    a = assumptions
+    if getattr(a.order, "theory_order", None) != "parallel":
+        raise ValueError(f"frontier needs order='parallel' (a capacity-limited parallel learner), got {a.order.name!r}")
+    if a.capacity is not None:
+        raise ValueError("frontier chooses the capacity itself; leave capacity=None")
+    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    BC = a.B - a.C
+    p, perm, learn, p_l, q, dy = _prepare(a, rng)
+    d = BC / (q * dy)  # tokens to comprehend, in learning order
+    if np.any(np.diff(d) < 0):
+        raise ValueError("frontier needs tokens-to-comprehend nondecreasing in learning order (e.g. cost 1/p or constant, no delta noise)")
+    suf_p, suf_w = _suffix(p_l), _suffix(p_l / d)
+    cap = _int_grid(a.M, caps)
+    N = a.r * cap
+    S = default_grid(kappa * N[0] * d[0], kappa * N[-1] * d[-1], points)
+    D = S[:, None] / (kappa * N[None, :])  # (G, caps)
+    nD = np.minimum(np.searchsorted(d, D, side="right"), cap[None, :])
+    rem = suf_p[nD] - D * (suf_w[nD] - suf_w[cap][None, :])
+    rem = np.maximum(rem, suf_p[cap][None, :])
+    j = np.argmin(rem, axis=1)
+    g = np.arange(S.size)
+    return Frontier(a, S, BC * rem[g, j], cap[j], D[g, j], float(kappa))

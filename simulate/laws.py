@@ -1,0 +1,147 @@
+"""Section 3 (skill distribution after Arora & Goyal): skill-law plug-ins.
+
+A skill law turns a number of skills M into frequencies ``p_1 >= p_2 >= ... >= p_M``
+(float64, summing to 1): skills are ranked easiest first, as the paper ranks them
+by degree in the text-skill graph. The paper's law is :class:`PowerLaw`
+(``p_k ∝ k^-(alpha+1)``, from :func:`theory.skills.skill_law`); the others let a
+user ask what changes when the law is not a pure power law.
+
+A user law is any object with ``name`` (str), ``alpha`` (float or None; the
+power-law alpha that ``theory`` predicts exponents from, None when no
+prediction applies) and ``probabilities(M) -> ndarray``. Subclass
+:class:`SkillLaw` for input checks for free.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from theory import skills as th
+from theory._validate import as_float_array, positive, positive_int, probability_vector
+
+__all__ = ["SkillLaw", "PowerLaw", "BrokenPowerLaw", "ExponentialLaw", "EmpiricalLaw", "check_probabilities"]
+
+
+def check_probabilities(p, M: int, name: str = "law") -> np.ndarray:
+    """Validate what a (possibly user-written) law returned: M nonnegative floats summing to 1, descending."""
+    arr = probability_vector(p, f"{name}.probabilities(M)", atol=1e-8)
+    if arr.shape != (M,):
+        raise ValueError(f"{name}.probabilities(M) must return shape ({M},), got {arr.shape}")
+    if np.any(np.diff(arr) > 1e-15 * max(arr[0], 1e-300)):
+        raise ValueError(f"{name}.probabilities(M) must be sorted descending (skills ranked easiest first)")
+    return arr
+
+
+class SkillLaw:
+    """Base class of skill laws. Subclasses implement :meth:`_weights` (unnormalized, k = 1..M)."""
+
+    name = "law"
+    alpha: float | None = None
+
+    def _weights(self, k: np.ndarray) -> np.ndarray:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def probabilities(self, M: int) -> np.ndarray:
+        M = positive_int(M, "M", minimum=2)
+        w = self._weights(np.arange(1, M + 1, dtype=np.float64))
+        return w / w.sum()
+
+    def describe(self) -> dict:
+        return {"name": self.name}
+
+
+class PowerLaw(SkillLaw):
+    """The paper's law ``p_k = k^-(alpha+1) / Z_alpha`` (delegates to :func:`theory.skills.skill_law`)."""
+
+    name = "power"
+
+    def __init__(self, alpha: float):
+        self.alpha = positive(alpha, "alpha")
+
+    def probabilities(self, M: int) -> np.ndarray:
+        return th.skill_law(self.alpha, M)
+
+    def describe(self) -> dict:
+        return {"name": self.name, "alpha": self.alpha}
+
+
+class BrokenPowerLaw(SkillLaw):
+    """``p_k ∝ k^-(alpha_head+1)`` for k <= break_rank, continuous at the break, ``∝ k^-(alpha+1)`` after.
+
+    ``alpha`` is the tail exponent; theory's predictions apply (asymptotically) to it,
+    so the comparison table reports them with that caveat.
+    """
+
+    name = "broken_power"
+
+    def __init__(self, alpha_head: float, alpha: float, break_rank: int):
+        self.alpha_head = positive(alpha_head, "alpha_head")
+        self.alpha = positive(alpha, "alpha")
+        self.break_rank = positive_int(break_rank, "break_rank")
+
+    def _weights(self, k):
+        kb = float(self.break_rank)
+        head = k ** (-(self.alpha_head + 1.0))
+        tail = kb ** (self.alpha - self.alpha_head) * k ** (-(self.alpha + 1.0))
+        return np.where(k <= kb, head, tail)
+
+    def describe(self) -> dict:
+        return {"name": self.name, "alpha_head": self.alpha_head, "alpha": self.alpha, "break_rank": self.break_rank}
+
+
+class ExponentialLaw(SkillLaw):
+    """``p_k ∝ exp(-rate k)``: a light tail, for which theory predicts no power law (alpha = None)."""
+
+    name = "exponential"
+
+    def __init__(self, rate: float):
+        self.rate = positive(rate, "rate")
+
+    def _weights(self, k):
+        # Shift by the first term so exp never underflows at the head.
+        return np.exp(-self.rate * (k - 1.0))
+
+    def probabilities(self, M: int) -> np.ndarray:
+        p = super().probabilities(M)
+        if np.any(p <= 0):
+            raise ValueError(f"rate={self.rate} underflows: skills beyond rank ~{int(700 / self.rate)} get p = 0; lower rate or M")
+        return p
+
+    def describe(self) -> dict:
+        return {"name": self.name, "rate": self.rate}
+
+
+class EmpiricalLaw(SkillLaw):
+    """Frequencies estimated from data: skill degrees (or any nonnegative weights), or a skill graph.
+
+    ``EmpiricalLaw(weights)`` sorts the weights descending and normalizes them:
+    that is how the paper recovers ``p_skill`` from the degrees of the skill graph.
+    Skills of weight 0 are dropped (they never occur, so no learner ever meets them).
+    ``M`` passed to :meth:`probabilities` must equal the number of kept skills, or
+    be larger, in which case it is an error (the data has no more skills).
+    """
+
+    name = "empirical"
+
+    def __init__(self, weights, *, alpha: float | None = None):
+        if hasattr(weights, "tocsc") and hasattr(weights, "shape"):
+            weights = np.asarray(weights.sum(axis=0)).ravel()
+        w = as_float_array(weights, "weights", ndim=1)
+        if np.any(w < 0):
+            raise ValueError("weights must be nonnegative")
+        w = np.sort(w[w > 0])[::-1]
+        if w.size < 2:
+            raise ValueError("weights must have at least 2 positive entries")
+        self._p = w / w.sum()
+        self.alpha = None if alpha is None else positive(alpha, "alpha")
+
+    @property
+    def M(self) -> int:
+        return int(self._p.size)
+
+    def probabilities(self, M: int | None = None) -> np.ndarray:
+        if M is not None and positive_int(M, "M", minimum=2) != self._p.size:
+            raise ValueError(f"M must equal the number of skills in the data ({self._p.size}), got {M}")
+        return self._p.copy()
+
+    def describe(self) -> dict:
+        return {"name": self.name, "M": self.M, "alpha": self.alpha}

@@ -1,0 +1,69 @@
+"""python -m simulate: JSON output, sweep CSV, graph, and clean errors."""
+import json
+import pathlib
+
+import pandas as pd
+import pytest
+
+import simulate
+from simulate.__main__ import main
+
+EXAMPLES = pathlib.Path(simulate.__file__).parent / "examples"
+
+
+def test_json_output_has_exponents_predictions_and_assumptions(capsys):
+    rc = main(["--alpha", "0.5", "--skills", "50000", "--order", "parallel", "--n-boot", "10", "--json"])
+    out = json.loads(capsys.readouterr().out)
+    assert rc == 0
+    axes = {r["axis"]: r for r in out["exponents"]}
+    assert {"flops", "skills", "params", "frontier"} == set(axes)
+    assert axes["flops"]["predicted"] == pytest.approx(0.5 / 1.5)
+    assert out["assumptions"]["order"]["name"] == "parallel"
+    assert tuple(out["estimator"]["window_skills"]) == simulate.default_window(50000)
+    assert all(k in axes["flops"] for k in ("ci_low", "ci_high", "fit_window_lo", "fit_window_hi"))
+
+
+def test_assumptions_file_and_overrides(capsys):
+    rc = main(["--assumptions", str(EXAMPLES / "sqrt_cost.toml"), "--skills", "50000", "--n-boot", "0", "--json"])
+    out = json.loads(capsys.readouterr().out)
+    assert rc == 0 and out["assumptions"]["cost"]["name"] == "sqrt_p" and out["assumptions"]["M"] == 50000
+    assert out["exponents"][0]["prediction_source"] == "user"
+
+
+def test_sweep_writes_tidy_csv(tmp_path, capsys):
+    f = tmp_path / "s.csv"
+    rc = main(["sweep", "--alphas", "0.5", "1.0", "--orders", "sequential", "k_at_a_time", "--seeds", "0", "1",
+               "--skills", "5000", "--n-boot", "0", "--out", str(f), "--no-progress"])
+    assert rc == 0
+    df = pd.read_csv(f)
+    assert list(df.columns) == simulate.EXPONENT_COLUMNS
+    assert len(df) == 2 * 2 * 2 * 3  # alphas x orders x seeds x axes
+
+
+def test_graph_subcommand(capsys):
+    rc = main(["graph", "--alpha", "0.5", "--skills", "20000", "--edges", "300000", "--json"])
+    out = json.loads(capsys.readouterr().out)
+    assert rc == 0 and out["within_ci"] in (True, False) and out["ci_low"] < out["alpha_hat" if "alpha_hat" in out else "alpha"]
+
+
+@pytest.mark.parametrize("argv, field", [
+    (["--alpha", "0", "--skills", "100"], "alpha"),
+    (["--alpha", "-1"], "alpha"),
+    (["--alpha", "0.5", "--skills", "1"], "M"),
+    (["--alpha", "0.5", "--skills", "100", "--order", "backwards"], "order"),
+    (["--alpha", "0.5", "--skills", "100", "--mode", "exact"], "mode"),
+    (["--skills", "100"], "alpha"),
+    (["sweep", "--alphas", "0.5", "--orders", "nope", "--skills", "100", "--no-progress"], "order"),
+    (["graph", "--alpha", "0.5", "--edges", "0"], "n_edges"),
+])
+def test_bad_input_exits_2_with_named_field(argv, field, capsys):
+    rc = main(argv)
+    err = capsys.readouterr().err
+    assert rc == 2 and field in err and "Traceback" not in err
+
+
+def test_malformed_toml_exits_2(tmp_path, capsys):
+    f = tmp_path / "bad.toml"
+    f.write_text("[law\n")
+    assert main(["--assumptions", str(f)]) == 2
+    assert "malformed TOML" in capsys.readouterr().err

@@ -1,0 +1,60 @@
+"""The exponent estimator: recovery of known exponents, finite-M offset, intervals."""
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from simulate import default_window, fit_exponent, replicate_interval
+
+
+@given(st.floats(0.05, 3.0), st.floats(0.0, 0.9), st.floats(0.1, 10.0))
+def test_offset_form_recovers_exponent_exactly(a, frac, A):
+    x = np.geomspace(1.0, 1e6, 150)
+    # offset b chosen as a fraction of the smallest signal so y > 0 everywhere
+    b = frac * A * x[-1] ** -a
+    y = A * x ** -a - b
+    fit = fit_exponent(x, y, n_boot=0)
+    assert fit.exponent == pytest.approx(a, rel=1e-6)
+    assert fit.b == pytest.approx(b, rel=1e-4, abs=1e-9 * A)
+
+
+@given(st.floats(0.05, 3.0), st.floats(0.1, 0.9))
+def test_pure_fit_is_biased_by_an_offset_and_offset_fit_is_not(a, frac):
+    x = np.geomspace(1.0, 1e4, 100)
+    y = x ** -a - frac * x[-1] ** -a
+    pure = fit_exponent(x, y, estimator="pure", n_boot=0).exponent
+    off = fit_exponent(x, y, n_boot=0).exponent
+    assert pure > a  # an offset steepens the log-log curve
+    assert abs(off - a) < abs(pure - a)
+
+
+def test_block_bootstrap_interval_covers_truth_under_noise():
+    rng = np.random.default_rng(0)
+    x = np.geomspace(10, 1e5, 120)
+    covered = 0
+    for i in range(20):
+        y = 2.0 * x ** -0.4 * np.exp(0.01 * rng.standard_normal(x.size))
+        f = fit_exponent(x, y, n_boot=100, block=1, seed=i)
+        covered += f.ci_low <= 0.4 <= f.ci_high
+        assert f.ci_low <= f.exponent <= f.ci_high
+    assert covered >= 16  # nominal 95%; binomial(20, 0.95) >= 16 w.p. > 0.99
+
+
+def test_window_and_inputs_are_validated():
+    x = np.geomspace(1, 100, 20)
+    with pytest.raises(ValueError, match="usable points"):
+        fit_exponent(x, x ** -0.5, window=(1, 2))
+    with pytest.raises(ValueError, match="estimator"):
+        fit_exponent(x, x ** -0.5, estimator="magic")
+    with pytest.raises(ValueError, match="same shape"):
+        fit_exponent(x, x[:-1])
+    with pytest.raises(ValueError, match="x must be > 0"):
+        fit_exponent(x - 5, x)
+    with pytest.raises(ValueError, match="replicates"):
+        replicate_interval([0.5])
+
+
+def test_default_window_is_inside_the_skills():
+    assert default_window(10**6) == (100, 100_000)
+    lo, hi = default_window(50)
+    assert 1 <= lo < hi <= 50
