@@ -183,8 +183,9 @@ def _run_graph(argv) -> int:
     g = skill_graph(args.alpha, args.skills, args.edges, n_texts=args.texts, seed=args.seed)
     t_graph = time.perf_counter() - t0
     f = fit_alpha(g.degrees, model=args.model)
-    out = {"alpha": args.alpha, "M": args.skills, "edges": args.edges, "texts": g.adjacency.shape[0],
-           "seed": args.seed, "graph_s": round(t_graph, 3), **{k: _jsonable(v) for k, v in f.as_dict().items()},
+    fit = {("alpha_hat" if k == "alpha" else k): _jsonable(v) for k, v in f.as_dict().items()}
+    out = {"alpha_true": args.alpha, "M": args.skills, "edges": args.edges, "texts": g.adjacency.shape[0],
+           "seed": args.seed, "graph_s": round(t_graph, 3), **fit,
            "within_ci": bool(f.ci_low <= args.alpha <= f.ci_high)}
     if args.json:
         print(json.dumps(out, indent=2))

@@ -115,6 +115,7 @@ class EmpiricalLaw(SkillLaw):
 
     ``EmpiricalLaw(weights)`` sorts the weights descending and normalizes them:
     that is how the paper recovers ``p_skill`` from the degrees of the skill graph.
+    ``EmpiricalLaw(probabilities=p)`` takes stated frequencies, which must sum to 1.
     Skills of weight 0 are dropped (they never occur, so no learner ever meets them).
     ``M`` passed to :meth:`probabilities` must equal the number of kept skills, or
     be larger, in which case it is an error (the data has no more skills).
@@ -122,7 +123,12 @@ class EmpiricalLaw(SkillLaw):
 
     name = "empirical"
 
-    def __init__(self, weights, *, alpha: float | None = None):
+    def __init__(self, weights=None, *, probabilities=None, alpha: float | None = None):
+        if (weights is None) == (probabilities is None):
+            raise ValueError("give exactly one of weights (degrees, any scale) or probabilities (must sum to 1)")
+        if probabilities is not None:
+            # stated frequencies are taken at their word: they must already sum to 1
+            weights = probability_vector(probabilities, "probabilities", atol=1e-8)
         if hasattr(weights, "tocsc") and hasattr(weights, "shape"):
             weights = np.asarray(weights.sum(axis=0)).ravel()
         w = as_float_array(weights, "weights", ndim=1)

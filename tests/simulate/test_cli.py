@@ -43,7 +43,9 @@ def test_sweep_writes_tidy_csv(tmp_path, capsys):
 def test_graph_subcommand(capsys):
     rc = main(["graph", "--alpha", "0.5", "--skills", "20000", "--edges", "300000", "--json"])
     out = json.loads(capsys.readouterr().out)
-    assert rc == 0 and out["within_ci"] in (True, False) and out["ci_low"] < out["alpha_hat" if "alpha_hat" in out else "alpha"]
+    assert rc == 0 and out["alpha_true"] == 0.5
+    assert out["ci_low"] < out["alpha_hat"] < out["ci_high"]
+    assert out["within_ci"] == (out["ci_low"] <= 0.5 <= out["ci_high"])
 
 
 @pytest.mark.parametrize("argv, field", [
@@ -67,3 +69,13 @@ def test_malformed_toml_exits_2(tmp_path, capsys):
     f.write_text("[law\n")
     assert main(["--assumptions", str(f)]) == 2
     assert "malformed TOML" in capsys.readouterr().err
+
+
+def test_frequencies_that_do_not_sum_to_one_exit_2(tmp_path, capsys):
+    f = tmp_path / "emp.toml"
+    f.write_text("[law]\nname = 'empirical'\nprobabilities = [0.5, 0.3, 0.1]\n")
+    assert main(["--assumptions", str(f)]) == 2
+    err = capsys.readouterr().err
+    assert "probabilities" in err and "sum to 1" in err
+    f.write_text("[law]\nname = 'empirical'\nprobabilities = [0.5, 0.3, 0.2]\n[model]\nM = 3\n")
+    assert main(["--assumptions", str(f), "--window", "1", "3", "--n-boot", "0"]) == 0  # tiny but valid: rows say why there is no fit
