@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from theory._validate import as_matrix
 from theory.distances import METRICS, distance, regularize_covariance, token_covariance
 from theory.entropy import matrix_entropy, rate_distortion_entropy, rate_distortion_entropy_max
 from theory.gp import information_gain_curve, l2_normalize_rows, linear_kernel
@@ -58,19 +59,11 @@ DEFAULT_RIDGE = 1e-4
 
 def check_states(Z, name: str = "Z") -> np.ndarray:
     """``Z`` as a finite float64 (n, d) matrix with no all-zero row; errors name ``name``."""
-    if isinstance(Z, (str, bytes)):
-        raise TypeError(f"{name} must be a numeric (n, d) array, got {type(Z).__name__}")
-    try:
-        arr = np.asarray(Z, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"{name} must be a numeric (n, d) array: {exc}") from None
-    if arr.ndim != 2:
-        raise ValueError(f"{name} must have shape (n_tokens, d), got shape {arr.shape}")
-    if arr.shape[0] == 0 or arr.shape[1] == 0:
-        raise ValueError(f"{name} must hold at least one token and one dimension, got shape {arr.shape}")
-    if not np.all(np.isfinite(arr)):
-        bad = int(arr.size - np.count_nonzero(np.isfinite(arr)))
-        raise ValueError(f"{name} contains {bad} non-finite value(s) (NaN or inf); the model produced bad states")
+    if np.ndim(Z) != 2 and not isinstance(Z, (str, bytes)):
+        raise ValueError(f"{name} must have shape (n_tokens, d), got shape {np.shape(Z)}")
+    arr = as_matrix(Z, name)  # finite float64; a NaN from the model is reported, never propagated
+    if arr.shape[1] == 0:
+        raise ValueError(f"{name} must hold at least one dimension, got shape {arr.shape}")
     if np.any(np.linalg.norm(arr, axis=1) == 0):
         raise ValueError(f"{name} has an all-zero token row; it cannot be l2-normalized")
     return arr
