@@ -59,11 +59,12 @@ DEFAULT_RIDGE = 1e-4
 
 def check_states(Z, name: str = "Z") -> np.ndarray:
     """``Z`` as a finite float64 (n, d) matrix with no all-zero row; errors name ``name``."""
-    if np.ndim(Z) != 2 and not isinstance(Z, (str, bytes)):
-        raise ValueError(f"{name} must have shape (n_tokens, d), got shape {np.shape(Z)}")
+    if not isinstance(Z, (str, bytes)):
+        if np.ndim(Z) != 2:
+            raise ValueError(f"{name} must have shape (n_tokens, d), got shape {np.shape(Z)}")
+        if 0 in np.shape(Z):
+            raise ValueError(f"{name} must hold at least one token and one dimension, got shape {np.shape(Z)}")
     arr = as_matrix(Z, name)  # finite float64; a NaN from the model is reported, never propagated
-    if arr.shape[1] == 0:
-        raise ValueError(f"{name} must hold at least one dimension, got shape {arr.shape}")
     if np.any(np.linalg.norm(arr, axis=1) == 0):
         raise ValueError(f"{name} has an all-zero token row; it cannot be l2-normalized")
     return arr
