@@ -50,7 +50,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 0 if argv else 2
     try:
-        args = parser.parse_args(argv)
+        try:
+            args = parser.parse_args(argv)
+        except SystemExit as exc:  # `train --help` printed its help
+            return int(exc.code or 0)
         config = MINIMAL_CONFIG if args.minimal else DEFAULT_CONFIG
         if args.seed is not None:
             if args.seed < 0:
