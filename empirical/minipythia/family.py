@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -116,7 +117,7 @@ def _prepare_data(fam: Path, config: FamilyConfig, progress: bool) -> dict:
 
     if progress:
         from tqdm.auto import tqdm
-        tqdm.write("minipythia: training the BPE tokenizer and packing the corpus", file=__import__("sys").stderr)
+        tqdm.write("minipythia: training the BPE tokenizer and packing the corpus", file=sys.stderr)
     docs = load_documents(config.corpus, config.corpus_limit)
     train_idx, held_idx = split_documents(len(docs), config.heldout_fraction, config.seed)
     train_docs = [docs[i] for i in train_idx]

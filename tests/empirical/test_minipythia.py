@@ -19,7 +19,8 @@ pytest.importorskip("tokenizers")
 
 from empirical.minipythia import (  # noqa: E402
     DEFAULT_CONFIG, LOSS_COLUMNS, MINIMAL_CONFIG, FamilyConfig, SizeSpec, cache_root, checkpoint_path,
-    checkpoint_steps, ensure_family, evaluate_loss, family_path, load_eval_sequences, losses_table,
+    checkpoint_steps, count_parameters, ensure_family, evaluate_loss, family_path, load_eval_sequences,
+    losses_table,
 )
 from empirical.minipythia.__main__ import main  # noqa: E402
 from empirical.minipythia.corpus import batch_indices, pack, split_documents  # noqa: E402
@@ -169,8 +170,7 @@ def test_default_ladder_spans_two_orders_of_magnitude_in_nonembedding_params():
     assert len(counts) >= 5 and counts == sorted(counts)
     assert counts[-1] / counts[0] >= 100
     for s, c in zip(DEFAULT_CONFIG.sizes, counts):
-        total, ne = __import__("empirical.minipythia", fromlist=["x"]).count_parameters(
-            build_model(s, DEFAULT_CONFIG, 0))
+        total, ne = count_parameters(build_model(s, DEFAULT_CONFIG, 0))
         assert ne == c and total == c + 2 * DEFAULT_CONFIG.vocab_size * s.d_model
         # the size's name is its non-embedding count, rounded, as Pythia's names are
         value = float(s.name[:-1]) * {"k": 1e3, "m": 1e6}[s.name[-1]]
@@ -306,6 +306,9 @@ def test_resume_equals_uninterrupted_training(family, tmp_path):
                        stop_after_step=stop)
     assert first["steps_done"] == CFG.steps[4] and not (d / "complete.json").exists()
     assert not (d / f"step{CFG.total_steps}").exists()
+    # a checkpoint half-written when the process died must not be mistaken for a finished one
+    (d / f".step{CFG.steps[5]}.tmp").mkdir()
+    (d / f".step{CFG.steps[5]}.tmp" / "model.safetensors").write_bytes(b"truncated")
     train_size(d, CFG.size(name), CFG, train, held, tr_eval, fast, progress=False, threads=1)
     assert (d / "complete.json").exists()
     for step in CFG.steps:
