@@ -16,9 +16,19 @@ import sys
 
 __all__ = ["main", "build_parser", "DEFAULT_MODEL"]
 
-# The report's default model family is plugged in here once it exists (the
-# lead wires the mini-Pythia family). While None, --model is required.
-DEFAULT_MODEL = None
+# Without --model the engine measures the mini-Pythia family (trained on CPU and
+# cached on first use): "minipythia" is its largest size, "minipythia:<size>" any size.
+DEFAULT_MODEL = "minipythia"
+
+
+def resolve_default_model(model: str, revision: str | None, *, progress: bool = True) -> tuple[str, str | None]:
+    """Map ``minipythia[:<size>]`` to the family's local directory (building what is missing)."""
+    from .minipythia import DEFAULT_CONFIG, ensure_family
+
+    size = model.partition(":")[2] or DEFAULT_CONFIG.sizes[-1].name
+    DEFAULT_CONFIG.size(size)  # unknown size: a ValueError naming it
+    info = ensure_family([size], progress=progress)
+    return str(info.sizes[size]), revision if revision is not None else f"step{info.steps[-1]}"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -33,7 +43,9 @@ def build_parser() -> argparse.ArgumentParser:
     src = p.add_argument_group("what to measure")
     src.add_argument("--model", default=DEFAULT_MODEL,
                      help="hub id (e.g. EleutherAI/pythia-1.4b) or local directory (a save_pretrained "
-                          "directory, or a family directory holding step<k>/ checkpoints)")
+                          "directory, or a family directory holding step<k>/ checkpoints); default "
+                          "'minipythia' = the largest mini-Pythia model ('minipythia:<size>' for another size), "
+                          "trained on CPU and cached on first use")
     src.add_argument("--revision", default=None,
                      help="checkpoint, e.g. step143000 (hub) or a step<k>/ subdirectory; 'all' measures every "
                           "step<k>/ of a local family (one job each; --shard then splits the checkpoints)")
@@ -108,13 +120,16 @@ def main(argv: list[str] | None = None) -> int:
                       seed=args.seed, attn_implementation=args.attn_implementation,
                       allow_download=args.allow_download, overwrite=args.overwrite)
         if args.jobs:
-            if args.model or args.revision:
+            if (args.model and args.model != DEFAULT_MODEL) or args.revision:
                 raise ValueError("give either --jobs or --model/--revision, not both")
             results = E.run_jobs(E.read_jobs(args.jobs), out_dir=args.out, shard=args.shard, **kwargs)
             print(f"finished {len(results)} job(s) under {args.out}")
             return 0
         if not args.model:
             raise ValueError("--model is required (a hub id such as EleutherAI/pythia-1.4b or a local directory)")
+        if args.model.split(":")[0] == "minipythia":
+            args.model, args.revision = resolve_default_model(args.model, args.revision,
+                                                              progress=not args.no_progress)
         if args.revision == "all":
             from .models import local_revisions
 
