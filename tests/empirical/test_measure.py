@@ -241,7 +241,7 @@ def test_jobs_mode_and_cli(family, tmp_path, capsys):
 
 
 @pytest.mark.parametrize("argv, needle", [
-    ([], "--model is required"),
+    (["--model", ""], "--model is required"),  # with no --model the mini-Pythia family is the default
     (["--model", "EleutherAI/pythia-infogeo-absent"], "--model DIR"),
     (["--model", "FAMILY", "--revision", "step0", "--layers", "9"], "unknown layer 9"),
     (["--model", "FAMILY", "--revision", "step0", "--max-tokens", "4096"], "exceeds the model's context"),
