@@ -31,7 +31,18 @@ _THEORY_STYLE = {
     "theory_sequential": ("tab:red", "--", "theory α/(α+2)"),
     "theory_parallel": ("tab:green", ":", "theory α/(α+1)"),
 }
-_Y_LABEL = "reducible loss L − Ê (nats/word)"
+#: What the figures call the data; another loss table (e.g. the mini-Pythia family's) passes its own.
+PYTHIA_LABELS = {"loss": "LAMBADA loss", "unit": "nats/word", "step": "optimizer step (2M tokens each)"}
+
+
+def _labels(labels: dict | None) -> dict:
+    out = dict(PYTHIA_LABELS)
+    out.update(labels or {})
+    return out
+
+
+def _y_label(labels: dict) -> str:
+    return f"reducible loss L − Ê ({labels['unit']})"
 
 
 def _need(tables: dict, *names: str) -> None:
@@ -77,7 +88,7 @@ def _panel(ax, c: pd.DataFrame, *, theory: bool = True, label_data: str = "data 
     ax.set_yscale("log")
 
 
-def plot_params(tables: dict, path) -> Path:
+def plot_params(tables: dict, path, labels: dict | None = None) -> Path:
     """α_N: final-checkpoint loss against N, per family (columns) and parameter count (rows)."""
     _need(tables, "curves", "fits")
     c = tables["curves"]
@@ -86,6 +97,7 @@ def plot_params(tables: dict, path) -> Path:
     subs = list(dict.fromkeys(c["subject"]))
     if not fams:
         raise ValueError("tables['curves'] has no params rows")
+    labels = _labels(labels)
     fig, axes = plt.subplots(len(subs), len(fams), figsize=(5 * len(fams), 3.8 * len(subs)), squeeze=False)
     for i, sub in enumerate(subs):
         for j, fam in enumerate(fams):
@@ -99,14 +111,14 @@ def plot_params(tables: dict, path) -> Path:
             E = float(g["E_hat"].iloc[0])
             ax.set_title(f"{fam}: α = {a:.3f} [{lo:.3f}, {hi:.3f}], Ê = {E:.2f}", fontsize=10)
             ax.set_xlabel(_X_LABELS.get(g["x_name"].iloc[0], g["x_name"].iloc[0]))
-            ax.set_ylabel(_Y_LABEL)
+            ax.set_ylabel(_y_label(labels))
             ax.legend(fontsize=8)
-    fig.suptitle("Theorem 3.7: final-checkpoint LAMBADA loss vs parameters (L = E + A·N^-α)")
+    fig.suptitle(f"Theorem 3.7: final-checkpoint {labels['loss']}\nvs parameters (L = E + A·N^-α)")
     fig.tight_layout()
     return _save(fig, path)
 
 
-def plot_steps(tables: dict, path, family: str | None = None) -> Path:
+def plot_steps(tables: dict, path, family: str | None = None, labels: dict | None = None) -> Path:
     """Loss against step at each fixed size with the fit and the theory's slopes (one panel per size)."""
     _need(tables, "curves", "fits")
     c = tables["curves"]
@@ -116,6 +128,7 @@ def plot_steps(tables: dict, path, family: str | None = None) -> Path:
     groups = list(dict.fromkeys(zip(c["family"], c["subject"])))
     if not groups:
         raise ValueError("tables['curves'] has no steps rows" + (f" for family {family!r}" if family else ""))
+    labels = _labels(labels)
     ncol = 4
     nrow = int(np.ceil(len(groups) / ncol))
     fig, axes = plt.subplots(nrow, ncol, figsize=(4.2 * ncol, 3.3 * nrow), squeeze=False)
@@ -132,8 +145,8 @@ def plot_steps(tables: dict, path, family: str | None = None) -> Path:
         if len(red):
             ax.set_ylim(red.min() / 3, red.max() * 3)
         ax.set_title(f"{sub}: a = {a:.2f} [{lo:.2f}, {hi:.2f}]", fontsize=9)
-        ax.set_xlabel(_X_LABELS["step"], fontsize=8)
-        ax.set_ylabel(_Y_LABEL, fontsize=8)
+        ax.set_xlabel(labels["step"], fontsize=8)
+        ax.set_ylabel(_y_label(labels), fontsize=8)
     for ax in axes.ravel()[len(groups):]:
         ax.set_visible(False)
     axes.ravel()[0].legend(fontsize=7)
@@ -142,7 +155,7 @@ def plot_steps(tables: dict, path, family: str | None = None) -> Path:
     return _save(fig, path)
 
 
-def plot_steps_exponents(tables: dict, path) -> Path:
+def plot_steps_exponents(tables: dict, path, labels: dict | None = None) -> Path:
     """Steps exponent per size with 95% intervals, beside the predicted α/(α+2) and α/(α+1) bands."""
     _need(tables, "fits", "verdicts")
     f = tables["fits"]
@@ -188,11 +201,12 @@ def plot_steps_exponents(tables: dict, path) -> Path:
     return _save(fig, path)
 
 
-def plot_frontier(tables: dict, path) -> Path:
+def plot_frontier(tables: dict, path, labels: dict | None = None) -> Path:
     """Compute frontier: every checkpoint, the lower envelope, its fit and band, and the theory slopes."""
     _need(tables, "curves", "fits")
     c = tables["curves"]
     c = c[c["analysis"] == "frontier"]
+    labels = _labels(labels)
     groups = list(dict.fromkeys(zip(c["family"], c["subject"])))
     if not groups:
         raise ValueError("tables['curves'] has no frontier rows")
@@ -213,14 +227,14 @@ def plot_frontier(tables: dict, path) -> Path:
             a, lo, hi = _fit_param(tables["fits"], "frontier", fam, sub)
             ax.set_title(f"{fam}, N {sub}: a = {a:.3f} [{lo:.3f}, {hi:.3f}]", fontsize=10)
             ax.set_xlabel(_X_LABELS.get(g["x_name"].iloc[0], g["x_name"].iloc[0]))
-            ax.set_ylabel(_Y_LABEL)
+            ax.set_ylabel(_y_label(labels))
             ax.legend(fontsize=7)
     fig.suptitle("Compute frontier vs the theory: α/(α+2) (frontier / Theorem 3.8) and α/(α+1)")
     fig.tight_layout()
     return _save(fig, path)
 
 
-def plot_window_sensitivity(tables: dict, path) -> Path:
+def plot_window_sensitivity(tables: dict, path, labels: dict | None = None) -> Path:
     """Each exponent per fit window, with its interval and the predicted values."""
     _need(tables, "window_sensitivity")
     w = tables["window_sensitivity"]
@@ -285,15 +299,15 @@ def _save(fig, path) -> Path:
     return path
 
 
-def draw_all(tables: dict, out_dir) -> list[Path]:
+def draw_all(tables: dict, out_dir, labels: dict | None = None) -> list[Path]:
     """Every figure into ``out_dir``: fit_params.png, fit_steps_<family>.png, fit_steps_exponents.png,
     fit_frontier.png, fit_window_sensitivity.png."""
     out = Path(out_dir)
-    paths = [plot_params(tables, out / "fit_params.png")]
+    paths = [plot_params(tables, out / "fit_params.png", labels=labels)]
     for fam in dict.fromkeys(tables["curves"].loc[tables["curves"]["analysis"] == "steps", "family"]):
-        paths.append(plot_steps(tables, out / f"fit_steps_{fam}.png", family=fam))
-    paths.append(plot_steps_exponents(tables, out / "fit_steps_exponents.png"))
-    paths.append(plot_frontier(tables, out / "fit_frontier.png"))
+        paths.append(plot_steps(tables, out / f"fit_steps_{fam}.png", family=fam, labels=labels))
+    paths.append(plot_steps_exponents(tables, out / "fit_steps_exponents.png", labels=labels))
+    paths.append(plot_frontier(tables, out / "fit_frontier.png", labels=labels))
     if "window_sensitivity" in tables and len(tables["window_sensitivity"]):
-        paths.append(plot_window_sensitivity(tables, out / "fit_window_sensitivity.png"))
+        paths.append(plot_window_sensitivity(tables, out / "fit_window_sensitivity.png", labels=labels))
     return paths

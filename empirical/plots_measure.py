@@ -43,6 +43,10 @@ def _label(model, revision) -> str:
     return f"{Path(str(model)).name}@{revision}"
 
 
+def _layer_name(layer: int) -> str:
+    return "the last layer" if layer == -1 else f"layer {layer}"
+
+
 def plot_infogain(infogain, *, layer=None, min_texts: int = 1) -> Figure:
     """Figure 3: normalized information gain I(y_t; f)/d and its increment against prefix length t.
 
@@ -53,14 +57,15 @@ def plot_infogain(infogain, *, layer=None, min_texts: int = 1) -> Figure:
     df, layer = _pick_layer(df, layer, "infogain")
     fig = Figure(figsize=(10, 4), layout="constrained")
     ax_g, ax_i = fig.subplots(1, 2)
-    for (model, rev), g in df.groupby(["model", "revision"], sort=True):
+    # sort=False keeps the caller's order of models (e.g. by size) in the legend
+    for (model, rev), g in df.groupby(["model", "revision"], sort=False):
         agg = g.groupby("t").agg(gain=("info_gain_normalized", "mean"), inc=("increment", "mean"),
                                  n=("text_id", "nunique"))
         agg = agg[agg["n"] >= min_texts]
         ax_g.plot(agg.index, agg["gain"], label=_label(model, rev))
         ax_i.plot(agg.index, agg["inc"], label=_label(model, rev))
     ax_g.set(xlabel="prefix length t (tokens)", ylabel="I(y_t; f) / d (nats per dimension)",
-             title=f"normalized information gain, layer {layer}")
+             title=f"normalized information gain, {_layer_name(layer)}")
     ax_i.set(xlabel="prefix length t (tokens)", ylabel="I(y_t; f) - I(y_{t-1}; f) (nats)",
              title="information gain increment", yscale="log")
     ax_g.legend(fontsize="small")
@@ -136,16 +141,21 @@ def plot_distances(distances, *, layer=None, metrics=("js", "logdet", "riemann",
         for _, r in df[[f"sentence_{side}", f"context_{side}", f"country_{side}"]].drop_duplicates().iterrows():
             names[r[f"sentence_{side}"]] = f"{r[f'context_{side}']}: {str(r[f'country_{side}']).rstrip('.')}"
     pos = {s: i for i, s in enumerate(ids)}
-    fig = Figure(figsize=(5.5 * len(metrics), 5), layout="constrained")
-    axes = np.atleast_1d(fig.subplots(1, len(metrics)))
+    # Two panels per row keep the 30 sentence labels readable at the size a report shows them.
+    ncols = min(2, len(metrics))
+    nrows = -(-len(metrics) // ncols)
+    fig = Figure(figsize=(6.5 * ncols, 6.2 * nrows), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(nrows, ncols)).ravel()
+    for ax in axes[len(metrics):]:
+        ax.set_visible(False)
     for ax, metric in zip(axes, metrics):
         D = np.zeros((len(ids), len(ids)))
         for _, r in df[df["metric"] == metric].iterrows():
             i, j = pos[r["sentence_a"]], pos[r["sentence_b"]]
             D[i, j] = D[j, i] = r["distance"]
         im = ax.imshow(D, cmap="viridis")
-        ax.set_xticks(range(len(ids)), [names[s] for s in ids], rotation=90, fontsize=5)
-        ax.set_yticks(range(len(ids)), [names[s] for s in ids], fontsize=5)
+        ax.set_xticks(range(len(ids)), [names[s] for s in ids], rotation=90, fontsize=6.5)
+        ax.set_yticks(range(len(ids)), [names[s] for s in ids], fontsize=6.5)
         ax.set(title=f"{metric} distance, layer {layer}", xlabel="sentence", ylabel="sentence")
         fig.colorbar(im, ax=ax, label=f"d_{metric}")
     return fig
