@@ -41,8 +41,22 @@ def _measure(model, revision, folder: Path, ctx, stamp: dict) -> dict[str, Path]
     return out
 
 
-def _concat(paths) -> pd.DataFrame:
-    return pd.concat([pd.read_csv(p, keep_default_na=False, na_values=[""]) for p in paths], ignore_index=True)
+def _read(path, label: str) -> pd.DataFrame:
+    """An engine table with its ``model`` column (a machine-specific path for local models) set to ``label``."""
+    df = pd.read_csv(path, keep_default_na=False, na_values=[""])
+    df["model"] = label
+    return df
+
+
+def _concat(tables: dict, key: str) -> pd.DataFrame:
+    return pd.concat([_read(t[key], label) for label, t in tables.items() if key in t], ignore_index=True)
+
+
+def _last_layer(df: pd.DataFrame) -> pd.DataFrame:
+    """Each model's last hidden layer (models of different depth), relabelled layer -1."""
+    out = df[df["layer"] == df.groupby("model")["layer"].transform("max")].copy()
+    out["layer"] = -1
+    return out
 
 
 def _save_fig(ctx, fig, name) -> str:
@@ -128,18 +142,23 @@ def build(ctx):
             "control. Pass `--model` to measure a real Pythia checkpoint instead (see the README)."))
         blocks.append(Table("tables/minipythia_losses.csv", "Training and held-out loss (nats per token) at every "
                                                            "checkpoint", max_rows=12))
-    ent = _concat(t["entropy"] for t in tables.values() if "entropy" in t)
-    if params:
-        ent["size"] = ent["model"].map(lambda m: Path(str(m)).parent.name if Path(str(m)).name.startswith("step")
-                                       else Path(str(m)).name)
-        if ent["size"].isin(params).all():
-            blocks.append(_entropy_vs_size(ctx, ent, params))
+    ent = _concat(tables, "entropy")
     ctx.table("measure_entropy", ent)
-    ig = _concat(t["infogain"] for t in tables.values() if "infogain" in t)
-    ctx.table("measure_infogain", ig)
+    if params:
+        blocks.append(_entropy_vs_size(ctx, ent.assign(size=ent["model"]), params))
+    ig = _last_layer(_concat(tables, "infogain"))
+    if params:  # legend and table in order of model size
+        ig = ig.sort_values("model", key=lambda m: m.map(params), kind="stable")
+    # The per-token rows stay in measurements/; the report keeps the mean over texts.
+    mean = (ig.groupby(["model", "revision", "layer", "t"], sort=True)
+              .agg(info_gain=("info_gain", "mean"), increment=("increment", "mean"),
+                   info_gain_normalized=("info_gain_normalized", "mean"), n_texts=("text_id", "nunique"))
+              .reset_index())
+    ctx.table("measure_infogain_mean", mean)
     blocks.append(Figure(_save_fig(ctx, PM.plot_infogain(ig), "measure_fig3_infogain"),
                          "Figure 3 analogue: normalized information gain I(y_t; f)/d (σ = 0.01, linear kernel on "
-                         "l2-normalized last-layer states) and its increment, against prefix length, per model."))
+                         "l2-normalized states of each model's last layer) and its increment, against prefix "
+                         "length, averaged over texts, per model."))
     biggest = list(tables)[-1]
     t = tables[biggest]
     for key, fn, cap in (
@@ -151,8 +170,8 @@ def build(ctx):
                                              "covariances (JS with γ = 100; Logdet, Riemannian, log-Euclidean on "
                                              "ridge-regularized covariances)")):
         if key in t:
-            df = pd.read_csv(t[key], keep_default_na=False, na_values=[""])
-            rel = ctx.table(f"measure_{key}", df)
+            df = _read(t[key], biggest)
+            rel = ctx.table(f"measure_{key}", df if key != "distances" else df[df["layer"] == df["layer"].max()])
             blocks.append(Figure(_save_fig(ctx, fn(df), f"measure_{key}"), f"{cap}; model `{biggest}`."))
             if key == "lasso":
                 blocks.append(Table(rel, "Token selection (Section 4.2)", max_rows=30))
@@ -174,6 +193,8 @@ def _loss_fits(ctx, losses: pd.DataFrame):
     rels = {k: ctx.table(f"minipythia_{k}", v) for k, v in tabs.items()}
     blocks.append(Table(rels["verdicts"], "Verdicts on the mini-Pythia family", max_rows=30))
     out = ctx.figures_dir / "minipythia"
-    for p in draw_all(tabs, out):
+    batch = int(losses["batch_tokens"].iloc[0])
+    labels = {"loss": "held-out loss", "unit": "nats/token", "step": f"optimizer step ({batch:,} tokens each)"}
+    for p in draw_all(tabs, out, labels=labels):
         blocks.append(Figure(ctx.rel(p), f"mini-Pythia: {p.stem.replace('_', ' ')}"))
     return blocks
