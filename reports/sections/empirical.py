@@ -18,9 +18,7 @@ def build(ctx):
         "Huber loss on log residuals with many starts, a gradient-norm convergence check and a bootstrap whose "
         "refits must converge; predictions come from `theory.skills.predicted_exponent` with the interval of α "
         "propagated.")]
-    vcols = [c for c in ("test", "family", "subject", "estimate", "ci_low", "ci_high", "prediction", "predicted",
-                         "pred_low", "pred_high", "verdict", "reason", "window_agreement") if c in ver.columns]
-    blocks.append(Table(rels["verdicts"], "Verdict per prediction", max_rows=60, columns=vcols or None))
+    blocks.append(headline_verdicts(ctx, ver, "pythia"))
     fcols = [c for c in ("analysis", "family", "subject", "param", "estimate", "ci_low", "ci_high", "converged",
                          "boot_converged_frac", "rmse_log") if c in tabs["fits"].columns]
     blocks.append(Table(rels["fits"], "Fitted parameters with 95% bootstrap intervals", max_rows=60,
@@ -32,6 +30,20 @@ def build(ctx):
     if "window_sensitivity" in rels:
         blocks.append(Table(rels["window_sensitivity"], "How each verdict moves with the fit window", max_rows=40))
     return blocks
+
+
+VERDICT_COLUMNS = ("test", "family", "subject", "hypothesis", "alpha_source", "estimate", "ci_low", "ci_high",
+                   "predicted", "pred_low", "pred_high", "verdict", "reason", "window_agreement")
+
+
+def headline_verdicts(ctx, ver, prefix: str) -> Table:
+    """One row per prediction: params and frontier tests, and the steps test summarised over sizes
+    (the per-size rows stay in the full verdicts table)."""
+    head = ver[(ver["test"] != "steps_exponent") | (ver["subject"] == "all sizes")]
+    rel = ctx.table(f"{prefix}_verdicts_headline", head)
+    return Table(rel, f"Verdict per prediction (steps: the median over sizes; per-size rows in "
+                      f"tables/{prefix}_verdicts.csv)", max_rows=40,
+                 columns=[c for c in VERDICT_COLUMNS if c in head.columns])
 
 
 def _caption(stem: str) -> str:

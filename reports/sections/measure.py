@@ -190,8 +190,11 @@ def _loss_fits(ctx, losses: pd.DataFrame):
                    "point is that every input is under our control.")]
     tabs = run_analyses(losses, loss_column="heldout_loss_nats", seed=ctx.seed, n_boot=60, n_boot_windows=30,
                         progress=ctx.progress)
-    rels = {k: ctx.table(f"minipythia_{k}", v) for k, v in tabs.items()}
-    blocks.append(Table(rels["verdicts"], "Verdicts on the mini-Pythia family", max_rows=30))
+    from .empirical import headline_verdicts
+
+    for k, v in tabs.items():
+        ctx.table(f"minipythia_{k}", v)
+    blocks.append(headline_verdicts(ctx, tabs["verdicts"], "minipythia"))
     out = ctx.figures_dir / "minipythia"
     batch = int(losses["batch_tokens"].iloc[0])
     labels = {"loss": "held-out loss", "unit": "nats/token", "step": f"optimizer step ({batch:,} tokens each)"}

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import textwrap
 
 import numpy as np
 
@@ -108,7 +109,8 @@ def build(ctx):
             lines.append(f"- Condition: {cond}")
         blocks.append(Para("\n".join(lines)))
         if r.counterexample:
-            blocks.append(Code(json.dumps(r.counterexample, indent=1, default=float)[:2000], "json"))
+            text = json.dumps(r.counterexample, default=float)
+            blocks.append(Code("\n".join(textwrap.wrap(text, 110)), "json"))
     tabs = TT.all_tables(seed=ctx.seed)
     for name, df in tabs.items():
         ctx.table(name, df)

@@ -193,7 +193,8 @@ def theorem_3_8(ctx) -> Finding:
                         f"fitted {e_fin:.4f} vs alpha/(alpha+2) = {pred:.4f}", fitted=e_fin, predicted=pred, M=M))
     return Finding(
         checks,
-        evidence=f"symbolic: S ~ n^(alpha+2) => alpha/(alpha+2); numeric fits within {worst:.2%}. The '+2' is "
+        evidence=f"symbolic: S ~ n^(alpha+2) => alpha/(alpha+2); numeric fits within {worst:.1e} (relative). "
+                 f"The '+2' is "
                  f"(alpha+1) from cost 1/p_k plus 1 from Assumption 3.5's sequential sum; learned in parallel the "
                  f"same model gives alpha/(alpha+1) (fitted {e_par:.3f} at alpha = 0.5)",
         conditions=["Assumption 3.5 (sequential learning) is what makes the exponent alpha/(alpha+2); "
@@ -227,7 +228,8 @@ def theorem_3_8_parallel(ctx) -> Finding:
                         worst < 0.02, f"worst relative error {worst:.2%}", fits=fits))
     # Partly learned skills also count; they change the constant, not the exponent:
     # H - C ~ (B-C) n^-alpha (1/alpha - 1/(2 alpha + 1)) / zeta(alpha+1).
-    return Finding(checks, evidence=f"symbolic alpha/c; closed-form fits within {worst:.2%} for alpha in {ALPHAS}")
+    return Finding(checks, evidence=f"symbolic alpha/c; closed-form fits within {worst:.1e} (relative) for "
+                                    f"alpha in {ALPHAS}")
 
 
 @claim(
@@ -261,5 +263,5 @@ def theorem_3_8_frontier(ctx) -> Finding:
     checks.append(check("grid search over N at fixed S: frontier exponent within 2% of alpha/(alpha+2)", "numeric",
                         "printed", worst < 0.02, f"worst relative error {worst:.2%}", fits=fits))
     return Finding(checks, evidence=f"the paper's alpha/(alpha+2) also arises as the compute-optimal frontier of a "
-                                    f"parallel learner (grid search within {worst:.2%}); at fixed size it learns in "
+                                    f"parallel learner (grid search within {worst:.1e}, relative); at fixed size it learns in "
                                     f"steps with alpha/(alpha+1)")
