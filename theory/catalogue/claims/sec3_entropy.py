@@ -23,8 +23,8 @@ def _r_subspace(rng, n, d, r):
 
 @claim(
     id="sec3-entropy-max",
-    paper_ref="Section 3 (normalization of Definition 3.1)",
-    title="Maximum of L_eps(Z) under unit-norm rows",
+    paper_ref="Definition 3.1 (its maximum, Section 3)",
+    title="Maximum of L_eps(Z) under unit-norm rows (the normalizer of Section 3)",
     statement="Assume each row of Z has a unit norm, then the maximal possible value of L_eps(Z) will be (d+n)/2 * d * log(1 + 1/eps^2).",
     latex=r"\max_{\|z_i\|=1} L_\epsilon(Z) = \frac{d+n}{2}\, d \log\!\big(1 + \tfrac{1}{\epsilon^2}\big)",
     assumptions=["rows of Z have unit l2 norm", "Sigma_Z = Z^T Z / n"],
