@@ -85,3 +85,10 @@ def test_blocks_round_trip_and_render(tmp_path):
     assert "| a | b |" in md and "x\\|y" in md and "![fig](f.png)" in md
     html = render_html(blocks, tmp_path, "T")
     assert "<code>code</code>" in html and "<strong>bold</strong>" in html and "<td>x|y</td>" in html
+
+
+def test_arithmetic_asterisks_are_not_emphasis():
+    from reports.blocks import _inline
+
+    assert "<em>" not in _inline("(d+n)/2 * d * log(1 + 1/eps^2)")
+    assert _inline("an *emphasis*") == "an <em>emphasis</em>"
