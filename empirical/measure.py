@@ -56,6 +56,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .io import read_table
 from . import metrics as M
 from .prompts import CAPITALS_SENTENCE, PROTOCOL_TOKENS, embedding_sentences
 
@@ -550,8 +551,8 @@ def merge_shards(root) -> dict[str, Path]:
     parts: dict[str, list[pd.DataFrame]] = {}
     for mk in markers:
         for t in json.loads(mk.read_text())["tables"]:
-            parts.setdefault(t, []).append(pd.read_csv(mk.parent / f"{t}.csv", keep_default_na=False,
-                                                       na_values=[""], float_precision="round_trip"))
+            parts.setdefault(t, []).append(read_table(mk.parent / f"{t}.csv", keep_default_na=False,
+                                                      na_values=[""]))
     out = {}
     for t, dfs in sorted(parts.items()):
         df = pd.concat(dfs, ignore_index=True)

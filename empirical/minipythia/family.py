@@ -247,11 +247,9 @@ def losses_table(*, root=None, config: FamilyConfig | None = None):
     equal those the checkpoints were measured at. Raises FileNotFoundError
     if the family has not been built.
     """
-    import pandas as pd
-
     path = family_path(root=root, config=config) / "losses.csv"
     if not path.exists():
         raise FileNotFoundError(f"{path} not found; build it with `infogeo minipythia train` or ensure_family()")
-    # pandas 3 parses floats exactly by default (and deprecates the option); pandas 2 needs it asked for
-    kw = {} if int(pd.__version__.split(".")[0]) >= 3 else {"float_precision": "round_trip"}
-    return pd.read_csv(path, **kw)
+    from ..io import read_table
+
+    return read_table(path)

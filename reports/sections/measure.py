@@ -13,6 +13,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from empirical.io import read_table
+
 from ..blocks import Figure, Heading, Para, Table
 from ..style import figure, save
 
@@ -43,7 +45,7 @@ def _measure(model, revision, folder: Path, ctx, stamp: dict) -> dict[str, Path]
 
 def _read(path, label: str) -> pd.DataFrame:
     """An engine table with its ``model`` column (a machine-specific path for local models) set to ``label``."""
-    df = pd.read_csv(path, keep_default_na=False, na_values=[""])
+    df = read_table(path, keep_default_na=False, na_values=[""])
     df["model"] = label
     return df
 
@@ -106,7 +108,7 @@ def _family(ctx):
                   for s in DEFAULT_CONFIG.sizes}
         return losses, tables, None
     info = ensure_family(progress=ctx.progress, threads=2)
-    losses = pd.read_csv(info.losses_path, float_precision="round_trip")
+    losses = read_table(info.losses_path)
     final = f"step{info.steps[-1]}"
     tables = {name: _measure(path, final, root / name, ctx, {**stamp_base, "size": name})
               for name, path in info.sizes.items()}

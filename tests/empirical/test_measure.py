@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
+from empirical.io import read_table  # noqa: E402
 from empirical import measure as E  # noqa: E402
 from empirical.measure_cli import main as cli_main  # noqa: E402
 from empirical.models import forward_states, load_model, tokenize_texts  # noqa: E402
@@ -49,7 +50,7 @@ def full_run(family, tmp_path_factory):
 
 
 def _read(path):
-    return pd.read_csv(path, keep_default_na=False, na_values=[""], float_precision="round_trip")
+    return read_table(path, keep_default_na=False, na_values=[""])
 
 
 def test_every_table_has_its_documented_columns(full_run):
