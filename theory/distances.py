@@ -54,14 +54,19 @@ def _pair(A, B, kind: str) -> tuple[np.ndarray, np.ndarray]:
     return A, B
 
 
-def _sqrt_nonneg(x: float) -> float:
+def _nonneg(x: float) -> float:
     # The squared Logdet/JS divergences are >= 0 in exact arithmetic; round-off
     # can leave -1e-16. Only that (documented) case is set to 0.
     if x < 0:
-        if x < -1e-10 * max(1.0, abs(x)):
+        if x < -1e-10:
             raise ArithmeticError(f"squared divergence is negative ({x:.3g}); inputs are ill-conditioned")
         return 0.0
-    return float(np.sqrt(x))
+    return float(x)
+
+
+def _finish(d2: float, squared: bool) -> float:
+    d2 = _nonneg(d2)
+    return d2 if squared else float(np.sqrt(d2))
 
 
 def distance_logdet(A, B, squared: bool = False) -> float:
@@ -72,8 +77,7 @@ def distance_logdet(A, B, squared: bool = False) -> float:
     A and B must be SPD. Its square root is a metric on SPD matrices (Sra 2016).
     """
     A, B = _pair(A, B, "spd")
-    d2 = logdet_spd(0.5 * (A + B)) - 0.5 * (logdet_spd(A) + logdet_spd(B))
-    return max(d2, 0.0) if squared else _sqrt_nonneg(d2)
+    return _finish(logdet_spd(0.5 * (A + B)) - 0.5 * (logdet_spd(A) + logdet_spd(B)), squared)
 
 
 def distance_js(A, B, gamma: float = 100.0, squared: bool = False) -> float:
@@ -89,7 +93,7 @@ def distance_js(A, B, gamma: float = 100.0, squared: bool = False) -> float:
     gamma = positive(gamma, "gamma")
     eye = np.eye(A.shape[0])
     d2 = logdet_spd(eye + gamma * 0.5 * (A + B)) - 0.5 * (logdet_spd(eye + gamma * A) + logdet_spd(eye + gamma * B))
-    return max(d2, 0.0) if squared else _sqrt_nonneg(d2)
+    return _finish(d2, squared)
 
 
 def distance_riemann(A, B, squared: bool = False) -> float:

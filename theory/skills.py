@@ -116,6 +116,8 @@ def lemma36_leading_term(n, alpha: float, M: int | None = None):
         Z, tailM = zeta(s, 1.0), 0.0
     else:
         M = positive_int(M, "M", minimum=2)
+        if np.any(n_arr > M):
+            raise ValueError(f"n must be <= M={M}")
         Z, tailM = _hurwitz_partial(s, 1.0, float(M)), float(M) ** (-alpha)
     out = (n_arr ** (-alpha) - tailM) / (alpha * Z)
     return float(out) if out.ndim == 0 else out

@@ -263,6 +263,7 @@ def test_lemma_3_17_identity_on_random_joints(seed, nx, ny):
     (lambda: SK.skill_law(-1.0, 10), "alpha"),
     (lambda: SK.skill_law(0.5, 1), "M"),
     (lambda: SK.comprehension_cost([0.5, 0.6], 2, 1, 1), "p"),
+    (lambda: SK.lemma36_leading_term(20, 0.5, 10), "n"),
     (lambda: G.information_gain(np.eye(2), sigma=-1.0), "sigma"),
     (lambda: G.information_gain(np.array([[1.0, 2.0], [0.0, 1.0]]), 1.0), "K"),
     (lambda: DI.distance_js(np.eye(2), np.eye(2), gamma=0), "gamma"),
