@@ -24,6 +24,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from theory import skills as th
+from theory._validate import positive_int
 
 from . import dynamics as dyn
 from .assumptions import Assumptions, make
@@ -162,6 +163,7 @@ def exponents(
     bad = set(axes) - set(AXES)
     if bad:
         raise ValueError(f"axes must be among {AXES}, got {sorted(bad)}")
+    n_boot = positive_int(n_boot, "n_boot", minimum=0)  # validated here: per-axis fit errors are recorded, not raised
     if mode == "stochastic" and int(replicates) < 2:
         raise ValueError(f"replicates must be >= 2 in stochastic mode, got {replicates}")
     seeds = [seed] if mode == "expected" else [seed + i for i in range(int(replicates))]

@@ -31,7 +31,7 @@ import dataclasses
 
 import numpy as np
 
-from theory._validate import as_float_array
+from theory._validate import as_float_array, positive_int
 
 from .assumptions import Assumptions
 
@@ -213,6 +213,7 @@ def run(
         raise TypeError(f"assumptions must be simulate.Assumptions, got {type(assumptions).__name__}")
     if mode not in ("expected", "stochastic"):
         raise ValueError(f"mode must be 'expected' or 'stochastic', got {mode!r}")
+    points = positive_int(points, "points", minimum=3)  # fewer grid points cannot carry a fit
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     a = assumptions
     BC = a.B - a.C

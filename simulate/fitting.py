@@ -137,6 +137,10 @@ def fit_exponent(
         raise ValueError(f"estimator must be one of {ESTIMATORS}, got {estimator!r}")
     if np.any(x <= 0):
         raise ValueError("x must be > 0")
+    if np.any(np.diff(x) <= 0):
+        raise ValueError("x must be strictly increasing (the block bootstrap resamples neighbouring grid points)")
+    n_boot = positive_int(n_boot, "n_boot", minimum=0)
+    block = positive_int(block, "block")
     lo, hi = (x.min(), x.max()) if window is None else (float(window[0]), float(window[1]))
     keep = (x >= lo) & (x <= hi) & (y > 0)
     need = 3 if estimator == "pure" else 6
@@ -147,11 +151,10 @@ def fit_exponent(
     fitted = np.log(np.maximum(_model(theta, lx), 1e-300))
     res = ly - fitted
     rms = float(np.sqrt(np.mean(res**2)))
-    n_boot = int(n_boot)
     if n_boot > 0:
         rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
         L = lx.size
-        blk = max(1, min(int(block), L))
+        blk = min(block, L)
         nb = -(-L // blk)
         boots = np.empty(n_boot)
         for i in range(n_boot):
