@@ -275,6 +275,10 @@ def pairwise_sentence_distances(states, metric: str = "js", **kwargs) -> np.ndar
     return out
 
 
+#: Metrics :func:`pyriemann_distance` can cross-check (JS through pyRiemann's logdet).
+_PYRIEMANN_METRICS = ("js", "logdet", "logeuclid", "riemann")
+
+
 def pyriemann_distance(Za, Zb, metric: str, *, ridge: float = DEFAULT_RIDGE, gamma: float = PAPER_JS_GAMMA,
                        normalize: bool = True) -> float:
     """The same distance as :func:`sentence_distance`, computed by pyRiemann (the cross-check of Section 4.3).
@@ -282,9 +286,12 @@ def pyriemann_distance(Za, Zb, metric: str, *, ridge: float = DEFAULT_RIDGE, gam
     pyRiemann offers ``riemann``, ``logeuclid`` and ``logdet``; the paper's JS
     distance equals ``d_logdet(I + γA, I + γB)``, so pyRiemann's logdet checks
     it too. Evaluated on the same exact reduction as :func:`sentence_distance`
-    (pyRiemann itself is the independent part). Returns NaN when pyRiemann is
-    not installed.
+    (pyRiemann itself is the independent part). ``metric`` is validated first
+    (ValueError naming it); a valid call returns NaN when pyRiemann is not
+    installed, so tables keep their column without the optional package.
     """
+    if metric not in _PYRIEMANN_METRICS:
+        raise ValueError(f"metric must be one of {list(_PYRIEMANN_METRICS)}, got {metric!r}")
     try:
         try:
             from pyriemann.geometry import distance as prd
@@ -301,7 +308,5 @@ def pyriemann_distance(Za, Zb, metric: str, *, ridge: float = DEFAULT_RIDGE, gam
     eye = np.eye(Ca.shape[0])
     if metric == "js":
         return float(prd.distance_logdet(eye + gamma * Ca, eye + gamma * Cb))
-    fn = {"logdet": prd.distance_logdet, "riemann": prd.distance_riemann, "logeuclid": prd.distance_logeuclid}.get(metric)
-    if fn is None:
-        raise ValueError(f"metric must be one of ['js', 'logdet', 'logeuclid', 'riemann'], got {metric!r}")
+    fn = {"logdet": prd.distance_logdet, "riemann": prd.distance_riemann, "logeuclid": prd.distance_logeuclid}[metric]
     return float(fn(Ca + ridge * eye, Cb + ridge * eye))

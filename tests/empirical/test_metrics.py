@@ -151,3 +151,15 @@ def test_bad_states_are_named():
         M.sentence_distance(np.ones((2, 4)), np.eye(4)[:2], "riemann", ridge=0.0)
     with pytest.raises(ValueError, match="metric must be"):
         M.sentence_distance(np.ones((2, 4)), np.eye(4)[:2], "cosine")
+
+
+@pytest.mark.parametrize("pyriemann_present", [True, False])
+def test_pyriemann_distance_names_a_bad_metric_even_without_pyriemann(monkeypatch, pyriemann_present):
+    Za, Zb = _Z(0, 3, 8), _Z(1, 4, 8)
+    if not pyriemann_present:
+        # None in sys.modules makes every import of these names raise ImportError
+        for mod in ("pyriemann", "pyriemann.geometry", "pyriemann.utils", "pyriemann.utils.distance"):
+            monkeypatch.setitem(__import__("sys").modules, mod, None)
+        assert np.isnan(M.pyriemann_distance(Za, Zb, "riemann"))
+    with pytest.raises(ValueError, match="metric must be one of .*'cosine'"):
+        M.pyriemann_distance(Za, Zb, "cosine")
