@@ -347,7 +347,7 @@ def run_analyses(df: pd.DataFrame, *, loss_column: str = DEFAULT_LOSS, seed: int
                 fit = fit1(key, sub["step"].to_numpy(float), sub["loss"].to_numpy(), n_boot if is_def else nbw, "step")
                 fits.append(_fit_rows(fit, analysis="steps", family=fam, subject=m, x_column="step",
                                       window=lab, is_default=is_def,
-                                      model_params_nonembedding=int(gm["params_nonembedding"].iloc[0])))
+                                      model_params_nonembedding=float(gm["params_nonembedding"].iloc[0])))
                 reason = _fit_ok(fit, "a")
                 draws = fit.boot_frame()["a"].to_numpy()
                 rows_here = {}

@@ -83,8 +83,11 @@ def validate_loss_table(df: pd.DataFrame, loss_column: str = DEFAULT_LOSS, *,
     Missing ``deduped``/``run``/``shots``/``primary``/``source_dir`` get the
     defaults 0/``standard``/0/1/"" so tables such as the mini-Pythia held-out
     losses run through the same analyses; missing ``flops_6ND_*`` are computed
-    as 6·N·tokens. Raises ``TypeError`` for a non-DataFrame and ``ValueError``
-    naming the offending column otherwise.
+    as 6·N·tokens. ``params_total``, ``params_nonembedding``, ``step`` and
+    ``tokens`` come back as float64 with their values untouched, so any unit
+    works (e.g. parameters in billions; the fits are unit-free). Raises
+    ``TypeError`` for a non-DataFrame and ``ValueError`` naming the offending
+    column otherwise.
     """
     if not isinstance(df, pd.DataFrame):
         raise TypeError(f"{where} must be a pandas DataFrame, got {type(df).__name__}")
@@ -116,7 +119,10 @@ def validate_loss_table(df: pd.DataFrame, loss_column: str = DEFAULT_LOSS, *,
     out["model"] = out["model"].astype(str)
     out["run"] = out["run"].astype(str)
     out["source_dir"] = out["source_dir"].fillna("").astype(str)
-    for col in ("params_total", "params_nonembedding", "step", "tokens", "deduped", "shots", "primary"):
+    # Sizes and steps stay float64: an integer cast would truncate, e.g., 0.07 (billion parameters) to 0.
+    for col in ("params_total", "params_nonembedding", "step", "tokens"):
+        out[col] = pd.to_numeric(out[col]).astype(np.float64)
+    for col in ("deduped", "shots", "primary"):
         out[col] = pd.to_numeric(out[col]).astype(np.int64)
     out[loss_column] = pd.to_numeric(out[loss_column]).astype(np.float64)
     # A model has one size: two parameter counts for one name means a corrupt join.

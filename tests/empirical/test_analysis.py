@@ -83,6 +83,22 @@ def test_same_seed_same_bytes_and_row_order():
     assert ws["window"].nunique() > 1 and ws["is_default"].any()
 
 
+def test_params_in_billions_give_the_same_exponents_as_raw_counts():
+    df, _ = _world(seed=5)
+    billions = df.assign(params_total=df["params_total"] / 1e9,
+                         params_nonembedding=df["params_nonembedding"] / 1e9)
+    kw = dict(loss_column="heldout_loss_nats", n_boot=10, windows=False, progress=False)
+    raw, bil = run_analyses(df, **kw)["fits"], run_analyses(billions, **kw)["fits"]
+    for analysis in ("params", "frontier"):
+        a_raw = raw[(raw["analysis"] == analysis) & (raw["param"] == "a")]["estimate"].to_numpy()
+        a_bil = bil[(bil["analysis"] == analysis) & (bil["param"] == "a")]["estimate"].to_numpy()
+        assert a_raw.size == 2 and a_bil.size == 2
+        np.testing.assert_allclose(a_bil, a_raw, rtol=1e-6, err_msg=analysis)
+    steps = bil[(bil["analysis"] == "steps") & (bil["param"] == "a")]
+    np.testing.assert_allclose(np.sort(steps["model_params_nonembedding"].unique()),
+                               np.sort(billions["params_nonembedding"].unique()))
+
+
 def test_select_rows_prefers_regular_grid_and_primary():
     df, _ = _world()
     df = df.assign(primary=1)

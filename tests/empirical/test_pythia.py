@@ -82,3 +82,13 @@ def test_minipythia_shaped_table_gets_defaults():
     v = pythia.validate_loss_table(d, "heldout_loss_nats")
     assert (v["run"] == "standard").all() and (v["primary"] == 1).all() and (v["deduped"] == 0).all()
     np.testing.assert_allclose(v["flops_6ND_nonemb"], 6 * 5 * d["tokens"])
+
+
+def test_sizes_in_billions_are_kept_not_truncated():
+    d = pd.DataFrame({"model": ["a", "a", "b", "b"], "params_total": [0.07, 0.07, 0.16, 0.16],
+                      "params_nonembedding": [0.019, 0.019, 0.085, 0.085], "step": [0.5, 1.5, 0.5, 1.5],
+                      "tokens": [1.05, 3.15, 1.05, 3.15], "heldout_loss_nats": [3.0, 2.8, 2.9, 2.6]})
+    v = pythia.validate_loss_table(d, "heldout_loss_nats")
+    for col in ("params_total", "params_nonembedding", "step", "tokens"):
+        np.testing.assert_array_equal(v[col].to_numpy(), d[col].to_numpy(), err_msg=col)
+    np.testing.assert_allclose(v["flops_6ND_total"], 6 * d["params_total"] * d["tokens"], rtol=1e-15)
