@@ -90,6 +90,15 @@ def _seed_for(seed: int, key: str) -> int:
     return int(np.random.SeedSequence([int(seed), zlib.crc32(key.encode())]).generate_state(1)[0])
 
 
+def _pair_rng(seed: int, key: str, hypothesis: str, alpha_source: str) -> np.random.Generator:
+    """The generator that pairs bootstrap draws for one comparison.
+
+    One per comparison, keyed like the fits, so a verdict's interval does not
+    depend on which other comparisons ran before it (e.g. the window refits).
+    """
+    return np.random.default_rng(_seed_for(seed, f"{key}|{hypothesis}|{alpha_source}"))
+
+
 def select_rows(df: pd.DataFrame, loss_column: str = DEFAULT_LOSS) -> pd.DataFrame:
     """Validated rows used by the analyses: primary, standard run, fewest shots, regular checkpoints.
 
@@ -275,7 +284,6 @@ def run_analyses(df: pd.DataFrame, *, loss_column: str = DEFAULT_LOSS, seed: int
         raise ValueError(f"n_boot must be a non-negative integer, got {n_boot!r}")
     nbw = max(n_boot // 2, 0) if n_boot_windows is None else int(n_boot_windows)
     d = select_rows(df, loss_column)
-    rng_pair = np.random.default_rng(_seed_for(seed, "pairing"))
     fits, verdicts, sens, curves = [], [], [], []
     families = [f for f in ("standard", "deduped") if (d["family"] == f).any()]
 
@@ -355,8 +363,9 @@ def run_analyses(df: pd.DataFrame, *, loss_column: str = DEFAULT_LOSS, seed: int
                     gap = abs(predicted_exponent(ah, "flops", order="parallel")
                               - predicted_exponent(ah, "flops", order="sequential"))
                     for order in ("sequential", "parallel"):
-                        c = _compare(fit.params["a"], draws, ad, "flops", order, ah, rng_pair, gap, reason)
                         hyp = f"a = α/(α+{2 if order == 'sequential' else 1}) ({order})"
+                        c = _compare(fit.params["a"], draws, ad, "flops", order, ah,
+                                     _pair_rng(seed, key, hyp, src), gap, reason)
                         rows_here[(src, order)] = c
                         sens.append({"test": "steps_exponent", "family": fam, "subject": m, "hypothesis": hyp,
                                      "alpha_source": src, "window": lab, "is_default": is_def,
@@ -398,7 +407,8 @@ def run_analyses(df: pd.DataFrame, *, loss_column: str = DEFAULT_LOSS, seed: int
                 res = {}
                 for hyp, axis, order in (("a = α/(α+2) (frontier)", "frontier", "sequential"),
                                          ("a = α/(α+1) (parallel)", "flops", "parallel")):
-                    c = _compare(fit.params["a"], draws, ad, axis, order, ah, rng_pair, gap, reason)
+                    c = _compare(fit.params["a"], draws, ad, axis, order, ah, _pair_rng(seed, key, hyp, pc), gap,
+                                 reason)
                     res[axis] = c
                     sens.append({"test": "frontier_exponent", "family": fam, "subject": pc, "hypothesis": hyp,
                                  "alpha_source": pc, "window": lab, "is_default": w_i == 0,

@@ -99,6 +99,16 @@ def test_params_in_billions_give_the_same_exponents_as_raw_counts():
                                np.sort(billions["params_nonembedding"].unique()))
 
 
+def test_default_window_verdicts_do_not_depend_on_the_window_refits():
+    df, _ = _world(seed=4)
+    kw = dict(loss_column="heldout_loss_nats", n_boot=20, n_boot_windows=4, progress=False)
+    cols = ["test", "family", "subject", "hypothesis", "alpha_source", "diff_low", "diff_high", "verdict"]
+    with_w = run_analyses(df, windows=True, **kw)["verdicts"][cols]
+    without = run_analyses(df, windows=False, **kw)["verdicts"][cols]
+    assert with_w["diff_low"].notna().sum() >= 10  # the comparison is about real intervals
+    pd.testing.assert_frame_equal(with_w, without)
+
+
 def test_select_rows_prefers_regular_grid_and_primary():
     df, _ = _world()
     df = df.assign(primary=1)
