@@ -157,6 +157,8 @@ def _fit_ok(fit: FitResult, exponent: str) -> str:
         return f"fit did not converge (gradient norm {d['grad_norm']:.1e})"
     if exponent in d["at_bound"].split(","):
         return f"exponent {exponent} on its optimizer bound"
+    if d["n_boot"] == 0:
+        return "no bootstrap refits were requested (n_boot = 0 for this fit); a verdict needs bootstrap intervals"
     if not (d["boot_converged_frac"] >= 0.8):
         return f"only {d['boot_converged_frac']:.0%} of bootstrap refits converged"
     lo, hi = fit.intervals.get(exponent, (np.nan, np.nan))
@@ -254,7 +256,9 @@ def run_analyses(df: pd.DataFrame, *, loss_column: str = DEFAULT_LOSS, seed: int
     seed : base seed; each fit gets a seed derived from it and its own key, so
         the tables are byte-identical for a given seed.
     n_boot : bootstrap refits for default-window fits; ``n_boot_windows``
-        (default n_boot // 2) for the window-sensitivity refits.
+        (default n_boot // 2) for the window-sensitivity refits. 0 fits
+        without intervals: every verdict is then ``inconclusive``, its reason
+        saying that no bootstrap was requested.
     windows : also compute the window-sensitivity table.
 
     Returns

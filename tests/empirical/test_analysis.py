@@ -109,6 +109,15 @@ def test_default_window_verdicts_do_not_depend_on_the_window_refits():
     pd.testing.assert_frame_equal(with_w, without)
 
 
+def test_no_bootstrap_says_so_in_every_verdict():
+    df, _ = _world(seed=6)
+    v = run_analyses(df, loss_column="heldout_loss_nats", n_boot=0, windows=False, progress=False)["verdicts"]
+    per_fit = v[v["subject"] != "all sizes"]
+    assert len(per_fit) > 0 and (v["verdict"] == "inconclusive").all()
+    assert per_fit["reason"].str.contains("no bootstrap refits were requested (n_boot = 0", regex=False).all()
+    assert not v["reason"].str.contains("nan%").any()
+
+
 def test_select_rows_prefers_regular_grid_and_primary():
     df, _ = _world()
     df = df.assign(primary=1)
