@@ -40,7 +40,8 @@ Tables (one row per observation; every table starts with ``model``,
 
 Scale: ``shard=(k, n)`` measures texts i with i % n == k (k is 0-based) into
 ``out_dir/shard-k-of-n/``; the prompt measurements (c)-(e) run in shard 0
-only. A directory whose ``_done.json`` marker records the same configuration
+only. A shard that holds no texts (k >= the number of texts) writes empty
+text tables with their columns and counts as finished. A directory whose ``_done.json`` marker records the same configuration
 is not recomputed; :func:`merge_shards` joins every finished directory under
 a root into one table per measurement.
 """
@@ -372,7 +373,10 @@ def _measure_texts(lm, texts, ids, layers, active, *, max_tokens, batch_size, ep
         cols = ["text_id", "layer", "n_tokens", "d", "eps", "L_eps", "L_eps_normalized", "matrix_entropy"]
         frames["entropy"] = pd.DataFrame(ent_rows, columns=cols)
     if "infogain" in active:
-        frames["infogain"] = pd.concat(ig_parts, ignore_index=True)
+        cols = ["text_id", "layer", "t", "sigma", "info_gain", "increment", "info_gain_normalized"]
+        # A shard can hold no texts (e.g. shard 7/8 of 5 texts): it is then a finished, empty shard.
+        frames["infogain"] = (pd.concat(ig_parts, ignore_index=True) if ig_parts
+                              else pd.DataFrame(columns=cols))
     return frames
 
 
@@ -555,7 +559,8 @@ def merge_shards(root) -> dict[str, Path]:
                                                       na_values=[""]))
     out = {}
     for t, dfs in sorted(parts.items()):
-        df = pd.concat(dfs, ignore_index=True)
+        # Empty shards (no texts) add no rows; leaving them out keeps the columns' dtypes.
+        df = pd.concat([d for d in dfs if len(d)] or dfs[:1], ignore_index=True)
         out[t] = _write(df, root / f"{t}.csv")
     log.info("merged %d finished directories into %s", len(markers), root)
     return out

@@ -190,6 +190,22 @@ def test_shards_merge_into_the_unsharded_tables(family, tmp_path):
         pd.testing.assert_frame_equal(_read(merged[name]), _read(whole[name]))
 
 
+def test_a_shard_without_texts_is_an_empty_finished_shard_that_merges(family, tmp_path):
+    kw = dict(revision="step1", texts=TEXTS[:2], measurements=("entropy", "infogain"), layers="1", **COMMON)
+    whole = E.run_measurements(family, out_dir=tmp_path / "whole", **kw)
+    empty = E.run_measurements(family, out_dir=tmp_path / "sharded", shard="3/4", **kw)
+    assert set(empty) == {"entropy", "infogain"}
+    for name, path in empty.items():
+        df = _read(path)
+        assert len(df) == 0 and list(df.columns) == list(_read(whole[name]).columns)
+    assert (tmp_path / "sharded" / "shard-3-of-4" / E.MARKER).exists()
+    for k in range(3):
+        E.run_measurements(family, out_dir=tmp_path / "sharded", shard=(k, 4), **kw)
+    merged = E.merge_shards(tmp_path / "sharded")
+    for name in ("entropy", "infogain"):
+        pd.testing.assert_frame_equal(_read(merged[name]), _read(whole[name]))
+
+
 def test_shard_arithmetic():
     assert E.parse_shard("2/5") == (2, 5)
     for bad in ("5/5", "-1/3", "1of3", (3, 0)):
