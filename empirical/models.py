@@ -178,7 +178,6 @@ def load_model(
     allow_download : bool
         Let transformers reach the hub; otherwise only local files/cache are used.
     """
-    import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     if not isinstance(name_or_path, (str, os.PathLike)) or not str(name_or_path).strip():

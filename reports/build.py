@@ -57,6 +57,15 @@ class SectionContext:
         self.figures.append(rel)
         return self.out_dir / rel
 
+    def save_figure(self, fig, name: str, caption: str):
+        """Save a report-style figure as figures/<name>.png and return its block."""
+        from .blocks import Figure
+        from .style import save
+
+        path = self.figure_path(name)
+        save(fig, path)
+        return Figure(self.rel(path), caption)
+
     def rel(self, path: Path) -> str:
         rel = Path(path).resolve().relative_to(self.out_dir.resolve()).as_posix()
         if rel.startswith("figures/") and rel not in self.figures:

@@ -6,8 +6,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..blocks import Code, Figure, Para, Table
-from ..style import figure, save
+from ..blocks import Code, Para, Table
+from ..style import figure
 
 
 def build(ctx):
@@ -41,8 +41,8 @@ def build(ctx):
     ax.set_ylabel("H(X|Y) − C (nats)")
     ax.set_title("A user's assumption: cost ∝ 1/√p (α = 0.5)")
     ax.legend(fontsize=7.5)
-    path = ctx.figure_path("assumption_sqrt_cost")
-    save(fig, path)
+    fig_block = ctx.save_figure(fig, "assumption_sqrt_cost",
+                                "The simulated curves (solid) and the slopes the new assumption predicts (dashed).")
     cols = [c for c in ("order", "axis", "fitted", "ci_low", "ci_high", "predicted", "prediction_source", "rel_error",
                         "agrees") if c in exps.columns]
     return [
@@ -57,5 +57,5 @@ def build(ctx):
         Code(py_path.read_text(), "python"),
         Table(rel, f"Fitted exponents against the class's own predictions ({int(ok['agrees'].astype(bool).sum())} of "
                    f"{len(ok)} agree within {exps['tolerance'].iloc[0]:.0%})", columns=cols),
-        Figure(ctx.rel(path), "The simulated curves (solid) and the slopes the new assumption predicts (dashed)."),
+        fig_block,
     ]

@@ -16,7 +16,7 @@ import pandas as pd
 from empirical.io import read_table
 
 from ..blocks import Figure, Heading, Para, Table
-from ..style import figure, save
+from ..style import figure
 
 #: Texts and tokens per text for the report's measurements: enough for stable means, small enough for CPU.
 N_TEXTS = 24
@@ -82,9 +82,7 @@ def _entropy_vs_size(ctx, ent: pd.DataFrame, params: dict) -> Figure:
         ax.set_xlabel("non-embedding parameters")
         ax.set_ylabel(lab)
     fig.suptitle("Figure 1 analogue: representation entropy of the last layer against model size")
-    path = ctx.figure_path("measure_entropy_vs_size")
-    save(fig, path)
-    return Figure(ctx.rel(path), f"Mean over {N_TEXTS} hh-rlhf transcripts (first {MAX_TOKENS} tokens) of the last "
+    return ctx.save_figure(fig, "measure_entropy_vs_size", f"Mean over {N_TEXTS} hh-rlhf transcripts (first {MAX_TOKENS} tokens) of the last "
                                  "hidden layer's normalized rate-distortion entropy and matrix entropy, per model "
                                  "size. The paper's Figure 1 plots Equation (1) applied to matrix-entropy estimates "
                                  "of Pythia; here both quantities are measured directly.")

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..blocks import Figure, Heading, Para, Table
-from ..style import figure, save
+from ..blocks import Heading, Para, Table
+from ..style import figure
 
 AXIS_LABEL = {"flops": "compute S (flops)", "skills": "skills comprehended n", "params": "parameters N = r·n",
               "frontier": "compute S on the compute-optimal frontier (flops)"}
@@ -39,9 +39,7 @@ def _fig_trajectories(ctx, traj, exps, alpha):
     axes[0, 0].legend(loc="lower left", fontsize=7.5)
     fig.suptitle(f"Skill model, α = {alpha}: simulated curves (solid) and theory's slopes (black dashed, over the fit "
                  "window)")
-    path = ctx.figure_path(f"simulate_trajectories_alpha{alpha}")
-    save(fig, path)
-    return Figure(ctx.rel(path), f"H(X|Y) − C on log-log axes for α = {alpha} under each learning-order and cost "
+    return ctx.save_figure(fig, f"simulate_trajectories_alpha{alpha}", f"H(X|Y) − C on log-log axes for α = {alpha} under each learning-order and cost "
                                  "assumption; black dashed lines have the slope theory predicts, drawn over the fit "
                                  "window from its first point. The curves bend below them as n approaches M: with "
                                  "finite M, H − C = A·x^−a − b, and the fit models the offset b (see the estimator "
@@ -66,9 +64,7 @@ def _fig_agreement(ctx, exps):
     ax.set_ylabel("exponent fitted to the simulation (95% interval)")
     ax.set_title("Simulation against theory, every (α, order, cost, axis)")
     ax.legend()
-    path = ctx.figure_path("simulate_agreement")
-    save(fig, path)
-    return Figure(ctx.rel(path), "Each point is one fitted exponent against its prediction; the dashed line is "
+    return ctx.save_figure(fig, "simulate_agreement", "Each point is one fitted exponent against its prediction; the dashed line is "
                                  "agreement.")
 
 

@@ -4,13 +4,12 @@ from __future__ import annotations
 import json
 import textwrap
 
-import numpy as np
 
 from theory import tables as TT
 from theory.catalogue import run_all
 
-from ..blocks import Code, Figure, Heading, Para, Table
-from ..style import figure, save
+from ..blocks import Code, Heading, Para, Table
+from ..style import figure
 
 
 def _fig_lemma36(ctx, df):
@@ -25,9 +24,7 @@ def _fig_lemma36(ctx, df):
     ax.set_ylabel("local exponent  −d log(H−C) / d log n")
     ax.set_title("Lemma 3.6: the tail is a power law only for n ≪ M")
     ax.legend()
-    path = ctx.figure_path("theory_lemma36_local_exponent")
-    save(fig, path)
-    return Figure(ctx.rel(path), f"Local exponent of H(X|Y) − C against n for α = {alpha}; with finite M the exponent "
+    return ctx.save_figure(fig, "theory_lemma36_local_exponent", f"Local exponent of H(X|Y) − C against n for α = {alpha}; with finite M the exponent "
                                  "departs from α well before n reaches M (exact Hurwitz-zeta tails).")
 
 
@@ -44,9 +41,7 @@ def _fig_js(ctx, df):
     ax.set_ylabel("remainder")
     ax.set_title("Theorem A.1 remainders:\nd_JS is O(γ²), only d_JS² is O(γ³)")
     ax.legend()
-    path = ctx.figure_path("theory_js_small_gamma")
-    save(fig, path)
-    return Figure(ctx.rel(path), "Remainders of the small-γ expansion on a random 5×5 SPD pair: the printed O(γ³) "
+    return ctx.save_figure(fig, "theory_js_small_gamma", "Remainders of the small-γ expansion on a random 5×5 SPD pair: the printed O(γ³) "
                                  "holds for the squared distance only.")
 
 
@@ -61,9 +56,7 @@ def _fig_eq1(ctx, df):
     ax.set_ylabel("normalized entropy, Equation (1)")
     ax.set_title("Equation (1) (Figure 1 uses ε = 0.1)")
     ax.legend()
-    path = ctx.figure_path("theory_equation1_curve")
-    save(fig, path)
-    return Figure(ctx.rel(path), "Equation (1) against r/d for d = 1000: the map the paper uses to turn matrix-entropy "
+    return ctx.save_figure(fig, "theory_equation1_curve", "Equation (1) against r/d for d = 1000: the map the paper uses to turn matrix-entropy "
                                  "estimates of r/d into the normalized entropies of Figure 1.")
 
 
@@ -76,9 +69,7 @@ def _fig_thm41(ctx, df):
     ax.set_ylabel("information-gain increment (nats)")
     ax.set_title(f"Theorem 4.1 at σ = {df['sigma'].iloc[0]}: printed vs exact")
     ax.legend()
-    path = ctx.figure_path("theory_theorem41_increments")
-    save(fig, path)
-    return Figure(ctx.rel(path), "Increments of I(y_t; f) for 64 random unit vectors in d = 16: at the paper's "
+    return ctx.save_figure(fig, "theory_theorem41_increments", "Increments of I(y_t; f) for 64 random unit vectors in d = 16: at the paper's "
                                  "σ = 0.01 the printed formula is nearly constant at ½ log(1 + σ⁻²), while the true "
                                  "increment falls once the tokens span the space.")
 

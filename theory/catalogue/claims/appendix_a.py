@@ -6,7 +6,7 @@ import sympy as sp
 
 from ... import distances as DI
 from .._core import Correction, Finding, claim
-from ._util import check, local_slope, random_spd
+from ._util import check, random_spd
 
 
 def _js_cubic(A, B):

@@ -5,7 +5,7 @@ import numpy as np
 import sympy as sp
 
 from ... import entropy as E
-from .._core import Correction, Finding, claim
+from .._core import Finding, claim
 from ._util import check, rel_err
 
 

@@ -6,7 +6,7 @@ import sympy as sp
 from scipy.special import zeta
 
 from ... import skills as SK
-from .._core import Correction, Finding, claim
+from .._core import Finding, claim
 from ._util import check, local_slope
 
 ALPHAS = (0.3, 0.5, 1.0, 2.0)
