@@ -104,6 +104,8 @@ def _fit_once(lx, ly, estimator, start=None):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         sol = optimize.least_squares(resid, start, method="lm", xtol=1e-14, ftol=1e-14, gtol=1e-14, max_nfev=150)
+    if sol.status <= 0:  # 0: evaluation budget exhausted, -1: solver failure; never report such a fit
+        raise ValueError(f"the exponent fit did not converge (scipy least_squares status {sol.status}: {sol.message})")
     t = sol.x
     return np.array([t[0], t[1], t[2] * scale])
 
@@ -156,13 +158,18 @@ def fit_exponent(
         L = lx.size
         blk = min(block, L)
         nb = -(-L // blk)
-        boots = np.empty(n_boot)
+        boots = np.full(n_boot, np.nan)
         for i in range(n_boot):
             starts = rng.integers(0, L - blk + 1, size=nb)
             idx = (starts[:, None] + np.arange(blk)[None, :]).ravel()[:L]
-            boots[i] = _fit_once(lx, fitted + res[idx], estimator, start=theta)[1]
-        ci = np.percentile(boots, [2.5, 97.5])
-        ci_method = f"block-bootstrap(block={blk},B={n_boot})"
+            try:
+                boots[i] = _fit_once(lx, fitted + res[idx], estimator, start=theta)[1]
+            except ValueError:
+                pass  # a refit that does not converge is dropped and counted below
+        ok = np.isfinite(boots)
+        # An interval from a minority of converged refits would be biased towards easy resamples.
+        ci = np.percentile(boots[ok], [2.5, 97.5]) if ok.mean() >= 0.9 else (np.nan, np.nan)
+        ci_method = f"block-bootstrap(block={blk},B={n_boot}" + ("" if ok.all() else f",converged={int(ok.sum())}") + ")"
     else:
         ci = (np.nan, np.nan)
         ci_method = "none"

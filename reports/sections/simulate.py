@@ -82,10 +82,11 @@ def build(ctx):
         f"p_k ∝ k^-(α+1). Exponents of H(X|Y) − C are fitted on an explicit window of n well below M, with the "
         f"finite-M offset of the tail accounted for (see `docs/simulate.md` in the README); intervals are 95% "
         f"bootstraps. **{n_agree} of {len(with_pred)}** fitted exponents with a theoretical prediction agree with "
-        "it within the stated tolerance. Where theory predicts nothing (random order), the fitted value is shown "
-        "alone.")]
+        "it within the stated tolerance. Where theory predicts nothing (random order), the fit is shown alone: "
+        "random order leaves H(X|Y) flat until late and then collapses, the power-law fit does not converge, and "
+        "the table says so (`note`) instead of reporting a number.")]
     cols = [c for c in ("alpha", "order", "cost", "axis", "fitted", "ci_low", "ci_high", "predicted", "rel_error",
-                        "agrees", "tolerance", "fit_window_lo", "fit_window_hi") if c in exps.columns]
+                        "agrees", "tolerance", "fit_window_lo", "fit_window_hi", "note") if c in exps.columns]
     blocks.append(Table(rels["exponents"], "Fitted against predicted exponents", max_rows=80, columns=cols))
     for alpha in sorted(set(tabs["trajectories"]["alpha"])):
         blocks.append(_fig_trajectories(ctx, tabs["trajectories"], exps, alpha))

@@ -58,3 +58,26 @@ def test_default_window_is_inside_the_skills():
     assert default_window(10**6) == (100, 100_000)
     lo, hi = default_window(50)
     assert 1 <= lo < hi <= 50
+
+
+def test_a_fit_that_does_not_converge_is_refused(monkeypatch):
+    import types
+
+    import pytest
+    from scipy import optimize
+
+    from simulate import fitting as F
+
+    x = np.geomspace(1, 1e4, 40)
+    y = 3.0 * x**-0.4 - 0.01
+    real = optimize.least_squares
+
+    def exhausted(*args, **kwargs):
+        sol = real(*args, **kwargs)
+        return types.SimpleNamespace(x=sol.x, status=0, message="budget exhausted")
+
+    monkeypatch.setattr(F.optimize, "least_squares", exhausted)
+    with pytest.raises(ValueError, match="did not converge"):
+        F.fit_exponent(x, y, n_boot=0)
+    monkeypatch.setattr(F.optimize, "least_squares", real)
+    assert F.fit_exponent(x, y, n_boot=0).exponent == pytest.approx(0.4, rel=1e-6)
