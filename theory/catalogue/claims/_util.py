@@ -38,6 +38,12 @@ def local_slope(x, y) -> np.ndarray:
     return np.gradient(ly, lx)
 
 
+def unit_rows(rng, n: int, d: int) -> np.ndarray:
+    """n random Gaussian rows in R^d, each scaled to unit l2 norm."""
+    Z = rng.normal(size=(n, d))
+    return Z / np.linalg.norm(Z, axis=1, keepdims=True)
+
+
 def random_spd(rng, d: int, cond: float = 10.0) -> np.ndarray:
     Q, _ = np.linalg.qr(rng.normal(size=(d, d)))
     lam = np.exp(rng.uniform(0, np.log(cond), size=d))

@@ -6,12 +6,8 @@ import sympy as sp
 
 from ... import entropy as E
 from .._core import Finding, claim
-from ._util import check, rel_err
+from ._util import check, rel_err, unit_rows
 
-
-def _unit_rows(rng, n, d):
-    Z = rng.normal(size=(n, d))
-    return Z / np.linalg.norm(Z, axis=1, keepdims=True)
 
 
 def _r_subspace(rng, n, d, r):
@@ -50,7 +46,7 @@ def entropy_max(ctx) -> Finding:
     for _ in range(200):
         n, d_ = int(ctx.rng.integers(1, 40)), int(ctx.rng.integers(1, 40))
         e = float(ctx.rng.uniform(0.05, 2.0))
-        Z = _unit_rows(ctx.rng, n, d_)
+        Z = unit_rows(ctx.rng, n, d_)
         worst = max(worst, E.rate_distortion_entropy(Z, e) / E.rate_distortion_entropy_max(n, d_, e))
     checks.append(check("200 random unit-row Z: L_eps(Z) / bound <= 1", "numeric", "printed", worst <= 1 + 1e-12,
                         f"largest ratio {worst:.6f}", largest_ratio=worst))

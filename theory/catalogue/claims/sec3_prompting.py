@@ -44,6 +44,17 @@ def _prompt_conditionals(p_y, cond, f):
     return out
 
 
+MAPS = {k: list(itertools.product(range(k), repeat=k)) for k in SKILL_LAWS}  # every prompting map f on k skills
+
+
+def _skill_instances():
+    """(k, p_y, cond) over the grid: every skill law and every assignment of menu rows as p(x|y)."""
+    for k, laws in SKILL_LAWS.items():
+        for p_y in laws:
+            for rows in itertools.product(range(len(MENU)), repeat=k):
+                yield k, p_y, MENU[list(rows)]
+
+
 @claim(
     id="lemma-3.10",
     paper_ref="Lemma 3.10",
@@ -54,19 +65,16 @@ def _prompt_conditionals(p_y, cond, f):
 )
 def lemma_3_10(ctx) -> Finding:
     n_perfect = n_ok = n_zero_edge = 0
-    for k, laws in SKILL_LAWS.items():
-        for p_y in laws:
-            for rows in itertools.product(range(len(MENU)), repeat=k):
-                cond = MENU[list(rows)]
-                for f in itertools.product(range(k), repeat=k):
-                    pc = _prompt_conditionals(p_y, cond, f)
-                    if any(pc[f[y]] is None for y in range(k)):
-                        n_zero_edge += 1  # p(x|Ybar=f(y)) undefined: Definition 3.9 cannot be evaluated
-                        continue
-                    if not all(np.allclose(cond[y], pc[f[y]], atol=TOL) for y in range(k)):
-                        continue
-                    n_perfect += 1
-                    n_ok += all(abs(_H(cond[y]) - _H(pc[f[y]])) < 1e-12 for y in range(k))
+    for k, p_y, cond in _skill_instances():
+        for f in MAPS[k]:
+            pc = _prompt_conditionals(p_y, cond, f)
+            if any(pc[f[y]] is None for y in range(k)):
+                n_zero_edge += 1  # p(x|Ybar=f(y)) undefined: Definition 3.9 cannot be evaluated
+                continue
+            if not all(np.allclose(cond[y], pc[f[y]], atol=TOL) for y in range(k)):
+                continue
+            n_perfect += 1
+            n_ok += all(abs(_H(cond[y]) - _H(pc[f[y]])) < 1e-12 for y in range(k))
     checks = [check("every perfect f on the exhaustive grid: H(X|Y=y) = H(X|Ybar=f(y)) for all y", "exhaustive",
                     "printed", n_ok == n_perfect and n_perfect > 0,
                     f"{n_ok}/{n_perfect} perfect instances satisfy the lemma; {n_zero_edge} instances skipped where "
@@ -85,25 +93,22 @@ def lemma_3_10(ctx) -> Finding:
 )
 def theorem_3_11(ctx) -> Finding:
     n_perfect = n_ok = n_imperfect = n_strict = 0
-    for k, laws in SKILL_LAWS.items():
-        for p_y in laws:
-            for rows in itertools.product(range(len(MENU)), repeat=k):
-                cond = MENU[list(rows)]
-                joint_y = cond.T * p_y  # p(x, y)
-                H_Y = D.conditional_entropy(joint_y)
-                for f in itertools.product(range(k), repeat=k):
-                    joint_bar = np.zeros((3, k))
-                    for y in range(k):
-                        joint_bar[:, f[y]] += joint_y[:, y]
-                    H_bar = D.conditional_entropy(joint_bar)
-                    pc = _prompt_conditionals(p_y, cond, f)
-                    perfect = all(p_y[y] == 0 or np.allclose(cond[y], pc[f[y]], atol=TOL) for y in range(k))
-                    if perfect:
-                        n_perfect += 1
-                        n_ok += abs(H_Y - H_bar) < 1e-12
-                    else:
-                        n_imperfect += 1
-                        n_strict += H_bar > H_Y + 1e-12
+    for k, p_y, cond in _skill_instances():
+        joint_y = cond.T * p_y  # p(x, y)
+        H_Y = D.conditional_entropy(joint_y)
+        for f in MAPS[k]:
+            joint_bar = np.zeros((3, k))
+            for y in range(k):
+                joint_bar[:, f[y]] += joint_y[:, y]
+            H_bar = D.conditional_entropy(joint_bar)
+            pc = _prompt_conditionals(p_y, cond, f)
+            perfect = all(p_y[y] == 0 or np.allclose(cond[y], pc[f[y]], atol=TOL) for y in range(k))
+            if perfect:
+                n_perfect += 1
+                n_ok += abs(H_Y - H_bar) < 1e-12
+            else:
+                n_imperfect += 1
+                n_strict += H_bar > H_Y + 1e-12
     checks = [check("perfect f (on skills with p(y) > 0): H(X|Y) = H(X|Ybar) on the exhaustive grid", "exhaustive",
                     "printed", n_ok == n_perfect and n_perfect > 0, f"{n_ok}/{n_perfect} instances",
                     perfect=n_perfect)]

@@ -6,12 +6,8 @@ import sympy as sp
 
 from ... import gp as G
 from .._core import Correction, Finding, claim
-from ._util import check, rel_err
+from ._util import check, rel_err, unit_rows
 
-
-def _unit_rows(rng, T, d):
-    Z = rng.normal(size=(T, d))
-    return Z / np.linalg.norm(Z, axis=1, keepdims=True)
 
 
 @claim(
@@ -27,7 +23,7 @@ def equation_2(ctx) -> Finding:
     for _ in range(50):
         T, d = int(ctx.rng.integers(1, 12)), int(ctx.rng.integers(1, 12))
         sigma = float(ctx.rng.uniform(0.05, 2))
-        Z, z = _unit_rows(ctx.rng, T, d), _unit_rows(ctx.rng, 1, d)[0]
+        Z, z = unit_rows(ctx.rng, T, d), unit_rows(ctx.rng, 1, d)[0]
         y = ctx.rng.normal(size=T)
         mean, var = G.gp_posterior(Z, y, z, sigma)
         # Independent route: the precision matrix of the joint Gaussian (f(z), y_1..y_T).
@@ -70,7 +66,7 @@ def theorem_4_1(ctx) -> Finding:
     checks.append(check("counterexample z_2 = z_1, sigma = 0.5", "numeric", "printed", abs(printed_val - exact) < 1e-9,
                         f"exact increment {exact:.6f}, printed formula {printed_val:.6f}"))
     # The paper's sigma = 0.01: the printed formula is almost constant, the true increment is not.
-    Z = _unit_rows(ctx.rng, 30, 8)
+    Z = unit_rows(ctx.rng, 30, 8)
     gains, incs = G.information_gain_curve(Z @ Z.T, 0.01)
     printed_curve = [G.information_gain_increment_as_printed(Z[:t], Z[t], 0.01) for t in range(1, 30)]
     checks.append(check("sigma = 0.01 (the paper's value), 30 tokens in d = 8: printed vs exact increments", "numeric",
@@ -90,7 +86,7 @@ def theorem_4_1(ctx) -> Finding:
     for _ in range(40):
         T, d = int(ctx.rng.integers(2, 25)), int(ctx.rng.integers(1, 20))
         sg = float(10 ** ctx.rng.uniform(-2, 0.5))
-        Z = _unit_rows(ctx.rng, T, d)
+        Z = unit_rows(ctx.rng, T, d)
         g, inc = G.information_gain_curve(Z @ Z.T, sg)
         direct = [G.information_gain(Z[: t + 1] @ Z[: t + 1].T, sg) - G.information_gain(Z[:t] @ Z[:t].T, sg)
                   for t in range(1, T)]
@@ -153,7 +149,7 @@ def srank_chain(ctx) -> Finding:
     for _ in range(100):
         T, d = int(ctx.rng.integers(2, 30)), int(ctx.rng.integers(2, 30))
         sg = float(10 ** ctx.rng.uniform(-2, 0.5))
-        Z = _unit_rows(ctx.rng, T, d) @ np.diag(np.exp(ctx.rng.normal(0, 1.5, size=d)))
+        Z = unit_rows(ctx.rng, T, d) @ np.diag(np.exp(ctx.rng.normal(0, 1.5, size=d)))
         Z = Z / np.linalg.norm(Z, axis=1, keepdims=True)  # anisotropic but unit rows
         K = Z @ Z.T
         lam = np.linalg.eigvalsh(K)[::-1]
@@ -220,7 +216,7 @@ def d_bound(ctx) -> Finding:
     for _ in range(200):
         T, d = int(ctx.rng.integers(1, 60)), int(ctx.rng.integers(1, 30))
         sg = float(10 ** ctx.rng.uniform(-2, 0.5))
-        Z = _unit_rows(ctx.rng, T, d)
+        Z = unit_rows(ctx.rng, T, d)
         worst = max(worst, G.information_gain(Z @ Z.T, sg) / (d * np.log1p(T / sg**2)))
     # Tightness: all tokens equal is the rank-1 extreme; T = d orthonormal tokens give 1/2 d log(1 + sigma^-2).
     return Finding([check("200 random instances: I / (d log(1 + sigma^-2 T)) <= 1", "numeric", "printed", worst <= 1,
