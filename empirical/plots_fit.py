@@ -155,7 +155,7 @@ def plot_steps(tables: dict, path, family: str | None = None, labels: dict | Non
     return _save(fig, path)
 
 
-def plot_steps_exponents(tables: dict, path, labels: dict | None = None) -> Path:
+def plot_steps_exponents(tables: dict, path) -> Path:
     """Steps exponent per size with 95% intervals, beside the predicted α/(α+2) and α/(α+1) bands."""
     _need(tables, "fits", "verdicts")
     f = tables["fits"]
@@ -234,7 +234,7 @@ def plot_frontier(tables: dict, path, labels: dict | None = None) -> Path:
     return _save(fig, path)
 
 
-def plot_window_sensitivity(tables: dict, path, labels: dict | None = None) -> Path:
+def plot_window_sensitivity(tables: dict, path) -> Path:
     """Each exponent per fit window, with its interval and the predicted values."""
     _need(tables, "window_sensitivity")
     w = tables["window_sensitivity"]
@@ -306,8 +306,8 @@ def draw_all(tables: dict, out_dir, labels: dict | None = None) -> list[Path]:
     paths = [plot_params(tables, out / "fit_params.png", labels=labels)]
     for fam in dict.fromkeys(tables["curves"].loc[tables["curves"]["analysis"] == "steps", "family"]):
         paths.append(plot_steps(tables, out / f"fit_steps_{fam}.png", family=fam, labels=labels))
-    paths.append(plot_steps_exponents(tables, out / "fit_steps_exponents.png", labels=labels))
+    paths.append(plot_steps_exponents(tables, out / "fit_steps_exponents.png"))
     paths.append(plot_frontier(tables, out / "fit_frontier.png", labels=labels))
     if "window_sensitivity" in tables and len(tables["window_sensitivity"]):
-        paths.append(plot_window_sensitivity(tables, out / "fit_window_sensitivity.png", labels=labels))
+        paths.append(plot_window_sensitivity(tables, out / "fit_window_sensitivity.png"))
     return paths

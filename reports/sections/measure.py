@@ -61,12 +61,6 @@ def _last_layer(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _save_fig(ctx, fig, name) -> str:
-    path = ctx.figure_path(name)
-    fig.savefig(path, metadata={"Software": None}, dpi=110)
-    return ctx.rel(path)
-
-
 def _entropy_vs_size(ctx, ent: pd.DataFrame, params: dict) -> Figure:
     last = ent[ent["layer"] == ent.groupby("size")["layer"].transform("max")]
     agg = last.groupby("size").agg(L=("L_eps_normalized", "mean"), H=("matrix_entropy", "mean")).reset_index()
@@ -155,10 +149,10 @@ def build(ctx):
                    info_gain_normalized=("info_gain_normalized", "mean"), n_texts=("text_id", "nunique"))
               .reset_index())
     ctx.table("measure_infogain_mean", mean)
-    blocks.append(Figure(_save_fig(ctx, PM.plot_infogain(ig), "measure_fig3_infogain"),
-                         "Figure 3 analogue: normalized information gain I(y_t; f)/d (σ = 0.01, linear kernel on "
-                         "l2-normalized states of each model's last layer) and its increment, against prefix "
-                         "length, averaged over texts, per model."))
+    blocks.append(ctx.save_figure(
+        PM.plot_infogain(ig), "measure_fig3_infogain",
+        "Figure 3 analogue: normalized information gain I(y_t; f)/d (σ = 0.01, linear kernel on l2-normalized "
+        "states of each model's last layer) and its increment, against prefix length, averaged over texts, per model."))
     biggest = list(tables)[-1]
     t = tables[biggest]
     for key, fn, cap in (
@@ -172,7 +166,7 @@ def build(ctx):
         if key in t:
             df = _read(t[key], biggest)
             rel = ctx.table(f"measure_{key}", df if key != "distances" else df[df["layer"] == df["layer"].max()])
-            blocks.append(Figure(_save_fig(ctx, fn(df), f"measure_{key}"), f"{cap}; model `{biggest}`."))
+            blocks.append(ctx.save_figure(fn(df), f"measure_{key}", f"{cap}; model `{biggest}`."))
             if key == "lasso":
                 blocks.append(Table(ctx.table("measure_lasso_picks", _lasso_picks(df)),
                                     "Section 4.2 as the paper reports it: the context tokens each method picks "
