@@ -57,8 +57,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .io import read_table
 from . import metrics as M
+from .io import read_table
 from .prompts import CAPITALS_SENTENCE, PROTOCOL_TOKENS, embedding_sentences
 
 log = logging.getLogger("empirical.measure")
@@ -457,9 +457,9 @@ def _measure_sentences(lm, layers, active, *, gamma, ridge, seed, forward, progr
 
 
 def _project(X: np.ndarray, seed: int) -> dict[str, np.ndarray]:
-    from sklearn.decomposition import PCA
-
     import warnings
+
+    from sklearn.decomposition import PCA
 
     with warnings.catch_warnings():
         # Identical vectors (e.g. the last token "." of every sentence at layer 0) have no

@@ -33,7 +33,14 @@ def resolve_default_model(model: str, revision: str | None, *, progress: bool = 
 
 def build_parser() -> argparse.ArgumentParser:
     from .measure import DEFAULT_MAX_TOKENS, MEASUREMENTS
-    from .metrics import DEFAULT_RIDGE, PAPER_EPS, PAPER_JS_GAMMA, PAPER_LASSO_LAMBDA, PAPER_SELECTION_THRESHOLD, PAPER_SIGMA
+    from .metrics import (
+        DEFAULT_RIDGE,
+        PAPER_EPS,
+        PAPER_JS_GAMMA,
+        PAPER_LASSO_LAMBDA,
+        PAPER_SELECTION_THRESHOLD,
+        PAPER_SIGMA,
+    )
 
     p = argparse.ArgumentParser(
         prog="python -m empirical measure",

@@ -20,10 +20,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from theory._validate import as_matrix
 from theory.distances import METRICS, distance, regularize_covariance, token_covariance
 from theory.entropy import matrix_entropy, rate_distortion_entropy, rate_distortion_entropy_max
 from theory.gp import information_gain_curve, l2_normalize_rows, linear_kernel
+from theory.validation import as_matrix
 
 __all__ = [
     "PAPER_EPS",

@@ -34,9 +34,9 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator
 
 import numpy as np
 
@@ -216,8 +216,8 @@ def load_model(
     model.to(dev)
     model.eval()
     cfg = model.config
-    n_layers = int(getattr(cfg, "num_hidden_layers"))
-    d = int(getattr(cfg, "hidden_size"))
+    n_layers = int(cfg.num_hidden_layers)
+    d = int(cfg.hidden_size)
     max_context = int(getattr(cfg, "max_position_embeddings", 0) or getattr(tokenizer, "model_max_length", 0) or 2048)
     impl = getattr(cfg, "_attn_implementation", attn_implementation)
     log.info("loaded %s%s: %d layers, d=%d, context %d, %s on %s, attention %s", name,

@@ -16,10 +16,34 @@ Quick start::
 See docs/simulate.md for the CLI (``python -m simulate``), the estimator and
 how to add an assumption.
 """
-from .assumptions import (REGISTRY, Assumptions, ConstantCost, Cost, FunctionCost, InverseP, KAtATime, Order,
-                          Parallel, RandomOrder, Sequential, from_dict, load_toml, make, register)
-from .compare import (EXPONENT_COLUMNS, TOLERANCE, TRAJECTORY_COLUMNS, exponents, predicted, report_tables,
-                      simulate_loss_curve, sweep, trajectory_table)
+from .assumptions import (
+                          REGISTRY,
+                          Assumptions,
+                          ConstantCost,
+                          Cost,
+                          FunctionCost,
+                          InverseP,
+                          KAtATime,
+                          Order,
+                          Parallel,
+                          RandomOrder,
+                          Sequential,
+                          from_dict,
+                          load_toml,
+                          make,
+                          register,
+)
+from .compare import (
+                          EXPONENT_COLUMNS,
+                          TOLERANCE,
+                          TRAJECTORY_COLUMNS,
+                          exponents,
+                          predicted,
+                          report_tables,
+                          simulate_loss_curve,
+                          sweep,
+                          trajectory_table,
+)
 from .dynamics import Frontier, Trajectory, frontier, naive_expected, naive_stochastic, run
 from .fitting import ExponentFit, default_window, fit_exponent, replicate_interval
 from .graph import AlphaFit, SkillGraph, alpha_from_degree_exponent, degree_exponent_from_alpha, fit_alpha, skill_graph

@@ -33,13 +33,13 @@ import dataclasses
 import importlib.util
 import math
 import pathlib
-import tomllib
 from typing import Any
 
 import numpy as np
+import tomllib
 
 from theory import skills as th
-from theory._validate import nonnegative, positive, positive_int
+from theory.validation import nonnegative, positive, positive_int
 
 from .laws import BrokenPowerLaw, EmpiricalLaw, ExponentialLaw, PowerLaw, check_probabilities
 
@@ -268,7 +268,7 @@ class Assumptions:
     def probabilities(self) -> np.ndarray:
         return check_probabilities(self.law.probabilities(self.M), self.M, f"law {self.law.name!r}")
 
-    def replace(self, **changes) -> "Assumptions":
+    def replace(self, **changes) -> Assumptions:
         return dataclasses.replace(self, **changes)
 
     def describe(self) -> dict:

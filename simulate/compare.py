@@ -24,7 +24,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from theory import skills as th
-from theory._validate import positive_int
+from theory.validation import positive_int
 
 from . import dynamics as dyn
 from .assumptions import Assumptions, make

@@ -31,7 +31,7 @@ import dataclasses
 
 import numpy as np
 
-from theory._validate import as_float_array, positive_int
+from theory.validation import as_float_array, positive_int
 
 from .assumptions import Assumptions
 

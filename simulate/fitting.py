@@ -39,7 +39,7 @@ import warnings
 import numpy as np
 from scipy import optimize
 
-from theory._validate import as_float_array, positive_int
+from theory.validation import as_float_array, positive_int
 
 __all__ = ["ExponentFit", "fit_exponent", "default_window", "replicate_interval", "ESTIMATORS"]
 

@@ -31,7 +31,7 @@ from scipy import optimize
 from scipy.special import gammaln, zeta
 
 from theory import skills as th
-from theory._validate import as_float_array, positive_int
+from theory.validation import as_float_array, positive_int
 
 from .laws import PowerLaw
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from theory import skills as th
-from theory._validate import as_float_array, positive, positive_int, probability_vector
+from theory.validation import as_float_array, positive, positive_int, probability_vector
 
 __all__ = ["SkillLaw", "PowerLaw", "BrokenPowerLaw", "ExponentialLaw", "EmpiricalLaw", "check_probabilities"]
 

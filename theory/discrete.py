@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import probability_vector
+from .validation import probability_vector
 
 __all__ = ["entropy", "conditional_entropy", "kl_divergence", "mutual_information", "conditional_distributions"]
 

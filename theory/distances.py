@@ -14,8 +14,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.linalg import eigh
 
-from ._validate import as_matrix, as_psd, as_spd, nonnegative, positive
 from .entropy import logdet_spd
+from .validation import as_matrix, as_psd, as_spd, nonnegative, positive
 
 __all__ = [
     "token_covariance",

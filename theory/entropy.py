@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import as_matrix, positive, positive_int
+from .validation import as_matrix, positive, positive_int
 
 __all__ = [
     "logdet_spd",

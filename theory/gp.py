@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import as_float_array, as_matrix, as_symmetric, positive
+from .validation import as_float_array, as_matrix, as_symmetric, positive
 
 __all__ = [
     "l2_normalize_rows",

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import zeta
 
-from ._validate import as_float_array, positive, positive_int, probability_vector
+from .validation import as_float_array, positive, positive_int, probability_vector
 
 __all__ = [
     "skill_law",

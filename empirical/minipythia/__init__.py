@@ -9,10 +9,16 @@ shape and checkpoint spacing. It is *not* Pythia; see docs/minipythia.md.
     >>> info.checkpoint("1.8m", 128)            # <cache>/minipythia/<family>/1.8m/step128
     >>> losses_table()                          # tidy DataFrame, one row per (size, step)
 """
-from .config import (DEFAULT_CONFIG, FAMILY_NAME, MINIMAL_CONFIG, FamilyConfig, SizeSpec, cache_root,
-                     checkpoint_steps)
-from .family import (LOSS_COLUMNS, FamilyInfo, checkpoint_path, ensure_family, family_path, load_eval_sequences,
-                     losses_table)
+from .config import DEFAULT_CONFIG, FAMILY_NAME, MINIMAL_CONFIG, FamilyConfig, SizeSpec, cache_root, checkpoint_steps
+from .family import (
+                     LOSS_COLUMNS,
+                     FamilyInfo,
+                     checkpoint_path,
+                     ensure_family,
+                     family_path,
+                     load_eval_sequences,
+                     losses_table,
+)
 from .train import count_parameters, evaluate_loss
 
 __all__ = [

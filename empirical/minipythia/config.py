@@ -153,7 +153,7 @@ class FamilyConfig:
     def dirname(self) -> str:
         return f"{self.label}-{FORMAT_VERSION}-{self.hash}"
 
-    def replace(self, **changes) -> "FamilyConfig":
+    def replace(self, **changes) -> FamilyConfig:
         return dataclasses.replace(self, **changes)
 
 

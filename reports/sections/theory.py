@@ -4,7 +4,6 @@ from __future__ import annotations
 import json
 import textwrap
 
-
 from theory import tables as TT
 from theory.catalogue import run_all
 

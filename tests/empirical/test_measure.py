@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
-from empirical.io import read_table  # noqa: E402
 from empirical import measure as E  # noqa: E402
+from empirical.io import read_table  # noqa: E402
 from empirical.measure_cli import main as cli_main  # noqa: E402
 from empirical.models import forward_states, load_model, tokenize_texts  # noqa: E402
 from empirical.prompts import COUNTRIES  # noqa: E402

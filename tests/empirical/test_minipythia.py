@@ -11,15 +11,27 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 torch = pytest.importorskip("torch")
 pytest.importorskip("transformers")
 pytest.importorskip("tokenizers")
 
 from empirical.minipythia import (  # noqa: E402
-    DEFAULT_CONFIG, LOSS_COLUMNS, MINIMAL_CONFIG, FamilyConfig, SizeSpec, cache_root, checkpoint_path,
-    checkpoint_steps, count_parameters, ensure_family, evaluate_loss, family_path, load_eval_sequences,
+    DEFAULT_CONFIG,
+    LOSS_COLUMNS,
+    MINIMAL_CONFIG,
+    FamilyConfig,
+    SizeSpec,
+    cache_root,
+    checkpoint_path,
+    checkpoint_steps,
+    count_parameters,
+    ensure_family,
+    evaluate_loss,
+    family_path,
+    load_eval_sequences,
     losses_table,
 )
 from empirical.minipythia.__main__ import main  # noqa: E402

@@ -20,7 +20,7 @@ from empirical.models import (  # noqa: E402
     resolve_layers,
     tokenize_texts,
 )
-from empirical.prompts import CAPITALS_SENTENCE, COUNTRIES, CONTEXTS  # noqa: E402
+from empirical.prompts import CAPITALS_SENTENCE, CONTEXTS, COUNTRIES  # noqa: E402
 
 pytestmark = pytest.mark.models
 

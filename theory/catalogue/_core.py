@@ -17,8 +17,8 @@ from __future__ import annotations
 import hashlib
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Callable
 
 import numpy as np
 
@@ -72,7 +72,7 @@ class ClaimSpec:
     latex: str
     assumptions: list[str]
     sympy: str | None
-    run: Callable[["Context"], Finding]
+    run: Callable[[Context], Finding]
 
 
 @dataclass

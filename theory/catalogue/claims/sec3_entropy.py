@@ -9,7 +9,6 @@ from .._core import Finding, claim
 from ._util import check, rel_err, unit_rows
 
 
-
 def _r_subspace(rng, n, d, r):
     """Unit-norm rows spanning an r-dim subspace with Z^T Z / n = P/r (r equal singular values)."""
     Q, _ = np.linalg.qr(rng.normal(size=(d, r)))

@@ -9,7 +9,6 @@ from .._core import Correction, Finding, claim
 from ._util import check, rel_err, unit_rows
 
 
-
 @claim(
     id="eq-2",
     paper_ref="Equation (2)",
