@@ -62,7 +62,8 @@ def build(ctx):
         "Predictions are the suite's idealized sequential and parallel learners on the same T and window. "
         + _summary(tabs))]
     blocks.append(Table(rels["exponents"], "Exponents and verdicts (learning_time: slope of log t_k in log k; steps "
-                                           "and width: exponent of the mean loss)", columns=EXP_COLS))
+                                           "and width: exponent of the mean loss; tasks_vs_params: slope of tasks "
+                                           "learned in parameters)", columns=EXP_COLS))
     blocks.append(ctx.save_figure(plots.fig_task_curves(tabs["task_curves"], tabs["mean_loss"]), "neural_task_curves",
                                   "Per-task held-out loss against steps at the largest width (Michaud's picture); "
                                   "dotted lines: the two learning thresholds; dashed: the mean loss."))

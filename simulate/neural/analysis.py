@@ -19,6 +19,8 @@ Windows (each stated in the ``exponents`` table):
 - ``width``: every width; the final mean loss against the parameter count;
   predictions for learners holding n_lo..n_hi skills, the tasks learned by the
   narrowest and the widest net.
+- ``tasks_vs_params``: tasks learned (threshold 0.5) against parameters, every
+  width that learned one; slope 1 if every r parameters hold a skill.
 """
 from __future__ import annotations
 
@@ -133,6 +135,19 @@ def _width_row(alpha, wt, tasks, th):
                 "parameters", tasks, int(wt["width"].max()), note)
 
 
+def _tasks_row(alpha, wt, tasks, th):
+    """Tasks learned against parameters: Theorem 3.7's premise N = r n ("every r neurons comprehend a skill")
+    is slope 1 whatever the order."""
+    w = wt[wt["tasks_learned"] > 0]
+    note = f"{len(wt) - len(w)} run(s) with no task learned left out" if len(w) < len(wt) else ""
+    if w["width"].nunique() < 3:
+        return _row(alpha, "tasks_vs_params", th, None, (1.0, 1.0), (1.0, 1.0), (np.nan, np.nan), "parameters",
+                    tasks, int(wt["width"].max()), f"no fit: {w['width'].nunique()} width(s) learned a task")
+    fit = fit_slope(w["params"], w["tasks_learned"], groups=w["seed"])
+    return _row(alpha, "tasks_vs_params", th, fit, (1.0, 1.0), (1.0, 1.0), (w["params"].min(), w["params"].max()),
+                "parameters", tasks, int(wt["width"].max()), note)
+
+
 def _run_tables(r):
     """Per-run tables: learning times, order, mean loss; tagged with alpha, seed, width."""
     c = r.config
@@ -198,7 +213,8 @@ def analyze(results) -> dict[str, pd.DataFrame]:
         out["width"].append(wt)
         out["runs"].append(pd.DataFrame([{"alpha": alpha, **{k: v for k, v in vars(r.config).items() if k != "alpha"},
                                           "params": r.params} for r in runs]))
-        rows = [_steps_row(alpha, ml_big, lt_big, tasks, wmax, th0), _width_row(alpha, wt, tasks, th0)]
+        rows = [_steps_row(alpha, ml_big, lt_big, tasks, wmax, th0), _width_row(alpha, wt, tasks, th0),
+                _tasks_row(alpha, wt, tasks, th0)]
         out["exponents"].append(pd.concat([learning_time_exponents(lt_big, alpha, tasks, wmax),
                                            pd.DataFrame(rows, columns=EXPONENT_COLUMNS)], ignore_index=True))
         curves, summary = _loop(alpha, big, lt_big, tasks)

@@ -141,11 +141,17 @@ def fig_width(width: pd.DataFrame, exponents: pd.DataFrame):
             if len(e) and np.isfinite(e["fitted"].iloc[0]):
                 axes[0, 0].plot([], [], " ", label=f"  fitted α_N = {e['fitted'].iloc[0]:.2f}")
         axes[0, 1].loglog(w["params"], w["tasks_learned"].clip(lower=0.8), "o-", color=c, label=f"α = {a:g}")
+        t = exponents[(exponents["alpha"] == a) & (exponents["axis"] == "tasks_vs_params")]
+        if len(t) and np.isfinite(t["fitted"].iloc[0]):
+            axes[0, 1].plot([], [], " ", label=f"  fitted slope {t['fitted'].iloc[0]:.2f}")
     axes[0, 0].set_xlabel("parameters N")
     axes[0, 0].set_ylabel("final mean loss (nats)")
     axes[0, 0].legend(fontsize=7)
+    lo, hi = float(width["params"].min()), float(width["params"].max())
+    n0 = float(max(width.loc[width["params"] == lo, "tasks_learned"].max(), 1))
+    axes[0, 1].loglog([lo, hi], [n0, n0 * hi / lo], "k--", lw=1, label="slope 1 (N = r·n)")
     axes[0, 1].set_xlabel("parameters N")
     axes[0, 1].set_ylabel("tasks learned (loss ≤ 0.5 ln 2)")
-    axes[0, 1].set_title("'every r neurons comprehend a skill' would be slope 1")
+    axes[0, 1].set_title("tasks learned: every r parameters a skill?", fontsize=10)
     axes[0, 1].legend(fontsize=7)
     return fig

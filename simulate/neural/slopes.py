@@ -212,8 +212,9 @@ def verdict(ci_low: float, ci_high: float, predicted_sequential: float, predicte
 
     Two distinct predictions: ``"parallel rejected"`` (supports sequential), ``"sequential rejected"``,
     ``"both rejected"``, or ``"neither rejected (uninformative)"`` when the interval holds both. One
-    prediction (the two coincide, e.g. the width axis): ``"consistent"`` or ``"rejected"``. A missing
-    interval or prediction: ``"no fit"``.
+    prediction (the two coincide, e.g. the width axis): ``"consistent"``, ``"rejected"``, or
+    ``"neither rejected (uninformative)"`` when the interval holds the prediction and 0 (no scaling) alike.
+    A missing interval or prediction: ``"no fit"``.
     """
     vals = np.array([ci_low, ci_high, predicted_sequential, predicted_parallel], dtype=np.float64)
     if not np.all(np.isfinite(vals)):
@@ -223,7 +224,8 @@ def verdict(ci_low: float, ci_high: float, predicted_sequential: float, predicte
         raise ValueError(f"ci_low must be <= ci_high, got {lo} > {hi}")
     seq_in, par_in = lo <= ps <= hi, lo <= pp <= hi
     if np.isclose(ps, pp, rtol=1e-9, atol=1e-12):
-        v = "consistent" if seq_in else "rejected"
+        # one prediction: informative only if the interval also excludes no scaling at all (slope 0)
+        v = ("neither rejected (uninformative)" if lo <= 0 <= hi else "consistent") if seq_in else "rejected"
     elif seq_in and par_in:
         v = "neither rejected (uninformative)"
     elif seq_in:

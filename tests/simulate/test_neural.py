@@ -44,7 +44,7 @@ def test_exponents_table_has_the_three_axes_with_predictions_and_verdicts(ci):
     _, tabs = ci
     e = tabs["exponents"]
     assert list(e.columns) == neural.EXPONENT_COLUMNS
-    assert {"learning_time", "steps", "width"} == set(e["axis"])
+    assert {"learning_time", "steps", "width", "tasks_vs_params"} == set(e["axis"])
     assert set(e["verdict"]) <= set(neural.slopes.VERDICTS)
     lt = e[(e["axis"] == "learning_time") & np.isfinite(e["fitted"])]
     assert len(lt) >= 1
@@ -75,7 +75,7 @@ def test_cli_json_and_resume_from_shards(tmp_path, capsys, monkeypatch):
     assert main(argv) == 0
     out = json.loads(capsys.readouterr().out)
     rows = {r["axis"]: r for r in out["exponents"]}
-    assert set(rows) == {"learning_time", "steps", "width"}
+    assert set(rows) == {"learning_time", "steps", "width", "tasks_vs_params"}
     for r in out["exponents"]:
         assert {"fitted", "ci_low", "ci_high", "predicted_sequential", "predicted_parallel", "verdict",
                 "interval_kind"} <= set(r)
