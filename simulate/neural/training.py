@@ -107,11 +107,12 @@ def eval_steps(steps: int, every: int, ratio: float = 1.15) -> np.ndarray:
     return np.unique(grid.astype(np.int64))
 
 
-def _model(cfg: RunConfig, gen):
+def _model(cfg: RunConfig, seed: int):
+    """Parameters (dict) and forward(tasks, bits) -> logits of the MLP, initial weights drawn from ``seed``."""
     import torch
 
     bound = 1.0 / math.sqrt(cfg.bits + 1)
-    g = torch.Generator().manual_seed(int(gen))
+    g = torch.Generator().manual_seed(int(seed))
 
     def uni(*shape):
         return torch.nn.Parameter((torch.rand(*shape, generator=g) * 2 - 1) * bound)
@@ -147,15 +148,29 @@ def _evaluate(forward, held, T, per_task):
 
 
 def train(cfg: RunConfig, *, progress: bool = False) -> RunResult:
-    """Train one MLP; return its per-task held-out loss (nats) and accuracy at :func:`eval_steps`."""
+    """Train one MLP; return its per-task held-out loss (nats) and accuracy at :func:`eval_steps`.
+
+    Runs on one torch thread with deterministic algorithms; both settings are restored afterwards.
+    """
+    import torch
+
+    threads, determ = torch.get_num_threads(), torch.are_deterministic_algorithms_enabled()
+    torch.set_num_threads(1)
+    torch.use_deterministic_algorithms(True)
+    try:
+        return _train(cfg, progress)
+    finally:
+        torch.set_num_threads(threads)
+        torch.use_deterministic_algorithms(determ)
+
+
+def _train(cfg: RunConfig, progress: bool) -> RunResult:
     import torch
     import torch.nn.functional as F
     from tqdm.auto import tqdm
 
     from .task import SparseParity
 
-    torch.set_num_threads(1)
-    torch.use_deterministic_algorithms(True)
     task = SparseParity(cfg.alpha, cfg.tasks, cfg.bits, cfg.k_bits, seed=cfg.seed)
     params, forward = _model(cfg, (cfg.seed * 1_000_003 + cfg.width * 101 + cfg.depth) % 2**63)
     data_gen = torch.Generator().manual_seed(cfg.seed * 2 + 1)  # the data stream depends on the seed only
