@@ -181,7 +181,8 @@ def analyze(results) -> dict[str, pd.DataFrame]:
     """Every table of the neural experiment from a list of :class:`~simulate.neural.train.RunResult`.
 
     Returns ``runs``, ``learning_times``, ``order``, ``mean_loss``, ``task_curves`` (tasks 1..24 at the
-    largest width), ``width``, ``exponents`` (:data:`EXPONENT_COLUMNS`), ``loop`` and ``loop_summary``;
+    largest width), ``width``, ``exponents`` (:data:`EXPONENT_COLUMNS`), ``loop`` and ``loop_summary`` (the
+    mean over seeds of the largest width's mean loss; the measured learner uses the first seed's t_k);
     columns in docs/neural.md.
     """
     results = list(results)
