@@ -202,6 +202,10 @@ def main(argv: list[str] | None = None) -> int:
             return _run_sweep(argv[1:])
         if argv and argv[0] == "graph":
             return _run_graph(argv[1:])
+        if argv and argv[0] == "neural":  # torch-based; see simulate/neural and docs/neural.md
+            from .neural.cli import main as neural_main
+
+            return neural_main(argv[1:])
         return _run_single(argv)
     except SystemExit as exc:  # --help
         return int(exc.code or 0)

@@ -1,0 +1,137 @@
+"""Section 3 (Assumption 3.5, Theorems 3.7 and 3.8): ``python -m simulate neural`` command line.
+
+    python -m simulate neural --alpha 1.0 --tasks 500 --width 256 --steps 8000 --seeds 0 --json
+    python -m simulate neural --tier ci --json
+    python -m simulate neural --tier full --out reports/neural_full          # ~45 min, resumable
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import time
+
+__all__ = ["main"]
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # bad input: one line, exit code 2, never a traceback
+        raise ValueError(f"{self.prog}: {message}")
+
+
+def _parser():
+    p = _Parser(prog="python -m simulate neural",
+                description="Train MLPs on multitask sparse parity (p_k ∝ k^-(alpha+1)) and test whether they learn "
+                            "skills one after another (Assumption 3.5) or all at once.")
+    p.add_argument("--alpha", type=float, nargs="+", default=None,
+                   help="the paper's alpha (Michaud's code calls alpha+1 'alpha'); default: the tier's")
+    p.add_argument("--tasks", type=int, default=None, help="number of tasks T")
+    p.add_argument("--bits", type=int, default=None, help="random bits n per input")
+    p.add_argument("--k-bits", type=int, default=None, help="bits in each task's parity subset")
+    w = p.add_mutually_exclusive_group()
+    w.add_argument("--width", type=int, default=None,
+                   help="largest width; the width axis also trains w/2, w/4, w/8, w/16 (>= 4)")
+    w.add_argument("--widths", type=int, nargs="+", default=None, help="explicit widths")
+    p.add_argument("--depth", type=int, default=None, help="hidden layers (default 1)")
+    p.add_argument("--steps", type=int, default=None, help="training steps (fresh batch each)")
+    p.add_argument("--batch", type=int, default=None)
+    p.add_argument("--lr", type=float, default=None, help="Adam learning rate")
+    p.add_argument("--seeds", type=int, nargs="+", default=None)
+    p.add_argument("--eval-every", type=int, default=None, help="evaluation every this many steps (after a log grid)")
+    p.add_argument("--eval-per-task", type=int, default=None, help="held-out draws of each task per evaluation")
+    p.add_argument("--tier", choices=("ci", "report", "full"), default="report", help="defaults for every setting")
+    p.add_argument("--processes", type=int, default=2, help="runs trained side by side (one torch thread each)")
+    p.add_argument("--out", default=None, help="write tables, manifest.json and per-run shards (resume) here")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--no-progress", action="store_true")
+    return p
+
+
+def _clean(v):
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    if hasattr(v, "item"):
+        return _clean(v.item())
+    return v
+
+
+def _records(df):
+    return [{k: _clean(v) for k, v in r.items()} for r in df.to_dict(orient="records")]
+
+
+def _print_text(tables, elapsed):
+    cols = ["alpha", "axis", "threshold", "fitted", "ci_low", "ci_high", "predicted_sequential", "predicted_parallel",
+            "verdict", "interval_kind"]
+    e = tables["exponents"]
+    print(e[cols].to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+    o = tables["order"]
+    print("\norder and concurrency (largest width):")
+    big = o[o["width"] == o.groupby("alpha")["width"].transform("max")]
+    print(big.to_string(index=False, float_format=lambda v: f"{v:.3g}"))
+    print(f"\n({elapsed:.1f} s)")
+
+
+def main(argv=None) -> int:
+    from .experiment import configs, run_experiment, width_ladder, write_tables
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        args = _parser().parse_args(argv)
+        widths = width_ladder(args.width) if args.width is not None else args.widths
+        cfgs = configs(args.tier, alphas=args.alpha, tasks=args.tasks, bits=args.bits, k_bits=args.k_bits,
+                       widths=widths, depth=args.depth, steps=args.steps, batch=args.batch, lr=args.lr,
+                       seeds=args.seeds, eval_every=args.eval_every, eval_per_task=args.eval_per_task)
+        t0 = time.perf_counter()
+        tables, meta = run_experiment(cfgs, processes=args.processes, out=args.out, progress=not args.no_progress)
+    except SystemExit as exc:  # --help
+        return int(exc.code or 0)
+    except (ValueError, TypeError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    elapsed = time.perf_counter() - t0
+    meta["elapsed_s"] = round(elapsed, 2)
+    if args.out:
+        write_tables(tables, args.out, meta=meta, command="python -m simulate neural " + " ".join(argv))
+        _write_toml(args.out)
+    if args.json:
+        print(json.dumps({"tier": args.tier, "exponents": _records(tables["exponents"]),
+                          "order": _records(tables["order"]), "loop": _records(tables["loop_summary"]),
+                          "width": _records(tables["width"]), "timing": meta}, indent=2, default=str))
+    else:
+        _print_text(tables, elapsed)
+    return 0
+
+
+_SHIM = """\"\"\"Loads the measured order for measured_order.toml (tables relative to this folder).\"\"\"
+import pathlib
+
+from simulate.neural.feedback import MeasuredOrder as _MeasuredOrder
+
+
+def MeasuredOrder(table="tables/neural_learning_times.csv", **kw):
+    path = pathlib.Path(table)
+    return _MeasuredOrder(table=path if path.is_absolute() else pathlib.Path(__file__).parent / path, **kw)
+"""
+
+
+def _write_toml(out):
+    """An assumptions file (and its loader) that feeds the measured order back to ``python -m simulate``."""
+    import pathlib
+
+    import pandas as pd
+
+    out = pathlib.Path(out)
+    lt = pd.read_csv(out / "tables" / "neural_learning_times.csv")
+    big = lt[lt["width"] == lt["width"].max()]
+    alpha = float(big["alpha"].min())
+    big = big[big["alpha"] == alpha]
+    (out / "measured_order.py").write_text(_SHIM)
+    (out / "measured_order.toml").write_text(
+        "# The network's measured learning order as a simulate assumption (see docs/neural.md):\n"
+        "#   python -m simulate --assumptions measured_order.toml --json\n"
+        f"[law]\nname = \"power\"\nalpha = {alpha}\n"
+        "[order]\npython = \"measured_order.py:MeasuredOrder\"\ntable = \"tables/neural_learning_times.csv\"\n"
+        f"alpha = {alpha}\nseed = {int(big['seed'].min())}\nwidth = {int(big['width'].iloc[0])}\nthreshold = 0.5\n"
+        "timing = \"sequential\"\n"
+        f"[model]\nM = {int(big['task'].max())}\n")

@@ -1,0 +1,117 @@
+"""Section 3 (Assumption 3.5, Theorems 3.7 and 3.8): the neural experiment's tiers, one call from config to tables.
+
+Tiers (every field can be overridden):
+
+- ``ci``: seconds; T = 40 tasks, parities of 2 of 12 bits, three small widths,
+  600 steps at lr 1e-2. Only qualitative assertions are made of it.
+- ``report``: what ``python -m reports`` runs: alpha in {0.5, 1.0}, T = 500,
+  n = 32, k_bits = 3, widths 16..256, 8000 steps of batch 2000, one seed;
+  about 3 minutes on 2 idle cores (two processes side by side).
+- ``full``: alpha in {0.5, 1.0}, T = 1000, widths 32..512, 16000 steps, seeds
+  0, 1, 2; about 45 minutes on 2 cores. Resumable per (alpha, seed, width) run
+  with ``out=`` (one shard per finished run).
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import pathlib
+import platform
+import sys
+import time
+from importlib import metadata
+
+from theory.validation import positive_int
+
+from .analysis import analyze
+from .training import RunConfig, train_many
+
+__all__ = ["TIERS", "configs", "run_experiment", "report_tables", "write_tables", "width_ladder"]
+
+TIERS = {
+    "ci": {"alphas": (1.0,), "tasks": 40, "bits": 12, "k_bits": 2, "widths": (16, 32, 64), "steps": 600,
+           "batch": 500, "lr": 1e-2, "seeds": (0,), "eval_every": 50, "eval_per_task": 32},
+    "report": {"alphas": (0.5, 1.0), "tasks": 500, "bits": 32, "k_bits": 3, "widths": (16, 32, 64, 128, 256),
+               "steps": 8000, "batch": 2000, "lr": 3e-3, "seeds": (0,), "eval_every": 250, "eval_per_task": 64},
+    "full": {"alphas": (0.5, 1.0), "tasks": 1000, "bits": 32, "k_bits": 3, "widths": (32, 64, 128, 256, 512),
+             "steps": 16000, "batch": 2000, "lr": 3e-3, "seeds": (0, 1, 2), "eval_every": 250, "eval_per_task": 64},
+}
+FULL_OUT = pathlib.Path(__file__).resolve().parents[2] / "reports" / "neural_full"
+
+
+def width_ladder(width: int, rungs: int = 5) -> tuple[int, ...]:
+    """``width`` and the halvings below it (at least 4 units): the widths of the width axis for ``--width``."""
+    width = positive_int(width, "width")
+    return tuple(sorted({max(width >> i, 1) for i in range(rungs) if (width >> i) >= 4} | {width}))
+
+
+def configs(tier: str = "report", **overrides) -> list[RunConfig]:
+    """The runs of a tier: alphas x seeds x widths, with any tier field overridden (None means the tier's)."""
+    if tier not in TIERS:
+        raise ValueError(f"tier must be one of {sorted(TIERS)}, got {tier!r}")
+    unknown = set(overrides) - set(TIERS[tier]) - {"depth"}
+    if unknown:
+        raise ValueError(f"unknown setting(s) {sorted(unknown)}; allowed: {sorted(TIERS[tier])} and depth")
+    s = dict(TIERS[tier], depth=1)
+    s.update({k: v for k, v in overrides.items() if v is not None})
+    for f in ("alphas", "widths", "seeds"):
+        s[f] = tuple(s[f]) if not isinstance(s[f], (int, float)) else (s[f],)
+        if not s[f]:
+            raise ValueError(f"{f} must not be empty")
+    fixed = {k: s[k] for k in ("tasks", "bits", "k_bits", "steps", "batch", "lr", "eval_every", "eval_per_task",
+                               "depth")}
+    return [RunConfig(alpha=float(a), width=int(w), seed=int(sd), **fixed)
+            for a in s["alphas"] for sd in s["seeds"] for w in s["widths"]]
+
+
+def run_experiment(cfgs, *, processes: int = 2, out=None, progress: bool = True):
+    """Train (or resume) every config and analyse: returns (tables, meta). ``out``: shards under ``out/runs``."""
+    t0 = time.perf_counter()
+    shard = None if out is None else pathlib.Path(out) / "runs"
+    results = train_many(cfgs, processes=processes, shard_dir=shard, progress=progress)
+    t1 = time.perf_counter()
+    tables = analyze(results)
+    meta = {"runs": [{"config": dataclasses.asdict(r.config), "params": r.params, "wall_s": round(r.wall_s, 2),
+                      "steps_per_s": round(r.config.steps / r.wall_s, 1) if r.wall_s > 0 else None}
+                     for r in results],
+            "train_wall_s": round(t1 - t0, 2), "analysis_wall_s": round(time.perf_counter() - t1, 2),
+            "processes": processes}
+    return tables, meta
+
+
+def report_tables(seed: int = 0, progress: bool = True, tier: str = "report", processes: int = 2, **overrides):
+    """Every table the report draws (``tier="report"``: alpha 0.5 and 1.0, one seed). Deterministic given seed.
+
+    ``overrides``: any tier setting (e.g. ``alphas=(1.0,)``); see :data:`TIERS`. Tables: see :func:`analyze`.
+    """
+    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+        raise ValueError(f"seed must be a nonnegative integer, got {seed!r}")
+    overrides.setdefault("seeds", (seed,))
+    tables, _ = run_experiment(configs(tier, **overrides), processes=processes, progress=progress)
+    return tables
+
+
+def _versions() -> dict:
+    out = {"python": platform.python_version()}
+    for pkg in ("torch", "numpy", "scipy", "pandas"):
+        try:
+            out[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            out[pkg] = None
+    return out
+
+
+def write_tables(tables, out, *, meta=None, command=None) -> pathlib.Path:
+    """Write ``neural_<name>.csv`` for every table and ``manifest.json`` (settings, versions, checksums, times)."""
+    out = pathlib.Path(out)
+    (out / "tables").mkdir(parents=True, exist_ok=True)
+    sums = {}
+    for name, df in tables.items():
+        rel = f"tables/neural_{name}.csv"
+        df.to_csv(out / rel, index=False, float_format="%.10g", lineterminator="\n")
+        sums[rel] = hashlib.sha256((out / rel).read_bytes()).hexdigest()
+    manifest = {"command": command or " ".join(["python -m simulate neural"] + sys.argv[2:]),
+                "versions": _versions(), "tables_sha256": sums, "generated_unix": int(time.time()), **(meta or {})}
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str))
+    return out / "manifest.json"

@@ -1,0 +1,157 @@
+"""Section 3 (Assumption 3.5, Theorems 3.7 and 3.8): figures of the neural experiment, drawn from its tables only.
+
+Each function returns a matplotlib Figure (report style from :mod:`reports.style`
+when available); none computes anything the tables do not hold.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["fig_task_curves", "fig_learning_times", "fig_loss_steps", "fig_width"]
+
+LN2 = float(np.log(2.0))
+
+
+def _figure(ncols, nrows=1, width=5.0, height=3.8):
+    try:
+        from reports.style import figure
+    except ImportError:  # simulate does not need reports to draw
+        import matplotlib.pyplot as plt
+
+        fig, axes = plt.subplots(nrows, ncols, figsize=(width * ncols, height * nrows), squeeze=False)
+        return fig, axes
+    return figure(ncols=ncols, nrows=nrows, width=width, height=height)
+
+
+def _alphas(df):
+    return sorted(df["alpha"].unique())
+
+
+def fig_task_curves(task_curves: pd.DataFrame, mean_loss: pd.DataFrame | None = None):
+    """Per-task held-out loss (units of ln 2) against steps, one line per task, darker = more frequent."""
+    import matplotlib as mpl
+
+    alphas = _alphas(task_curves)
+    fig, axes = _figure(len(alphas), width=5.2, height=4.0)
+    for ax, a in zip(axes[0], alphas):
+        d = task_curves[(task_curves["alpha"] == a) & (task_curves["seed"] == task_curves["seed"].min())]
+        K = int(d["task"].max())
+        cmap = mpl.colormaps["viridis"]
+        for k, g in d.groupby("task"):
+            g = g[g["step"] > 0]
+            ax.semilogx(g["step"], g["loss"] / LN2, color=cmap((k - 1) / max(K - 1, 1)), lw=1.0)
+        if mean_loss is not None:
+            m = mean_loss[(mean_loss["alpha"] == a) & (mean_loss["width"] == d["width"].iloc[0])
+                          & (mean_loss["seed"] == d["seed"].iloc[0]) & (mean_loss["step"] > 0)]
+            ax.semilogx(m["step"], m["loss"] / LN2, "k--", lw=1.6, label="mean loss Σ p_k L_k")
+            ax.legend(loc="lower left")
+        for th in (0.5, 0.1):
+            ax.axhline(th, color="grey", lw=0.8, ls=":")
+        ax.set_ylim(-0.03, 1.25)
+        ax.set_xlabel("training step")
+        ax.set_ylabel("held-out loss / ln 2")
+        ax.set_title(f"α = {a:g}: tasks 1..{K} (width {int(d['width'].iloc[0])})")
+        sm = mpl.cm.ScalarMappable(cmap=cmap, norm=mpl.colors.Normalize(1, K))
+        fig.colorbar(sm, ax=ax, label="task rank k (1 = most frequent)")
+    return fig
+
+
+def _guide(ax, k_lo, k_hi, center_k, center_t, slope, **kw):
+    ks = np.array([k_lo, k_hi], dtype=float)
+    ax.loglog(ks, center_t * (ks / center_k) ** slope, **kw)
+
+
+def fig_learning_times(learning_times: pd.DataFrame, exponents: pd.DataFrame):
+    """t_k against k (largest width): learned tasks, censored tasks (open, at the last step), the fit and the
+    sequential and parallel learners' slopes on the same window, drawn through the fit's centre."""
+    alphas = _alphas(learning_times)
+    fig, axes = _figure(len(alphas), width=5.2, height=4.2)
+    for ax, a in zip(axes[0], alphas):
+        lt = learning_times[learning_times["alpha"] == a]
+        lt = lt[lt["width"] == lt["width"].max()]
+        for th, mk, col in ((0.1, "s", "0.65"), (0.5, "o", "C0")):
+            g = lt[(lt["threshold"] == th) & (lt["task"] <= 100)]
+            ok = ~g["censored"].astype(bool)
+            ax.loglog(g.loc[ok, "task"], g.loc[ok, "t_k"], mk, color=col, ms=4, label=f"learned, loss ≤ {th:g} ln 2")
+            if th == 0.5:
+                ax.loglog(g.loc[~ok, "task"], g.loc[~ok, "t_k"], "^", mfc="none", color=col, ms=4,
+                          label="not learned (censored at last step)")
+        e = exponents[(exponents["alpha"] == a) & (exponents["axis"] == "learning_time")
+                      & (exponents["threshold"] == 0.5)]
+        if len(e) and np.isfinite(e["fitted"].iloc[0]):
+            r = e.iloc[0]
+            g = lt[(lt["threshold"] == 0.5) & (lt["task"] <= r["window_hi"]) & ~lt["censored"].astype(bool)]
+            ck = float(np.exp(np.log(g["task"]).mean()))
+            ct = float(np.exp(np.log(g["t_k"]).mean()))
+            lo, hi = 1, r["window_hi"]
+            _guide(ax, lo, hi, ck, ct, r["fitted"], color="C0", lw=1.5, label=f"fit: slope {r['fitted']:.2f}")
+            _guide(ax, lo, hi, ck, ct, r["predicted_sequential"], color="C3", ls="--", lw=1.3,
+                   label=f"sequential learner: {r['predicted_sequential']:.2f}")
+            _guide(ax, lo, hi, ck, ct, r["predicted_parallel"], color="C2", ls="--", lw=1.3,
+                   label=f"parallel learner: {r['predicted_parallel']:.2f}")
+            ax.axvspan(lo, hi, color="C0", alpha=0.06)
+        ax.set_xlabel("task rank k")
+        ax.set_ylabel("learning step t_k")
+        ax.set_title(f"α = {a:g}: asymptotes α+2 = {a + 2:g} (seq.), α+1 = {a + 1:g} (par.)")
+        ax.legend(fontsize=7, loc="upper left")
+    return fig
+
+
+def fig_loss_steps(mean_loss: pd.DataFrame, loop: pd.DataFrame, exponents: pd.DataFrame):
+    """Mean loss against steps at the largest width, with the idealized learners (loop) and the fitted slope."""
+    alphas = _alphas(mean_loss)
+    fig, axes = _figure(len(alphas), width=5.2, height=4.2)
+    styles = {"measured order, measured times": ("C1", ":"), "sequential": ("C3", "--"), "parallel": ("C2", "--"),
+              "sequential in measured order": ("C4", "-.")}
+    for ax, a in zip(axes[0], alphas):
+        m = mean_loss[mean_loss["alpha"] == a]
+        m = m[(m["width"] == m["width"].max()) & (m["step"] > 0)]
+        for s, g in m.groupby("seed"):
+            ax.loglog(g["step"], g["loss"], "k-", lw=1.8, alpha=0.8, label="network" if s == m["seed"].min() else None)
+        lp = loop[loop["alpha"] == a]
+        for name, (c, ls) in styles.items():
+            col = f"loss_{name}"
+            if col in lp:
+                ax.loglog(lp["step"], lp[col], color=c, ls=ls, lw=1.2, label=f"idealized: {name}")
+        e = exponents[(exponents["alpha"] == a) & (exponents["axis"] == "steps")]
+        if len(e) and np.isfinite(e["fitted"].iloc[0]):
+            r = e.iloc[0]
+            ax.axvspan(r["window_lo"], r["window_hi"], color="k", alpha=0.05)
+            ax.set_title(f"α = {a:g}: fitted {r['fitted']:.2f}; seq. {r['predicted_sequential']:.2f}, "
+                         f"par. {r['predicted_parallel']:.2f}", fontsize=9)
+        ax.set_xlabel("training step")
+        ax.set_ylabel("mean held-out loss Σ p_k L_k (nats)")
+        ax.legend(fontsize=7, loc="lower left")
+    return fig
+
+
+def fig_width(width: pd.DataFrame, exponents: pd.DataFrame):
+    """Final mean loss and tasks learned against parameters (every width, same step budget)."""
+    fig, axes = _figure(2, width=5.0, height=4.0)
+    for i, a in enumerate(_alphas(width)):
+        w = width[width["alpha"] == a].sort_values("params")
+        c = f"C{i}"
+        axes[0, 0].loglog(w["params"], w["final_loss"], "o-", color=c, label=f"α = {a:g}")
+        e = exponents[(exponents["alpha"] == a) & (exponents["axis"] == "width")]
+        if len(w) >= 2:
+            x0, y0 = float(w["params"].iloc[0]), float(w["final_loss"].iloc[0])
+            xs = np.array([x0, float(w["params"].iloc[-1])])
+            axes[0, 0].loglog(xs, y0 * (xs / x0) ** (-a), "--", color=c, lw=1, label=f"slope −α = −{a:g} (Thm 3.7)")
+            if len(e) and np.isfinite(e["fitted"].iloc[0]):
+                axes[0, 0].plot([], [], " ", label=f"  fitted α_N = {e['fitted'].iloc[0]:.2f}")
+        axes[0, 1].loglog(w["params"], w["tasks_learned"].clip(lower=0.8), "o-", color=c, label=f"α = {a:g}")
+        t = exponents[(exponents["alpha"] == a) & (exponents["axis"] == "tasks_vs_params")]
+        if len(t) and np.isfinite(t["fitted"].iloc[0]):
+            axes[0, 1].plot([], [], " ", label=f"  fitted slope {t['fitted'].iloc[0]:.2f}")
+    axes[0, 0].set_xlabel("parameters N")
+    axes[0, 0].set_ylabel("final mean loss (nats)")
+    axes[0, 0].legend(fontsize=7)
+    lo, hi = float(width["params"].min()), float(width["params"].max())
+    n0 = float(max(width.loc[width["params"] == lo, "tasks_learned"].max(), 1))
+    axes[0, 1].loglog([lo, hi], [n0, n0 * hi / lo], "k--", lw=1, label="slope 1 (N = r·n)")
+    axes[0, 1].set_xlabel("parameters N")
+    axes[0, 1].set_ylabel("tasks learned (loss ≤ 0.5 ln 2)")
+    axes[0, 1].set_title("tasks learned: every r parameters a skill?", fontsize=10)
+    axes[0, 1].legend(fontsize=7)
+    return fig
