@@ -1,4 +1,8 @@
-"""Matplotlib defaults for report figures: readable at the size shown, deterministic PNG bytes."""
+"""Matplotlib defaults for report figures: readable at the size shown, deterministic PNG bytes.
+
+The style itself (``RC``, :func:`figure`) lives in :mod:`infogeo.plotstyle`, where the layers' plot modules
+import it; this module re-exports it and saves figures.
+"""
 from __future__ import annotations
 
 import matplotlib
@@ -6,16 +10,9 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-RC = {
-    "figure.dpi": 110, "savefig.dpi": 110, "font.size": 10, "axes.titlesize": 11, "axes.labelsize": 10,
-    "legend.fontsize": 8.5, "axes.grid": True, "grid.alpha": 0.3, "figure.constrained_layout.use": True,
-}
+from infogeo.plotstyle import RC, figure  # noqa: E402
 
-
-def figure(ncols: int = 1, nrows: int = 1, width: float = 5.2, height: float = 3.8):
-    with plt.rc_context(RC):
-        fig, axes = plt.subplots(nrows, ncols, figsize=(width * ncols, height * nrows), squeeze=False)
-    return fig, axes
+__all__ = ["RC", "figure", "save"]
 
 
 def save(fig, path) -> None:

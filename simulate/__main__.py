@@ -27,7 +27,7 @@ class _UsageError(Exception):
     pass
 
 
-def _model_args(p: argparse.ArgumentParser, *, single: bool = True) -> None:
+def _model_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--skills", "-M", type=int, default=None, help="number of skills M (default 10^6, sweep 10^5)")
     p.add_argument("--B", type=float, default=None, help="initial conditional entropy per skill (default 2.0)")
     p.add_argument("--C", type=float, default=None, help="comprehended conditional entropy (default 1.0)")
@@ -131,7 +131,8 @@ def _run_single(argv) -> int:
         }
         print(json.dumps(out, indent=2, default=str))
     else:
-        cols = ["axis", "fitted", "ci_low", "ci_high", "predicted", "rel_error", "agrees", "fit_window_lo", "fit_window_hi"]
+        cols = ["axis", "fitted", "ci_low", "ci_high", "predicted", "rel_error", "agrees", "fit_window_lo",
+                "fit_window_hi"]
         print(f"assumptions: {json.dumps(a.describe(), default=str)}")
         print(df[cols].to_string(index=False, float_format=lambda v: f"{v:.6g}"))
         print(f"({elapsed:.2f} s; window in skills {df['window_n_lo'].iloc[0]}..{df['window_n_hi'].iloc[0]})")
@@ -141,7 +142,8 @@ def _run_single(argv) -> int:
 def _run_sweep(argv) -> int:
     from .compare import sweep
 
-    p = _Parser(prog="python -m simulate sweep", description="Exponents over a grid alpha × order × cost × seed; tidy CSV.")
+    p = _Parser(prog="python -m simulate sweep", description="Exponents over a grid alpha × order × cost × seed; tidy "
+                                                             "CSV.")
     p.add_argument("--alphas", type=float, nargs="+", required=True)
     p.add_argument("--orders", nargs="+", default=["sequential", "parallel"], help=_ORDER_HELP)
     p.add_argument("--costs", nargs="+", default=["inverse_p"])
@@ -170,7 +172,8 @@ def _run_sweep(argv) -> int:
 def _run_graph(argv) -> int:
     from .graph import fit_alpha, skill_graph
 
-    p = _Parser(prog="python -m simulate graph", description="Draw a text-skill graph and recover alpha from its degrees.")
+    p = _Parser(prog="python -m simulate graph", description="Draw a text-skill graph and recover alpha from its "
+                                                             "degrees.")
     p.add_argument("--alpha", type=float, required=True)
     p.add_argument("--skills", "-M", type=int, default=10**6)
     p.add_argument("--edges", type=int, default=10**7)

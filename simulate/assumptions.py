@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import dataclasses
 import importlib.util
-import math
 import pathlib
 from typing import Any
 
@@ -39,7 +38,7 @@ import numpy as np
 import tomllib
 
 from theory import skills as th
-from theory.validation import nonnegative, positive, positive_int
+from theory.validation import choice, finite, nonnegative, positive, positive_int
 
 from .laws import BrokenPowerLaw, EmpiricalLaw, ExponentialLaw, PowerLaw, check_probabilities
 
@@ -178,7 +177,8 @@ class FunctionCost(Cost):
 
 # ------------------------------------------------------------------- registry
 REGISTRY: dict[str, dict[str, Any]] = {
-    "law": {"power": PowerLaw, "broken_power": BrokenPowerLaw, "exponential": ExponentialLaw, "empirical": EmpiricalLaw},
+    "law": {"power": PowerLaw, "broken_power": BrokenPowerLaw, "exponential": ExponentialLaw,
+            "empirical": EmpiricalLaw},
     "order": {"sequential": Sequential, "parallel": Parallel, "random": RandomOrder, "k_at_a_time": KAtATime},
     "cost": {"inverse_p": InverseP, "constant": ConstantCost},
 }
@@ -186,8 +186,7 @@ REGISTRY: dict[str, dict[str, Any]] = {
 
 def register(kind: str, name: str, factory) -> None:
     """Make ``factory`` (a class or callable returning a plug-in) available by ``name`` in CLI and TOML."""
-    if kind not in REGISTRY:
-        raise ValueError(f"kind must be one of {sorted(REGISTRY)}, got {kind!r}")
+    choice(kind, "kind", sorted(REGISTRY))
     if not callable(factory):
         raise TypeError("factory must be callable")
     REGISTRY[kind][str(name)] = factory
@@ -195,8 +194,7 @@ def register(kind: str, name: str, factory) -> None:
 
 def make(kind: str, spec) -> Any:
     """A plug-in from a name, a ``{"name": ..., **kwargs}`` dict, or the object itself."""
-    if kind not in REGISTRY:
-        raise ValueError(f"kind must be one of {sorted(REGISTRY)}, got {kind!r}")
+    choice(kind, "kind", sorted(REGISTRY))
     if isinstance(spec, str):
         spec = {"name": spec}
     if isinstance(spec, dict):
@@ -245,16 +243,13 @@ class Assumptions:
         self.M = positive_int(self.M, "M", minimum=2)
         self.order = make("order", self.order)
         self.cost = make("cost", self.cost)
-        for f in ("B", "C"):
-            v = getattr(self, f)
-            if isinstance(v, bool) or not isinstance(v, (int, float, np.floating, np.integer)) or not math.isfinite(v):
-                raise ValueError(f"{f} must be a finite number, got {v!r}")
-            setattr(self, f, float(v))
+        self.B, self.C = finite(self.B, "B"), finite(self.C, "C")
         if not self.B > self.C:
             raise ValueError(f"B must exceed C (Definition 3.4), got B={self.B}, C={self.C}")
         self.delta = positive(self.delta, "delta")
         if self.delta > (self.B - self.C) * (1 + 1e-9):
-            raise ValueError(f"delta must be <= B - C = {self.B - self.C} (one hit cannot overshoot C), got {self.delta}")
+            raise ValueError(f"delta must be <= B - C = {self.B - self.C} (one hit cannot overshoot C), got "
+                             f"{self.delta}")
         self.delta = min(self.delta, self.B - self.C)  # round-off only
         self.delta_noise = nonnegative(self.delta_noise, "delta_noise")
         if self.capacity is not None:

@@ -17,14 +17,12 @@ mode, seed, note.
 """
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
 from theory import skills as th
-from theory.validation import positive_int
+from theory.validation import as_generator, choice, nonnegative, nonnegative_int, positive, positive_int
 
 from . import dynamics as dyn
 from .assumptions import Assumptions, make
@@ -36,6 +34,7 @@ __all__ = ["exponents", "predicted", "sweep", "report_tables", "simulate_loss_cu
 
 TOLERANCE = 0.02  # the issue's agreement target: fitted within 2% of the prediction
 AXES = ("flops", "skills", "params", "frontier")
+X_UNITS = {"flops": "flops", "skills": "skills", "params": "parameters", "frontier": "flops"}
 
 EXPONENT_COLUMNS = [
     "alpha", "law", "order", "cost", "axis", "fitted", "ci_low", "ci_high", "ci_method", "predicted",
@@ -81,13 +80,12 @@ def predicted(a: Assumptions, axis: str) -> tuple[float, str]:
 
 
 def _axis_data(traj: dyn.Trajectory, axis: str):
+    """(x, H - C, skills comprehended) of one run along a trajectory axis (flops, skills or params)."""
     if axis == "flops":
         return traj.S, traj.H_minus_C, traj.n_at_S
     if axis == "skills":
         return traj.n.astype(float), traj.H_minus_C_at_n, traj.n
-    if axis == "params":
-        return traj.N, traj.H_minus_C_at_cap, traj.n_cap
-    raise ValueError(axis)
+    return traj.N, traj.H_minus_C_at_cap, traj.n_cap
 
 
 def _fit_axis(x, y, n, win, estimator, n_boot, seed):
@@ -125,8 +123,8 @@ def _order_label(order) -> str:
 def _window(a: Assumptions, window, n_learned):
     if window is None:
         return default_window(a.M, n_learned)
-    lo, hi = int(window[0]), int(window[1])
-    if not 1 <= lo < hi:
+    lo, hi = positive_int(window[0], "window[0]"), positive_int(window[1], "window[1]")
+    if not lo < hi:
         raise ValueError(f"window must be (n_lo, n_hi) skills with 1 <= n_lo < n_hi, got {window}")
     return lo, hi
 
@@ -158,15 +156,16 @@ def exponents(
     runs too if ``return_runs``.
     """
     a = assumptions
-    if mode not in ("expected", "stochastic"):
-        raise ValueError(f"mode must be 'expected' or 'stochastic', got {mode!r}")
-    bad = set(axes) - set(AXES)
-    if bad:
-        raise ValueError(f"axes must be among {AXES}, got {sorted(bad)}")
-    n_boot = positive_int(n_boot, "n_boot", minimum=0)  # validated here: per-axis fit errors are recorded, not raised
-    if mode == "stochastic" and int(replicates) < 2:
-        raise ValueError(f"replicates must be >= 2 in stochastic mode, got {replicates}")
-    seeds = [seed] if mode == "expected" else [seed + i for i in range(int(replicates))]
+    mode = choice(mode, "mode", dyn.MODES)
+    for axis in axes:
+        choice(axis, "axes", AXES)
+    # validated here: per-axis fit errors are recorded in the table, not raised
+    n_boot = nonnegative_int(n_boot, "n_boot")
+    seed = nonnegative_int(seed, "seed")
+    tolerance = positive(tolerance, "tolerance")
+    if mode == "stochastic":
+        replicates = positive_int(replicates, "replicates", minimum=2)
+    seeds = [seed] if mode == "expected" else [seed + i for i in range(replicates)]
     runs = [dyn.run(a, mode=mode, seed=s, points=points) for s in seeds]
     rows = []
     for axis in [x for x in axes if x != "frontier"]:
@@ -191,7 +190,8 @@ def exponents(
             fit = _fit_axis(fr.S, fr.H_minus_C, fr.n_opt, win, estimator, n_boot, seed)
             rows.append(_row(a, "frontier", fit, win, estimator, "expected", seed, tol=tolerance))
         except ValueError as exc:
-            rows.append(_row(a, "frontier", None, win, estimator, "expected", seed, note=f"no fit: {exc}", tol=tolerance))
+            rows.append(_row(a, "frontier", None, win, estimator, "expected", seed, note=f"no fit: {exc}",
+                             tol=tolerance))
     df = pd.DataFrame(rows, columns=EXPONENT_COLUMNS)
     return (df, runs) if return_runs else df
 
@@ -216,7 +216,8 @@ def trajectory_table(traj: dyn.Trajectory, *, window=None, max_points: int = 200
         idx = _downsample(x.size, max_points)
         parts.append(pd.DataFrame({
             "alpha": _nan(a.alpha), "law": a.law.name, "order": _order_label(a.order), "cost": a.cost.name,
-            "axis": axis, "x": x[idx], "H_minus_C": y[idx], "H": a.C + y[idx], "n_skills": np.asarray(n)[idx].astype(np.int64),
+            "axis": axis, "x": x[idx], "H_minus_C": y[idx], "H": a.C + y[idx],
+            "n_skills": np.asarray(n)[idx].astype(np.int64),
             "in_fit_window": (n[idx] >= win[0]) & (n[idx] <= win[1]), "M": a.M, "mode": traj.mode,
             "seed": traj.seed if traj.seed is not None else -1,
         }))
@@ -268,8 +269,9 @@ def _estimator_bias(a: Assumptions, traj: dyn.Trajectory, seed: int) -> list[dic
     return rows
 
 
-def report_tables(seed: int = 0, *, M: int = 10**6, alphas=(0.3, 0.5, 1.0), progress: bool = True,
-                  stochastic_M: int = 100_000, replicates: int = 8, graph_edges: int = 10**7) -> dict[str, pd.DataFrame]:
+def report_tables(seed: int = 0, progress: bool = True, *, M: int = 10**6, alphas=(0.3, 0.5, 1.0),
+                  stochastic_M: int = 100_000, replicates: int = 8,
+                  graph_edges: int = 10**7) -> dict[str, pd.DataFrame]:
     """All tables the report draws. Deterministic given ``seed``.
 
     - ``"exponents"``: :data:`EXPONENT_COLUMNS`; expected-value runs at M for
@@ -349,13 +351,11 @@ def simulate_loss_curve(
     Columns: x, loss, H_minus_C, n_skills. ``df.attrs``: alpha, order, cost, axis,
     predicted_exponent, C, B, M, window, x_unit.
     """
-    if axis not in AXES:
-        raise ValueError(f"axis must be one of {AXES}, got {axis!r}")
-    noise = float(noise)
-    if not math.isfinite(noise) or noise < 0:
-        raise ValueError(f"noise must be finite and >= 0, got {noise}")
+    axis = choice(axis, "axis", AXES)
+    noise = nonnegative(noise, "noise")
+    points = positive_int(points, "points", minimum=3)
     a = Assumptions(law=PowerLaw(alpha), M=M, order=order, cost=cost, B=B, C=C, delta=delta)
-    rng = np.random.default_rng(seed)
+    rng = as_generator(seed)
     if axis == "frontier":
         fr = dyn.frontier(a, points=4 * points, seed=rng)
         x, y, n = fr.S, fr.H_minus_C, fr.n_opt
@@ -380,5 +380,5 @@ def simulate_loss_curve(
     df = pd.DataFrame({"x": x, "loss": loss, "H_minus_C": y, "n_skills": n.astype(np.int64)})
     df.attrs.update({"alpha": float(alpha), "order": order, "cost": cost, "axis": axis, "predicted_exponent": pred,
                      "C": C, "B": B, "M": M, "window": win,
-                     "x_unit": {"flops": "flops", "skills": "skills", "params": "parameters", "frontier": "flops"}[axis]})
+                     "x_unit": X_UNITS[axis]})
     return df

@@ -31,11 +31,13 @@ import dataclasses
 
 import numpy as np
 
-from theory.validation import as_float_array, positive_int
+from theory.validation import as_float_array, as_generator, choice, increasing, nonnegative_int, positive, positive_int
 
 from .assumptions import Assumptions
 
-__all__ = ["Trajectory", "run", "naive_expected", "naive_stochastic", "default_grid"]
+__all__ = ["Trajectory", "run", "naive_expected", "naive_stochastic", "default_grid", "MODES"]
+
+MODES = ("expected", "stochastic")
 
 _CHUNK = 1 << 21  # events processed per chunk in stochastic mode (bounded memory)
 
@@ -108,7 +110,8 @@ def _prepare(a: Assumptions, rng: np.random.Generator):
     flops = flops[learn]
     q = (a.B - a.C) / (a.delta * flops)
     if np.any(q > 1.0 + 1e-12):
-        raise ValueError(f"cost {a.cost.name!r} gives fewer flops than hits needed for some skill (hit probability > 1)")
+        raise ValueError(f"cost {a.cost.name!r} gives fewer flops than hits needed for some skill "
+                         "(hit probability > 1)")
     q = np.minimum(q, 1.0)
     if a.delta_noise > 0:
         s = a.delta_noise
@@ -122,7 +125,8 @@ def _prepare(a: Assumptions, rng: np.random.Generator):
 def _starts(a: Assumptions, durations: np.ndarray) -> np.ndarray:
     st = np.asarray(a.order.starts(durations), dtype=np.float64)
     if st.shape != durations.shape or np.any(~np.isfinite(st)) or np.any(st < 0):
-        raise ValueError(f"order {a.order.name!r}: starts must return finite nonnegative flops of shape {durations.shape}")
+        raise ValueError(f"order {a.order.name!r}: starts must return finite nonnegative flops of shape "
+                         f"{durations.shape}")
     return st
 
 
@@ -189,6 +193,26 @@ def _stochastic_remaining(start, gaps_cum, m, p_l, dy, BC, unlearned_mass, S):
     return unlearned_mass + suf[1:]
 
 
+def _hit_schedule(a: Assumptions, q, dy, BC, rng):
+    """Stochastic mode: hits per skill m, flops from each skill's start to each of its hits, and its duration."""
+    m = np.ceil(BC / dy - 1e-9).astype(np.int64)
+    m = np.maximum(m, 1)
+    gaps = rng.geometric(np.repeat(q, m)).astype(np.float64)
+    gaps_cum = np.cumsum(gaps)
+    ends = np.cumsum(m) - 1
+    seg_before = np.concatenate([[0.0], gaps_cum[ends[:-1]]])
+    dur = gaps_cum[ends] - seg_before
+    gaps_cum -= np.repeat(seg_before, m)  # flops from the skill's start to each hit
+    return m, gaps_cum, dur
+
+
+def _grid(S, T_sorted, points):
+    if S is None:
+        return default_grid(max(T_sorted[0], 1.0), T_sorted[-1], points)
+    S = as_float_array(S, "S", ndim=1, low=0.0, low_open=True)
+    return increasing(S, "S")
+
+
 def run(
     assumptions: Assumptions,
     *,
@@ -211,10 +235,9 @@ def run(
     """
     if not isinstance(assumptions, Assumptions):
         raise TypeError(f"assumptions must be simulate.Assumptions, got {type(assumptions).__name__}")
-    if mode not in ("expected", "stochastic"):
-        raise ValueError(f"mode must be 'expected' or 'stochastic', got {mode!r}")
+    mode = choice(mode, "mode", MODES)
     points = positive_int(points, "points", minimum=3)  # fewer grid points cannot carry a fit
-    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    rng = as_generator(seed)
     a = assumptions
     BC = a.B - a.C
     p, perm, learn, p_l, q, dy = _prepare(a, rng)
@@ -222,30 +245,14 @@ def run(
     unlearned_mass = float(_suffix(p[perm])[n_learn])
     if mode == "expected":
         dur = BC / (q * dy)
-        start = _starts(a, dur)
-        T = start + dur
     else:
-        m = np.ceil(BC / dy - 1e-9).astype(np.int64)
-        m = np.maximum(m, 1)
-        gaps = rng.geometric(np.repeat(q, m)).astype(np.float64)
-        gaps_cum = np.cumsum(gaps)
-        ends = np.cumsum(m) - 1
-        seg_before = np.concatenate([[0.0], gaps_cum[ends[:-1]]])
-        dur = gaps_cum[ends] - seg_before
-        gaps_cum -= np.repeat(seg_before, m)  # flops from the skill's start to each hit
-        del gaps
-        start = _starts(a, dur)
-        T = start + dur
-
+        m, gaps_cum, dur = _hit_schedule(a, q, dy, BC, rng)
+    start = _starts(a, dur)
+    T = start + dur
     done = np.full(a.M, np.inf)
     done[learn] = T
     T_sorted = np.sort(T)
-    if S is None:
-        S = default_grid(max(T_sorted[0], 1.0), T_sorted[-1], points)
-    else:
-        S = as_float_array(S, "S", ndim=1)
-        if np.any(S <= 0) or np.any(np.diff(S) <= 0):
-            raise ValueError("S must be strictly increasing and > 0")
+    S = _grid(S, T_sorted, points)
     n_grid = _int_grid(n_learn, points)
     S_at_n = T_sorted[n_grid - 1]
     # evaluate at S and at the comprehension flops in one pass
@@ -280,7 +287,8 @@ def naive_expected(assumptions: Assumptions, S_max: int, *, seed=0) -> np.ndarra
     next one, so the result equals the continuous-time event-driven model.
     """
     a = assumptions
-    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    rng = as_generator(seed)
+    S_max = nonnegative_int(S_max, "S_max")
     BC = a.B - a.C
     p, perm, learn, p_l, q, dy = _prepare(a, rng)
     rate = q * dy  # entropy drop per flop while active
@@ -308,7 +316,8 @@ def naive_stochastic(assumptions: Assumptions, S_max: int, *, seed=0) -> np.ndar
     random): each flop hits the current skill with probability q.
     """
     a = assumptions
-    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    rng = as_generator(seed)
+    S_max = nonnegative_int(S_max, "S_max")
     BC = a.B - a.C
     p, perm, learn, p_l, q, dy = _prepare(a, rng)
     unlearned = float(_suffix(p[perm])[learn.size])
@@ -359,12 +368,16 @@ def frontier(assumptions: Assumptions, *, points: int = 400, caps: int = 2000, k
         raise ValueError(f"frontier needs order='parallel' (a capacity-limited parallel learner), got {a.order.name!r}")
     if a.capacity is not None:
         raise ValueError("frontier chooses the capacity itself; leave capacity=None")
-    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    points = positive_int(points, "points", minimum=3)
+    caps = positive_int(caps, "caps", minimum=2)
+    kappa = positive(kappa, "kappa")
+    rng = as_generator(seed)
     BC = a.B - a.C
     p, perm, learn, p_l, q, dy = _prepare(a, rng)
     d = BC / (q * dy)  # tokens to comprehend, in learning order
     if np.any(np.diff(d) < 0):
-        raise ValueError("frontier needs tokens-to-comprehend nondecreasing in learning order (e.g. cost 1/p or constant, no delta noise)")
+        raise ValueError("frontier needs tokens-to-comprehend nondecreasing in learning order (e.g. cost 1/p or "
+                         "constant, no delta noise)")
     suf_p, suf_w = _suffix(p_l), _suffix(p_l / d)
     cap = _int_grid(a.M, caps)
     N = a.r * cap

@@ -39,7 +39,16 @@ import warnings
 import numpy as np
 from scipy import optimize
 
-from theory.validation import as_float_array, positive_int
+from theory.validation import (
+    as_float_array,
+    as_generator,
+    choice,
+    finite,
+    increasing,
+    nonnegative_int,
+    positive_int,
+    same_shape,
+)
 
 __all__ = ["ExponentFit", "fit_exponent", "default_window", "replicate_interval", "ESTIMATORS"]
 
@@ -131,19 +140,13 @@ def fit_exponent(
     block : block length in grid points.
     seed : int or Generator for the bootstrap.
     """
-    x = as_float_array(x, "x", ndim=1)
+    x = increasing(as_float_array(x, "x", ndim=1, low=0.0, low_open=True), "x")  # the block bootstrap needs grid order
     y = as_float_array(y, "y", ndim=1)
-    if x.shape != y.shape:
-        raise ValueError(f"x and y must have the same shape, got {x.shape} and {y.shape}")
-    if estimator not in ESTIMATORS:
-        raise ValueError(f"estimator must be one of {ESTIMATORS}, got {estimator!r}")
-    if np.any(x <= 0):
-        raise ValueError("x must be > 0")
-    if np.any(np.diff(x) <= 0):
-        raise ValueError("x must be strictly increasing (the block bootstrap resamples neighbouring grid points)")
-    n_boot = positive_int(n_boot, "n_boot", minimum=0)
+    same_shape(x, y, "x", "y")
+    estimator = choice(estimator, "estimator", ESTIMATORS)
+    n_boot = nonnegative_int(n_boot, "n_boot")
     block = positive_int(block, "block")
-    lo, hi = (x.min(), x.max()) if window is None else (float(window[0]), float(window[1]))
+    lo, hi = (x.min(), x.max()) if window is None else (finite(window[0], "window[0]"), finite(window[1], "window[1]"))
     keep = (x >= lo) & (x <= hi) & (y > 0)
     need = 3 if estimator == "pure" else 6
     if keep.sum() < need:
@@ -154,7 +157,7 @@ def fit_exponent(
     res = ly - fitted
     rms = float(np.sqrt(np.mean(res**2)))
     if n_boot > 0:
-        rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+        rng = as_generator(seed)
         L = lx.size
         blk = min(block, L)
         nb = -(-L // blk)
@@ -169,7 +172,8 @@ def fit_exponent(
         ok = np.isfinite(boots)
         # An interval from a minority of converged refits would be biased towards easy resamples.
         ci = np.percentile(boots[ok], [2.5, 97.5]) if ok.mean() >= 0.9 else (np.nan, np.nan)
-        ci_method = f"block-bootstrap(block={blk},B={n_boot}" + ("" if ok.all() else f",converged={int(ok.sum())}") + ")"
+        converged = "" if ok.all() else f",converged={int(ok.sum())}"
+        ci_method = f"block-bootstrap(block={blk},B={n_boot}{converged})"
     else:
         ci = (np.nan, np.nan)
         ci_method = "none"

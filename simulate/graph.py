@@ -31,11 +31,12 @@ from scipy import optimize
 from scipy.special import gammaln, zeta
 
 from theory import skills as th
-from theory.validation import as_float_array, positive_int
+from theory.validation import as_generator, as_int_array, choice, in_range, positive_int
 
 from .laws import PowerLaw
 
-__all__ = ["SkillGraph", "skill_graph", "AlphaFit", "fit_alpha", "alpha_from_degree_exponent", "degree_exponent_from_alpha"]
+__all__ = ["SkillGraph", "skill_graph", "AlphaFit", "fit_alpha", "alpha_from_degree_exponent",
+           "degree_exponent_from_alpha"]
 
 
 @dataclasses.dataclass
@@ -72,7 +73,7 @@ def skill_graph(law, M: int, n_edges: int, *, n_texts: int | None = None, seed=0
     M = positive_int(M, "M", minimum=2)
     n_edges = positive_int(n_edges, "n_edges")
     n_texts = max(n_edges // 10, 1) if n_texts is None else positive_int(n_texts, "n_texts")
-    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    rng = as_generator(seed)
     p = np.asarray(law.probabilities(M), dtype=np.float64)
     deg = rng.multinomial(n_edges, p)
     indptr = np.zeros(M + 1, dtype=np.int64)
@@ -91,9 +92,7 @@ def degree_exponent_from_alpha(alpha: float) -> float:
 
 def alpha_from_degree_exponent(gamma: float) -> float:
     """Inverse of :func:`degree_exponent_from_alpha`; requires 1 < gamma < 2 (alpha > 0)."""
-    gamma = float(gamma)
-    if not 1.0 < gamma < 2.0:
-        raise ValueError(f"gamma must be in (1, 2) for alpha > 0, got {gamma}")
+    gamma = in_range(gamma, "gamma", 1.0, 2.0, low_open=True, high_open=True)  # (1, 2) <=> alpha > 0
     return th.alpha_from_zipf_exponent(1.0 / (gamma - 1.0))
 
 
@@ -174,13 +173,11 @@ def fit_alpha(degrees, *, xmin: int | None = None, model: str = "poisson_zipf", 
     ``cross_check`` also fits the pure power law with the ``powerlaw`` package at the
     same xmin (``powerlaw_gamma``), next to this module's own pure fit (``gamma_power``).
     """
-    if model not in ("poisson_zipf", "power"):
-        raise ValueError(f"model must be 'poisson_zipf' or 'power', got {model!r}")
-    d = as_float_array(degrees, "degrees", ndim=1)
-    if np.any(d < 0) or np.any(d != np.floor(d)):
-        raise ValueError("degrees must be nonnegative integers")
+    model = choice(model, "model", ("poisson_zipf", "power"))
+    d = as_int_array(degrees, "degrees", minimum=0, ndim=1)
     d = d[d > 0]
     min_tail = positive_int(min_tail, "min_tail", minimum=2)
+    candidates = positive_int(candidates, "candidates")
     if d.size < min_tail:
         raise ValueError(f"degrees has {d.size} positive entries; need >= min_tail={min_tail}")
     if xmin is None:
@@ -202,7 +199,8 @@ def fit_alpha(degrees, *, xmin: int | None = None, model: str = "poisson_zipf", 
         g, se = _mle_gamma(tail, xm, model)
         ks, nt = _ks(tail, g, xm, model), tail.size
     if not 1.0 < g < 2.0:
-        raise ValueError(f"fitted degree exponent gamma={g:.4g} is outside (1, 2): the degrees are not Zipf with alpha > 0")
+        raise ValueError(f"fitted degree exponent gamma={g:.4g} is outside (1, 2): the degrees are not Zipf with alpha "
+                         "> 0")
     a = alpha_from_degree_exponent(g)
     # alpha decreases in gamma; clip the interval to the admissible gamma range
     a_lo = alpha_from_degree_exponent(min(g + 1.96 * se, 2.0 - 1e-12))

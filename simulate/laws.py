@@ -103,7 +103,8 @@ class ExponentialLaw(SkillLaw):
     def probabilities(self, M: int) -> np.ndarray:
         p = super().probabilities(M)
         if np.any(p <= 0):
-            raise ValueError(f"rate={self.rate} underflows: skills beyond rank ~{int(700 / self.rate)} get p = 0; lower rate or M")
+            raise ValueError(f"rate={self.rate} underflows: skills beyond rank ~{int(700 / self.rate)} get p = 0; "
+                             "lower rate or M")
         return p
 
     def describe(self) -> dict:
@@ -131,9 +132,7 @@ class EmpiricalLaw(SkillLaw):
             weights = probability_vector(probabilities, "probabilities", atol=1e-8)
         if hasattr(weights, "tocsc") and hasattr(weights, "shape"):
             weights = np.asarray(weights.sum(axis=0)).ravel()
-        w = as_float_array(weights, "weights", ndim=1)
-        if np.any(w < 0):
-            raise ValueError("weights must be nonnegative")
+        w = as_float_array(weights, "weights", ndim=1, low=0.0)
         w = np.sort(w[w > 0])[::-1]
         if w.size < 2:
             raise ValueError("weights must have at least 2 positive entries")

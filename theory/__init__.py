@@ -5,11 +5,15 @@ Public numeric functions (float64, validated):
 - :mod:`theory.entropy`   Definition 3.1, Equation (1), matrix entropy of [25]
 - :mod:`theory.skills`    skill law, Lemma 3.6, Theorems 3.7/3.8, predicted exponents
 - :mod:`theory.gp`        Section 4.1: information gain, posterior variance, ridge, stable rank
+- :mod:`theory.attention` Section 4.2: equations (4) and (5), values from causal attention outputs
 - :mod:`theory.distances` Section 4.3 / Appendix A: Logdet, JS, Riemannian, log-Euclidean
 - :mod:`theory.discrete`  Section 2.1: entropy, conditional entropy, KL
 
 The claim catalogue lives in :mod:`theory.catalogue`; run it with ``python -m theory``.
+For the report: :func:`report_tables` (:mod:`theory.tables`) and the figure functions of
+:mod:`theory.plots`.
 """
-from . import discrete, distances, entropy, gp, skills  # noqa: F401
+from . import attention, discrete, distances, entropy, gp, skills, validation  # noqa: F401
+from .tables import report_tables  # noqa: E402  (after the formula modules it draws on)
 
-__all__ = ["discrete", "distances", "entropy", "gp", "skills"]
+__all__ = ["attention", "discrete", "distances", "entropy", "gp", "skills", "validation", "report_tables"]

@@ -36,7 +36,7 @@ def _table(records) -> str:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m theory", description=__doc__.splitlines()[0])
     ap.add_argument("--json", action="store_true", help="print a JSON array of claim records")
-    ap.add_argument("--claim", metavar="ID", help="run one claim (see --list)")
+    ap.add_argument("--claim", metavar="ID", help="run one claim by id or former id (see --list)")
     ap.add_argument("--list", action="store_true", help="list claim ids and paper references")
     ap.add_argument("--seed", type=int, default=0, help="seed of the random instances (default 0)")
     try:
@@ -45,7 +45,8 @@ def main(argv: list[str] | None = None) -> int:
         return int(exc.code or 0)
     if args.list:
         for spec in registry().values():
-            print(f"{spec.id:24s} {spec.paper_ref:50s} {spec.title}")
+            former = f"  (formerly {', '.join(spec.aliases)})" if spec.aliases else ""
+            print(f"{spec.id:24s} {spec.paper_ref:50s} {spec.title}{former}")
         return 0
     try:
         records = [run_claim(args.claim, args.seed)] if args.claim else run_all(args.seed, progress=False)

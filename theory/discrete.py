@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .validation import probability_vector
+from .validation import probability_vector, same_shape
 
 __all__ = ["entropy", "conditional_entropy", "kl_divergence", "mutual_information", "conditional_distributions"]
 
@@ -45,8 +45,7 @@ def kl_divergence(P, Q) -> float:
     """KL(P||Q) = -sum P log(Q/P) (Definition 2.3); +inf when P is not absolutely continuous w.r.t. Q."""
     P = probability_vector(P, "P")
     Q = probability_vector(Q, "Q")
-    if P.shape != Q.shape:
-        raise ValueError(f"P and Q must have the same shape, got {P.shape} and {Q.shape}")
+    same_shape(P, Q, "P", "Q")
     pos = P > 0
     if np.any(Q[pos] == 0):
         return float("inf")

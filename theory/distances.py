@@ -1,8 +1,7 @@
 """Section 4.3 and Appendix A: distances between token covariance matrices.
 
 One small function per distance with the same signature, ``distance_X(A, B)``,
-a dispatcher :func:`distance` and :func:`pairwise_distances`, after
-pyRiemann's ``geometry/distance.py``. All work in float64; logdets by Cholesky.
+and a dispatcher :func:`distance`, after pyRiemann's ``geometry/distance.py``. All work in float64; logdets by Cholesky.
 
 Token covariances of a sentence with n < d tokens are singular. The Logdet,
 Riemannian and log-Euclidean distances are undefined there (log det = -inf);
@@ -15,7 +14,7 @@ import numpy as np
 from scipy.linalg import eigh
 
 from .entropy import logdet_spd
-from .validation import as_matrix, as_psd, as_spd, nonnegative, positive
+from .validation import as_matrix, as_psd, as_spd, choice, nonnegative, positive, same_shape
 
 __all__ = [
     "token_covariance",
@@ -25,7 +24,6 @@ __all__ = [
     "distance_riemann",
     "distance_logeuclid",
     "distance",
-    "pairwise_distances",
     "METRICS",
 ]
 
@@ -49,8 +47,7 @@ def _pair(A, B, kind: str) -> tuple[np.ndarray, np.ndarray]:
     check = as_spd if kind == "spd" else as_psd
     A = check(A, "A")
     B = check(B, "B")
-    if A.shape != B.shape:
-        raise ValueError(f"A and B must have the same shape, got {A.shape} and {B.shape}")
+    same_shape(A, B, "A", "B")
     return A, B
 
 
@@ -128,19 +125,4 @@ METRICS = {
 
 def distance(A, B, metric: str = "js", **kwargs) -> float:
     """Dispatch to ``distance_<metric>``; ``metric`` in :data:`METRICS`."""
-    if metric not in METRICS:
-        raise ValueError(f"metric must be one of {sorted(METRICS)}, got {metric!r}")
-    return METRICS[metric](A, B, **kwargs)
-
-
-def pairwise_distances(covs, metric: str = "js", **kwargs) -> np.ndarray:
-    """Symmetric (m, m) matrix of distances between the m matrices in ``covs`` (m, d, d)."""
-    covs = np.asarray(covs, dtype=np.float64)
-    if covs.ndim != 3 or covs.shape[1] != covs.shape[2]:
-        raise ValueError(f"covs must have shape (m, d, d), got {covs.shape}")
-    m = covs.shape[0]
-    out = np.zeros((m, m))
-    for i in range(m):
-        for j in range(i + 1, m):
-            out[i, j] = out[j, i] = distance(covs[i], covs[j], metric, **kwargs)
-    return out
+    return METRICS[choice(metric, "metric", sorted(METRICS))](A, B, **kwargs)

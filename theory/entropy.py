@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .validation import as_matrix, positive, positive_int
+from .validation import as_float_array, as_matrix, choice, positive, positive_int
 
 __all__ = [
     "logdet_spd",
@@ -51,16 +51,12 @@ def rate_distortion_entropy(Z, eps: float = 0.1, *, method: str = "auto") -> flo
     """
     Z = as_matrix(Z, "Z")
     eps = positive(eps, "eps")
+    method = choice(method, "method", ("auto", "gram", "covariance"))
     n, d = Z.shape
     c = d / (eps**2 * n)
     if method == "auto":
         method = "gram" if n < d else "covariance"
-    if method == "gram":
-        M = np.eye(n) + c * (Z @ Z.T)
-    elif method == "covariance":
-        M = np.eye(d) + c * (Z.T @ Z)
-    else:
-        raise ValueError(f"method must be 'auto', 'gram' or 'covariance', got {method!r}")
+    M = np.eye(n) + c * (Z @ Z.T) if method == "gram" else np.eye(d) + c * (Z.T @ Z)
     return 0.5 * (d + n) * logdet_spd(M)
 
 
@@ -97,8 +93,8 @@ def equal_singular_value_normalized_entropy(r, d, eps: float = 0.1):
     """
     d = positive(d, "d")
     eps = positive(eps, "eps")
-    r_arr = np.asarray(r, dtype=np.float64)
-    if not np.all(np.isfinite(r_arr)) or np.any(r_arr <= 0) or np.any(r_arr > d):
+    r_arr = as_float_array(r, "r", allow_empty=True, low=0.0, low_open=True)
+    if np.any(r_arr > d):
         raise ValueError(f"r must lie in (0, d]={d:g}, got {r!r}")
     q = r_arr / d
     out = q * np.log1p(1.0 / (eps**2 * q)) / np.log1p(1.0 / eps**2)

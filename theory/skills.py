@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import zeta
 
-from .validation import as_float_array, positive, positive_int, probability_vector
+from .validation import as_float_array, as_int_array, choice, finite, positive, positive_int, probability_vector
 
 __all__ = [
     "skill_law",
@@ -36,6 +36,18 @@ __all__ = [
 ORDERS = ("sequential", "parallel")
 COST_MODELS = ("inverse_p", "constant")
 AXES = ("skills", "params", "flops", "frontier")
+
+
+def _levels(B, C) -> tuple[float, float]:
+    """The entropies of Definition 3.4: finite, B > C."""
+    B, C = finite(B, "B"), finite(C, "C")
+    if not B > C:
+        raise ValueError(f"B must exceed C (Definition 3.4), got B={B}, C={C}")
+    return B, C
+
+
+def _flops(S) -> np.ndarray:
+    return as_float_array(S, "S", low=0.0)
 
 
 def skill_law(alpha: float, M: int) -> np.ndarray:
@@ -76,9 +88,7 @@ def skill_tail_mass(n, alpha: float, M: int | None = None):
     same. ``n`` may be an integer array with 0 <= n <= M.
     """
     alpha = positive(alpha, "alpha")
-    n_arr = as_float_array(n, "n")
-    if np.any(n_arr < 0) or np.any(n_arr != np.floor(n_arr)):
-        raise ValueError("n must be nonnegative integers")
+    n_arr = as_int_array(n, "n", minimum=0)
     s = alpha + 1.0
     if M is None:
         hi = np.inf
@@ -94,9 +104,7 @@ def skill_tail_mass(n, alpha: float, M: int | None = None):
 
 def conditional_entropy_after_n_skills(n, alpha: float, B: float, C: float, M: int | None = None):
     r"""Lemma 3.6, exact: :math:`H(X|Y) = C + (B - C)\sum_{k>n} p_k` after the n easiest skills."""
-    B, C = float(B), float(C)
-    if not (np.isfinite(B) and np.isfinite(C)) or not B > C:
-        raise ValueError(f"B and C must be finite with B > C, got B={B}, C={C}")
+    B, C = _levels(B, C)
     return C + (B - C) * skill_tail_mass(n, alpha, M)
 
 
@@ -108,9 +116,7 @@ def lemma36_leading_term(n, alpha: float, M: int | None = None):
     With M = None it is the pure power law :math:`n^{-\alpha}/(\alpha\zeta(\alpha+1))`.
     """
     alpha = positive(alpha, "alpha")
-    n_arr = as_float_array(n, "n")
-    if np.any(n_arr <= 0):
-        raise ValueError("n must be > 0")
+    n_arr = as_float_array(n, "n", low=0.0, low_open=True)
     s = alpha + 1.0
     if M is None:
         Z, tailM = zeta(s, 1.0), 0.0
@@ -132,15 +138,13 @@ def comprehension_cost(p, B: float, C: float, delta: float, cost: str = "inverse
     """
     p = probability_vector(p, "p", atol=1e-8)
     delta = positive(delta, "delta")
-    if not B > C:
-        raise ValueError(f"B must exceed C, got B={B}, C={C}")
+    B, C = _levels(B, C)
+    cost = choice(cost, "cost", COST_MODELS)
     if cost == "inverse_p":
         if np.any(p <= 0):
             raise ValueError("p must be > 0 for cost='inverse_p' (a skill that never occurs is never learned)")
         return (B - C) / (p * delta)
-    if cost == "constant":
-        return np.full(p.shape, (B - C) / delta)
-    raise ValueError(f"cost must be one of {COST_MODELS}, got {cost!r}")
+    return np.full(p.shape, (B - C) / delta)
 
 
 def expected_conditional_entropy(S, p, B: float, C: float, delta: float, *, order: str = "sequential") -> np.ndarray:
@@ -155,21 +159,17 @@ def expected_conditional_entropy(S, p, B: float, C: float, delta: float, *, orde
 
     Returns an array of the shape of S.
     """
-    S_arr = as_float_array(S, "S")
-    if np.any(S_arr < 0):
-        raise ValueError("S must be >= 0")
+    S_arr = _flops(S)
     p = np.sort(probability_vector(p, "p", atol=1e-8))[::-1]
     delta = positive(delta, "delta")
-    if not B > C:
-        raise ValueError(f"B must exceed C, got B={B}, C={C}")
+    B, C = _levels(B, C)
+    order = choice(order, "order", ORDERS)
     if order == "parallel":
         flat = S_arr.reshape(-1)
         out = np.empty_like(flat)
         for j, s in enumerate(flat):
             out[j] = np.sum(p * np.maximum(C, B - s * p * delta))
         return out.reshape(S_arr.shape)
-    if order != "sequential":
-        raise ValueError(f"order must be one of {ORDERS}, got {order!r}")
     cost = comprehension_cost(p, B, C, delta, "inverse_p")
     done_at = np.cumsum(cost)  # flops at which skill k is comprehended
     mass_after = np.concatenate([[1.0], 1.0 - np.cumsum(p)])  # mass of skills k+1.. (index k)
@@ -199,20 +199,17 @@ def expected_conditional_entropy_infinite(S, alpha: float, B: float, C: float, d
 
     ``max_skills`` bounds the cumulative sum the sequential form needs (an error names it).
     """
-    S_arr = as_float_array(S, "S")
-    if np.any(S_arr < 0):
-        raise ValueError("S must be >= 0")
+    S_arr = _flops(S)
     alpha = positive(alpha, "alpha")
     delta = positive(delta, "delta")
-    if not B > C:
-        raise ValueError(f"B must exceed C, got B={B}, C={C}")
+    B, C = _levels(B, C)
+    order = choice(order, "order", ORDERS)
+    max_skills = positive_int(max_skills, "max_skills")
     s = alpha + 1.0
     zs = float(zeta(s, 1.0))
     if order == "parallel":
         n_star = np.floor((S_arr * delta / ((B - C) * zs)) ** (1.0 / s) + 1e-12)
         return C + (B - C) * zeta(s, n_star + 1.0) / zs - S_arr * delta * zeta(2 * s, n_star + 1.0) / zs**2
-    if order != "sequential":
-        raise ValueError(f"order must be one of {ORDERS}, got {order!r}")
     K = (B - C) * zs / delta
     n_need = int(((s + 1.0) * float(S_arr.max()) / K) ** (1.0 / (s + 1.0))) + 2
     if n_need > max_skills:
@@ -244,14 +241,9 @@ def predicted_exponent(alpha: float, axis: str, *, order: str = "sequential", co
     The derivations are checked symbolically in the catalogue (claim ``thm-3.8``).
     """
     alpha = positive(alpha, "alpha")
-    if cost == "inverse_p":
-        c = alpha + 1.0
-    elif cost == "constant":
-        c = 0.0
-    else:
-        raise ValueError(f"cost must be one of {COST_MODELS}, got {cost!r}")
-    if order not in ORDERS:
-        raise ValueError(f"order must be one of {ORDERS}, got {order!r}")
+    c = alpha + 1.0 if choice(cost, "cost", COST_MODELS) == "inverse_p" else 0.0
+    order = choice(order, "order", ORDERS)
+    axis = choice(axis, "axis", AXES)
     if axis in ("skills", "params"):
         return alpha
     if axis == "flops":
@@ -260,8 +252,6 @@ def predicted_exponent(alpha: float, axis: str, *, order: str = "sequential", co
         if c == 0.0:
             raise ValueError("order='parallel' with cost='constant' has no power law: every skill finishes at once")
         return alpha / c
-    if axis == "frontier":
-        if c == 0.0:
-            raise ValueError("axis='frontier' needs cost='inverse_p'")
-        return alpha / (c + 1.0)
-    raise ValueError(f"axis must be one of {AXES}, got {axis!r}")
+    if c == 0.0:  # axis == "frontier"
+        raise ValueError("axis='frontier' needs cost='inverse_p'")
+    return alpha / (c + 1.0)

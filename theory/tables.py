@@ -1,7 +1,9 @@
-"""Tidy tables behind the theory figures of the report (Sections 3, 4.1 and Appendix A).
+"""Tidy tables of the theory layer for the report: the claim catalogue and the tables behind the theory
+figures (Sections 3, 4.1 and Appendix A).
 
 Each function returns a pandas DataFrame computed from the formulas of this
-package only; ``reports`` draws them.
+package only; :func:`report_tables` bundles them for ``reports``, and
+:mod:`theory.plots` draws them.
 """
 from __future__ import annotations
 
@@ -12,9 +14,10 @@ from . import distances as DI
 from . import entropy as E
 from . import gp as G
 from . import skills as SK
+from .validation import nonnegative_int
 
 __all__ = ["catalogue_table", "lemma36_local_exponent", "js_small_gamma", "equation1_curve", "theorem41_increments",
-           "all_tables"]
+           "report_tables"]
 
 
 def catalogue_table(records) -> pd.DataFrame:
@@ -85,10 +88,24 @@ def theorem41_increments(seed: int = 0, T: int = 64, d: int = 16, sigma: float =
                          "printed_increment": printed, "info_gain": gains})
 
 
-def all_tables(seed: int = 0) -> dict[str, pd.DataFrame]:
+def report_tables(seed: int = 0, progress: bool = True, *, records=None) -> dict[str, pd.DataFrame]:
+    """Every table of the theory layer, deterministic given ``seed``.
+
+    ``"claims"``: :func:`catalogue_table` of the catalogue run at ``seed`` (pass
+    ``records`` from :func:`theory.catalogue.run_all` to reuse a run);
+    ``"lemma36_local_exponent"``, ``"js_small_gamma"``, ``"equation1_curve"``,
+    ``"theorem41_increments"``: the tables of the four figures of
+    :mod:`theory.plots`.
+    """
+    seed = nonnegative_int(seed, "seed")
+    if records is None:
+        from .catalogue import run_all
+
+        records = run_all(seed, progress=progress)
     return {
-        "theory_lemma36_local_exponent": lemma36_local_exponent(),
-        "theory_js_small_gamma": js_small_gamma(seed),
-        "theory_equation1_curve": equation1_curve(),
-        "theory_theorem41_increments": theorem41_increments(seed),
+        "claims": catalogue_table(records),
+        "lemma36_local_exponent": lemma36_local_exponent(),
+        "js_small_gamma": js_small_gamma(seed),
+        "equation1_curve": equation1_curve(),
+        "theorem41_increments": theorem41_increments(seed),
     }

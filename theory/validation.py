@@ -1,6 +1,17 @@
-"""Input validation shared by every public numeric function of infogeo.
+"""Input validation shared by every public boundary of infogeo (theory, simulate, empirical).
 
-Errors name the argument and what was expected; nothing is clipped or dropped.
+Each check takes the value and the argument's ``name`` and returns the value in
+its canonical type (float, int, float64 array, str, Generator) or raises
+``TypeError`` (wrong kind of thing) / ``ValueError`` (right kind, bad value)
+with a message that starts with ``name``. Nothing is clipped, dropped or
+renormalized.
+
+Scalars: :func:`finite`, :func:`positive`, :func:`nonnegative`,
+:func:`in_range`, :func:`probability`, :func:`positive_int`,
+:func:`nonnegative_int`, :func:`choice`, :func:`as_generator`.
+Arrays: :func:`as_float_array` (finite, optional bounds), :func:`as_matrix`,
+:func:`as_symmetric`, :func:`as_spd`, :func:`as_psd`, :func:`probability_vector`,
+:func:`as_int_array`, :func:`increasing`, :func:`same_shape`.
 """
 from __future__ import annotations
 
@@ -10,19 +21,33 @@ import numpy as np
 
 __all__ = [
     "as_float_array",
+    "as_int_array",
     "as_matrix",
     "as_spd",
     "as_symmetric",
     "as_psd",
+    "increasing",
+    "same_shape",
+    "finite",
     "positive",
     "nonnegative",
+    "in_range",
+    "probability",
     "positive_int",
+    "nonnegative_int",
+    "choice",
+    "as_generator",
     "probability_vector",
 ]
 
 
-def as_float_array(x, name: str, *, ndim: int | None = None, allow_empty: bool = False) -> np.ndarray:
-    """Return ``x`` as a finite float64 array, or raise naming ``name``."""
+def as_float_array(x, name: str, *, ndim: int | None = None, allow_empty: bool = False,
+                   low: float | None = None, low_open: bool = False) -> np.ndarray:
+    """Return ``x`` as a finite float64 array, or raise naming ``name``.
+
+    ``low`` (optional) bounds every entry from below: ``>= low``, or ``> low``
+    with ``low_open=True``.
+    """
     if isinstance(x, (str, bytes)):
         raise TypeError(f"{name} must be numeric array-like, got {type(x).__name__}")
     try:
@@ -36,7 +61,35 @@ def as_float_array(x, name: str, *, ndim: int | None = None, allow_empty: bool =
     if not np.all(np.isfinite(arr)):
         bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
         raise ValueError(f"{name} contains {bad} non-finite value(s) (NaN or inf)")
+    if low is not None and arr.size:
+        worst = float(arr.min())
+        if worst < low or (low_open and worst == low):
+            raise ValueError(f"{name} must be {'>' if low_open else '>='} {low:g} everywhere (min {worst:.6g})")
     return arr
+
+
+def as_int_array(x, name: str, *, minimum: int | None = None, ndim: int | None = None) -> np.ndarray:
+    """Integer-valued entries (any numeric dtype), returned as float64; optional lower bound ``minimum``."""
+    arr = as_float_array(x, name, ndim=ndim)
+    if np.any(arr != np.floor(arr)):
+        raise ValueError(f"{name} must hold integers")
+    if minimum is not None and np.any(arr < minimum):
+        raise ValueError(f"{name} must be integers >= {minimum} (min {arr.min():g})")
+    return arr
+
+
+def increasing(arr: np.ndarray, name: str, *, strict: bool = True) -> np.ndarray:
+    """``arr`` (a validated 1-D array) sorted ascending: strictly unless ``strict=False``."""
+    step = np.diff(arr)
+    if np.any(step <= 0) if strict else np.any(step < 0):
+        raise ValueError(f"{name} must be {'strictly ' if strict else ''}increasing")
+    return arr
+
+
+def same_shape(a: np.ndarray, b: np.ndarray, name_a: str, name_b: str) -> None:
+    """Raise naming both arguments when two validated arrays differ in shape."""
+    if np.shape(a) != np.shape(b):
+        raise ValueError(f"{name_a} and {name_b} must have the same shape, got {np.shape(a)} and {np.shape(b)}")
 
 
 def as_matrix(x, name: str, *, square: bool = False) -> np.ndarray:
@@ -66,7 +119,8 @@ def as_spd(x, name: str, *, rtol: float = 1e-8) -> np.ndarray:
         L = np.linalg.cholesky(arr)
     except np.linalg.LinAlgError:
         lam = np.linalg.eigvalsh(arr).min()
-        raise ValueError(f"{name} must be symmetric positive definite (smallest eigenvalue {lam:.3g}); {hint}") from None
+        raise ValueError(f"{name} must be symmetric positive definite (smallest eigenvalue {lam:.3g}); "
+                         f"{hint}") from None
     # A singular PSD matrix can pass Cholesky in floating point with a pivot at round-off level; its
     # log-determinant would then be a meaningless large negative number, so such pivots are refused.
     pivots = np.diag(L) ** 2
@@ -85,26 +139,52 @@ def as_psd(x, name: str, *, rtol: float = 1e-8) -> np.ndarray:
     return arr
 
 
-def positive(x, name: str) -> float:
-    """A finite real scalar > 0."""
+def _real(x, name: str) -> float:
     if isinstance(x, bool) or not isinstance(x, (numbers.Real, np.floating, np.integer)):
         raise TypeError(f"{name} must be a real number, got {type(x).__name__}")
-    v = float(x)
+    return float(x)
+
+
+def finite(x, name: str) -> float:
+    """A finite real scalar (bool and strings are refused)."""
+    v = _real(x, name)
+    if not np.isfinite(v):
+        raise ValueError(f"{name} must be finite, got {x!r}")
+    return v
+
+
+def positive(x, name: str) -> float:
+    """A finite real scalar > 0."""
+    v = _real(x, name)
     if not np.isfinite(v) or v <= 0:
         raise ValueError(f"{name} must be finite and > 0, got {x!r}")
     return v
 
 
 def nonnegative(x, name: str) -> float:
-    if isinstance(x, bool) or not isinstance(x, (numbers.Real, np.floating, np.integer)):
-        raise TypeError(f"{name} must be a real number, got {type(x).__name__}")
-    v = float(x)
+    """A finite real scalar >= 0."""
+    v = _real(x, name)
     if not np.isfinite(v) or v < 0:
         raise ValueError(f"{name} must be finite and >= 0, got {x!r}")
     return v
 
 
+def in_range(x, name: str, low: float, high: float, *, low_open: bool = False, high_open: bool = False) -> float:
+    """A finite real scalar in the interval from ``low`` to ``high`` (closed ends unless ``*_open``)."""
+    v = finite(x, name)
+    if v < low or v > high or (low_open and v == low) or (high_open and v == high):
+        interval = f"{'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
+        raise ValueError(f"{name} must lie in {interval}, got {x!r}")
+    return v
+
+
+def probability(x, name: str, *, open_interval: bool = False) -> float:
+    """A probability: in [0, 1], or in (0, 1) with ``open_interval=True``."""
+    return in_range(x, name, 0.0, 1.0, low_open=open_interval, high_open=open_interval)
+
+
 def positive_int(x, name: str, *, minimum: int = 1) -> int:
+    """An integer >= ``minimum`` (a float with an integer value is accepted; bool is not)."""
     if isinstance(x, bool) or not isinstance(x, (numbers.Integral, np.integer)):
         if isinstance(x, (float, np.floating)) and float(x).is_integer():
             x = int(x)
@@ -114,6 +194,34 @@ def positive_int(x, name: str, *, minimum: int = 1) -> int:
     if v < minimum:
         raise ValueError(f"{name} must be an integer >= {minimum}, got {v}")
     return v
+
+
+def nonnegative_int(x, name: str) -> int:
+    """An integer >= 0 (counts such as bootstrap resamples, seeds)."""
+    return positive_int(x, name, minimum=0)
+
+
+def choice(x, name: str, options) -> str:
+    """One of the strings in ``options``."""
+    options = tuple(options)
+    if not isinstance(x, str) or x not in options:
+        raise ValueError(f"{name} must be one of {', '.join(map(repr, options))}, got {x!r}")
+    return x
+
+
+def as_generator(seed, name: str = "seed") -> np.random.Generator:
+    """A numpy Generator: a Generator is used as is; an int >= 0, None (fresh entropy) or any other seed
+    ``numpy.random.default_rng`` accepts (SeedSequence, sequence of ints) starts a new one. bool is refused."""
+    if isinstance(seed, np.random.Generator):
+        return seed
+    if isinstance(seed, bool):
+        raise TypeError(f"{name} must be an int >= 0, a numpy Generator or None, got {seed!r}")
+    if isinstance(seed, (numbers.Integral, np.integer)):
+        return np.random.default_rng(nonnegative_int(seed, name))
+    try:
+        return np.random.default_rng(seed)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must be an int >= 0, a numpy Generator or None, got {seed!r} ({exc})") from None
 
 
 def probability_vector(p, name: str, *, atol: float = 1e-9, ndim: int | None = 1) -> np.ndarray:

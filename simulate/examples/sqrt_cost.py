@@ -4,8 +4,8 @@ Suppose a skill does not need 1/p flops but only 1/sqrt(p): frequent and rare
 skills share more of their flops. Theorem 3.8's argument still goes through
 with skill k costing ∝ k^c, c = (alpha+1)/2, which predicts the flops
 exponents alpha/(c+1) = 2 alpha/(alpha+3) (sequential) and alpha/c =
-2 alpha/(alpha+1) (parallel), and alpha/(c+1) on the compute-optimal frontier. We state that prediction in the class; the
-simulation then checks it.
+2 alpha/(alpha+1) (parallel), and alpha/(c+1) on the compute-optimal
+frontier. We state that prediction in the class; the simulation then checks it.
 
 Use it from Python::
 

@@ -24,7 +24,8 @@ SIM_TOL = 0.03
 
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.floats(0.3, 1.5), st.sampled_from([("sequential", "inverse_p", "flops"), ("parallel", "inverse_p", "flops"),
-                                              ("sequential", "constant", "flops"), ("sequential", "inverse_p", "skills"),
+                                              ("sequential", "constant", "flops"),
+                                              ("sequential", "inverse_p", "skills"),
                                               ("sequential", "inverse_p", "params")]))
 def test_simulated_exponent_matches_theory(alpha, combo):
     order, cost, axis = combo
@@ -98,8 +99,8 @@ def test_engine_js_distance_reaches_the_frobenius_limit_at_theorys_order(seed, n
 def test_fitter_recovers_the_simulated_exponent(alpha, order, full_scale):
     """Data simulated under a known assumption, with 0.05% multiplicative noise, passed through the empirical
     fitter: the mean estimate is within three standard errors of the simulated exponent (no bias beyond
-    sampling error), and the 95% intervals cover it in at least 75% of the draws (a loose floor for a 95% interval checked on few draws: 12 here, 60 with
-    INFOGEO_FULL=1)."""
+    sampling error), and the 95% intervals cover it in at least 75% of the draws (a loose floor for a 95% interval
+    checked on few draws: 12 here, 60 with INFOGEO_FULL=1)."""
     draws = 60 if full_scale else 12
     est, covered = [], 0
     for s in range(draws):

@@ -78,7 +78,8 @@ def test_frequencies_that_do_not_sum_to_one_exit_2(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "probabilities" in err and "sum to 1" in err
     f.write_text("[law]\nname = 'empirical'\nprobabilities = [0.5, 0.3, 0.2]\n[model]\nM = 3\n")
-    assert main(["--assumptions", str(f), "--window", "1", "3", "--n-boot", "0"]) == 0  # tiny but valid: rows say why there is no fit
+    # tiny but valid: the rows say why there is no fit
+    assert main(["--assumptions", str(f), "--window", "1", "3", "--n-boot", "0"]) == 0
 
 
 def test_bad_bootstrap_and_grid_sizes_exit_2(capsys):

@@ -46,8 +46,8 @@ def test_sequential_comprehension_points_are_lemma_36(alpha, M):
     t = dyn.run(a, points=80)
     exact = th.conditional_entropy_after_n_skills(t.n, alpha, a.B, a.C, M) - a.C
     np.testing.assert_allclose(t.H_minus_C_at_n, exact, rtol=1e-9, atol=1e-14)
-    np.testing.assert_allclose(t.H_minus_C_at_cap, th.conditional_entropy_after_n_skills(t.n_cap, alpha, a.B, a.C, M) - a.C,
-                               rtol=1e-9, atol=1e-14)
+    at_cap = th.conditional_entropy_after_n_skills(t.n_cap, alpha, a.B, a.C, M) - a.C
+    np.testing.assert_allclose(t.H_minus_C_at_cap, at_cap, rtol=1e-9, atol=1e-14)
 
 
 @settings(max_examples=10)

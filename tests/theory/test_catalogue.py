@@ -91,3 +91,63 @@ def test_cli_table_and_errors(capsys):
     assert "no-such-claim" in capsys.readouterr().err
     assert theory_main(["--list"]) == 0
     assert len(capsys.readouterr().out.strip().splitlines()) == len(registry())
+
+
+# --- ids, aliases and discovery --------------------------------------------------------------------
+
+def test_every_id_follows_the_one_scheme_and_names_its_paper_ref():
+    from theory.catalogue._core import ID_PATTERN, check_id
+
+    for spec in registry().values():
+        assert ID_PATTERN.match(spec.id), spec.id
+        check_id(spec.id, spec.paper_ref)  # raises if the kind or number disagrees with paper_ref
+
+
+@pytest.mark.parametrize("claim_id, paper_ref", [
+    ("sec3.1-kl-fisher", "Section 3.1"),       # the old form: no hyphen after the kind
+    ("thm-3.7", "Lemma 3.7"),                   # kind disagrees with the reference
+    ("lemma-3.6", "Lemma 3.61"),                # number disagrees
+    ("thm-3.8-Parallel", "Theorem 3.8"),        # slugs are lowercase
+])
+def test_ids_that_break_the_scheme_are_refused(claim_id, paper_ref):
+    from theory.catalogue._core import check_id
+
+    with pytest.raises(ValueError, match="claim id"):
+        check_id(claim_id, paper_ref)
+
+
+def test_former_ids_resolve_and_run_the_same_claim(records):
+    from theory.catalogue import aliases, resolve, run_claim
+
+    former = aliases()
+    assert former, "the renamed claims keep their former ids"
+    by_id = {r.id: r for r in records}
+    for old, new in former.items():
+        assert resolve(old) == new and old not in registry()
+    old, new = "sec4.1-ridge", "sec-4.1-ridge"
+    assert former[old] == new
+    rec = run_claim(old)
+    strip = lambda r: {k: v for k, v in r.to_dict().items() if k != "seconds"}  # noqa: E731
+    assert rec.id == new and strip(rec) == strip(by_id[new])
+
+
+def test_cli_accepts_a_former_id(capsys):
+    assert theory_main(["--claim", "sec3-entropy-max"]) == 0
+    assert "def-3.1-maximum" in capsys.readouterr().out
+
+
+def test_claim_modules_are_discovered_not_listed():
+    """Every module of the claims package registers at least one claim, and the package lists none by hand."""
+    import ast
+    import importlib
+    import pkgutil
+
+    import theory.catalogue.claims as claims_pkg
+
+    registry()
+    modules = [m.name for m in pkgutil.iter_modules(claims_pkg.__path__) if not m.name.startswith("_")]
+    owners = {spec.run.__module__.rsplit(".", 1)[-1] for spec in registry().values()}
+    assert set(modules) == owners
+    source = importlib.util.find_spec("theory.catalogue.claims").origin
+    tree = ast.parse(open(source).read())
+    assert not any(isinstance(node, (ast.Import, ast.ImportFrom)) for node in ast.walk(tree))

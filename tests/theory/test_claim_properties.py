@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from scipy.special import softmax, zeta
 
 from theory import discrete as D
-from theory.catalogue.claims.sec4_attention import approximation_5, causal_attention
+from theory.attention import approximation_5, causal_attention
 
 seeds = st.integers(0, 2**32 - 1)
 
@@ -45,11 +45,15 @@ def test_theorem_3_15_corrected_weak_inequality_and_strictness(seed, k, nx):
     for _ in range(k):
         q = _dist(rng, nx, zeros=False)
         if rng.random() < 0.5:  # irrelevant: the context leaves p(x|y) unchanged
-            h.append(D.entropy(q)); h_ctx.append(D.entropy(q)); good.append(False)
+            h.append(D.entropy(q))
+            h_ctx.append(D.entropy(q))
+            good.append(False)
         else:  # good: a sharper conditional (tempered towards its mode)
             sharp = q**3 / np.sum(q**3)
             assume(D.entropy(sharp) < D.entropy(q) - 1e-9)
-            h.append(D.entropy(q)); h_ctx.append(D.entropy(sharp)); good.append(True)
+            h.append(D.entropy(q))
+            h_ctx.append(D.entropy(sharp))
+            good.append(True)
     # A good skill of tiny but positive mass lowers H by less than the tolerance below; keep masses resolvable.
     assume(all(p == 0 or p > 1e-6 for p in p_y))
     Hy, Hc = float(np.dot(p_y, h)), float(np.dot(p_y, h_ctx))

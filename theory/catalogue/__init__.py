@@ -5,6 +5,20 @@
 >>> run_claim("thm-4.1").verdict
 'corrected'
 """
-from ._core import VERDICTS, Check, ClaimRecord, Correction, Finding, registry, run_all, run_claim, verdict_of
+from ._core import (
+    VERDICTS,
+    Check,
+    ClaimRecord,
+    Correction,
+    Finding,
+    aliases,
+    claim,
+    registry,
+    resolve,
+    run_all,
+    run_claim,
+    verdict_of,
+)
 
-__all__ = ["VERDICTS", "Check", "ClaimRecord", "Correction", "Finding", "registry", "run_all", "run_claim", "verdict_of"]
+__all__ = ["VERDICTS", "Check", "ClaimRecord", "Correction", "Finding", "aliases", "claim", "registry", "resolve",
+           "run_all", "run_claim", "verdict_of"]

@@ -1,8 +1,21 @@
 """The claim record, the registry and the verdict rule of the catalogue.
 
 A claim is registered with :func:`claim` on a function that runs its checks and
-returns a :class:`Finding`. The verdict is computed from the checks, never
-written by hand:
+returns a :class:`Finding`; every module of :mod:`theory.catalogue.claims` is
+imported on first use of the registry, so a new module registers its claims
+without being listed anywhere.
+
+Claim ids follow one scheme, ``<kind>-<number>[-<slug>]``: ``kind`` is the
+paper's own word for the reference (``def`` Definition, ``eq`` Equation,
+``lemma`` Lemma, ``thm`` Theorem, ``sec`` Section), ``number`` is printed as
+the paper prints it (``3.6``, ``A.1``, ``4``), and a lowercase ``slug`` names
+the claim when one reference holds several (``sec-3.1-kl-fisher``) or a variant
+the suite derives (``thm-3.8-parallel``). ``paper_ref`` must start with the
+same word and number. Former ids stay valid as ``aliases``; the first alias
+(the id the claim was first registered under) keys its random instances, so a
+rename never changes its numbers.
+
+The verdict is computed from the checks, never written by hand:
 
 - every check of the printed statement passes and no boundary check found a
   regime where it breaks: ``holds``;
@@ -15,12 +28,17 @@ written by hand:
 from __future__ import annotations
 
 import hashlib
+import importlib
+import pkgutil
+import re
 import time
 import traceback
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
+
+from ..validation import choice
 
 VERDICTS = ("holds", "holds-under-conditions", "corrected", "refuted")
 TARGETS = ("printed", "boundary", "correction")
@@ -41,10 +59,8 @@ class Check:
     data: dict = field(default_factory=dict)
 
     def __post_init__(self):
-        if self.kind not in KINDS:
-            raise ValueError(f"kind must be one of {KINDS}, got {self.kind!r}")
-        if self.target not in TARGETS:
-            raise ValueError(f"target must be one of {TARGETS}, got {self.target!r}")
+        choice(self.kind, "kind", KINDS)
+        choice(self.target, "target", TARGETS)
         self.passed = bool(self.passed)
 
 
@@ -73,6 +89,12 @@ class ClaimSpec:
     assumptions: list[str]
     sympy: str | None
     run: Callable[[Context], Finding]
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def rng_key(self) -> str:
+        """The id that seeds this claim's random instances: its first (oldest) id."""
+        return self.aliases[0] if self.aliases else self.id
 
 
 @dataclass
@@ -100,23 +122,43 @@ class ClaimRecord:
 class Context:
     """What a claim's checks get: a seeded generator, so the catalogue is reproducible."""
 
-    def __init__(self, claim_id: str, seed: int):
-        digest = hashlib.sha256(f"{claim_id}:{seed}".encode()).digest()
+    def __init__(self, rng_key: str, seed: int):
+        digest = hashlib.sha256(f"{rng_key}:{seed}".encode()).digest()
         self.rng = np.random.default_rng(int.from_bytes(digest[:8], "little"))
         self.seed = seed
 
 
 _REGISTRY: dict[str, ClaimSpec] = {}
+_ALIASES: dict[str, str] = {}  # former id -> id
+
+ID_KINDS = {"def": "Definition", "eq": "Equation", "lemma": "Lemma", "thm": "Theorem", "sec": "Section"}
+ID_PATTERN = re.compile(r"^(?P<kind>def|eq|lemma|thm|sec)-(?P<number>[0-9A-Z]+(?:\.[0-9]+)*)(?P<slug>(?:-[a-z0-9]+)*)$")
+
+
+def check_id(claim_id: str, paper_ref: str) -> None:
+    """Raise ValueError unless ``claim_id`` follows the id scheme and agrees with ``paper_ref``."""
+    m = ID_PATTERN.match(claim_id)
+    if m is None:
+        raise ValueError(f"claim id {claim_id!r} does not follow <kind>-<number>[-<slug>] with kind in "
+                         f"{', '.join(ID_KINDS)} (e.g. 'lemma-3.6', 'sec-3.1-kl-fisher')")
+    word, number = ID_KINDS[m["kind"]], re.escape(m["number"])
+    if not re.match(rf"{word} \(?{number}\)?(?![0-9.])", paper_ref):
+        raise ValueError(f"claim id {claim_id!r} needs a paper_ref starting with '{word} {m['number']}', "
+                         f"got {paper_ref!r}")
 
 
 def claim(*, id: str, paper_ref: str, title: str, statement: str, latex: str,
-          assumptions: list[str], sympy: str | None = None):
-    """Register a claim; the decorated function runs its checks."""
+          assumptions: list[str], sympy: str | None = None, aliases: tuple[str, ...] = ()):
+    """Register a claim; the decorated function runs its checks. ``aliases``: former ids, oldest first."""
 
     def deco(fn):
-        if id in _REGISTRY:
-            raise ValueError(f"duplicate claim id {id!r}")
-        _REGISTRY[id] = ClaimSpec(id, paper_ref, title, statement, latex, list(assumptions), sympy, fn)
+        check_id(id, paper_ref)
+        for name in (id, *aliases):
+            if name in _REGISTRY or name in _ALIASES:
+                raise ValueError(f"duplicate claim id {name!r}")
+        _REGISTRY[id] = ClaimSpec(id, paper_ref, title, statement, latex, list(assumptions), sympy, fn,
+                                  tuple(aliases))
+        _ALIASES.update({a: id for a in aliases})
         return fn
 
     return deco
@@ -135,20 +177,43 @@ def verdict_of(finding: Finding) -> str:
     return "refuted"
 
 
-def registry() -> dict[str, ClaimSpec]:
-    from . import claims  # noqa: F401  (registers every claim on import)
+def _discover() -> None:
+    """Import every claim module (``claims/*.py`` not starting with ``_``), in name order; each registers itself."""
+    from . import claims
 
+    for mod in pkgutil.iter_modules(claims.__path__):
+        if not mod.name.startswith("_"):
+            importlib.import_module(f"{claims.__name__}.{mod.name}")
+
+
+def registry() -> dict[str, ClaimSpec]:
+    """Every registered claim by id, in discovery order (module name, then order in the module)."""
+    _discover()
     return dict(_REGISTRY)
 
 
-def run_claim(claim_id: str, seed: int = 0) -> ClaimRecord:
+def aliases() -> dict[str, str]:
+    """Former claim ids and the ids they now resolve to."""
+    _discover()
+    return dict(_ALIASES)
+
+
+def resolve(claim_id: str) -> str:
+    """The claim id for ``claim_id``, which may be an id or a former id (alias)."""
     specs = registry()
-    if claim_id not in specs:
-        raise ValueError(f"unknown claim id {claim_id!r}; known: {', '.join(specs)}")
-    spec = specs[claim_id]
+    if claim_id in specs:
+        return claim_id
+    if claim_id in _ALIASES:
+        return _ALIASES[claim_id]
+    raise ValueError(f"unknown claim id {claim_id!r}; known: {', '.join(specs)} (former ids: {', '.join(_ALIASES)})")
+
+
+def run_claim(claim_id: str, seed: int = 0) -> ClaimRecord:
+    """Run one claim by id or former id; the record carries the current id."""
+    spec = registry()[resolve(claim_id)]
     t0 = time.perf_counter()
     try:
-        finding = spec.run(Context(spec.id, seed))
+        finding = spec.run(Context(spec.rng_key, seed))
         verdict, error = verdict_of(finding), None
     except Exception:  # a crash is reported, not hidden: the CLI exits non-zero
         finding, verdict, error = Finding([], "check crashed"), None, traceback.format_exc()

@@ -29,11 +29,14 @@ def _softmax_family(rng, k=6):
 
 
 @claim(
-    id="sec3.1-kl-fisher",
+    id="sec-3.1-kl-fisher",
+    aliases=("sec3.1-kl-fisher",),
     paper_ref="Section 3.1",
     title="KL divergence is half the Fisher quadratic form",
-    statement="As Delta theta is small, KL(p_{theta+Delta theta} || p_theta) ≈ KL(p_theta || p_{theta+Delta theta}) ~ 1/2 Delta theta^T F Delta theta.",
-    latex=r"\mathrm{KL}(p_{\theta+\Delta\theta}\|p_\theta) \approx \mathrm{KL}(p_\theta\|p_{\theta+\Delta\theta}) \sim \tfrac12\Delta\theta^\top F\Delta\theta",
+    statement="As Delta theta is small, KL(p_{theta+Delta theta} || p_theta) ≈ KL(p_theta || p_{theta+Delta theta}) ~ "
+              "1/2 Delta theta^T F Delta theta.",
+    latex=r"\mathrm{KL}(p_{\theta+\Delta\theta}\|p_\theta) \approx \mathrm{KL}(p_\theta\|p_{\theta+\Delta\theta}) \sim "
+          r"\tfrac12\Delta\theta^\top F\Delta\theta",
     assumptions=["Delta theta small", "regular parametric family"],
     sympy="Delta**2/(2*theta*(1-theta))",
 )
@@ -58,11 +61,14 @@ def kl_fisher(ctx) -> Finding:
 
 
 @claim(
-    id="sec3.1-sqlog-fisher",
+    id="sec-3.1-sqlog-fisher",
+    aliases=("sec3.1-sqlog-fisher",),
     paper_ref="Section 3.1",
     title="Mean squared log-likelihood change vs the Fisher form",
-    statement="From Taylor expansion, E_{x~p_theta} ||log p_{theta+Delta theta}(x) - log p_theta(x)||^2 ~ 1/2 Delta theta^T F Delta theta.",
-    latex=r"\mathbb{E}_{x\sim p_\theta}\|\log p_{\theta+\Delta\theta}(x) - \log p_\theta(x)\|^2 \sim \tfrac12\Delta\theta^\top F\Delta\theta",
+    statement="From Taylor expansion, E_{x~p_theta} ||log p_{theta+Delta theta}(x) - log p_theta(x)||^2 ~ 1/2 Delta "
+              "theta^T F Delta theta.",
+    latex=r"\mathbb{E}_{x\sim p_\theta}\|\log p_{\theta+\Delta\theta}(x) - \log p_\theta(x)\|^2 \sim "
+          r"\tfrac12\Delta\theta^\top F\Delta\theta",
     assumptions=["Delta theta small", "regular parametric family"],
     sympy="Delta**2/(2*theta*(1-theta))",
 )
@@ -92,8 +98,10 @@ def sqlog_fisher(ctx) -> Finding:
         evidence=f"the expectation is Delta^T F Delta, twice the printed value (ratio {val / half:.3f} at theta=0.3); "
                  "so E||log p' - log p||^2 ≈ 2 KL, and the paper's proportionality KL ~ E||.||^2 survives",
         counterexample={"family": "Bernoulli", "theta": th, "Delta": dl, "E_sq_log_ratio": val, "printed_value": half},
-        correction=Correction("E_{x~p_theta} (log p_{theta+Delta theta}(x) - log p_theta(x))^2 = Delta theta^T F Delta theta + O(|Delta theta|^3) = 2 KL + O(|Delta theta|^3)",
-                              r"\mathbb{E}\|\log p_{\theta+\Delta\theta} - \log p_\theta\|^2 = \Delta\theta^\top F\Delta\theta + O(\|\Delta\theta\|^3)"),
+        correction=Correction("E_{x~p_theta} (log p_{theta+Delta theta}(x) - log p_theta(x))^2 = Delta theta^T F Delta "
+                              "theta + O(|Delta theta|^3) = 2 KL + O(|Delta theta|^3)",
+                              r"\mathbb{E}\|\log p_{\theta+\Delta\theta} - \log p_\theta\|^2 = \Delta\theta^\top "
+                              r"F\Delta\theta + O(\|\Delta\theta\|^3)"),
     )
 
 
@@ -102,10 +110,12 @@ def _sum_p2_exact(a):
 
 
 @claim(
-    id="sec3.1-sum-p2",
+    id="sec-3.1-sum-p2",
+    aliases=("sec3.1-sum-p2",),
     paper_ref="Section 3.1",
     title="The collision mass sum_i p_i^2 for small alpha",
-    statement="Note Z_alpha ≈ 1/alpha and alpha << 1; then sum_i p_skill(y_i) (A D p_skill(y_i)) ~ A D alpha^2/(2 alpha + 1).",
+    statement="Note Z_alpha ≈ 1/alpha and alpha << 1; then sum_i p_skill(y_i) (A D p_skill(y_i)) ~ A D alpha^2/(2 "
+              "alpha + 1).",
     latex=r"\sum_i p_{\text{skill}}(y_i)^2 \approx \frac{\alpha^2}{2\alpha+1}",
     assumptions=["M = infinity", "alpha << 1", "Z_alpha ≈ 1/alpha"],
     sympy="alpha**2/(2*alpha+1)",
@@ -116,7 +126,8 @@ def sum_p2(ctx) -> Finding:
     laurent_ok = all(abs((zeta(1 + x, 1) - 1 / x - float(sp.EulerGamma)) / x) < 0.1 for x in (1e-2, 1e-3, 1e-4))
     ratio = (2 * a + 1) * sp.zeta(2 * a + 2) / (a**2 * (1 / a + sp.EulerGamma) ** 2)
     lim = sp.limit(ratio, a, 0)
-    checks = [check("limit of exact / printed as alpha -> 0 equals 1?", "symbolic", "printed", sp.simplify(lim - 1) == 0,
+    checks = [check("limit of exact / printed as alpha -> 0 equals 1?", "symbolic", "printed",
+                    sp.simplify(lim - 1) == 0,
                     f"limit = {lim} = {float(lim):.4f} (using zeta(1+a) = 1/a + gamma + O(a), verified numerically: "
                     f"{laurent_ok})")]
     alphas = np.array([1e-3, 1e-2, 0.1])
@@ -136,18 +147,24 @@ def sum_p2(ctx) -> Finding:
         evidence=f"the integral approximation drops the head of the sum: exact/printed -> pi^2/6 = {np.pi**2 / 6:.4f} "
                  "as alpha -> 0; both are Theta(alpha^2), so the D^(1-2 gamma) step is unaffected",
         counterexample={"alpha": 0.01, "exact": float(exact[1]), "printed": float(approx[1])},
-        correction=Correction("sum_i p_i^2 = zeta(2 alpha + 2)/zeta(alpha + 1)^2 = (pi^2/6) alpha^2 + O(alpha^3) as alpha -> 0",
-                              r"\sum_i p_i^2 = \frac{\zeta(2\alpha+2)}{\zeta(\alpha+1)^2} = \frac{\pi^2}{6}\alpha^2 + O(\alpha^3)"),
+        correction=Correction("sum_i p_i^2 = zeta(2 alpha + 2)/zeta(alpha + 1)^2 = (pi^2/6) alpha^2 + O(alpha^3) as "
+                              "alpha -> 0",
+                              r"\sum_i p_i^2 = \frac{\zeta(2\alpha+2)}{\zeta(\alpha+1)^2} = \frac{\pi^2}{6}\alpha^2 + "
+                              r"O(\alpha^3)"),
     )
 
 
 @claim(
-    id="sec3.1-dataset-law",
+    id="sec-3.1-dataset-law",
+    aliases=("sec3.1-dataset-law",),
     paper_ref="Section 3.1",
     title="Scaling law for dataset size: D^(1 - 2 gamma)",
-    statement="With Z_alpha ∝ D^gamma, Z_alpha ≈ 1/alpha, alpha << 1: H(X) = C + sum_i p_i (A D p_i) ~ C + A D alpha^2 ~ O(D^{1-2 gamma}).",
+    statement="With Z_alpha ∝ D^gamma, Z_alpha ≈ 1/alpha, alpha << 1: H(X) = C + sum_i p_i (A D p_i) ~ C + A D alpha^2 "
+              "~ O(D^{1-2 gamma}).",
     latex=r"H(X) \sim C + AD\alpha^2 \sim O(D^{1-2\gamma})",
-    assumptions=["KL(p(.|y)||p) ~ A D p_skill(y)", "Z_alpha ∝ D^gamma, gamma > 0", "Z_alpha ≈ 1/alpha, alpha << 1", "M = infinity"],
+    assumptions=["KL(p(.|y)||p) ~ A D p_skill(y)", "Z_alpha ∝ D^gamma, gamma > 0", "Z_alpha ≈ 1/alpha, alpha << 1", "M "
+                                                                                                                    "= "
+                                                                                                                    "infinity"],
     sympy="C + A*D**(1-2*gamma)",
 )
 def dataset_law(ctx) -> Finding:
@@ -167,13 +184,14 @@ def dataset_law(ctx) -> Finding:
         excess = []
         for Dv in Ds:
             target = 2.0 * Dv**gam
-            a_v = brentq(lambda x: zeta(x + 1, 1) - target, 1e-12, 50)
+            a_v = brentq(lambda x, t=target: zeta(x + 1, 1) - t, 1e-12, 50)
             excess.append(Dv * _sum_p2_exact(a_v))
         sl = local_slope(Ds, np.array(excess))
         ok &= abs(sl[-1] - (1 - 2 * gam)) < 0.02
         rows.append({"gamma": gam, "local_exponent_at_D=1e14": sl[-1], "predicted": 1 - 2 * gam})
     checks.append(check("exact zeta(alpha+1) = 2 D^gamma and exact sum p^2: local exponent -> 1 - 2 gamma", "numeric",
-                        "printed", ok, "; ".join(f"gamma={r['gamma']}: {r['local_exponent_at_D=1e14']:.4f}" for r in rows),
+                        "printed", ok,
+                        "; ".join(f"gamma={r['gamma']}: {r['local_exponent_at_D=1e14']:.4f}" for r in rows),
                         rows=rows))
     checks.append(check("is H(X) decreasing in D (a scaling *law* of the loss) for every gamma > 0?", "numeric",
                         "boundary", rows[0]["predicted"] < 0,

@@ -17,10 +17,12 @@ def _r_subspace(rng, n, d, r):
 
 
 @claim(
-    id="sec3-entropy-max",
+    id="def-3.1-maximum",
+    aliases=("sec3-entropy-max",),
     paper_ref="Definition 3.1 (its maximum, Section 3)",
     title="Maximum of L_eps(Z) under unit-norm rows (the normalizer of Section 3)",
-    statement="Assume each row of Z has a unit norm, then the maximal possible value of L_eps(Z) will be (d+n)/2 * d * log(1 + 1/eps^2).",
+    statement="Assume each row of Z has a unit norm, then the maximal possible value of L_eps(Z) will be (d+n)/2 * d * "
+              "log(1 + 1/eps^2).",
     latex=r"\max_{\|z_i\|=1} L_\epsilon(Z) = \frac{d+n}{2}\, d \log\!\big(1 + \tfrac{1}{\epsilon^2}\big)",
     assumptions=["rows of Z have unit l2 norm", "Sigma_Z = Z^T Z / n"],
     sympy="(d+n)/2*d*log(1+1/eps**2)",
@@ -71,7 +73,8 @@ def entropy_max(ctx) -> Finding:
         evidence=f"bound never exceeded (200 random Z, max ratio {worst:.4f}); attained iff n >= d; "
                  f"for n < d the true maximum is {best / bound:.2f} x the bound (n={n}, d={d_})",
         counterexample={"n": n, "d": d_, "eps": e, "max_L_eps": best, "printed_max": bound},
-        conditions=["n >= d for the bound to be the maximum; for n < d the maximum is (d+n)/2 * n log(1 + d/(eps^2 n))"],
+        conditions=["n >= d for the bound to be the maximum; for n < d the maximum is "
+                    "(d+n)/2 * n log(1 + d/(eps^2 n))"],
     )
 
 
@@ -79,8 +82,10 @@ def entropy_max(ctx) -> Finding:
     id="eq-1",
     paper_ref="Equation (1)",
     title="Normalized entropy of an r-subspace",
-    statement="If Z (unit-norm rows) has r equal-sized singular values, L_eps(Z) / ((d+n)/2 d log(1+1/eps^2)) = (r/d) log(1 + (1/eps^2)/(r/d)) / log(1 + 1/eps^2).",
-    latex=r"\frac{L_\epsilon(Z)}{\frac{d+n}{2} d\log(1+\frac{1}{\epsilon^2})} = \frac{\frac rd\log(1+\frac{1/\epsilon^2}{r/d})}{\log(1+\frac1{\epsilon^2})}",
+    statement="If Z (unit-norm rows) has r equal-sized singular values, L_eps(Z) / ((d+n)/2 d log(1+1/eps^2)) = (r/d) "
+              "log(1 + (1/eps^2)/(r/d)) / log(1 + 1/eps^2).",
+    latex=r"\frac{L_\epsilon(Z)}{\frac{d+n}{2} d\log(1+\frac{1}{\epsilon^2})} = \frac{\frac "
+          r"rd\log(1+\frac{1/\epsilon^2}{r/d})}{\log(1+\frac1{\epsilon^2})}",
     assumptions=["rows of Z have unit l2 norm", "Z has exactly r nonzero singular values, all equal"],
     sympy="(r/d*log(1+(1/eps**2)/(r/d)))/log(1+1/eps**2)",
 )

@@ -26,7 +26,8 @@ def _symbolic_tail():
     id="lemma-3.6",
     paper_ref="Lemma 3.6",
     title="Power-law tail of H(X|Y) in the number of skills n",
-    statement="If an LLM comprehends n skills (the n easiest), H(X|Y) = C + (B-C) sum_{i>n} p(y_i) ~ C + (B-C) int_n^M y^{-alpha-1}/Z_alpha dy ~ O(n^{-alpha}).",
+    statement="If an LLM comprehends n skills (the n easiest), H(X|Y) = C + (B-C) sum_{i>n} p(y_i) ~ C + (B-C) int_n^M "
+              "y^{-alpha-1}/Z_alpha dy ~ O(n^{-alpha}).",
     latex=r"H(X|Y) = C + (B-C)\sum_{i>n} p_{\text{skill}}(y_i) \sim C + O(n^{-\alpha})",
     assumptions=["p_skill(y_k) = k^{-(alpha+1)}/Z_alpha, alpha > 0", "M >> 1",
                  "H(X|y) = C for comprehended skills, B otherwise (Definition 3.4)"],
@@ -71,7 +72,8 @@ def lemma_3_6(ctx) -> Finding:
         evidence=f"exact tail = n^-alpha/(alpha zeta(alpha+1)) (1 - alpha/(2n) + ...) for M = oo; with M = 1e4 the "
                  f"local exponent drifts from {sl[0]:.2f} to {sl[-1]:.2f} (alpha = 0.5)",
         conditions=["n << M: the pure power law needs (n/M)^alpha -> 0; in general "
-                    "H - C = (B-C)[zeta(alpha+1, n+1) - zeta(alpha+1, M+1)]/Z_M ~ (B-C)(n^-alpha - M^-alpha)/(alpha Z_M)",
+                    "H - C = (B-C)[zeta(alpha+1, n+1) - zeta(alpha+1, M+1)]/Z_M ~ (B-C)(n^-alpha - M^-alpha)/(alpha "
+                    "Z_M)",
                     "constant of the power law (M = oo): (B-C)/(alpha zeta(alpha+1)) = "
                     + ", ".join(f"{v:.4f}(B-C) at alpha={k}" for k, v in const.items())],
         counterexample={"M": M, "alpha": a, "n": n.tolist(), "local_exponent": slope.tolist()},
@@ -84,7 +86,8 @@ def lemma_3_6(ctx) -> Finding:
     title="Scaling law with parameters",
     statement="Assume every r neurons can comprehend a skill. Then H(X|Y) ~ O(N^{-alpha}).",
     latex=r"H(X|Y) - C \sim O(N^{-\alpha}),\quad n = N/r",
-    assumptions=["every r neurons comprehend one skill (n = N/r)", "the model is optimized: it holds the n easiest skills",
+    assumptions=["every r neurons comprehend one skill (n = N/r)", "the model is optimized: it holds the n easiest "
+                                                                   "skills",
                  "Lemma 3.6's assumptions"],
     sympy="(B - C)*(N/r)**(-alpha)/(alpha*zeta(alpha+1))",
 )
@@ -107,7 +110,8 @@ def theorem_3_7(ctx) -> Finding:
     Ns = r_ * np.array([1e2, 1e3, 1e4, 3e4])
     sl = -local_slope(Ns, SK.skill_tail_mass((Ns / r_).round(), a_, M))
     checks.append(check("finite M = 1e5, alpha = 0.3: exponent in N near N = r M / 3", "numeric", "boundary",
-                        abs(sl[-1] - a_) / a_ < 0.05, f"local exponent {sl[-1]:.3f} at N = {Ns[-1]:.0e} vs alpha = {a_}",
+                        abs(sl[-1] - a_) / a_ < 0.05,
+                        f"local exponent {sl[-1]:.3f} at N = {Ns[-1]:.0e} vs alpha = {a_}",
                         local_exponent=sl.tolist()))
     return Finding(checks, evidence=f"n = N/r turns Lemma 3.6 into N^-alpha; it inherits the finite-M breakdown "
                                     f"(exponent {sl[-1]:.2f} instead of {a_} at N = rM/3)",
@@ -142,8 +146,10 @@ def _fit_slope(S, H, C):
     id="thm-3.8",
     paper_ref="Theorem 3.8",
     title="Scaling law with flops: exponent alpha/(alpha+2)",
-    statement="Assume when starting to comprehend each skill, each flop will reduce Delta conditional entropy. Then H(X|Y) ~ O(S^{-alpha/(alpha+2)}).",
-    latex=r"S = \sum_{i=1}^n \frac{B-C}{\Delta}\frac{1}{p_{\text{skill}}(y_i)} \sim O(n^{\alpha+2}),\quad H(X|Y) - C \sim O(S^{-\frac{\alpha}{\alpha+2}})",
+    statement="Assume when starting to comprehend each skill, each flop will reduce Delta conditional entropy. Then "
+              "H(X|Y) ~ O(S^{-alpha/(alpha+2)}).",
+    latex=r"S = \sum_{i=1}^n \frac{B-C}{\Delta}\frac{1}{p_{\text{skill}}(y_i)} \sim O(n^{\alpha+2}),\quad H(X|Y) - C "
+          r"\sim O(S^{-\frac{\alpha}{\alpha+2}})",
     assumptions=["each flop contributes to skill y with probability p(y) and lowers H(X|y) by Delta",
                  "Assumption 3.5: skills learned one at a time from easiest to hardest", "Lemma 3.6's assumptions"],
     sympy="S**(-alpha/(alpha+2))",
@@ -156,7 +162,8 @@ def theorem_3_8(ctx) -> Finding:
           and sp.simplify(d["sequential_inverse_p"] - a / (a + 2)) == 0)
     checks.append(check("S(n) ~ n^(c+1)/(c+1) with cost k^c; c = alpha+1 (cost 1/p) gives exponent alpha/(alpha+2)",
                         "symbolic", "printed", ok,
-                        f"sequential exponent alpha/(c+1) = {d['sequential']}; at c = alpha+1: {d['sequential_inverse_p']}"))
+                        f"sequential exponent alpha/(c+1) = {d['sequential']}; at c = alpha+1: "
+                        f"{d['sequential_inverse_p']}"))
     fits = []
     for a_ in ALPHAS:
         K = 1.0
@@ -180,7 +187,8 @@ def theorem_3_8(ctx) -> Finding:
     # What produces the +2: one power from cost 1/p_k ∝ k^(alpha+1), one from adding costs sequentially.
     # Learned in parallel (claim thm-3.8-parallel) the same model gives alpha/(alpha+1).
     S_par = np.logspace(8, 14, 9)
-    e_par = _fit_slope(S_par, SK.expected_conditional_entropy_infinite(S_par, 0.5, 2.0, 1.0, 1.0, order="parallel"), 1.0)
+    H_par = SK.expected_conditional_entropy_infinite(S_par, 0.5, 2.0, 1.0, 1.0, order="parallel")
+    e_par = _fit_slope(S_par, H_par, 1.0)
     # Boundary: finite M. With M = 1e5 and alpha = 0.3 the skills run out and the tail is not a power law.
     M, a_ = 10**5, 0.3
     p = SK.skill_law(a_, M)
@@ -207,9 +215,11 @@ def theorem_3_8(ctx) -> Finding:
     id="thm-3.8-parallel",
     paper_ref="Theorem 3.8 (derived variant: parallel learning)",
     title="Derived: flops exponent of a parallel learner",
-    statement="Under Theorem 3.8's model but with every skill learning from its own hits at once, H(X|Y) - C ~ S^{-alpha/(alpha+1)}; with cost k^c in general, S^{-alpha/c}.",
+    statement="Under Theorem 3.8's model but with every skill learning from its own hits at once, H(X|Y) - C ~ "
+              "S^{-alpha/(alpha+1)}; with cost k^c in general, S^{-alpha/c}.",
     latex=r"H(X|Y) - C \sim S^{-\frac{\alpha}{\alpha+1}}",
-    assumptions=["each flop hits skill y with probability p(y) and lowers H(X|y) by Delta", "all skills learn simultaneously"],
+    assumptions=["each flop hits skill y with probability p(y) and lowers H(X|y) by Delta", "all skills learn "
+                                                                                            "simultaneously"],
     sympy="S**(-alpha/(alpha+1))",
 )
 def theorem_3_8_parallel(ctx) -> Finding:
@@ -236,7 +246,9 @@ def theorem_3_8_parallel(ctx) -> Finding:
     id="thm-3.8-frontier",
     paper_ref="Theorem 3.8 (derived variant: compute-optimal frontier)",
     title="Derived: compute-optimal frontier of a capacity-limited parallel learner",
-    statement="A parallel learner that holds at most N/r skills, learns from D tokens (a token hits skill y with probability p(y)) and spends S ∝ N D flops, trained compute-optimally, has H(X|Y) - C ~ S^{-alpha/(alpha+2)}.",
+    statement="A parallel learner that holds at most N/r skills, learns from D tokens (a token hits skill y with "
+              "probability p(y)) and spends S ∝ N D flops, trained compute-optimally, has H(X|Y) - C ~ "
+              "S^{-alpha/(alpha+2)}.",
     latex=r"\min_{ND \propto S} H(X|Y) - C \sim S^{-\frac{\alpha}{\alpha+2}}",
     assumptions=["capacity n <= N/r", "skill k learned after D ∝ k^(alpha+1) tokens", "compute S = k N D"],
     sympy="S**(-alpha/(alpha+2))",
@@ -263,5 +275,6 @@ def theorem_3_8_frontier(ctx) -> Finding:
     checks.append(check("grid search over N at fixed S: frontier exponent within 2% of alpha/(alpha+2)", "numeric",
                         "printed", worst < 0.02, f"worst relative error {worst:.2%}", fits=fits))
     return Finding(checks, evidence=f"the paper's alpha/(alpha+2) also arises as the compute-optimal frontier of a "
-                                    f"parallel learner (grid search within {worst:.1e}, relative); at fixed size it learns in "
+                                    f"parallel learner (grid search within {worst:.1e}, relative); at fixed size it "
+                                    "learns in "
                                     f"steps with alpha/(alpha+1)")

@@ -13,8 +13,10 @@ from ._util import check, rel_err, unit_rows
     id="eq-2",
     paper_ref="Equation (2)",
     title="GP posterior mean and covariance",
-    statement="mu_T(z) = k_T(z)^T (K_T + sigma^2 I)^{-1} y_T, k_T(z,z') = k(z,z') - k_T(z)^T (K_T + sigma^2 I)^{-1} k_T(z').",
-    latex=r"\mu_T(z) = k_T(z)^\top(K_T+\sigma^2I)^{-1}y_T,\ k_T(z,z') = k(z,z') - k_T(z)^\top(K_T+\sigma^2I)^{-1}k_T(z')",
+    statement="mu_T(z) = k_T(z)^T (K_T + sigma^2 I)^{-1} y_T, k_T(z,z') = k(z,z') - k_T(z)^T (K_T + sigma^2 I)^{-1} "
+              "k_T(z').",
+    latex=r"\mu_T(z) = k_T(z)^\top(K_T+\sigma^2I)^{-1}y_T,\ k_T(z,z') = k(z,z') - "
+          r"k_T(z)^\top(K_T+\sigma^2I)^{-1}k_T(z')",
     assumptions=["f ~ GP(0, k)", "y_t = f(z_t) + eps_t, eps_t ~ N(0, sigma^2) i.i.d."],
 )
 def equation_2(ctx) -> Finding:
@@ -41,7 +43,8 @@ def equation_2(ctx) -> Finding:
     id="thm-4.1",
     paper_ref="Theorem 4.1",
     title="Increment of information gain",
-    statement="Assume k(z,z) = 1. Then I(y_{T+1}; f) - I(y_T; f) = log((1 + sigma^{-2} - sigma^2) + sigma^2 sigma_T^2(z_{T+1})) / 2.",
+    statement="Assume k(z,z) = 1. Then I(y_{T+1}; f) - I(y_T; f) = log((1 + sigma^{-2} - sigma^2) + sigma^2 "
+              "sigma_T^2(z_{T+1})) / 2.",
     latex=r"I(y_{T+1};f) - I(y_T;f) = \frac{\log\big((1+\sigma^{-2}-\sigma^2) + \sigma^2\sigma_T^2(z_{T+1})\big)}{2}",
     assumptions=["k(z, z) = 1", "I(y_T; f) = 1/2 log det(I_T + sigma^{-2} K_T)"],
     sympy="log((1 + sigma**-2 - sigma**2) + sigma**2*s2)/2",
@@ -99,16 +102,19 @@ def theorem_4_1(ctx) -> Finding:
                  f"sigma = 1 or sigma_T^2 = 1 (z_2 = z_1, sigma = 0.5: exact {exact:.4f}, printed {printed_val:.4f})",
         counterexample={"sigma": sigma, "z1": z1.tolist(), "z2": z1.tolist(), "exact_increment": exact,
                         "printed_increment": printed_val, "corrected_increment": corrected_val},
-        correction=Correction("I(y_{T+1}; f) - I(y_T; f) = 1/2 log(1 + sigma^{-2} sigma_T^2(z_{T+1})); the block matrix has off-diagonal sigma^{-2} k_T(z_{T+1})",
+        correction=Correction("I(y_{T+1}; f) - I(y_T; f) = 1/2 log(1 + sigma^{-2} sigma_T^2(z_{T+1})); the block "
+                              "matrix has off-diagonal sigma^{-2} k_T(z_{T+1})",
                               r"I(y_{T+1};f) - I(y_T;f) = \tfrac12\log\big(1 + \sigma^{-2}\sigma_T^2(z_{T+1})\big)"),
     )
 
 
 @claim(
-    id="sec4.1-ridge",
+    id="sec-4.1-ridge",
+    aliases=("sec4.1-ridge",),
     paper_ref="Section 4.1",
     title="Posterior variance is the ridge residual inner product",
-    statement="With k(z,z') = z^T z' and hat z_{T+1} = Z_T beta_Ridge, sigma_T^2(z_{T+1}) = <z_{T+1}, z_{T+1} - hat z_{T+1}>.",
+    statement="With k(z,z') = z^T z' and hat z_{T+1} = Z_T beta_Ridge, sigma_T^2(z_{T+1}) = <z_{T+1}, z_{T+1} - hat "
+              "z_{T+1}>.",
     latex=r"\sigma_T^2(z_{T+1}) = \langle z_{T+1}, z_{T+1} - \hat z_{T+1}\rangle",
     assumptions=["linear kernel", "beta_Ridge = (Z_T^T Z_T + sigma^2 I_T)^{-1} Z_T^T z_{T+1}"],
 )
@@ -135,11 +141,15 @@ def ridge_identity(ctx) -> Finding:
 
 
 @claim(
-    id="sec4.1-srank-chain",
+    id="sec-4.1-srank-chain",
+    aliases=("sec4.1-srank-chain",),
     paper_ref="Section 4.1 (Definition 4.2)",
     title="Information gain, rank and stable rank",
-    statement="I(y_T; f) = sum_{i<=rank K_T} log(1 + sigma^-2 lambda_i) <= rank(K_T) log(1 + sigma^-2 lambda_1) = rank(Z_T) log(1 + sigma^-2 T/srank(Z_T)) ~ srank(Z_T) log(1 + sigma^-2 T/srank(Z_T)).",
-    latex=r"I(y_T;f) = \sum_{i=1}^{\mathrm{rank}(K_T)}\log(1+\sigma^{-2}\lambda_i) \le \mathrm{rank}(Z_T)\log(1+\sigma^{-2}\tfrac{T}{\mathrm{srank}(Z_T)}) \sim \mathrm{srank}(Z_T)\log(1+\sigma^{-2}\tfrac{T}{\mathrm{srank}(Z_T)})",
+    statement="I(y_T; f) = sum_{i<=rank K_T} log(1 + sigma^-2 lambda_i) <= rank(K_T) log(1 + sigma^-2 lambda_1) = "
+              "rank(Z_T) log(1 + sigma^-2 T/srank(Z_T)) ~ srank(Z_T) log(1 + sigma^-2 T/srank(Z_T)).",
+    latex=r"I(y_T;f) = \sum_{i=1}^{\mathrm{rank}(K_T)}\log(1+\sigma^{-2}\lambda_i) \le "
+          r"\mathrm{rank}(Z_T)\log(1+\sigma^{-2}\tfrac{T}{\mathrm{srank}(Z_T)}) \sim "
+          r"\mathrm{srank}(Z_T)\log(1+\sigma^{-2}\tfrac{T}{\mathrm{srank}(Z_T)})",
     assumptions=["linear kernel on l2-normalized z (so tr K_T = T)", "I(y_T; f) = 1/2 log det(I + sigma^-2 K_T)"],
 )
 def srank_chain(ctx) -> Finding:
@@ -154,8 +164,8 @@ def srank_chain(ctx) -> Finding:
         lam = np.linalg.eigvalsh(K)[::-1]
         rank = int(np.linalg.matrix_rank(Z))
         sr = G.stable_rank(Z)
-        I = G.information_gain(K, sg)
-        rows.append(dict(I=I, sum_full=float(np.sum(np.log1p(lam[:rank] / sg**2))),
+        gain = G.information_gain(K, sg)
+        rows.append(dict(I=gain, sum_full=float(np.sum(np.log1p(lam[:rank] / sg**2))),
                          rank_bound=rank * np.log1p(lam[0] / sg**2), rank_srank=rank * np.log1p(T / (sr * sg**2)),
                          srank_term=sr * np.log1p(T / (sr * sg**2)), d_bound=d * np.log1p(T / sg**2), d=d))
     first = max(abs(r["I"] - r["sum_full"]) / r["I"] for r in rows)
@@ -197,13 +207,17 @@ def srank_chain(ctx) -> Finding:
         evidence=f"the printed sum is 2 I (a factor 1/2 is missing); replacing rank by srank can change the bound "
                  f"by a factor {ratio:.0f} (nearly collinear tokens); the srank term is a lower bound on 2 I",
         counterexample={k: rows[0][k] for k in ("I", "sum_full", "srank_term", "rank_srank")},
-        correction=Correction("I(y_T; f) = 1/2 sum_i log(1 + sigma^-2 lambda_i), and 1/2 srank log(1 + sigma^-2 T/srank) <= I(y_T; f) <= 1/2 rank log(1 + sigma^-2 T/srank) <= 1/2 d log(1 + sigma^-2 T)",
-                              r"\tfrac12\,\mathrm{srank}\log(1+\tfrac{T}{\sigma^2\mathrm{srank}}) \le I(y_T;f) \le \tfrac12\,\mathrm{rank}\log(1+\tfrac{T}{\sigma^2\mathrm{srank}})"),
+        correction=Correction("I(y_T; f) = 1/2 sum_i log(1 + sigma^-2 lambda_i), and 1/2 srank log(1 + sigma^-2 "
+                              "T/srank) <= I(y_T; f) <= 1/2 rank log(1 + sigma^-2 T/srank) <= 1/2 d log(1 + sigma^-2 "
+                              "T)",
+                              r"\tfrac12\,\mathrm{srank}\log(1+\tfrac{T}{\sigma^2\mathrm{srank}}) \le I(y_T;f) \le "
+                              r"\tfrac12\,\mathrm{rank}\log(1+\tfrac{T}{\sigma^2\mathrm{srank}})"),
     )
 
 
 @claim(
-    id="sec4.1-d-bound",
+    id="sec-4.1-d-bound",
+    aliases=("sec4.1-d-bound",),
     paper_ref="Section 4.1",
     title="Information gain is at most d log(1 + sigma^-2 T)",
     statement="I(y_T; f) <= d log(1 + sigma^-2 T), so normalizing by d compares models of different sizes fairly.",
@@ -221,5 +235,6 @@ def d_bound(ctx) -> Finding:
     return Finding([check("200 random instances: I / (d log(1 + sigma^-2 T)) <= 1", "numeric", "printed", worst <= 1,
                           f"largest ratio {worst:.3f} (the bound is loose by at least a factor 2: "
                           "I <= 1/2 d log(1 + sigma^-2 T))")],
-                   evidence=f"holds; the largest observed ratio is {worst:.2f}, and I <= 1/2 d log(1 + sigma^-2 T) is the "
+                   evidence=f"holds; the largest observed ratio is {worst:.2f}, and I <= 1/2 d log(1 + sigma^-2 T) is "
+                            "the "
                             "sharper bound")

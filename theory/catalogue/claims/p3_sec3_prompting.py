@@ -59,7 +59,8 @@ def _skill_instances():
     id="lemma-3.10",
     paper_ref="Lemma 3.10",
     title="Skill activation by a perfect prompting function",
-    statement="Given a perfect prompting function f and Y ~ p_skill, Ybar = f(Y): for any skill y, H(X|Y=y) = H(X|Ybar=f(y)).",
+    statement="Given a perfect prompting function f and Y ~ p_skill, Ybar = f(Y): for any skill y, H(X|Y=y) = "
+              "H(X|Ybar=f(y)).",
     latex=r"H(X|Y=y) = H(X|\bar Y = f(y))",
     assumptions=["f perfect (Definition 3.9): p(x|Y=y) = p(x|f(Y)=f(y)) for all x, y"],
 )
@@ -145,7 +146,7 @@ def _context_instances():
 )
 def lemma_3_14(ctx) -> Finding:
     n = n_ok = 0
-    for p_y, h, h_c, labels in _context_instances():
+    for _p_y, h, h_c, labels in _context_instances():
         for y, lab in enumerate(labels):
             if lab == "irrelevant":
                 n += 1
@@ -165,7 +166,8 @@ def lemma_3_14(ctx) -> Finding:
     id="thm-3.15",
     paper_ref="Theorem 3.15",
     title="Influence of context prompts on performance",
-    statement="Assume Y ~ p_skill and the context is only irrelevant or good (bad) for any skill; then prompting on this context will decrease (increase) conditional entropy: H(X|context, Y) < H(X|Y) (resp. >).",
+    statement="Assume Y ~ p_skill and the context is only irrelevant or good (bad) for any skill; then prompting on "
+              "this context will decrease (increase) conditional entropy: H(X|context, Y) < H(X|Y) (resp. >).",
     latex=r"H(X|\text{context}, Y) < H(X|Y)",
     assumptions=["every skill is irrelevant to or good for the context (resp. irrelevant or bad)"],
 )
@@ -193,7 +195,8 @@ def theorem_3_15(ctx) -> Finding:
         check("printed (strict): irrelevant-or-bad contexts increase H(X|Y)", "exhaustive", "printed", b[1] == b[0],
               f"strict increase in {b[1]}/{b[0]} instances", instances=b[0], strict=b[1]),
         check("corrected: weak inequality always; strict iff some good (bad) skill has p(y) > 0", "exhaustive",
-              "correction", g[2] == g[0] and b[2] == b[0], f"{g[2]}/{g[0]} good-side and {b[2]}/{b[0]} bad-side instances"),
+              "correction", g[2] == g[0] and b[2] == b[0], f"{g[2]}/{g[0]} good-side and {b[2]}/{b[0]} bad-side "
+                                                           "instances"),
     ]
     return Finding(
         checks,
@@ -249,7 +252,8 @@ def lemma_3_17(ctx) -> Finding:
     id="thm-3.18",
     paper_ref="Theorem 3.18",
     title="Entropy and conditional entropy differ by a training-invariant constant",
-    statement="Under Assumption 3.16 (KL(p_theta(.|y) || p_theta) does not depend on theta), H(X) = H(X|Y) + C with C independent of theta.",
+    statement="Under Assumption 3.16 (KL(p_theta(.|y) || p_theta) does not depend on theta), H(X) = H(X|Y) + C with C "
+              "independent of theta.",
     latex=r"H(X) = H(X|Y) + C,\quad \partial_\theta C = 0",
     assumptions=["Assumption 3.16", "p_skill does not depend on theta"],
 )

@@ -46,14 +46,16 @@ def theorem_a1(ctx) -> Finding:
     rem = np.abs(d - gammas * fro / np.sqrt(8))
     order = float(np.polyfit(np.log(gammas), np.log(rem), 1)[0])
     checks.append(check("random 5x5 SPD pair: log-log slope of |d_JS - gamma ||A-B||/sqrt 8| is 3?", "numeric",
-                        "printed", abs(order - 3) < 0.3, f"slope {order:.3f}: the remainder of d_JS is O(gamma^{order:.0f})",
+                        "printed", abs(order - 3) < 0.3, f"slope {order:.3f}: the remainder of d_JS is "
+                                                         f"O(gamma^{order:.0f})",
                         remainder_order=order))
     d2n = np.array([DI.distance_js(A, B, gamma=gm, squared=True) for gm in gammas])
     rem2 = d2n - gammas**2 * fro**2 / 8
     order2 = float(np.polyfit(np.log(gammas[:5]), np.log(np.abs(rem2[:5])), 1)[0])
     cubic = _js_cubic(A, B)
     pred = rem2 / (gammas**3 * cubic)
-    checks.append(check("corrected: d_JS^2 - gamma^2 ||A-B||^2/8 = c3 gamma^3 + O(gamma^4), c3 = (tr M^3 - (tr A^3 + tr B^3)/2)/3",
+    checks.append(check("corrected: d_JS^2 - gamma^2 ||A-B||^2/8 = c3 gamma^3 + O(gamma^4), c3 = (tr M^3 - (tr A^3 + "
+                        "tr B^3)/2)/3",
                         "numeric", "correction", abs(order2 - 3) < 0.2 and abs(pred[0] - 1) < 1e-2,
                         f"slope {order2:.3f}; remainder / (c3 gamma^3) = {pred[0]:.5f} at the smallest gamma"))
     checks.append(check("corrected: d_JS = gamma ||A-B||_F / sqrt(8) + O(gamma^2)", "numeric", "correction",
@@ -64,16 +66,20 @@ def theorem_a1(ctx) -> Finding:
                  f"O(gamma^2) (slope {order:.2f}), not O(gamma^3)",
         counterexample={"A": [[1.0]], "B": [[0.0]], "d_JS": "gamma/sqrt(8) - gamma^2/(2 sqrt(8)) + O(gamma^3)",
                         "gamma2_coefficient": float(g2)},
-        correction=Correction("d_JS(A,B)^2 = gamma^2/8 ||A-B||_F^2 + O(gamma^3), hence d_JS(A,B) = gamma ||A-B||_F / (2 sqrt 2) + O(gamma^2) (A != B)",
-                              r"d_{\mathrm{JS}}^2 = \tfrac{\gamma^2}{8}\|A-B\|_F^2 + O(\gamma^3),\quad d_{\mathrm{JS}} = \tfrac{\gamma}{2\sqrt2}\|A-B\|_F + O(\gamma^2)"),
+        correction=Correction("d_JS(A,B)^2 = gamma^2/8 ||A-B||_F^2 + O(gamma^3), hence d_JS(A,B) = gamma ||A-B||_F / "
+                              "(2 sqrt 2) + O(gamma^2) (A != B)",
+                              r"d_{\mathrm{JS}}^2 = \tfrac{\gamma^2}{8}\|A-B\|_F^2 + O(\gamma^3),\quad d_{\mathrm{JS}} "
+                              r"= \tfrac{\gamma}{2\sqrt2}\|A-B\|_F + O(\gamma^2)"),
     )
 
 
 @claim(
-    id="sec4.3-js-logdet",
+    id="sec-4.3-js-logdet",
+    aliases=("sec4.3-js-logdet",),
     paper_ref="Section 4.3",
     title="The JS distance is the Logdet distance of I + gamma A and I + gamma B",
-    statement="d_JS(A, B) resembles the Logdet Jensen-Shannon distance: d_JS(A, B) = d_Logdet(I + gamma A, I + gamma B).",
+    statement="d_JS(A, B) resembles the Logdet Jensen-Shannon distance: d_JS(A, B) = d_Logdet(I + gamma A, I + gamma "
+              "B).",
     latex=r"d_{\mathrm{JS}}(A,B) = d_{\mathrm{Logdet}}(I+\gamma A, I+\gamma B)",
     assumptions=["A, B positive semi-definite", "gamma > 0"],
 )
@@ -102,11 +108,13 @@ def _triples(rng, n, d, singular=False):
 
 
 @claim(
-    id="sec4.3-metrics",
+    id="sec-4.3-metrics",
+    aliases=("sec4.3-metrics",),
     paper_ref="Section 4.3 and Appendix A",
     title="Which of the four covariance distances are metrics, and where",
     statement="d_Logdet, d_JS, d_Riemann and d_LogE are distances between positive definite (covariance) matrices.",
-    latex=r"d \in \{d_{\mathrm{Logdet}}, d_{\mathrm{JS}}, d_{\mathrm{Riemann}}, d_{\mathrm{LogE}}\}\ \text{metrics on } \mathbb{S}_{++}^d",
+    latex=r"d \in \{d_{\mathrm{Logdet}}, d_{\mathrm{JS}}, d_{\mathrm{Riemann}}, d_{\mathrm{LogE}}\}\ \text{metrics on "
+          r"} \mathbb{S}_{++}^d",
     assumptions=["inputs symmetric positive definite (Appendix A)",
                  "Section 4.3 applies them to sentence token covariances, which are singular when n < d"],
 )
@@ -124,7 +132,8 @@ def metrics(ctx) -> Finding:
         ok = worst_tri <= 1e-10 and worst_sym <= 1e-10 and worst_id <= 1e-7
         checks.append(check(f"{name}: symmetry, d(A,A) = 0 and triangle inequality on 150 random SPD triples",
                             "numeric", "printed", ok,
-                            f"max triangle violation {worst_tri:.1e}, asymmetry {worst_sym:.1e}, d(A,A) <= {worst_id:.1e}"))
+                            f"max triangle violation {worst_tri:.1e}, asymmetry {worst_sym:.1e}, d(A,A) <= "
+                            f"{worst_id:.1e}"))
         # Invariances (not claimed by the paper; reported so users know what each distance ignores).
         A, B = random_spd(ctx.rng, 4), random_spd(ctx.rng, 4)
         W = ctx.rng.normal(size=(4, 4)) + 2 * np.eye(4)
@@ -133,8 +142,8 @@ def metrics(ctx) -> Finding:
         props[name] = {"affine_invariant": bool(affine), "inversion_invariant": bool(inverse)}
     # Squared distances are not metrics: scalars 1, 2, 4 break the triangle inequality for every one of them.
     a, b, c = (np.array([[v]]) for v in (1.0, 2.0, 4.0))
-    sq_fail = {n: DI.METRICS[n](a, c, squared=True) > DI.METRICS[n](a, b, squared=True) + DI.METRICS[n](b, c, squared=True)
-               for n in DI.METRICS}
+    sq_fail = {n: f(a, c, squared=True) > f(a, b, squared=True) + f(b, c, squared=True)
+               for n, f in DI.METRICS.items()}
     # Boundary: token covariances of a sentence with n < d tokens are singular.
     singular_ok = {}
     for name, f in DI.METRICS.items():
@@ -149,7 +158,8 @@ def metrics(ctx) -> Finding:
     checks.append(check("token covariances as Section 4.3 uses them (n < d tokens, singular): defined without "
                         "regularization?", "numeric",
                         "boundary", all(singular_ok.values()),
-                        "defined for: " + ", ".join(n for n, v in singular_ok.items() if v) + "; undefined (log det = -inf) for: "
+                        "defined for: " + ", ".join(n for n, v in singular_ok.items() if v) + "; undefined (log det = "
+                                                                                              "-inf) for: "
                         + ", ".join(n for n, v in singular_ok.items() if not v), singular=singular_ok))
     return Finding(
         checks,

@@ -3,42 +3,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from ...attention import approximation_5, causal_attention, equation4_values
 from .._core import Finding, claim
 from ._util import check
-
-
-def causal_attention(rng, T: int, *, self_margin: float, scale: float, keep: int | None) -> np.ndarray:
-    """Row-stochastic lower-triangular attention from random logits.
-
-    ``self_margin`` is added to the diagonal logit (how much a token attends to
-    itself); ``keep`` keeps only the largest ``keep`` weights of each row (sparse
-    attention), always including the diagonal, and renormalizes.
-    """
-    L = rng.normal(scale=scale, size=(T, T)) + self_margin * np.eye(T)
-    L[np.triu_indices(T, 1)] = -np.inf
-    W = np.exp(L - L.max(axis=1, keepdims=True))
-    if keep is not None:
-        for i in range(T):
-            row = W[i, : i + 1]
-            if row.size > keep:
-                cut = np.sort(row[:-1])[::-1][keep - 1]
-                mask = row[:-1] < cut
-                row[:-1][mask] = 0.0
-    return W / W.sum(axis=1, keepdims=True)
-
-
-def approximation_5(A: np.ndarray, V: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(z_{T+1}, its approximation (5), the dropped term) for the last row of A."""
-    Z = A @ V
-    last = A.shape[0] - 1
-    lam = A[last]
-    approx = lam[last] * V[last]
-    dropped = np.zeros(V.shape[1])
-    for j in range(last):
-        if lam[j] != 0:
-            approx = approx + lam[j] / A[j, j] * Z[j]
-            dropped = dropped + lam[j] * (A[j, :j] / A[j, j]) @ V[:j]
-    return Z[last], approx, dropped
 
 
 def _median_rel_err(rng, n, **kw):
@@ -55,7 +22,8 @@ def _median_rel_err(rng, n, **kw):
     id="eq-4",
     paper_ref="Equation (4)",
     title="Values recovered from attention outputs",
-    statement="v_i = z_i / lambda_i^i - sum_{j<i} (lambda_j^i / lambda_i^i) v_j, where z_i = sum_{j<=i} lambda_j^i v_j.",
+    statement="v_i = z_i / lambda_i^i - sum_{j<i} (lambda_j^i / lambda_i^i) v_j, "
+              "where z_i = sum_{j<=i} lambda_j^i v_j.",
     latex=r"v_i = \frac{1}{\lambda_i^i}z_i - \sum_{j<i}\frac{\lambda_j^i}{\lambda_i^i}v_j",
     assumptions=["single-head causal attention output z_i = sum_{j<=i} lambda_j^i v_j", "lambda_i^i > 0"],
 )
@@ -75,9 +43,9 @@ def equation_4(ctx) -> Finding:
         V = ctx.rng.normal(size=(A.shape[0], 16))
         Z = A @ V
         # Residual of (4) at the true values; solving (4) forward instead amplifies round-off by 1/lambda_i^i.
+        res = equation4_values(A, Z, V) - V
         for i in range(A.shape[0]):
-            res = Z[i] / A[i, i] - (A[i, :i] / A[i, i]) @ V[:i] - V[i]
-            worst = max(worst, float(np.max(np.abs(res)) * A[i, i] / max(1.0, np.max(np.abs(Z[i])))))
+            worst = max(worst, float(np.max(np.abs(res[i])) * A[i, i] / max(1.0, np.max(np.abs(Z[i])))))
     return Finding([check("symbolic, T = 3: the right side of (4) equals v_i", "symbolic", "printed", sym_ok,
                           "simplifies to 0 for i = 1, 2, 3"),
                     check("50 random causal attentions: residual of (4) at the true values", "numeric", "printed",
@@ -89,8 +57,10 @@ def equation_4(ctx) -> Finding:
     id="eq-5",
     paper_ref="Equation (5)",
     title="Approximation of the last token by earlier representations",
-    statement="Because lambda_k^j / lambda_j^j is usually small and the weights are sparse, z_{T+1} ≈ lambda_{T+1}^{T+1} v_{T+1} + sum_{lambda_j^{T+1} != 0} (lambda_j^{T+1} / lambda_j^j) z_j.",
-    latex=r"z_{T+1} \approx \lambda_{T+1}^{T+1}v_{T+1} + \sum_{\lambda_j^{T+1}\ne0}\frac{\lambda_j^{T+1}}{\lambda_j^j}z_j",
+    statement="Because lambda_k^j / lambda_j^j is usually small and the weights are sparse, z_{T+1} ≈ "
+              "lambda_{T+1}^{T+1} v_{T+1} + sum_{lambda_j^{T+1} != 0} (lambda_j^{T+1} / lambda_j^j) z_j.",
+    latex=r"z_{T+1} \approx \lambda_{T+1}^{T+1}v_{T+1} + "
+          r"\sum_{\lambda_j^{T+1}\ne0}\frac{\lambda_j^{T+1}}{\lambda_j^j}z_j",
     assumptions=["sparse attention", "lambda_k^j / lambda_j^j small for k < j"],
 )
 def equation_5(ctx) -> Finding:
@@ -103,7 +73,8 @@ def equation_5(ctx) -> Finding:
                         "printed", np.allclose(z, approx - dropped, atol=1e-10),
                         f"max residual {np.max(np.abs(z - approx + dropped)):.1e}"))
     self_dom = _median_rel_err(ctx.rng, 100, self_margin=6.0, scale=1.0, keep=4)
-    checks.append(check("the paper's premise (self-dominant, sparse: diagonal logit +6, top-4): median relative error < 10%",
+    checks.append(check("the paper's premise (self-dominant, sparse: diagonal logit +6, top-4): median relative error "
+                        "< 10%",
                         "numeric", "printed", self_dom < 0.1, f"median ||z - (5)|| / ||z|| = {self_dom:.3f}"))
     rand_sparse = _median_rel_err(ctx.rng, 100, self_margin=0.0, scale=1.0, keep=4)
     checks.append(check("random sparse causal attention (no self preference, top-4): still < 10%?", "numeric",
