@@ -1,4 +1,4 @@
-"""Benchmark of empirical.fitting: time of a joint-law fit with its bootstrap, and agreement with plain scipy.
+"""Benchmark of empirical.fit.fitter: time of a joint-law fit with its bootstrap, and agreement with plain scipy.
 
 Run: ``cd /work/main && python benchmarks/bench_fitting.py [--n-boot 200]``. Prints
 figures only (no assertions): wall time per fit and per bootstrap refit, and
@@ -19,8 +19,8 @@ from scipy.optimize import curve_fit, least_squares
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from empirical.fitting import fit_joint_law, fit_power_law  # noqa: E402
-from empirical.pythia import DEFAULT_LOSS, load_pythia  # noqa: E402
+from empirical.fit.fitter import fit_joint_law, fit_power_law  # noqa: E402
+from empirical.fit.pythia import DEFAULT_LOSS, load_pythia  # noqa: E402
 
 
 def _timed(fn, *a, **k):

@@ -5,7 +5,7 @@
 Prints figures; asserts nothing about time. Three comparisons, same run, same data:
 
 1. Information gain of every prefix t = 1..T (Figure 3) from ONE Cholesky
-   factorization (``empirical.metrics.info_gain_curve``) against one
+   factorization (``empirical.measure.metrics.info_gain_curve``) against one
    log-determinant (Cholesky of ``I + K_t / sigma^2``) per prefix. The naive
    route is timed on the prefixes t = stride/2, 3·stride/2, ... (midpoints of
    blocks of ``stride`` prefixes) and its cost for all T prefixes is
@@ -25,7 +25,7 @@ import time
 
 import numpy as np
 
-from empirical.metrics import info_gain_curve, sentence_distance
+from empirical.measure.metrics import info_gain_curve, sentence_distance
 from theory.entropy import rate_distortion_entropy
 from theory.gp import information_gain, linear_kernel
 

@@ -5,8 +5,8 @@ from ..blocks import Figure, Heading, Para, Table
 
 
 def build(ctx):
-    from empirical.analysis import CAVEATS, report_tables
-    from empirical.plots_fit import draw_all
+    from empirical.fit.analyses import CAVEATS, report_tables
+    from empirical.fit.plots import draw_all
 
     tabs = report_tables(seed=ctx.seed, progress=ctx.progress, **ctx.options.get("empirical", {}))
     rels = {name: ctx.table(f"pythia_{name}", df) for name, df in tabs.items()}

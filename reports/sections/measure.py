@@ -193,8 +193,8 @@ def _lasso_picks(df: pd.DataFrame, show: int = 12) -> pd.DataFrame:
 
 
 def _loss_fits(ctx, losses: pd.DataFrame):
-    from empirical.analysis import run_analyses
-    from empirical.plots_fit import draw_all
+    from empirical.fit.analyses import run_analyses
+    from empirical.fit.plots import draw_all
 
     blocks = [Heading("The same theory tests on the mini-Pythia family", 3),
               Para("Held-out loss (nats per token) of every checkpoint through the same fitter and analyses as the "

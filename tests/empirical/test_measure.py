@@ -12,11 +12,11 @@ from hypothesis import strategies as st
 pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
-from empirical import measure as E  # noqa: E402
+from empirical.measure import engine as E  # noqa: E402
 from empirical.io import read_table  # noqa: E402
-from empirical.measure_cli import main as cli_main  # noqa: E402
-from empirical.models import forward_states, load_model, tokenize_texts  # noqa: E402
-from empirical.prompts import COUNTRIES  # noqa: E402
+from empirical.measure.cli import main as cli_main  # noqa: E402
+from empirical.measure.models import forward_states, load_model, tokenize_texts  # noqa: E402
+from empirical.measure.prompts import COUNTRIES  # noqa: E402
 from tests.empirical.test_models import tiny_family  # noqa: E402
 from theory.gp import posterior_variance  # noqa: E402
 
@@ -218,7 +218,7 @@ def test_shard_arithmetic():
 
 
 def test_hh_rlhf_content_never_reaches_tables_or_logs(family, tmp_path, capfd):
-    from empirical.texts import load_hh_rlhf
+    from empirical.measure.texts import load_hh_rlhf
 
     paths = E.run_measurements(family, revision="step0", texts=None, text_limit=2, max_tokens=64,
                                measurements=("entropy", "infogain"), out_dir=tmp_path, **{**COMMON, "progress": True})

@@ -1,4 +1,4 @@
-"""Laws of empirical.metrics on plain arrays: direct float64 recomputation, the Schur identity, Lasso KKT."""
+"""Laws of empirical.measure.metrics on plain arrays: direct float64 recomputation, the Schur identity, Lasso KKT."""
 from __future__ import annotations
 
 import numpy as np
@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from empirical import metrics as M
+from empirical.measure import metrics as M
 from theory.gp import posterior_variance
 
 

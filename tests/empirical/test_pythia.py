@@ -5,8 +5,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from empirical import pythia
-from empirical.texts import verify_checksums
+from empirical.fit import pythia
+from empirical.measure.texts import verify_checksums
 
 
 def test_checksums_cover_every_shipped_file():

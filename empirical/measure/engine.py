@@ -3,10 +3,10 @@
 ``run_measurements`` points at one model (hub id or local directory, any
 revision), runs it on texts and the paper's fixed prompts, and writes tidy CSV
 tables named after the measurement. Every formula is evaluated by
-:mod:`theory` through :mod:`empirical.metrics`; this module only moves data.
+:mod:`theory` through :mod:`empirical.measure.metrics`; this module only moves data.
 
 Tables (one row per observation; every table starts with ``model``,
-``revision`` and ``layer``, the hidden-state index of :mod:`empirical.models`):
+``revision`` and ``layer``, the hidden-state index of :mod:`empirical.measure.models`):
 
 ``entropy.csv`` (a), one row per text and layer
     ``text_id``, ``n_tokens``, ``d``, ``eps``, ``L_eps`` (Definition 3.1 on
@@ -58,7 +58,7 @@ import numpy as np
 import pandas as pd
 
 from . import metrics as M
-from .io import read_table
+from ..io import read_table
 from .prompts import CAPITALS_SENTENCE, PROTOCOL_TOKENS, embedding_sentences
 
 log = logging.getLogger("empirical.measure")
@@ -239,7 +239,7 @@ def run_measurements(
 
     Parameters
     ----------
-    model : str, Path or :class:`empirical.models.LoadedModel`
+    model : str, Path or :class:`empirical.measure.models.LoadedModel`
         Hub id, local directory, or an already loaded model (then
         ``revision``, ``device``, ``dtype``, ``attn_implementation`` are
         ignored; load it with ``attn_implementation="eager"`` for ``lasso``).
@@ -249,7 +249,7 @@ def run_measurements(
     out_dir : path
         Tables go to ``out_dir`` (or ``out_dir/shard-k-of-n`` when sharded).
     layers : None, int, list of int, "all" or "0,2,-1"
-        Hidden-state indices (see :mod:`empirical.models`); None = last.
+        Hidden-state indices (see :mod:`empirical.measure.models`); None = last.
     max_tokens : int or None
         Texts longer than this are truncated to their first ``max_tokens``
         tokens (logged); None = ``min(DEFAULT_MAX_TOKENS, context)``. A value

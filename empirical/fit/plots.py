@@ -1,6 +1,6 @@
 """Section 3 (Theorems 3.7, 3.8) figures: fitted Pythia scaling laws beside the theory's slopes.
 
-Every function takes the tables of :func:`empirical.analysis.run_analyses`
+Every function takes the tables of :func:`empirical.fit.analyses.run_analyses`
 (only those, never raw data) and a path, draws one PNG with matplotlib's Agg
 backend and returns the path. Power laws are drawn as the reducible loss
 L − Ê on log-log axes, where L = E + A·X^-a is a straight line of slope −a and

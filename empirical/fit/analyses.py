@@ -35,7 +35,7 @@ from tqdm.auto import tqdm
 
 from theory.skills import predicted_exponent
 
-from .fitting import _A_MAX, _A_MIN, FitResult, fit_joint_law, fit_power_law
+from .fitter import _A_MAX, _A_MIN, FitResult, fit_joint_law, fit_power_law
 from .pythia import DEFAULT_LOSS, load_pythia, validate_loss_table
 
 __all__ = [
@@ -250,7 +250,7 @@ def run_analyses(df: pd.DataFrame, *, loss_column: str = DEFAULT_LOSS, seed: int
     ----------
     df : loss table with the columns of ``lambada_v1.csv`` (at least ``model,
         params_total, params_nonembedding, step, tokens`` and ``loss_column``;
-        see :func:`empirical.pythia.validate_loss_table`).
+        see :func:`empirical.fit.pythia.validate_loss_table`).
     loss_column : the loss to fit, in nats (e.g. ``heldout_loss_nats`` for
         the mini-Pythia table).
     seed : base seed; each fit gets a seed derived from it and its own key, so

@@ -1,6 +1,6 @@
 """Section 3 (Theorems 3.7, 3.8) CLI: ``python -m empirical fit [--json] [--data FILE] [--out DIR]``.
 
-Runs :func:`empirical.analysis.run_analyses` on the shipped Pythia LAMBADA
+Runs :func:`empirical.fit.analyses.run_analyses` on the shipped Pythia LAMBADA
 table (or a user's CSV with the same columns), writes every table as CSV and
 every figure as PNG under ``--out`` (default ``out/empirical_fit/``), and
 prints the exponents with 95% intervals and the theory verdicts.
@@ -97,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse already printed usage
         return int(exc.code or 0)
-    from .analysis import run_analyses
+    from .analyses import run_analyses
     from .pythia import DEFAULT_LOSS, load_pythia, read_loss_csv
 
     loss_column = args.loss_column or DEFAULT_LOSS
@@ -116,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
         t.to_csv(out / f"{name}.csv", index=False)
     figures = []
     if not args.no_figures:
-        from .plots_fit import draw_all
+        from .plots import draw_all
         figures = draw_all(tables, out)
     if args.json:
         s = _summary(tables)

@@ -36,9 +36,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .texts import verify_checksums
+from ..io import DATA_DIR, verify_checksums
 
-PYTHIA_DIR = Path(__file__).parent / "data" / "pythia"
+PYTHIA_DIR = DATA_DIR / "pythia"
 LAMBADA_FILE = PYTHIA_DIR / "lambada_v1.csv"
 DEFAULT_LOSS = "lambada_openai:nll_per_word_nats"
 

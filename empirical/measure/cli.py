@@ -23,7 +23,7 @@ DEFAULT_MODEL = "minipythia"
 
 def resolve_default_model(model: str, revision: str | None, *, progress: bool = True) -> tuple[str, str | None]:
     """Map ``minipythia[:<size>]`` to the family's local directory (building what is missing)."""
-    from .minipythia import DEFAULT_CONFIG, ensure_family
+    from ..minipythia import DEFAULT_CONFIG, ensure_family
 
     size = model.partition(":")[2] or DEFAULT_CONFIG.sizes[-1].name
     DEFAULT_CONFIG.size(size)  # unknown size: a ValueError naming it
@@ -32,7 +32,7 @@ def resolve_default_model(model: str, revision: str | None, *, progress: bool = 
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .measure import DEFAULT_MAX_TOKENS, MEASUREMENTS
+    from .engine import DEFAULT_MAX_TOKENS, MEASUREMENTS
     from .metrics import (
         DEFAULT_RIDGE,
         PAPER_EPS,
@@ -99,7 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from . import measure as E
+    from . import engine as E
 
     parser = build_parser()
     try:

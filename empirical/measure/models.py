@@ -40,7 +40,7 @@ from pathlib import Path
 
 import numpy as np
 
-log = logging.getLogger("empirical.models")
+log = logging.getLogger("empirical.measure.models")
 
 __all__ = [
     "DTYPES",
