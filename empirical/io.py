@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["DATA_DIR", "read_table", "read_checksums", "verify_checksums", "read_checked_table"]
+__all__ = ["DATA_DIR", "read_table", "read_checksums", "verify_checksums", "read_checked_bytes", "read_checked_table"]
 
 #: pandas 3 parses floats exactly by default and deprecates the option; pandas 2 must be asked for it.
 _EXACT = {} if int(pd.__version__.split(".")[0]) >= 3 else {"float_precision": "round_trip"}
@@ -54,17 +54,18 @@ def verify_checksums(folder) -> dict[str, str]:
     return listed
 
 
-def read_checked_table(path, *, verify: bool = True, **kwargs) -> pd.DataFrame:
-    """A shipped CSV, its bytes checked against the ``SHA256SUMS`` of its folder before they are parsed.
-
-    With ``verify=False`` the file is read as it is (for a deliberately edited copy).
-    """
+def read_checked_bytes(path, *, verify: bool = True) -> bytes:
+    """The bytes of a shipped file, checked against the ``SHA256SUMS`` of its folder (unless ``verify=False``)."""
     path = Path(path)
-    if not verify:
-        return read_table(path, **kwargs)
-    listed = read_checksums(path.parent)
-    if path.name not in listed:
-        raise ValueError(f"{path.name} is not listed in {path.parent / SUMS_FILE}")
     data = path.read_bytes()
-    _check(path, data, listed[path.name])
-    return read_table(io.BytesIO(data), **kwargs)
+    if verify:
+        listed = read_checksums(path.parent)
+        if path.name not in listed:
+            raise ValueError(f"{path.name} is not listed in {path.parent / SUMS_FILE}")
+        _check(path, data, listed[path.name])
+    return data
+
+
+def read_checked_table(path, *, verify: bool = True, **kwargs) -> pd.DataFrame:
+    """A shipped CSV parsed (exactly, as :func:`read_table`) from the very bytes that were checked."""
+    return read_table(io.BytesIO(read_checked_bytes(path, verify=verify)), **kwargs)

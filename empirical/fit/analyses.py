@@ -27,7 +27,7 @@ Each verdict is re-derived over a set of fit windows (``window_sensitivity``).
 from __future__ import annotations
 
 import math
-import zlib
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -35,8 +35,22 @@ from tqdm.auto import tqdm
 
 from theory.skills import predicted_exponent
 
-from .fitter import _A_MAX, _A_MIN, FitResult, fit_joint_law, fit_power_law
+from .fitter import FitResult, fit_joint_law, fit_power_law
 from .pythia import DEFAULT_LOSS, load_pythia, validate_loss_table
+from .verdicts import (
+    VERDICTS,
+    WINDOW_COLUMNS,
+    compare,
+    fit_problem,
+    headline,
+    pair_rng,
+    params_verdict,
+    seed_for,
+    verdict_row,
+    window_row,
+    with_summaries,
+    with_window_agreement,
+)
 
 __all__ = [
     "run_analyses", "report_tables", "select_rows", "steps_windows", "TABLES",
@@ -45,7 +59,6 @@ __all__ = [
 
 PARAM_COUNTS = {"nonembedding": "params_nonembedding", "total": "params_total"}
 FLOPS_COLUMNS = {"nonembedding": "flops_6ND_nonemb", "total": "flops_6ND_total"}
-VERDICTS = ("consistent", "inconsistent", "inconclusive")
 TABLES = ("fits", "verdicts", "window_sensitivity", "curves", "caveats")
 
 #: Steps windows as fractions of each model's final step: (low, high, label).
@@ -85,20 +98,6 @@ CAVEATS = (
 )
 
 
-def _seed_for(seed: int, key: str) -> int:
-    """A per-fit seed that depends on the key, not on the order the fits run in."""
-    return int(np.random.SeedSequence([int(seed), zlib.crc32(key.encode())]).generate_state(1)[0])
-
-
-def _pair_rng(seed: int, key: str, hypothesis: str, alpha_source: str) -> np.random.Generator:
-    """The generator that pairs bootstrap draws for one comparison.
-
-    One per comparison, keyed like the fits, so a verdict's interval does not
-    depend on which other comparisons ran before it (e.g. the window refits).
-    """
-    return np.random.default_rng(_seed_for(seed, f"{key}|{hypothesis}|{alpha_source}"))
-
-
 def select_rows(df: pd.DataFrame, loss_column: str = DEFAULT_LOSS) -> pd.DataFrame:
     """Validated rows used by the analyses: primary, standard run, fewest shots, regular checkpoints.
 
@@ -133,68 +132,6 @@ def _pareto(g: pd.DataFrame, xcol: str) -> pd.DataFrame:
             best = L
             keep.append(idx)
     return g.loc[keep]
-
-
-def _ci(v: np.ndarray, conf: float = 0.95) -> tuple[float, float]:
-    if v.size < 10:
-        return (np.nan, np.nan)
-    q = (1 - conf) / 2
-    return float(np.quantile(v, q)), float(np.quantile(v, 1 - q))
-
-
-def _paired(a: np.ndarray, b: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """Pair two sets of independent bootstrap draws (equal length, random pairing)."""
-    m = min(a.size, b.size)
-    if m == 0:
-        return a[:0], b[:0]
-    return rng.permutation(a)[:m], rng.permutation(b)[:m]
-
-
-def _fit_ok(fit: FitResult, exponent: str) -> str:
-    """Empty string if the fit can carry a verdict, else the reason it cannot."""
-    d = fit.diagnostics
-    if not d["converged"]:
-        return f"fit did not converge (gradient norm {d['grad_norm']:.1e})"
-    if exponent in d["at_bound"].split(","):
-        return f"exponent {exponent} on its optimizer bound"
-    if d["n_boot"] == 0:
-        return "no bootstrap refits were requested (n_boot = 0 for this fit); a verdict needs bootstrap intervals"
-    if not (d["boot_converged_frac"] >= 0.8):
-        return f"only {d['boot_converged_frac']:.0%} of bootstrap refits converged"
-    lo, hi = fit.intervals.get(exponent, (np.nan, np.nan))
-    if hi >= 0.99 * _A_MAX or lo <= 1.01 * _A_MIN:
-        return (f"the interval of {exponent} [{lo:.3g}, {hi:.3g}] reaches an optimizer bound: the curve is not "
-                f"a power law in this window (e.g. the loss rises late in training)")
-    return ""
-
-
-def _compare(est: float, draws: np.ndarray, alpha_draws: np.ndarray, axis: str, order: str,
-             alpha_hat: float, rng: np.random.Generator, gap: float, fit_reason: str) -> dict:
-    """Verdict for 'exponent = predicted_exponent(alpha, axis, order)' with paired bootstrap draws."""
-    pred = predicted_exponent(alpha_hat, axis, order=order)
-    a_d, e_d = _paired(alpha_draws, draws, rng)
-    pred_d = np.array([predicted_exponent(float(x), axis, order=order) for x in a_d])
-    p_lo, p_hi = _ci(pred_d)
-    d_lo, d_hi = _ci(e_d - pred_d)
-    out = {"predicted": pred, "pred_low": p_lo, "pred_high": p_hi, "diff": est - pred,
-           "diff_low": d_lo, "diff_high": d_hi}
-    if fit_reason:
-        out.update(verdict="inconclusive", reason=fit_reason)
-    elif not np.isfinite(d_lo):
-        out.update(verdict="inconclusive", reason="too few converged bootstrap draws for an interval")
-    elif d_lo > 0 or d_hi < 0:
-        side = "above" if d_lo > 0 else "below"
-        out.update(verdict="inconsistent",
-                   reason=f"fitted exponent {side} the prediction: 95% CI of the difference "
-                          f"[{d_lo:+.3f}, {d_hi:+.3f}] excludes 0")
-    elif d_hi - d_lo > 2 * gap:
-        out.update(verdict="inconclusive",
-                   reason=f"interval of the difference [{d_lo:+.3f}, {d_hi:+.3f}] contains 0 but is wider "
-                          f"than twice the gap ({gap:.3f}) between the sequential and parallel predictions")
-    else:
-        out.update(verdict="consistent",
-                   reason=f"95% CI of the difference [{d_lo:+.3f}, {d_hi:+.3f}] contains 0")
-    return out
 
 
 def _fit_rows(fit: FitResult, **keys) -> pd.DataFrame:
@@ -239,6 +176,168 @@ def _noise_log(g: pd.DataFrame, loss_column: str) -> float:
     if col in g:
         return float(np.median(g[col] / g["loss"]))
     return float("nan")
+
+
+@dataclass
+class _Run:
+    """What the four analyses of one :func:`run_analyses` call share: options, progress, and the growing tables."""
+
+    seed: int
+    n_boot: int
+    n_boot_windows: int
+    windows: bool
+    loss_column: str
+    bar: tqdm
+    fits: list = field(default_factory=list)
+    verdicts: list = field(default_factory=list)
+    sens: list = field(default_factory=list)
+    curves: list = field(default_factory=list)
+    alpha: dict = field(default_factory=dict)  # (family, param count) -> (alpha_hat, bootstrap draws)
+
+    def window_set(self, windows: tuple) -> tuple:
+        return windows if self.windows else windows[:1]
+
+    def fit(self, key: str, x: np.ndarray, y: np.ndarray, is_default: bool, x_name: str) -> FitResult:
+        """L = E + A·x^-a with the seed of ``key``; default windows get n_boot refits, the others n_boot_windows."""
+        self.bar.update(1)
+        return fit_power_law(x, y, n_boot=self.n_boot if is_default else self.n_boot_windows,
+                             seed=seed_for(self.seed, key), x_name=x_name, y_name=self.loss_column)
+
+    def record(self, row: dict, window: str, is_default: bool, n_points: int) -> None:
+        """A verdict row goes to the window-sensitivity table, and to the verdicts when its window is the default."""
+        self.sens.append(window_row(row, window, is_default, n_points))
+        if is_default:
+            self.verdicts.append(row)
+
+
+def _params_analysis(run: _Run, fam: str, final: pd.DataFrame, noise: float) -> None:
+    """α_N: L = E + A·N^-α on the final checkpoints, per parameter count; sets ``run.alpha`` for the others."""
+    for pc, col in PARAM_COUNTS.items():
+        if len(final) < 4:
+            raise ValueError(f"family {fam!r} has {len(final)} sizes in column 'model'; "
+                             f"fitting L = E + A·N^-α needs at least 4")
+        for w_i, (drop_lo, drop_hi, lab) in enumerate(run.window_set(PARAMS_WINDOWS)):
+            sub = final.iloc[drop_lo:len(final) - drop_hi]
+            if len(sub) < 4:
+                continue
+            fit = run.fit(f"params|{fam}|{pc}|{lab}", sub[col].to_numpy(float), sub["loss"].to_numpy(), w_i == 0, col)
+            run.fits.append(_fit_rows(fit, analysis="params", family=fam, subject=pc, x_column=col,
+                                      window=lab, is_default=w_i == 0))
+            row = verdict_row("params_power_law", fam, pc, "L = E + A·N^-α", pc, fit,
+                              params_verdict(fit, sub, col, noise))
+            run.record(row, lab, w_i == 0, len(sub))
+            if w_i == 0:
+                run.alpha[(fam, pc)] = (fit.params["a"], fit.boot_frame()["a"].to_numpy())
+                run.curves += _curve_rows(fit, final[col].to_numpy(float), final["loss"].to_numpy(),
+                                          np.ones(len(final), bool), {},
+                                          {"analysis": "params", "family": fam, "subject": pc}, col)
+
+
+def _steps_verdicts(run: _Run, fam: str, model: str, key: str, fit: FitResult, window: str, is_default: bool,
+                    n_points: int) -> dict:
+    """a_steps against α/(α+2) and α/(α+1), for α from both parameter counts; returns the theory lines (non-emb.)."""
+    reason = fit_problem(fit, "a")
+    draws = fit.boot_frame()["a"].to_numpy()
+    lines = {}
+    for src in ("nonembedding", "total"):
+        ah, ad = run.alpha[(fam, src)]
+        gap = abs(predicted_exponent(ah, "flops", order="parallel")
+                  - predicted_exponent(ah, "flops", order="sequential"))
+        for order in ("sequential", "parallel"):
+            hyp = f"a = α/(α+{2 if order == 'sequential' else 1}) ({order})"
+            c = compare(fit.params["a"], draws, ad, "flops", order, ah, pair_rng(run.seed, key, hyp, src), gap, reason)
+            run.record(verdict_row("steps_exponent", fam, model, hyp, src, fit, c), window, is_default, n_points)
+            if src == "nonembedding":
+                lines[f"theory_{order}"] = (c["predicted"], c["pred_low"], c["pred_high"])
+    return lines
+
+
+def _steps_analysis(run: _Run, fam: str, g: pd.DataFrame) -> None:
+    """At each fixed size, L = E + A·step^-a over the training run (flops ∝ steps at fixed N)."""
+    for m, gm in g.groupby("model", sort=False):
+        gm = gm[gm["step"] > 0].sort_values("step")
+        wins = steps_windows(int(gm["step"].max()))
+        for lo, hi, lab, is_def in (wins if run.windows else [wins[DEFAULT_STEPS_WINDOW]]):
+            sub = gm[(gm["step"] >= lo) & (gm["step"] <= hi)]
+            if len(sub) < 4 or sub["step"].nunique() < 3:
+                run.bar.update(1)
+                continue
+            key = f"steps|{fam}|{m}|{lab}"
+            fit = run.fit(key, sub["step"].to_numpy(float), sub["loss"].to_numpy(), is_def, "step")
+            run.fits.append(_fit_rows(fit, analysis="steps", family=fam, subject=m, x_column="step",
+                                      window=lab, is_default=is_def,
+                                      model_params_nonembedding=float(gm["params_nonembedding"].iloc[0])))
+            lines = _steps_verdicts(run, fam, m, key, fit, lab, is_def, len(sub))
+            if is_def:
+                in_win = ((gm["step"] >= lo) & (gm["step"] <= hi)).to_numpy()
+                run.curves += _curve_rows(fit, gm["step"].to_numpy(float), gm["loss"].to_numpy(), in_win, lines,
+                                          {"analysis": "steps", "family": fam, "subject": m}, "step")
+
+
+#: The frontier's two hypotheses: (label, axis and order of theory.skills.predicted_exponent).
+_FRONTIER_HYPOTHESES = (("a = α/(α+2) (frontier)", "frontier", "sequential"),
+                        ("a = α/(α+1) (parallel)", "flops", "parallel"))
+
+
+def _frontier_analysis(run: _Run, fam: str, g: pd.DataFrame) -> None:
+    """The lower envelope of loss over every checkpoint against C = 6·N·D, fitted as E + A·C^-a."""
+    final_step = g.groupby("model")["step"].transform("max")
+    for pc, fcol in FLOPS_COLUMNS.items():
+        ah, ad = run.alpha[(fam, pc)]
+        gap = abs(predicted_exponent(ah, "flops", order="parallel") - predicted_exponent(ah, "frontier"))
+        sizes = np.sort(g[PARAM_COUNTS[pc]].unique())
+        for w_i, (frac, drop_small, lab) in enumerate(run.window_set(FRONTIER_WINDOWS)):
+            pool = g[(g["step"] >= np.ceil(frac * final_step)) & (g["step"] > 0)
+                     & (g[PARAM_COUNTS[pc]] >= sizes[min(drop_small, len(sizes) - 1)])]
+            env = _pareto(pool, fcol)
+            if len(env) < 4 or env[fcol].nunique() < 3:
+                run.bar.update(1)
+                continue
+            key = f"frontier|{fam}|{pc}|{lab}"
+            fit = run.fit(key, env[fcol].to_numpy(float), env["loss"].to_numpy(), w_i == 0, fcol)
+            run.fits.append(_fit_rows(fit, analysis="frontier", family=fam, subject=pc, x_column=fcol,
+                                      window=lab, is_default=w_i == 0))
+            reason = fit_problem(fit, "a")
+            draws = fit.boot_frame()["a"].to_numpy()
+            lines = {}
+            for (hyp, axis, order), kind in zip(_FRONTIER_HYPOTHESES, ("theory_sequential", "theory_parallel")):
+                c = compare(fit.params["a"], draws, ad, axis, order, ah, pair_rng(run.seed, key, hyp, pc), gap, reason)
+                run.record(verdict_row("frontier_exponent", fam, pc, hyp, pc, fit, c), lab, w_i == 0, len(env))
+                lines[kind] = (c["predicted"], c["pred_low"], c["pred_high"])
+            if w_i == 0:
+                keys = {"analysis": "frontier", "family": fam, "subject": pc}
+                run.curves += _curve_rows(fit, env[fcol].to_numpy(float), env["loss"].to_numpy(),
+                                          np.ones(len(env), bool), lines, keys, fcol)
+                run.curves.append(pd.DataFrame({**keys, "x_name": fcol, "kind": "checkpoints",
+                                                "x": pool[fcol].to_numpy(float), "y": pool["loss"].to_numpy(),
+                                                "y_low": np.nan, "y_high": np.nan, "E_hat": fit.params["E"],
+                                                "in_window": True, "model": pool["model"].to_numpy()}))
+
+
+def _joint_analysis(run: _Run, fam: str, g: pd.DataFrame) -> None:
+    """L = E + A/N^α + B/D^β over every checkpoint from 2% of training (D = tokens); a fit, no verdict."""
+    final_step = g.groupby("model")["step"].transform("max")
+    pool = g[(g["step"] >= np.ceil(0.02 * final_step)) & (g["step"] > 0)]
+    run.bar.update(1)
+    if len(pool) >= 6 and pool["params_nonembedding"].nunique() >= 3 and pool["tokens"].nunique() >= 3:
+        jf = fit_joint_law(pool["params_nonembedding"].to_numpy(float), pool["tokens"].to_numpy(float),
+                           pool["loss"].to_numpy(), n_boot=run.n_boot_windows, seed=seed_for(run.seed, f"joint|{fam}"),
+                           names=("params_nonembedding", "tokens", run.loss_column))
+        run.fits.append(_fit_rows(jf, analysis="joint", family=fam, subject="nonembedding",
+                                  x_column="params_nonembedding,tokens", window="from 2% (default)",
+                                  is_default=True))
+
+
+def _n_fits(d: pd.DataFrame, families: list[str], windows: bool) -> int:
+    """How many fits :func:`run_analyses` will attempt, so the progress bar is honest."""
+    def n(w):
+        return len(w) if windows else 1
+
+    total = 0
+    for fam in families:
+        total += len(PARAM_COUNTS) * (n(PARAMS_WINDOWS) + n(FRONTIER_WINDOWS)) + 1
+        total += d.loc[d["family"] == fam, "model"].nunique() * n(STEPS_WINDOWS)
+    return total
 
 
 def run_analyses(df: pd.DataFrame, *, loss_column: str = DEFAULT_LOSS, seed: int = 0, n_boot: int = 200,
@@ -288,255 +387,43 @@ def run_analyses(df: pd.DataFrame, *, loss_column: str = DEFAULT_LOSS, seed: int
         raise ValueError(f"n_boot must be a non-negative integer, got {n_boot!r}")
     nbw = max(n_boot // 2, 0) if n_boot_windows is None else int(n_boot_windows)
     d = select_rows(df, loss_column)
-    fits, verdicts, sens, curves = [], [], [], []
     families = [f for f in ("standard", "deduped") if (d["family"] == f).any()]
-
-    # count the fits so the progress bar is honest
-    plan = []
-    for fam in families:
-        plan += [("params", fam, pc, w) for pc in PARAM_COUNTS for w in (PARAMS_WINDOWS if windows else PARAMS_WINDOWS[:1])]
-        for m in d.loc[d["family"] == fam, "model"].unique():
-            plan += [("steps", fam, m, w) for w in range(len(STEPS_WINDOWS)) if windows or w == DEFAULT_STEPS_WINDOW]
-        plan += [("frontier", fam, pc, w) for pc in PARAM_COUNTS for w in (FRONTIER_WINDOWS if windows else FRONTIER_WINDOWS[:1])]
-        plan += [("joint", fam, "nonembedding", 0)]
-    bar = tqdm(total=len(plan), desc="empirical fit", disable=not progress, file=None)
-
-    def fit1(key, x, y, nb, x_name):
-        bar.update(1)
-        return fit_power_law(x, y, n_boot=nb, seed=_seed_for(seed, key), x_name=x_name, y_name=loss_column)
-
-    alpha = {}  # (family, param count) -> (alpha_hat, draws)
+    bar = tqdm(total=_n_fits(d, families, windows), desc="empirical fit", disable=not progress, file=None)
+    run = _Run(seed=seed, n_boot=n_boot, n_boot_windows=nbw, windows=windows, loss_column=loss_column, bar=bar)
     for fam in families:
         g = d[d["family"] == fam]
         final = g[g["step"] == g.groupby("model")["step"].transform("max")].sort_values("params_nonembedding")
-        noise = _noise_log(final, loss_column)
-        # ---------------------------------------------------------------- params
-        for pc, col in PARAM_COUNTS.items():
-            if len(final) < 4:
-                raise ValueError(f"family {fam!r} has {len(final)} sizes in column 'model'; "
-                                 f"fitting L = E + A·N^-α needs at least 4")
-            default_verdict = None
-            for w_i, (drop_lo, drop_hi, lab) in enumerate(PARAMS_WINDOWS if windows else PARAMS_WINDOWS[:1]):
-                sub = final.iloc[drop_lo:len(final) - drop_hi]
-                if len(sub) < 4:
-                    continue
-                key = f"params|{fam}|{pc}|{lab}"
-                fit = fit1(key, sub[col].to_numpy(float), sub["loss"].to_numpy(), n_boot if w_i == 0 else nbw, col)
-                fits.append(_fit_rows(fit, analysis="params", family=fam, subject=pc, x_column=col,
-                                      window=lab, is_default=w_i == 0))
-                v = _params_verdict(fit, sub, col, noise, seed, key)
-                sens.append({"test": "params_power_law", "family": fam, "subject": pc,
-                             "hypothesis": "L = E + A·N^-α", "window": lab, "is_default": w_i == 0,
-                             "n_points": len(sub), "estimate": fit.params["a"],
-                             "ci_low": fit.intervals["a"][0], "ci_high": fit.intervals["a"][1],
-                             "predicted": np.nan, "verdict": v["verdict"]})
-                if w_i == 0:
-                    alpha[(fam, pc)] = (fit.params["a"], fit.boot_frame()["a"].to_numpy())
-                    default_verdict = {"test": "params_power_law", "family": fam, "subject": pc,
-                                       "hypothesis": "L = E + A·N^-α", "alpha_source": pc,
-                                       "estimate": fit.params["a"], "ci_low": fit.intervals["a"][0],
-                                       "ci_high": fit.intervals["a"][1], "predicted": np.nan,
-                                       "pred_low": np.nan, "pred_high": np.nan, "diff": np.nan,
-                                       "diff_low": np.nan, "diff_high": np.nan, **v}
-                    in_win = np.ones(len(final), bool)
-                    curves += _curve_rows(fit, final[col].to_numpy(float), final["loss"].to_numpy(), in_win,
-                                          {}, {"analysis": "params", "family": fam, "subject": pc}, col)
-            verdicts.append(default_verdict)
-
-        a_hat, a_draws = alpha[(fam, "nonembedding")]
-        a_hat_t, a_draws_t = alpha[(fam, "total")]
-        # ---------------------------------------------------------------- steps
-        for m, gm in g.groupby("model", sort=False):
-            gm = gm[gm["step"] > 0].sort_values("step")
-            final_step = int(gm["step"].max())
-            for lo, hi, lab, is_def in (steps_windows(final_step) if windows
-                                        else [steps_windows(final_step)[DEFAULT_STEPS_WINDOW]]):
-                sub = gm[(gm["step"] >= lo) & (gm["step"] <= hi)]
-                if len(sub) < 4 or sub["step"].nunique() < 3:
-                    bar.update(1)
-                    continue
-                key = f"steps|{fam}|{m}|{lab}"
-                fit = fit1(key, sub["step"].to_numpy(float), sub["loss"].to_numpy(), n_boot if is_def else nbw, "step")
-                fits.append(_fit_rows(fit, analysis="steps", family=fam, subject=m, x_column="step",
-                                      window=lab, is_default=is_def,
-                                      model_params_nonembedding=float(gm["params_nonembedding"].iloc[0])))
-                reason = _fit_ok(fit, "a")
-                draws = fit.boot_frame()["a"].to_numpy()
-                rows_here = {}
-                for src, (ah, ad) in (("nonembedding", (a_hat, a_draws)), ("total", (a_hat_t, a_draws_t))):
-                    gap = abs(predicted_exponent(ah, "flops", order="parallel")
-                              - predicted_exponent(ah, "flops", order="sequential"))
-                    for order in ("sequential", "parallel"):
-                        hyp = f"a = α/(α+{2 if order == 'sequential' else 1}) ({order})"
-                        c = _compare(fit.params["a"], draws, ad, "flops", order, ah,
-                                     _pair_rng(seed, key, hyp, src), gap, reason)
-                        rows_here[(src, order)] = c
-                        sens.append({"test": "steps_exponent", "family": fam, "subject": m, "hypothesis": hyp,
-                                     "alpha_source": src, "window": lab, "is_default": is_def,
-                                     "n_points": len(sub), "estimate": fit.params["a"],
-                                     "ci_low": fit.intervals["a"][0], "ci_high": fit.intervals["a"][1],
-                                     "predicted": c["predicted"], "verdict": c["verdict"]})
-                        if is_def:
-                            verdicts.append({"test": "steps_exponent", "family": fam, "subject": m,
-                                             "hypothesis": hyp, "alpha_source": src,
-                                             "estimate": fit.params["a"], "ci_low": fit.intervals["a"][0],
-                                             "ci_high": fit.intervals["a"][1], **c})
-                if is_def:
-                    in_win = ((gm["step"] >= lo) & (gm["step"] <= hi)).to_numpy()
-                    preds = {f"theory_{o}": (rows_here[("nonembedding", o)]["predicted"],
-                                             rows_here[("nonembedding", o)]["pred_low"],
-                                             rows_here[("nonembedding", o)]["pred_high"])
-                             for o in ("sequential", "parallel")}
-                    curves += _curve_rows(fit, gm["step"].to_numpy(float), gm["loss"].to_numpy(), in_win, preds,
-                                          {"analysis": "steps", "family": fam, "subject": m}, "step")
-        # ---------------------------------------------------------------- frontier
-        for pc, fcol in FLOPS_COLUMNS.items():
-            ah, ad = alpha[(fam, pc)]
-            gap = abs(predicted_exponent(ah, "flops", order="parallel") - predicted_exponent(ah, "frontier"))
-            sizes = np.sort(g[PARAM_COUNTS[pc]].unique())
-            for w_i, (frac, drop_small, lab) in enumerate(FRONTIER_WINDOWS if windows else FRONTIER_WINDOWS[:1]):
-                final_step = g.groupby("model")["step"].transform("max")
-                pool = g[(g["step"] >= np.ceil(frac * final_step)) & (g["step"] > 0)
-                         & (g[PARAM_COUNTS[pc]] >= sizes[min(drop_small, len(sizes) - 1)])]
-                env = _pareto(pool, fcol)
-                if len(env) < 4 or env[fcol].nunique() < 3:
-                    bar.update(1)
-                    continue
-                key = f"frontier|{fam}|{pc}|{lab}"
-                fit = fit1(key, env[fcol].to_numpy(float), env["loss"].to_numpy(), n_boot if w_i == 0 else nbw, fcol)
-                fits.append(_fit_rows(fit, analysis="frontier", family=fam, subject=pc, x_column=fcol,
-                                      window=lab, is_default=w_i == 0))
-                reason = _fit_ok(fit, "a")
-                draws = fit.boot_frame()["a"].to_numpy()
-                res = {}
-                for hyp, axis, order in (("a = α/(α+2) (frontier)", "frontier", "sequential"),
-                                         ("a = α/(α+1) (parallel)", "flops", "parallel")):
-                    c = _compare(fit.params["a"], draws, ad, axis, order, ah, _pair_rng(seed, key, hyp, pc), gap,
-                                 reason)
-                    res[axis] = c
-                    sens.append({"test": "frontier_exponent", "family": fam, "subject": pc, "hypothesis": hyp,
-                                 "alpha_source": pc, "window": lab, "is_default": w_i == 0,
-                                 "n_points": len(env), "estimate": fit.params["a"],
-                                 "ci_low": fit.intervals["a"][0], "ci_high": fit.intervals["a"][1],
-                                 "predicted": c["predicted"], "verdict": c["verdict"]})
-                    if w_i == 0:
-                        verdicts.append({"test": "frontier_exponent", "family": fam, "subject": pc,
-                                         "hypothesis": hyp, "alpha_source": pc, "estimate": fit.params["a"],
-                                         "ci_low": fit.intervals["a"][0], "ci_high": fit.intervals["a"][1], **c})
-                if w_i == 0:
-                    keys = {"analysis": "frontier", "family": fam, "subject": pc}
-                    preds = {"theory_sequential": tuple(res["frontier"][k] for k in ("predicted", "pred_low", "pred_high")),
-                             "theory_parallel": tuple(res["flops"][k] for k in ("predicted", "pred_low", "pred_high"))}
-                    curves += _curve_rows(fit, env[fcol].to_numpy(float), env["loss"].to_numpy(),
-                                          np.ones(len(env), bool), preds, keys, fcol)
-                    curves.append(pd.DataFrame({**keys, "x_name": fcol, "kind": "checkpoints",
-                                                "x": pool[fcol].to_numpy(float), "y": pool["loss"].to_numpy(),
-                                                "y_low": np.nan, "y_high": np.nan, "E_hat": fit.params["E"],
-                                                "in_window": True, "model": pool["model"].to_numpy()}))
-        # ---------------------------------------------------------------- joint
-        final_step = g.groupby("model")["step"].transform("max")
-        pool = g[(g["step"] >= np.ceil(0.02 * final_step)) & (g["step"] > 0)]
-        bar.update(1)
-        if len(pool) >= 6 and pool["params_nonembedding"].nunique() >= 3 and pool["tokens"].nunique() >= 3:
-            jf = fit_joint_law(pool["params_nonembedding"].to_numpy(float), pool["tokens"].to_numpy(float),
-                               pool["loss"].to_numpy(), n_boot=nbw, seed=_seed_for(seed, f"joint|{fam}"),
-                               names=("params_nonembedding", "tokens", loss_column))
-            fits.append(_fit_rows(jf, analysis="joint", family=fam, subject="nonembedding",
-                                  x_column="params_nonembedding,tokens", window="from 2% (default)",
-                                  is_default=True))
+        _params_analysis(run, fam, final, _noise_log(final, loss_column))
+        _steps_analysis(run, fam, g)
+        _frontier_analysis(run, fam, g)
+        _joint_analysis(run, fam, g)
     bar.close()
+    return _tables(run)
 
-    sens_df = pd.DataFrame(sens)
-    if "alpha_source" not in sens_df:
-        sens_df["alpha_source"] = np.nan
-    sens_df["alpha_source"] = sens_df["alpha_source"].fillna(sens_df["subject"])
-    ver = pd.DataFrame(verdicts)
-    agree, nwin = [], []
-    for _, r in ver.iterrows():
-        s = sens_df[(sens_df["test"] == r["test"]) & (sens_df["family"] == r["family"])
-                    & (sens_df["subject"] == r["subject"]) & (sens_df["hypothesis"] == r["hypothesis"])
-                    & (sens_df["alpha_source"] == r["alpha_source"])]
-        nwin.append(len(s))
-        agree.append(float((s["verdict"] == r["verdict"]).mean()) if len(s) else np.nan)
-    ver["window_agreement"] = agree
-    ver["n_windows"] = nwin
-    ver = _with_summaries(ver)
-    fits_df = pd.concat(fits, ignore_index=True)
-    cols = list(fits_df.columns)
+
+def _tables(run: _Run) -> dict[str, pd.DataFrame]:
+    """The tables of :func:`run_analyses` from what the analyses recorded."""
+    sens = pd.DataFrame(run.sens, columns=list(WINDOW_COLUMNS))
+    ver = with_summaries(with_window_agreement(pd.DataFrame(run.verdicts), sens))
+    fits = pd.concat(run.fits, ignore_index=True)
+    cols = list(fits.columns)
     cols.insert(6, cols.pop(cols.index("model_params_nonembedding")))
     return {
-        "fits": fits_df[cols],
+        "fits": fits[cols],
         "verdicts": ver.reset_index(drop=True),
-        "window_sensitivity": sens_df[["test", "family", "subject", "hypothesis", "alpha_source", "window",
-                                       "is_default", "n_points", "estimate", "ci_low", "ci_high",
-                                       "predicted", "verdict"]].reset_index(drop=True),
-        "curves": pd.concat(curves, ignore_index=True),
+        "window_sensitivity": sens,
+        "curves": pd.concat(run.curves, ignore_index=True),
         "caveats": pd.DataFrame(CAVEATS, columns=["caveat", "detail"]),
     }
 
 
-def _params_verdict(fit: FitResult, sub: pd.DataFrame, col: str, noise: float, seed: int, key: str) -> dict:
-    """Is L = E + A·N^-α supported: α > 0, residuals within eval noise, and better than L = c0 − c1·ln N?"""
-    reason = _fit_ok(fit, "a")
-    lo, hi = fit.intervals["a"]
-    rmse = fit.diagnostics["rmse_log"]
-    x = np.log(sub[col].to_numpy(float))
-    y = np.log(sub["loss"].to_numpy())
-    # log-linear alternative (2 parameters) on the same log-loss scale, Gaussian AIC
-    X = np.column_stack([np.ones_like(x), x])
-    coef, *_ = np.linalg.lstsq(X, np.exp(y), rcond=None)
-    pred = X @ coef
-    if np.all(pred > 0):
-        r_alt = y - np.log(pred)
-        aic_alt = len(y) * math.log(max(float(r_alt @ r_alt), 1e-300) / len(y)) + 4
-    else:
-        aic_alt = np.inf
-    d_aic = fit.diagnostics["aic"] - aic_alt
-    detail = (f"α = {fit.params['a']:.3f} [{lo:.3f}, {hi:.3f}], RMSE of log residuals {rmse:.4f}"
-              + (f" vs eval noise {noise:.4f}" if np.isfinite(noise) else " (eval noise unknown)")
-              + f", ΔAIC vs log-linear {d_aic:+.1f}")
-    if reason:
-        return {"verdict": "inconclusive", "reason": f"{reason}; {detail}"}
-    if not np.isfinite(lo):
-        return {"verdict": "inconclusive", "reason": f"no bootstrap interval; {detail}"}
-    if lo <= 1.01e-3:
-        return {"verdict": "inconclusive", "reason": f"α interval reaches 0; {detail}"}
-    if np.isfinite(noise) and rmse > 3 * noise:
-        return {"verdict": "inconsistent", "reason": f"residuals exceed 3× evaluation noise (the noise estimate "
-                                                   f"holds eval noise only, not run-to-run variation); {detail}"}
-    if d_aic > 2:
-        return {"verdict": "inconsistent", "reason": f"a log-linear law fits better; {detail}"}
-    note = "" if np.isfinite(noise) else " (no noise estimate: residual check skipped)"
-    return {"verdict": "consistent", "reason": f"power law with offset fits{note}; {detail}"}
-
-
-def _with_summaries(ver: pd.DataFrame) -> pd.DataFrame:
-    """Append one summary row per (family, hypothesis, alpha_source) of the per-size steps verdicts."""
-    rows = []
-    st = ver[ver["test"] == "steps_exponent"]
-    for (fam, hyp, src), s in st.groupby(["family", "hypothesis", "alpha_source"], sort=False):
-        counts = s["verdict"].value_counts()
-        n = len(s)
-        top = counts.index[0]
-        verdict = top if counts.iloc[0] > n / 2 else "inconclusive"
-        reason = ", ".join(f"{counts.get(v, 0)}/{n} {v}" for v in VERDICTS) + " over sizes"
-        if verdict == "inconclusive" and top != "inconclusive":
-            reason = "no majority: " + reason
-        rows.append({"test": "steps_exponent", "family": fam, "subject": "all sizes", "hypothesis": hyp,
-                     "alpha_source": src, "estimate": float(s["estimate"].median()), "ci_low": np.nan,
-                     "ci_high": np.nan, "predicted": float(s["predicted"].iloc[0]),
-                     "pred_low": float(s["pred_low"].iloc[0]), "pred_high": float(s["pred_high"].iloc[0]),
-                     "diff": np.nan, "diff_low": np.nan, "diff_high": np.nan, "verdict": verdict,
-                     "reason": reason + " (estimate = median over sizes)",
-                     "window_agreement": float(s["window_agreement"].mean()), "n_windows": int(s["n_windows"].sum())})
-    return pd.concat([ver, pd.DataFrame(rows)], ignore_index=True) if rows else ver
-
-
 def report_tables(seed: int = 0, progress: bool = True, n_boot: int = 60) -> dict[str, pd.DataFrame]:
-    """All tables on the shipped Pythia data, sized for the report (n_boot = 60, windows at 30).
+    """The report's section 3: every table of :func:`run_analyses` on the shipped Pythia data, and the headline.
 
-    A modest bootstrap keeps this to well under 2 minutes on 2 cores; the
-    CLI (``python -m empirical fit``) uses n_boot = 200 by default.
+    ``verdicts_headline`` is :func:`empirical.fit.verdicts.headline` of the
+    verdicts. A modest bootstrap (n_boot = 60, windows at 30) keeps this to
+    well under 2 minutes on 2 cores; the CLI (``python -m empirical fit``)
+    uses n_boot = 100 by default.
     """
-    return run_analyses(load_pythia(), seed=seed, n_boot=n_boot, n_boot_windows=n_boot // 2,
-                        progress=progress)
+    tabs = run_analyses(load_pythia(), seed=seed, n_boot=n_boot, n_boot_windows=n_boot // 2, progress=progress)
+    return {**tabs, "verdicts_headline": headline(tabs["verdicts"])}

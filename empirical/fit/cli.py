@@ -84,7 +84,8 @@ def _print_text(tables, out: Path, figures) -> None:
     show = v[(v["alpha_source"] == v["subject"]) | (v["subject"] == "all sizes")]
     show = show[(show["alpha_source"] == "nonembedding") | (show["test"] == "params_power_law")]
     for r in show.itertuples():
-        pred = "" if not np.isfinite(r.predicted) else f" vs predicted {r.predicted:.3f} [{r.pred_low:.3f}, {r.pred_high:.3f}]"
+        pred = ("" if not np.isfinite(r.predicted)
+                else f" vs predicted {r.predicted:.3f} [{r.pred_low:.3f}, {r.pred_high:.3f}]")
         print(f"  {r.test:18s} {r.family:8s} {r.subject:12s} {r.hypothesis:26s} -> {r.verdict.upper()}"
               f" (window agreement {r.window_agreement:.0%})\n      estimate {r.estimate:.3f}{pred}; {r.reason}")
     print(f"\nCaveats: {'; '.join(tables['caveats']['caveat'])} (details in caveats.csv / docs/fit.md)")

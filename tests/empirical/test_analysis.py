@@ -39,7 +39,8 @@ def test_tables_and_columns(seq_tables):
     assert set(t) == set(TABLES)
     assert {"analysis", "family", "subject", "param", "estimate", "ci_low", "ci_high",
             "converged", "boot_converged_frac"} <= set(t["fits"].columns)
-    assert {"test", "hypothesis", "verdict", "reason", "predicted", "pred_low", "pred_high"} <= set(t["verdicts"].columns)
+    want = {"test", "hypothesis", "verdict", "reason", "predicted", "pred_low", "pred_high"}
+    assert want <= set(t["verdicts"].columns)
     assert set(t["verdicts"]["verdict"]) <= {"consistent", "inconsistent", "inconclusive"}
     assert {"data", "fit", "theory_sequential", "theory_parallel"} <= set(t["curves"]["kind"])
 
