@@ -7,10 +7,11 @@ never print its texts in logs, tests or reports.
 from __future__ import annotations
 
 import gzip
+import io
 import json
 from pathlib import Path
 
-from ..io import DATA_DIR, verify_checksums
+from ..io import DATA_DIR, read_checked_bytes, verify_checksums
 
 HH_RLHF_FILE = DATA_DIR / "hh_rlhf" / "harmless-base_test.jsonl.gz"
 
@@ -23,9 +24,8 @@ def load_hh_rlhf(field: str = "chosen", limit: int | None = None) -> list[str]:
         raise ValueError(f"field must be 'chosen' or 'rejected', got {field!r}")
     if limit is not None and (not isinstance(limit, int) or limit < 1):
         raise ValueError(f"limit must be a positive integer or None, got {limit!r}")
-    verify_checksums(HH_RLHF_FILE.parent)
     texts = []
-    with gzip.open(HH_RLHF_FILE, "rt", encoding="utf-8") as fh:
+    with gzip.open(io.BytesIO(read_checked_bytes(HH_RLHF_FILE)), "rt", encoding="utf-8") as fh:
         for line in fh:
             texts.append(json.loads(line)[field])
             if limit is not None and len(texts) >= limit:
