@@ -44,7 +44,8 @@ def main(argv=None) -> int:
     fb, tb = _timed(fit_joint_law, N, D, L, n_boot=args.n_boot, seed=0)
     print(f"point fit {t0:.3f} s; with n_boot={args.n_boot}: {tb:.2f} s "
           f"({(tb - t0) / max(args.n_boot, 1) * 1e3:.1f} ms per refit); "
-          f"refits converged {fb.diagnostics['boot_converged_frac']:.0%}, moved {fb.diagnostics['boot_moved_frac']:.0%}")
+          f"refits converged {fb.diagnostics['boot_converged_frac']:.0%}, "
+          f"moved {fb.diagnostics['boot_moved_frac']:.0%}")
     for k, v in zip(("E", "A", "alpha", "B", "beta"), truth):
         lo, hi = fb.intervals[k]
         print(f"  {k:5s} true {v:9.4g}  fit {fb.params[k]:9.4g}  95% [{lo:.4g}, {hi:.4g}]")
