@@ -1,10 +1,15 @@
-"""The shared plot style of infogeo: matplotlib defaults readable at the size shown, deterministic PNG bytes."""
+"""The one figure style of infogeo: layers draw with it, ``reports`` saves what they draw.
+
+Figures are built on :class:`matplotlib.figure.Figure` directly (no pyplot, no
+backend chosen, no global figure registry), so importing a layer's plot module
+never changes a user's matplotlib state. This module imports no layer.
+"""
 from __future__ import annotations
 
-import matplotlib
+import matplotlib as mpl
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+__all__ = ["RC", "figure"]
 
 RC = {
     "figure.dpi": 110, "savefig.dpi": 110, "font.size": 10, "axes.titlesize": 11, "axes.labelsize": 10,
@@ -13,13 +18,8 @@ RC = {
 
 
 def figure(ncols: int = 1, nrows: int = 1, width: float = 5.2, height: float = 3.8):
-    with plt.rc_context(RC):
-        fig, axes = plt.subplots(nrows, ncols, figsize=(width * ncols, height * nrows), squeeze=False)
+    """A report-style figure of ``nrows x ncols`` panels, each ``width x height`` inches; returns (fig, axes 2-D)."""
+    with mpl.rc_context(RC):
+        fig = Figure(figsize=(width * ncols, height * nrows))
+        axes = fig.subplots(nrows, ncols, squeeze=False)
     return fig, axes
-
-
-def save(fig, path) -> None:
-    with plt.rc_context(RC):
-        # No timestamp or software metadata: the same data give the same bytes.
-        fig.savefig(path, metadata={"Software": None})
-    plt.close(fig)

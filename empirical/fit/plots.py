@@ -3,7 +3,7 @@
 Every function takes the tables of :func:`empirical.fit.analyses.run_analyses`
 (only those, never raw data) and returns a ``matplotlib.figure.Figure`` built
 without pyplot; :func:`figures` gives all of them by file stem and
-:func:`draw_all` saves them (one style: :func:`infogeo.plotstyle.save`). Power laws are drawn as the reducible loss
+:func:`draw_all` saves them as the report does. Power laws are drawn as the reducible loss
 L − Ê on log-log axes, where L = E + A·X^-a is a straight line of slope −a and
 the theory's predicted slopes can be compared by eye.
 """
@@ -309,13 +309,17 @@ def figures(tables: dict, labels: dict | None = None) -> dict[str, Figure]:
 
 
 def draw_all(tables: dict, out_dir, labels: dict | None = None) -> list[Path]:
-    """Save :func:`figures` as ``out_dir/<stem>.png`` in the shared plot style; return the paths."""
-    from infogeo.plotstyle import save
+    """Save :func:`figures` as ``out_dir/<stem>.png`` as the report does (the shared style's dpi, no
+    software or date metadata, so the same tables give the same bytes); return the paths."""
+    import matplotlib as mpl
+
+    from infogeo.plotstyle import RC
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths = []
     for stem, fig in figures(tables, labels).items():
-        save(fig, out / f"{stem}.png")
+        with mpl.rc_context(RC):
+            fig.savefig(out / f"{stem}.png", metadata={"Software": None})
         paths.append(out / f"{stem}.png")
     return paths

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+import subprocess
 import sys
 from pathlib import Path
 
@@ -64,3 +65,11 @@ def test_every_csv_read_goes_through_empirical_io():
         for path in folder.rglob("*.py"):
             if path.name != "io.py":
                 assert "read_csv(" not in path.read_text(), path
+
+
+def test_empirical_and_its_plot_modules_import_neither_reports_nor_pyplot():
+    code = ("import sys, empirical.fit, empirical.fit.plots, empirical.fit.cli, empirical.measure, "
+            "empirical.measure.plots, empirical.measure.cli, empirical.minipythia; "
+            "print([m for m in ('reports', 'matplotlib.pyplot') if m in sys.modules])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT.parent)
+    assert out.returncode == 0 and out.stdout.strip() == "[]", out.stdout + out.stderr
