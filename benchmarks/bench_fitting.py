@@ -1,4 +1,4 @@
-"""Benchmark of empirical.fitting: time of a joint-law fit with its bootstrap, and agreement with plain scipy.
+"""Benchmark of empirical.fit.fitter: time of a joint-law fit with its bootstrap, and agreement with plain scipy.
 
 Run: ``cd /work/main && python benchmarks/bench_fitting.py [--n-boot 200]``. Prints
 figures only (no assertions): wall time per fit and per bootstrap refit, and
@@ -19,8 +19,8 @@ from scipy.optimize import curve_fit, least_squares
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from empirical.fitting import fit_joint_law, fit_power_law  # noqa: E402
-from empirical.pythia import DEFAULT_LOSS, load_pythia  # noqa: E402
+from empirical.fit.fitter import fit_joint_law, fit_power_law  # noqa: E402
+from empirical.fit.pythia import DEFAULT_LOSS, load_pythia  # noqa: E402
 
 
 def _timed(fn, *a, **k):
@@ -44,7 +44,8 @@ def main(argv=None) -> int:
     fb, tb = _timed(fit_joint_law, N, D, L, n_boot=args.n_boot, seed=0)
     print(f"point fit {t0:.3f} s; with n_boot={args.n_boot}: {tb:.2f} s "
           f"({(tb - t0) / max(args.n_boot, 1) * 1e3:.1f} ms per refit); "
-          f"refits converged {fb.diagnostics['boot_converged_frac']:.0%}, moved {fb.diagnostics['boot_moved_frac']:.0%}")
+          f"refits converged {fb.diagnostics['boot_converged_frac']:.0%}, "
+          f"moved {fb.diagnostics['boot_moved_frac']:.0%}")
     for k, v in zip(("E", "A", "alpha", "B", "beta"), truth):
         lo, hi = fb.intervals[k]
         print(f"  {k:5s} true {v:9.4g}  fit {fb.params[k]:9.4g}  95% [{lo:.4g}, {hi:.4g}]")

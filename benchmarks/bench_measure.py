@@ -5,7 +5,7 @@
 Prints figures; asserts nothing about time. Three comparisons, same run, same data:
 
 1. Information gain of every prefix t = 1..T (Figure 3) from ONE Cholesky
-   factorization (``empirical.metrics.info_gain_curve``) against one
+   factorization (``empirical.measure.metrics.info_gain_curve``) against one
    log-determinant (Cholesky of ``I + K_t / sigma^2``) per prefix. The naive
    route is timed on the prefixes t = stride/2, 3·stride/2, ... (midpoints of
    blocks of ``stride`` prefixes) and its cost for all T prefixes is
@@ -25,7 +25,7 @@ import time
 
 import numpy as np
 
-from empirical.metrics import info_gain_curve, sentence_distance
+from empirical.measure.metrics import info_gain_curve, sentence_distance
 from theory.entropy import rate_distortion_entropy
 from theory.gp import information_gain, linear_kernel
 
@@ -54,7 +54,7 @@ def bench_infogain(T: int, d: int, stride: int, sigma: float = 0.01) -> None:
     prefixes = list(range(stride // 2, T + 1, stride)) or [T]
     naive, times = [], []
     for t in prefixes:
-        dt, val = _time(lambda: information_gain(K[:t, :t], sigma))
+        dt, val = _time(lambda t=t: information_gain(K[:t, :t], sigma))
         naive.append(val)
         times.append(dt)
     fast_at = curve["info_gain"][np.array(prefixes) - 1]
@@ -87,8 +87,8 @@ def bench_distance(d: int = 2048) -> None:
     Za, Zb = _states(2, 8, d), _states(3, 9, d)
     print(f"[3] one sentence distance, d={d}, 8 and 9 tokens, ridge 1e-4")
     for metric in ("js", "riemann"):
-        t_red, v_red = _time(lambda: sentence_distance(Za, Zb, metric), repeat=3)
-        t_full, v_full = _time(lambda: sentence_distance(Za, Zb, metric, reduce=False))
+        t_red, v_red = _time(lambda metric=metric: sentence_distance(Za, Zb, metric), repeat=3)
+        t_full, v_full = _time(lambda metric=metric: sentence_distance(Za, Zb, metric, reduce=False))
         print(f"    {metric:9s} reduced {t_red * 1e3:8.2f} ms   full d x d {t_full:7.2f} s   ratio "
               f"{t_full / t_red:7.0f}x   relative difference {abs(v_red - v_full) / v_full:.1e}")
 

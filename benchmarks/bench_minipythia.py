@@ -1,4 +1,6 @@
-"""Time to train the mini-Pythia family on CPU, per size, with tokens per second (target: whole family < 6 min on 2 cores).
+"""Time to train the mini-Pythia family on CPU, per size, with tokens per second.
+
+Target: the whole family in under 6 minutes on 2 cores.
 
     python benchmarks/bench_minipythia.py [--threads 2] [--sizes 7k 26k] [--root DIR] [--minimal]
 

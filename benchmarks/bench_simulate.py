@@ -41,12 +41,13 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     M = 10**5 if args.quick else 10**6
     E = 10**6 if args.quick else 10**7
-    print(f"simulate benchmark (numpy {np.__version__}, {os.cpu_count()} cpus, OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS')})")
+    print(f"simulate benchmark (numpy {np.__version__}, {os.cpu_count()} cpus, "
+          f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS')})")
 
     print(f"\n1. one run, M = {M:,} skills, alpha = 0.5 (best of 3)")
     for order in ("sequential", "parallel"):
         a = simulate.Assumptions(law=simulate.PowerLaw(0.5), M=M, order=order)
-        _, t = _t(lambda: dyn.run(a), repeat=3)
+        _, t = _t(lambda a=a: dyn.run(a), repeat=3)
         print(f"   expected   {order:<10} {t:7.3f} s")
     a = simulate.Assumptions(law=simulate.PowerLaw(0.5), M=M, order="sequential")
     _, t = _t(lambda: dyn.run(a, mode="stochastic", seed=0))
@@ -57,7 +58,8 @@ def main(argv=None) -> int:
 
     print(f"\n2. skill graph, M = {M:,} skills, {E:,} edges")
     g, t = _t(lambda: simulate.skill_graph(0.5, M, E, seed=0))
-    print(f"   generate   {t:7.3f} s   (CSC {g.adjacency.shape[0]:,} texts x {g.adjacency.shape[1]:,} skills, nnz {g.adjacency.nnz:,})")
+    print(f"   generate   {t:7.3f} s   (CSC {g.adjacency.shape[0]:,} texts x {g.adjacency.shape[1]:,} skills, "
+          f"nnz {g.adjacency.nnz:,})")
     f, t = _t(lambda: simulate.fit_alpha(g.degrees))
     print(f"   fit alpha  {t:7.3f} s   alpha = {f.alpha:.4f} [{f.ci_low:.4f}, {f.ci_high:.4f}] (true 0.5); "
           f"gamma pure {f.gamma_power:.5f} vs powerlaw pkg {f.powerlaw_gamma:.5f}")
@@ -71,9 +73,9 @@ def main(argv=None) -> int:
     for order in ("sequential", "parallel"):
         a = simulate.Assumptions(law=simulate.PowerLaw(0.5), M=40, order=order)
         S_max = int(np.ceil(np.max(dyn.run(a).done)))
-        naive, t_naive = _t(lambda: dyn.naive_expected(a, S_max))
+        naive, t_naive = _t(lambda a=a, S_max=S_max: dyn.naive_expected(a, S_max))
         S = np.arange(1, S_max + 1, dtype=float)
-        ev, t_ev = _t(lambda: dyn.run(a, S=S), repeat=3)
+        ev, t_ev = _t(lambda a=a, S=S: dyn.run(a, S=S), repeat=3)
         diff = float(np.max(np.abs(ev.H_minus_C - naive[1:])))
         print(f"   expected {order:<10} {S_max:,} flops: naive {t_naive:7.3f} s, event-driven {t_ev:7.4f} s "
               f"(x{t_naive / t_ev:,.0f}); max |H_naive - H_event| = {diff:.2e}")

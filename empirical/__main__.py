@@ -5,8 +5,8 @@ import importlib
 import sys
 
 _SUBCOMMANDS = {
-    "fit": "empirical.fit_cli",
-    "measure": "empirical.measure_cli",
+    "fit": "empirical.fit.cli",
+    "measure": "empirical.measure.cli",
 }
 
 

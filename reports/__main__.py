@@ -36,7 +36,8 @@ def main(argv: list[str] | None = None) -> int:
     failed = [k for k, v in manifest["sections"].items() if not v["ok"]]
     print(f"report written to {args.out / 'report.md'} and report.html "
           f"({manifest['run_seconds_total']:.0f} s; sections: "
-          + ", ".join(f"{k} {v['seconds']:.0f} s{'' if v['ok'] else ' FAILED'}" for k, v in manifest["sections"].items())
+          + ", ".join(f"{k} {v['seconds']:.0f} s{'' if v['ok'] else ' FAILED'}"
+                      for k, v in manifest["sections"].items())
           + ")")
     return 1 if failed else 0
 

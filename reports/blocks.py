@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from empirical.io import read_table
+
 
 @dataclass
 class Heading:
@@ -70,7 +72,7 @@ def _fmt(v) -> str:
 
 
 def _frame(block: Table, root: Path) -> tuple[pd.DataFrame, int]:
-    df = pd.read_csv(root / block.csv, keep_default_na=False, na_values=[""])
+    df = read_table(root / block.csv, keep_default_na=False, na_values=[""])
     if block.columns:
         df = df[block.columns]
     return df.head(block.max_rows), len(df)
@@ -95,7 +97,8 @@ def render_markdown(blocks, root: Path) -> str:
                 lines.append("| " + " | ".join(_fmt(v).replace("|", "\\|").replace("\n", " ") for v in row) + " |")
             more = f" (first {len(df)} of {n} rows; full table: [{b.csv}]({b.csv}))" if n > len(df) else \
                 f" ([{b.csv}]({b.csv}))"
-            out.append(("*" + b.caption + "*" + more + "\n\n" if b.caption else more.strip() + "\n\n") + "\n".join(lines))
+            head = "*" + b.caption + "*" + more + "\n\n" if b.caption else more.strip() + "\n\n"
+            out.append(head + "\n".join(lines))
         out.append("")
     return "\n".join(out)
 
@@ -114,8 +117,8 @@ def _para_html(text: str) -> str:
     parts = []
     for chunk in text.split("\n\n"):
         lines = chunk.splitlines()
-        if lines and all(l.lstrip().startswith(("- ", "* ")) for l in lines):
-            parts.append("<ul>" + "".join(f"<li>{_inline(l.lstrip()[2:])}</li>" for l in lines) + "</ul>")
+        if lines and all(ln.lstrip().startswith(("- ", "* ")) for ln in lines):
+            parts.append("<ul>" + "".join(f"<li>{_inline(ln.lstrip()[2:])}</li>" for ln in lines) + "</ul>")
         else:
             parts.append(f"<p>{_inline(chunk)}</p>")
     return "\n".join(parts)

@@ -18,7 +18,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from .blocks import Heading, Para, from_json, render_html, render_markdown, to_json
+from empirical.io import DATA_DIR, read_checksums
+
+from .blocks import Figure, Heading, Para, from_json, render_html, render_markdown, to_json
+from .style import save
 
 DEFAULT_OUT = Path(__file__).resolve().parent / "latest"
 TITLE = "infogeo report: The Information of Large Language Model Geometry, checked"
@@ -51,26 +54,17 @@ class SectionContext:
         self.tables.append(rel)
         return rel
 
-    def figure_path(self, name: str) -> Path:
-        self.figures_dir.mkdir(parents=True, exist_ok=True)
+    def save_figure(self, fig, name: str, caption: str) -> Figure:
+        """Save ``fig`` as figures/<name>.png in the report style (no embedded versions or dates); return its block.
+
+        The one way a section writes a figure; ``name`` may hold a sub-folder (``minipythia/fit_params``).
+        """
         rel = f"figures/{name}.png"
-        self.figures.append(rel)
-        return self.out_dir / rel
-
-    def save_figure(self, fig, name: str, caption: str):
-        """Save a report-style figure as figures/<name>.png and return its block."""
-        from .blocks import Figure
-        from .style import save
-
-        path = self.figure_path(name)
+        path = self.out_dir / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
         save(fig, path)
-        return Figure(self.rel(path), caption)
-
-    def rel(self, path: Path) -> str:
-        rel = Path(path).resolve().relative_to(self.out_dir.resolve()).as_posix()
-        if rel.startswith("figures/") and rel not in self.figures:
-            self.figures.append(rel)
-        return rel
+        self.figures.append(rel)
+        return Figure(rel, caption)
 
 
 def _sections():
@@ -108,14 +102,9 @@ def _git_commit() -> str | None:
 
 
 def _data_checksums() -> dict:
-    root = Path(__file__).resolve().parent.parent / "empirical" / "data"
-    out = {}
-    for sums in sorted(root.glob("*/SHA256SUMS")):
-        for line in sums.read_text().splitlines():
-            if line.strip():
-                digest, name = line.split(maxsplit=1)
-                out[f"{sums.parent.name}/{name.lstrip('*')}"] = digest
-    return out
+    """``{folder/file: sha256}`` of the shipped data, as listed in each folder's SHA256SUMS."""
+    return {f"{sums.parent.name}/{name}": digest for sums in sorted(DATA_DIR.glob("*/SHA256SUMS"))
+            for name, digest in read_checksums(sums.parent).items()}
 
 
 def build_report(out_dir=DEFAULT_OUT, *, only: str | None = None, model: str | None = None, seed: int = 0,

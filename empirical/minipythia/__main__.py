@@ -22,9 +22,11 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="cmd")
 
     def common(sp):
-        sp.add_argument("--root", help="cache root (default: $INFOGEO_CACHE, $XDG_CACHE_HOME/infogeo, ~/.cache/infogeo)")
+        sp.add_argument("--root",
+                        help="cache root (default: $INFOGEO_CACHE, $XDG_CACHE_HOME/infogeo, ~/.cache/infogeo)")
         sp.add_argument("--minimal", action="store_true", help="the seconds-long CI configuration")
-        sp.add_argument("--seed", type=int, default=None, help="training seed (default 0; another seed is another family)")
+        sp.add_argument("--seed", type=int, default=None,
+                        help="training seed (default 0; another seed is another family)")
 
     t = sub.add_parser("train", help="train the family's missing sizes (resumes interrupted ones)")
     common(t)
@@ -76,7 +78,8 @@ def main(argv: list[str] | None = None) -> int:
                     tr = info.training.get(r["size"], {})
                     print(f"  {r['size']:>6}  non-emb params {int(r['params_nonembedding']):>9,}  "
                           f"held-out loss {r['heldout_loss_nats']:.4f} nats  "
-                          f"{tr.get('train_seconds', float('nan')):7.1f} s  {tr.get('tokens_per_second', float('nan')):8.0f} tok/s")
+                          f"{tr.get('train_seconds', float('nan')):7.1f} s  "
+                          f"{tr.get('tokens_per_second', float('nan')):8.0f} tok/s")
                 print(f"losses: {info.losses_path}")
         elif args.cmd == "path":
             if args.step is not None:

@@ -95,7 +95,8 @@ class FamilyConfig:
         if not isinstance(self.seed, int) or isinstance(self.seed, bool) or self.seed < 0:
             raise ValueError(f"seed must be a non-negative integer, got {self.seed!r}")
         if self.vocab_size < 258:
-            raise ValueError(f"vocab_size must be at least 258 (256 bytes + <|endoftext|> + one merge), got {self.vocab_size}")
+            raise ValueError(f"vocab_size must be at least 258 (256 bytes + <|endoftext|> + one merge), "
+                             f"got {self.vocab_size}")
         if self.context_length < 2:
             raise ValueError(f"context_length must be at least 2, got {self.context_length}")
         if not 0 < self.heldout_fraction < 1:
@@ -105,7 +106,8 @@ class FamilyConfig:
         if not 0 <= self.min_lr_ratio <= 1:
             raise ValueError(f"min_lr_ratio must be in [0, 1], got {self.min_lr_ratio!r}")
         if self.n_even_checkpoints > self.total_steps:
-            raise ValueError(f"n_even_checkpoints ({self.n_even_checkpoints}) must not exceed total_steps ({self.total_steps})")
+            raise ValueError(f"n_even_checkpoints ({self.n_even_checkpoints}) must not exceed "
+                             f"total_steps ({self.total_steps})")
         if self.corpus != "hh-rlhf":
             raise ValueError(f"corpus must be 'hh-rlhf', got {self.corpus!r}")
         if self.corpus_limit is not None and (not isinstance(self.corpus_limit, int) or self.corpus_limit < 10):

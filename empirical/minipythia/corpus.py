@@ -17,7 +17,7 @@ __all__ = ["load_documents", "split_documents", "pack", "batch_indices"]
 def load_documents(corpus: str = "hh-rlhf", limit: int | None = None) -> list[str]:
     if corpus != "hh-rlhf":
         raise ValueError(f"corpus must be 'hh-rlhf', got {corpus!r}")
-    from empirical.texts import load_hh_rlhf
+    from empirical.measure.texts import load_hh_rlhf
 
     return load_hh_rlhf("chosen", limit=limit)
 

@@ -15,6 +15,7 @@ import math
 import os
 import shutil
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -177,6 +178,107 @@ def _save_checkpoint(size_dir: Path, step: int, model, fast_tokenizer, metrics: 
     return final
 
 
+def _resume_or_build(size_dir: Path, size: SizeSpec, config: FamilyConfig):
+    """(start step, saved training state or None, model): the newest checkpoint holding its state, else step 0."""
+    import torch
+    from transformers import GPTNeoXForCausalLM
+
+    resumable = [s for s in completed_steps(size_dir) if (size_dir / f"step{s}" / STATE_FILE).exists()]
+    if not resumable:
+        return 0, None, build_model(size, config, config.seed)
+    start = resumable[-1]
+    ck = size_dir / f"step{start}"
+    model = GPTNeoXForCausalLM.from_pretrained(str(ck), dtype=torch.float32)
+    state = torch.load(ck / STATE_FILE, weights_only=False)
+    if state["step"] != start:
+        raise RuntimeError(f"{ck}: training state is for step {state['step']}, not {start}")
+    return start, state, model
+
+
+def _optimizer(model, size: SizeSpec, config: FamilyConfig, state: dict | None):
+    """AdamW with warmup and cosine decay, restored (with torch's RNG) from ``state``; and the seconds trained."""
+    import torch
+
+    opt = torch.optim.AdamW(model.parameters(), lr=size.lr, betas=tuple(config.betas), eps=config.eps,
+                            weight_decay=config.weight_decay)
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: lr_multiplier(s, config.total_steps, config.warmup_steps, config.min_lr_ratio))
+    if state is None:
+        return opt, sched, 0.0
+    opt.load_state_dict(state["optimizer"])
+    sched.load_state_dict(state["scheduler"])
+    torch.set_rng_state(state["torch_rng"])
+    return opt, sched, state["train_seconds"]
+
+
+@dataclass
+class _Trainer:
+    """One size being trained: what a checkpoint saves, and the optimizer steps between checkpoints."""
+
+    size_dir: Path
+    size: SizeSpec
+    config: FamilyConfig
+    model: object
+    opt: object
+    sched: object
+    evals: tuple  # (train_eval, heldout_eval)
+    fast_tokenizer: object
+    keep_state: str
+
+    def __post_init__(self):
+        self.n_total, self.n_nonemb = count_parameters(self.model)
+
+    def checkpoint(self, step: int, train_seconds: float) -> dict:
+        """Evaluate both losses, save ``step<k>/`` with its training state, and return its metrics."""
+        import torch
+
+        config = self.config
+        metrics = {
+            "size": self.size.name, "step": step, "tokens": step * config.batch_tokens,
+            "batch_tokens": config.batch_tokens, "params_total": self.n_total, "params_nonembedding": self.n_nonemb,
+            "train_loss_nats": evaluate_loss(self.model, self.evals[0], config.eval_batch_size),
+            "heldout_loss_nats": evaluate_loss(self.model, self.evals[1], config.eval_batch_size),
+            "lr_next": self.opt.param_groups[0]["lr"], "train_seconds": train_seconds,
+        }
+        st = {"step": step, "optimizer": self.opt.state_dict(), "scheduler": self.sched.state_dict(),
+              "torch_rng": torch.get_rng_state(), "train_seconds": train_seconds, "config_hash": config.hash}
+        _save_checkpoint(self.size_dir, step, self.model, self.fast_tokenizer, metrics, st)
+        if self.keep_state == "last":
+            for s in completed_steps(self.size_dir):
+                if s != step and (self.size_dir / f"step{s}" / STATE_FILE).exists():
+                    (self.size_dir / f"step{s}" / STATE_FILE).unlink()
+        return metrics
+
+    def train(self, train_seqs: np.ndarray, start: int, end: int, elapsed: float, progress: bool) -> float:
+        """Optimizer steps ``start..end-1``, checkpointing at the config's steps; returns the seconds trained."""
+        import torch
+        from tqdm.auto import tqdm
+
+        config, ckpts = self.config, set(self.config.steps)
+        bar = tqdm(total=config.total_steps, initial=start, desc=f"minipythia {self.size.name}", unit="step",
+                   disable=not progress, leave=False)
+        t0 = time.perf_counter()
+        eval_time = 0.0
+        for step in range(start, end):
+            rows = batch_indices(step, config.batch_size, len(train_seqs), config.seed)
+            ids = torch.as_tensor(train_seqs[rows], dtype=torch.long)
+            logits = self.model(input_ids=ids).logits[:, :-1]
+            loss = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), ids[:, 1:].reshape(-1))
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(self.model.parameters(), config.grad_clip)
+            self.opt.step()
+            self.sched.step()
+            self.opt.zero_grad(set_to_none=True)
+            bar.update(1)
+            if (step + 1) in ckpts:
+                te = time.perf_counter()
+                m = self.checkpoint(step + 1, elapsed + te - t0 - eval_time)
+                eval_time += time.perf_counter() - te
+                bar.set_postfix(heldout=f"{m['heldout_loss_nats']:.3f}")
+        bar.close()
+        return elapsed + time.perf_counter() - t0 - eval_time
+
+
 def train_size(
     size_dir: Path,
     size: SizeSpec,
@@ -199,8 +301,6 @@ def train_size(
     disk), "all" in every checkpoint.
     """
     import torch
-    from tqdm.auto import tqdm
-    from transformers import GPTNeoXForCausalLM
 
     if keep_state not in ("last", "all"):
         raise ValueError(f"keep_state must be 'last' or 'all', got {keep_state!r}")
@@ -208,81 +308,21 @@ def train_size(
     size_dir.mkdir(parents=True, exist_ok=True)
     if (size_dir / COMPLETE_FILE).exists():
         return json.loads((size_dir / COMPLETE_FILE).read_text())
-    ckpts = set(config.steps)
     S = config.total_steps
-
     with _threads(threads):
-        resumable = [s for s in completed_steps(size_dir) if (size_dir / f"step{s}" / STATE_FILE).exists()]
-        if resumable:
-            start = resumable[-1]
-            ck = size_dir / f"step{start}"
-            model = GPTNeoXForCausalLM.from_pretrained(str(ck), dtype=torch.float32)
-            state = torch.load(ck / STATE_FILE, weights_only=False)
-        else:
-            start, state = 0, None
-            model = build_model(size, config, config.seed)
+        start, state, model = _resume_or_build(size_dir, size, config)
         model.train()
-        opt = torch.optim.AdamW(model.parameters(), lr=size.lr, betas=tuple(config.betas), eps=config.eps,
-                                weight_decay=config.weight_decay)
-        sched = torch.optim.lr_scheduler.LambdaLR(
-            opt, lambda s: lr_multiplier(s, S, config.warmup_steps, config.min_lr_ratio))
-        elapsed = 0.0
-        if state is not None:
-            opt.load_state_dict(state["optimizer"])
-            sched.load_state_dict(state["scheduler"])
-            torch.set_rng_state(state["torch_rng"])
-            elapsed = state["train_seconds"]
-            if state["step"] != start:
-                raise RuntimeError(f"{ck}: training state is for step {state['step']}, not {start}")
-        n_total, n_nonemb = count_parameters(model)
-
-        def checkpoint(step: int, train_seconds: float):
-            metrics = {
-                "size": size.name, "step": step, "tokens": step * config.batch_tokens,
-                "batch_tokens": config.batch_tokens, "params_total": n_total, "params_nonembedding": n_nonemb,
-                "train_loss_nats": evaluate_loss(model, train_eval, config.eval_batch_size),
-                "heldout_loss_nats": evaluate_loss(model, heldout_eval, config.eval_batch_size),
-                "lr_next": opt.param_groups[0]["lr"], "train_seconds": train_seconds,
-            }
-            st = {"step": step, "optimizer": opt.state_dict(), "scheduler": sched.state_dict(),
-                  "torch_rng": torch.get_rng_state(), "train_seconds": train_seconds,
-                  "config_hash": config.hash}
-            _save_checkpoint(size_dir, step, model, fast_tokenizer, metrics, st)
-            if keep_state == "last":
-                for s in completed_steps(size_dir):
-                    if s != step and (size_dir / f"step{s}" / STATE_FILE).exists():
-                        (size_dir / f"step{s}" / STATE_FILE).unlink()
-            return metrics
-
+        opt, sched, elapsed = _optimizer(model, size, config, state)
+        trainer = _Trainer(size_dir, size, config, model, opt, sched, (train_eval, heldout_eval), fast_tokenizer,
+                           keep_state)
         if start == 0 and 0 not in completed_steps(size_dir):
-            checkpoint(0, 0.0)
+            trainer.checkpoint(0, 0.0)
         end = S if stop_after_step is None else min(S, stop_after_step)
-        bar = tqdm(total=S, initial=start, desc=f"minipythia {size.name}", unit="step", disable=not progress,
-                   leave=False)
-        t0 = time.perf_counter()
-        eval_time = 0.0
-        for step in range(start, end):
-            rows = batch_indices(step, config.batch_size, len(train_seqs), config.seed)
-            ids = torch.as_tensor(train_seqs[rows], dtype=torch.long)
-            logits = model(input_ids=ids).logits[:, :-1]
-            loss = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), ids[:, 1:].reshape(-1))
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
-            opt.step()
-            sched.step()
-            opt.zero_grad(set_to_none=True)
-            bar.update(1)
-            if (step + 1) in ckpts:
-                te = time.perf_counter()
-                m = checkpoint(step + 1, elapsed + te - t0 - eval_time)
-                eval_time += time.perf_counter() - te
-                bar.set_postfix(heldout=f"{m['heldout_loss_nats']:.3f}")
-        bar.close()
-        train_seconds = elapsed + time.perf_counter() - t0 - eval_time
+        train_seconds = trainer.train(train_seqs, start, end, elapsed, progress)
         done = completed_steps(size_dir)
         summary = {
             "size": size.name, "steps_done": done[-1] if done else 0, "total_steps": S,
-            "params_total": n_total, "params_nonembedding": n_nonemb,
+            "params_total": trainer.n_total, "params_nonembedding": trainer.n_nonemb,
             "tokens": (done[-1] if done else 0) * config.batch_tokens,
             "train_seconds": train_seconds,
             "tokens_per_second": end * config.batch_tokens / train_seconds if train_seconds > 0 else float("nan"),

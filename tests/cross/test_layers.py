@@ -7,7 +7,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import simulate
-from empirical import fitting, metrics
+from empirical.fit import fitter as fitting
+from empirical.measure import metrics
 from theory import distances as DI
 from theory import entropy as E
 from theory import gp as G

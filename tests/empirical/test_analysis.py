@@ -1,12 +1,12 @@
-"""Analyses and verdicts (empirical.analysis) on synthetic worlds with known exponents, and the fit CLI."""
+"""Analyses and verdicts (empirical.fit.analyses) on synthetic worlds with known exponents, and the fit CLI."""
 import json
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from empirical import fit_cli
-from empirical.analysis import TABLES, run_analyses, select_rows
+from empirical.fit import cli as fit_cli
+from empirical.fit.analyses import TABLES, run_analyses, select_rows
 from theory.skills import predicted_exponent
 
 SIZES = np.array([2e7, 8e7, 3e8, 8e8, 1.2e9, 2.5e9, 6.4e9, 1.1e10])
@@ -39,7 +39,8 @@ def test_tables_and_columns(seq_tables):
     assert set(t) == set(TABLES)
     assert {"analysis", "family", "subject", "param", "estimate", "ci_low", "ci_high",
             "converged", "boot_converged_frac"} <= set(t["fits"].columns)
-    assert {"test", "hypothesis", "verdict", "reason", "predicted", "pred_low", "pred_high"} <= set(t["verdicts"].columns)
+    want = {"test", "hypothesis", "verdict", "reason", "predicted", "pred_low", "pred_high"}
+    assert want <= set(t["verdicts"].columns)
     assert set(t["verdicts"]["verdict"]) <= {"consistent", "inconsistent", "inconclusive"}
     assert {"data", "fit", "theory_sequential", "theory_parallel"} <= set(t["curves"]["kind"])
 

@@ -1,4 +1,4 @@
-"""Laws of the scaling-law fitter (empirical.fitting): recovery, invariances, intervals, errors."""
+"""Laws of the scaling-law fitter (empirical.fit.fitter): recovery, invariances, intervals, errors."""
 import numpy as np
 import pandas as pd
 import pytest
@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.optimize import least_squares
 
-from empirical.fitting import fit_joint_law, fit_power_law
+from empirical.fit.fitter import fit_joint_law, fit_power_law
 
 X = np.geomspace(1e6, 1e9, 20)
 

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from empirical.fitting import fit_joint_law
+from empirical.fit.fitter import fit_joint_law
 
 
 @pytest.mark.slow

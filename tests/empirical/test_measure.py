@@ -1,6 +1,7 @@
 """The measurement engine end to end on a tiny random GPT-NeoX family: tables, laws on its own outputs, shards, CLI."""
 from __future__ import annotations
 
+import json
 import tempfile
 
 import numpy as np
@@ -12,11 +13,12 @@ from hypothesis import strategies as st
 pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
-from empirical import measure as E  # noqa: E402
 from empirical.io import read_table  # noqa: E402
-from empirical.measure_cli import main as cli_main  # noqa: E402
-from empirical.models import forward_states, load_model, tokenize_texts  # noqa: E402
-from empirical.prompts import COUNTRIES  # noqa: E402
+from empirical.measure import engine as E  # noqa: E402
+from empirical.measure.cli import main as cli_main  # noqa: E402
+from empirical.measure.config import MeasureConfig  # noqa: E402
+from empirical.measure.models import forward_states, load_model, tokenize_texts  # noqa: E402
+from empirical.measure.prompts import COUNTRIES  # noqa: E402
 from tests.empirical.test_models import tiny_family  # noqa: E402
 from theory.gp import posterior_variance  # noqa: E402
 
@@ -64,7 +66,7 @@ def test_every_table_has_its_documented_columns(full_run):
     }
     for name, cols in want.items():
         assert list(_read(paths[name]).columns) == cols
-    for name, path in paths.items():
+    for path in paths.values():
         df = _read(path)
         assert len(df) > 0 and {"model", "revision", "layer"} <= set(df.columns)
         assert set(df["layer"]) == {1, 2}
@@ -137,7 +139,7 @@ def test_lasso_table_follows_the_protocol(full_run, lm):
     df = _read(full_run[1]["lasso"])
     assert set(df["target"]) == {"No", "?", "China"}
     assert np.allclose(df["sklearn_alpha"], 1e-4 / (2 * lm.d))
-    for (layer, target), g in df.groupby(["layer", "target"]):
+    for _, g in df.groupby(["layer", "target"]):
         j = g["target_position"].iloc[0]
         assert list(g["position"]) == list(range(j))  # every earlier token, nothing else
         assert (g["selected_attention"] == (g["attention"] > 0.01)).all()
@@ -176,8 +178,25 @@ def test_same_seed_gives_byte_identical_tables_and_finished_runs_are_not_recompu
         E.run_measurements(family, out_dir=tmp_path / "a", **{**kw, "texts": TEXTS[:2]})
 
 
+def test_the_marker_holds_the_whole_config_and_only_an_identical_run_counts_as_finished(family, tmp_path):
+    cfg = MeasureConfig(measurements=("entropy",), layers="1", eps=0.2, text_limit=2)
+    E.run_measurements(family, cfg, revision="step0", texts=TEXTS, out_dir=tmp_path, recipe="r1", **COMMON)
+    stored = json.loads((tmp_path / E.MARKER).read_text())["config"]
+    assert MeasureConfig(**stored["measure_config"]) == cfg and stored["recipe"] == "r1"
+    same = dict(model=str(family), revision="step0", config=cfg, recipe="r1")
+    assert set(E.finished(tmp_path, **same)) == {"entropy"}
+    for change in (dict(config=cfg.replace(eps=0.1)), dict(recipe="r2"), dict(revision="step1"),
+                   dict(model=str(family) + "-other")):
+        assert E.finished(tmp_path, **{**same, **change}) is None, change
+    # keyword parameters are fields of the same config; an unknown one is refused by name
+    assert E.measure_config(None, measurements=("entropy",), layers="1", eps=0.2, text_limit=2) == cfg
+    with pytest.raises(TypeError, match="epsilon"):
+        E.run_measurements(family, revision="step0", texts=TEXTS, out_dir=tmp_path / "x", epsilon=0.1, **COMMON)
+
+
 def test_shards_merge_into_the_unsharded_tables(family, tmp_path):
-    kw = dict(revision="step1", texts=TEXTS, measurements=("entropy", "infogain", "lasso"), **{**COMMON, "batch_size": 1})
+    kw = dict(revision="step1", texts=TEXTS, measurements=("entropy", "infogain", "lasso"),
+              **{**COMMON, "batch_size": 1})
     whole = E.run_measurements(family, out_dir=tmp_path / "whole", **kw)
     for k in (2, 0):
         E.run_measurements(family, out_dir=tmp_path / "sharded", shard=f"{k}/3", **kw)
@@ -218,7 +237,7 @@ def test_shard_arithmetic():
 
 
 def test_hh_rlhf_content_never_reaches_tables_or_logs(family, tmp_path, capfd):
-    from empirical.texts import load_hh_rlhf
+    from empirical.measure.texts import load_hh_rlhf
 
     paths = E.run_measurements(family, revision="step0", texts=None, text_limit=2, max_tokens=64,
                                measurements=("entropy", "infogain"), out_dir=tmp_path, **{**COMMON, "progress": True})

@@ -1,5 +1,5 @@
 """The default model of `python -m empirical measure` is the mini-Pythia family."""
-from empirical.measure_cli import DEFAULT_MODEL, main
+from empirical.measure.cli import DEFAULT_MODEL, main
 from empirical.minipythia import DEFAULT_CONFIG
 
 

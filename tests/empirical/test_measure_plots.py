@@ -6,8 +6,8 @@ import pytest
 pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
-from empirical import measure as E  # noqa: E402
-from empirical import plots_measure as P  # noqa: E402
+from empirical.measure import engine as E  # noqa: E402
+from empirical.measure import plots as P  # noqa: E402
 from tests.empirical.test_models import tiny_family  # noqa: E402
 
 pytestmark = pytest.mark.models

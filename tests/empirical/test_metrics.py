@@ -1,4 +1,4 @@
-"""Laws of empirical.metrics on plain arrays: direct float64 recomputation, the Schur identity, Lasso KKT."""
+"""Laws of empirical.measure.metrics on plain arrays: direct float64 recomputation, the Schur identity, Lasso KKT."""
 from __future__ import annotations
 
 import numpy as np
@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from empirical import metrics as M
+from empirical.measure import metrics as M
 from theory.gp import posterior_variance
 
 
@@ -108,7 +108,8 @@ def test_select_tokens_keeps_exactly_weights_above_threshold(w, thr):
 
 
 @settings(max_examples=15)
-@given(st.integers(0, 10_000), st.integers(1, 6), st.integers(1, 6), st.sampled_from(["logdet", "js", "riemann", "logeuclid"]))
+@given(st.integers(0, 10_000), st.integers(1, 6), st.integers(1, 6),
+       st.sampled_from(["logdet", "js", "riemann", "logeuclid"]))
 def test_subspace_reduction_is_exact(seed, na, nb, metric):
     d = 20
     Za, Zb = _Z(seed, na, d), _Z(seed + 1, nb, d)
@@ -127,13 +128,14 @@ def test_pyriemann_agrees(seed, metric):
     np.testing.assert_allclose(M.pyriemann_distance(Za, Zb, metric), M.sentence_distance(Za, Zb, metric), rtol=1e-6)
 
 
-def test_pairwise_sentence_distances_is_a_symmetric_zero_diagonal_matrix():
+@pytest.mark.parametrize("metric", ["logdet", "js", "riemann", "logeuclid"])
+def test_sentence_distance_is_symmetric_zero_on_itself_and_positive_between_sentences(metric):
     states = [_Z(s, 3 + s, 16) for s in range(4)]
-    D = M.pairwise_sentence_distances(states, "js")
-    assert D.shape == (4, 4)
-    np.testing.assert_array_equal(D, D.T)
-    np.testing.assert_array_equal(np.diag(D), 0)
-    assert np.all(D[~np.eye(4, dtype=bool)] > 0)
+    for i, a in enumerate(states):
+        assert M.sentence_distance(a, a, metric) == pytest.approx(0, abs=1e-6)
+        for b in states[i + 1:]:
+            d_ab, d_ba = M.sentence_distance(a, b, metric), M.sentence_distance(b, a, metric)
+            assert d_ab == pytest.approx(d_ba, rel=1e-9) and d_ab > 1e-3
 
 
 def test_bad_states_are_named():

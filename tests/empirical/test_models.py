@@ -1,4 +1,4 @@
-"""Loading (empirical.models) on tiny random GPT-NeoX models saved with save_pretrained, offline."""
+"""Loading (empirical.measure.models) on tiny random GPT-NeoX models saved with save_pretrained, offline."""
 from __future__ import annotations
 
 import time
@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 torch = pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
-from empirical.models import (  # noqa: E402
+from empirical.measure.models import (  # noqa: E402
     ModelUnavailableError,
     forward_states,
     load_model,
@@ -20,7 +20,7 @@ from empirical.models import (  # noqa: E402
     resolve_layers,
     tokenize_texts,
 )
-from empirical.prompts import CAPITALS_SENTENCE, CONTEXTS, COUNTRIES  # noqa: E402
+from empirical.measure.prompts import CAPITALS_SENTENCE, CONTEXTS, COUNTRIES  # noqa: E402
 
 pytestmark = pytest.mark.models
 
@@ -175,7 +175,7 @@ def test_padding_changes_no_number(lm64, which, pad, neighbour_first):
     for k in (1, 2):
         np.testing.assert_allclose(padded["attention"][k], alone["attention"][k], rtol=0, atol=PAD_RTOL)
     # The numbers the engine reports move by no more than that round-off carries.
-    from empirical.metrics import entropy_measures, info_gain_curve
+    from empirical.measure.metrics import entropy_measures, info_gain_curve
 
     Za, Zb = alone["states"][2], padded["states"][2]
     np.testing.assert_allclose(info_gain_curve(Zb)["info_gain"], info_gain_curve(Za)["info_gain"], rtol=1e-6)
@@ -198,7 +198,7 @@ def test_bad_text_inputs(lm64, caplog):
         tokenize_texts(lm64, ["Cuba.", "   "])
     with pytest.raises(ValueError, match="exceeds the model's context"):
         tokenize_texts(lm64, ["Cuba."], max_tokens=10_000)
-    with caplog.at_level("WARNING", logger="empirical.models"):
+    with caplog.at_level("WARNING", logger="empirical.measure.models"):
         out = tokenize_texts(lm64, [CAPITALS_SENTENCE, "Cuba."], max_tokens=5)
     assert [len(x) for x in out][0] == 5 and len(out[1]) <= 5
     assert "truncated 1 of 2 texts" in caplog.text

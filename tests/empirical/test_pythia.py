@@ -5,8 +5,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from empirical import pythia
-from empirical.texts import verify_checksums
+from empirical.fit import pythia
+from empirical.io import read_checked_table, verify_checksums
 
 
 def test_checksums_cover_every_shipped_file():
@@ -23,6 +23,19 @@ def test_corrupted_copy_is_detected(tmp_path):
         fh.write("\n")
     with pytest.raises(ValueError, match="checksum mismatch"):
         verify_checksums(d)
+
+
+def test_a_tampered_table_is_refused_before_it_is_parsed(tmp_path):
+    d = tmp_path / "pythia"
+    shutil.copytree(pythia.PYTHIA_DIR, d)
+    with open(d / "params.csv", "a") as fh:
+        fh.write("\n")
+    with pytest.raises(ValueError, match="checksum mismatch"):
+        read_checked_table(d / "params.csv")
+    assert read_checked_table(d / "params.csv", verify=False).equals(pythia.load_params())
+    (d / "extra.csv").write_text("a\n1\n")
+    with pytest.raises(ValueError, match="not listed"):
+        read_checked_table(d / "extra.csv")
 
 
 def test_loaded_table_units_and_coverage():

@@ -3,10 +3,10 @@
 ``run_measurements`` points at one model (hub id or local directory, any
 revision), runs it on texts and the paper's fixed prompts, and writes tidy CSV
 tables named after the measurement. Every formula is evaluated by
-:mod:`theory` through :mod:`empirical.metrics`; this module only moves data.
+:mod:`theory` through :mod:`empirical.measure.metrics`; this module only moves data.
 
 Tables (one row per observation; every table starts with ``model``,
-``revision`` and ``layer``, the hidden-state index of :mod:`empirical.models`):
+``revision`` and ``layer``, the hidden-state index of :mod:`empirical.measure.models`):
 
 ``entropy.csv`` (a), one row per text and layer
     ``text_id``, ``n_tokens``, ``d``, ``eps``, ``L_eps`` (Definition 3.1 on
@@ -23,7 +23,8 @@ Tables (one row per observation; every table starts with ``model``,
     ``attention`` (head-averaged attention of the target to that token, from
     the block that produced the layer), ``lasso_coef``, ``selected_attention``
     (attention > threshold), ``selected_lasso`` (coef > threshold),
-    ``target_self_attention``, ``lasso_converged`` (sklearn's verdict), ``lasso_lambda``, ``sklearn_alpha``, ``threshold``.
+    ``target_self_attention``, ``lasso_converged`` (sklearn's verdict), ``lasso_lambda``, ``sklearn_alpha``,
+    ``threshold``.
 ``embeddings.csv`` (d), one row per sentence, representation and projection
     ``sentence_id``, ``context`` (king/queen/none), ``country``, ``sentence``,
     ``representation`` (``mean`` over tokens or ``last`` token), ``method``
@@ -41,7 +42,8 @@ Tables (one row per observation; every table starts with ``model``,
 Scale: ``shard=(k, n)`` measures texts i with i % n == k (k is 0-based) into
 ``out_dir/shard-k-of-n/``; the prompt measurements (c)-(e) run in shard 0
 only. A shard that holds no texts (k >= the number of texts) writes empty
-text tables with their columns and counts as finished. A directory whose ``_done.json`` marker records the same configuration
+text tables with their columns and counts as finished. A directory whose ``_done.json`` marker records the
+same configuration (the resolved model, layers and token limit, the whole :class:`MeasureConfig`, the recipe)
 is not recomputed; :func:`merge_shards` joins every finished directory under
 a root into one table per measurement.
 """
@@ -57,8 +59,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..io import read_table
 from . import metrics as M
-from .io import read_table
+from .config import MEASUREMENTS, MeasureConfig
 from .prompts import CAPITALS_SENTENCE, PROTOCOL_TOKENS, embedding_sentences
 
 log = logging.getLogger("empirical.measure")
@@ -74,13 +77,16 @@ __all__ = [
     "pythia_jobs",
     "parse_shard",
     "shard_indices",
+    "MeasureConfig",
+    "measure_config",
+    "finished",
     "run_measurements",
     "run_jobs",
+    "read_jobs",
     "merge_shards",
     "find_token_position",
 ]
 
-MEASUREMENTS = ("entropy", "infogain", "lasso", "embeddings", "distances")
 TEXT_MEASUREMENTS = ("entropy", "infogain")
 MARKER = "_done.json"
 # Figure 3's prefixes are short conversations; 512 tokens covers most of the
@@ -177,7 +183,9 @@ def find_token_position(lm, ids: list[int], target: str) -> int:
     return hits[-1]
 
 
-def _config(lm, *, layers, max_tokens, measurements, params, texts_digest, n_texts, shard) -> dict:
+def _config(lm, config: MeasureConfig, *, layers, max_tokens, measurements, texts_digest, n_texts, shard,
+            recipe) -> dict:
+    """The run marker's record: the model as loaded, the resolved layers and token limit, the whole config."""
     return {
         "model": lm.name,
         "revision": _revision_label(lm.revision),
@@ -185,11 +193,29 @@ def _config(lm, *, layers, max_tokens, measurements, params, texts_digest, n_tex
         "layers": list(layers),
         "max_tokens": max_tokens,
         "measurements": list(measurements),
-        "params": params,
+        "measure_config": config.to_dict(),
+        "recipe": recipe,
         "texts_sha256": texts_digest,
         "n_texts": n_texts,
         "shard": list(shard) if shard else None,
     }
+
+
+def finished(out_dir, *, model: str, revision: str | None, config: MeasureConfig, recipe=None) -> dict | None:
+    """``{table: CSV path}`` of a finished run in ``out_dir`` made by this model, revision, config and recipe.
+
+    Reads only the run marker (no model is loaded), so a caller can skip
+    loading and training when the run is done; None when it is not.
+    """
+    marker = Path(out_dir) / MARKER
+    if not marker.exists():
+        return None
+    done = json.loads(marker.read_text())
+    cfg = done.get("config", {})
+    same = (cfg.get("model") == str(model) and cfg.get("revision") == _revision_label(revision)
+            and cfg.get("measure_config") == config.to_dict() and cfg.get("recipe") == recipe
+            and cfg.get("shard") is None)
+    return {t: Path(out_dir) / f"{t}.csv" for t in done["tables"]} if same else None
 
 
 def _write(df: pd.DataFrame, path: Path) -> Path:
@@ -208,113 +234,91 @@ def _tqdm(iterable=None, **kw):
     return tqdm(iterable, file=sys.stderr, mininterval=1.0, **kw)
 
 
-def run_measurements(
-    model,
-    *,
-    revision: str | None = None,
-    texts=None,
-    text_field: str = "text",
-    text_limit: int | None = DEFAULT_TEXT_LIMIT,
-    out_dir,
-    device: str = "auto",
-    dtype: str = "float32",
-    layers=None,
-    max_tokens: int | None = None,
-    measurements=MEASUREMENTS,
-    shard=None,
-    progress: bool = True,
-    batch_size: int = 8,
-    eps: float = M.PAPER_EPS,
-    sigma: float = M.PAPER_SIGMA,
-    lasso_lambda: float = M.PAPER_LASSO_LAMBDA,
-    threshold: float = M.PAPER_SELECTION_THRESHOLD,
-    gamma: float = M.PAPER_JS_GAMMA,
-    ridge: float = M.DEFAULT_RIDGE,
-    seed: int = 0,
-    attn_implementation: str | None = None,
-    allow_download: bool = False,
-    overwrite: bool = False,
-) -> dict[str, Path]:
+def _text_list(texts, config: MeasureConfig) -> list[str]:
+    """The texts to measure: the shipped hh-rlhf sample (None), a user's file (a path) or a list of strings."""
+    from .texts import load_hh_rlhf, load_texts
+
+    if texts is None:
+        return load_hh_rlhf("chosen", limit=config.text_limit)
+    if isinstance(texts, (str, Path)):
+        return load_texts(texts, field=config.text_field, limit=config.text_limit)
+    text_list = list(texts)
+    if not text_list:
+        raise ValueError("texts must hold at least one text")
+    return text_list if config.text_limit is None else text_list[:config.text_limit]
+
+
+def measure_config(config: MeasureConfig | None = None, **params) -> MeasureConfig:
+    """``config`` (default: the paper's) with ``params`` (fields of :class:`MeasureConfig`) replaced."""
+    if config is not None and not isinstance(config, MeasureConfig):
+        raise TypeError(f"config must be a MeasureConfig or None, got {type(config).__name__}")
+    unknown = sorted(set(params) - set(MeasureConfig.fields()))
+    if unknown:
+        raise TypeError(f"unexpected keyword argument(s) {unknown}; measurement parameters are "
+                        f"{list(MeasureConfig.fields())}")
+    return (config or MeasureConfig()).replace(**params) if params else (config or MeasureConfig())
+
+
+def run_measurements(model, config: MeasureConfig | None = None, *, out_dir, revision: str | None = None,
+                     texts=None, device: str = "auto", dtype: str = "float32", shard=None, progress: bool = True,
+                     batch_size: int = 8, attn_implementation: str | None = None, allow_download: bool = False,
+                     overwrite: bool = False, recipe: str | None = None, **params) -> dict[str, Path]:
     """Measure one model (one revision) and write the tables; return {table name: CSV path}.
 
     Parameters
     ----------
-    model : str, Path or :class:`empirical.models.LoadedModel`
+    model : str, Path or :class:`empirical.measure.models.LoadedModel`
         Hub id, local directory, or an already loaded model (then
         ``revision``, ``device``, ``dtype``, ``attn_implementation`` are
         ignored; load it with ``attn_implementation="eager"`` for ``lasso``).
-    texts : None, list of str, or a path
-        None: the shipped hh-rlhf sample (``chosen`` transcripts, first
-        ``text_limit``); a path: a JSONL (key ``text_field``) or TXT file.
+    config : MeasureConfig, optional
+        What to measure and the paper's parameters (default: the paper's);
+        keyword ``params`` (``eps=...``, ``layers=...``, any field of
+        :class:`MeasureConfig`) replace single fields. The whole config is
+        stored in the run marker.
     out_dir : path
         Tables go to ``out_dir`` (or ``out_dir/shard-k-of-n`` when sharded).
-    layers : None, int, list of int, "all" or "0,2,-1"
-        Hidden-state indices (see :mod:`empirical.models`); None = last.
-    max_tokens : int or None
-        Texts longer than this are truncated to their first ``max_tokens``
-        tokens (logged); None = ``min(DEFAULT_MAX_TOKENS, context)``. A value
-        beyond the model's context is an error.
-    measurements : subset of ``MEASUREMENTS``
+    texts : None, list of str, or a path
+        None: the shipped hh-rlhf sample (``chosen`` transcripts, first
+        ``config.text_limit``); a path: a JSONL (key ``config.text_field``) or TXT file.
     shard : None, "k/n" or (k, n)
         0-based. Texts i with i % n == k; the prompt measurements run in shard 0 only.
-    seed : int
-        UMAP's random state (the only random step); same seed, same tables.
     overwrite : bool
         Recompute even if a finished marker exists; without it a marker with
         a different configuration is an error.
+    recipe : str, optional
+        Where the model came from (e.g. the mini-Pythia recipe hash), stored in
+        the marker so that a reused run is one of the same model.
+
+    ``config.max_tokens`` beyond the model's context is an error; None means
+    ``min(DEFAULT_MAX_TOKENS, context)``. Texts longer than it are truncated (logged).
     """
-    from .models import LoadedModel, forward_states, load_model, resolve_layers, tokenize_texts
-    from .texts import load_hh_rlhf, load_texts
+    from .models import LoadedModel, load_model, resolve_layers
 
-    measurements = tuple(measurements)
-    unknown = [m for m in measurements if m not in MEASUREMENTS]
-    if unknown or not measurements:
-        raise ValueError(f"measurements must be a non-empty subset of {list(MEASUREMENTS)}, got {list(measurements)}")
+    config = measure_config(config, **params)
     shard = parse_shard(shard)
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise TypeError(f"seed must be an integer, got {seed!r}")
-    out_root = Path(out_dir)
-    out = out_root / f"shard-{shard[0]}-of-{shard[1]}" if shard else out_root
-
+    out = Path(out_dir) / f"shard-{shard[0]}-of-{shard[1]}" if shard else Path(out_dir)
     # Texts first: cheap, and a bad file should fail before a model loads.
-    do_texts = any(m in TEXT_MEASUREMENTS for m in measurements)
-    text_list: list[str] = []
-    if do_texts:
-        if texts is None:
-            text_list = load_hh_rlhf("chosen", limit=text_limit)
-        elif isinstance(texts, (str, Path)):
-            text_list = load_texts(texts, field=text_field, limit=text_limit)
-        else:
-            text_list = list(texts)
-            if not text_list:
-                raise ValueError("texts must hold at least one text")
-            if text_limit is not None:
-                text_list = text_list[:text_limit]
+    do_texts = any(m in TEXT_MEASUREMENTS for m in config.measurements)
+    text_list = _text_list(texts, config) if do_texts else []
     do_prompts = shard is None or shard[0] == 0
-    active = [m for m in measurements if m in TEXT_MEASUREMENTS or do_prompts]
-
-    need_attn = "lasso" in active
+    active = [m for m in config.measurements if m in TEXT_MEASUREMENTS or do_prompts]
     if isinstance(model, LoadedModel):
         lm = model
     else:
         lm = load_model(model, revision=revision, device=device, dtype=dtype,
-                        attn_implementation=attn_implementation or ("eager" if need_attn else None),
+                        attn_implementation=attn_implementation or ("eager" if "lasso" in active else None),
                         allow_download=allow_download)
-    layer_idx = resolve_layers(layers, lm.n_layers)
-    if max_tokens is None:
-        max_tokens = min(DEFAULT_MAX_TOKENS, lm.max_context)
-    elif max_tokens > lm.max_context:
+    layer_idx = resolve_layers(config.layers, lm.n_layers)
+    max_tokens = min(DEFAULT_MAX_TOKENS, lm.max_context) if config.max_tokens is None else config.max_tokens
+    if max_tokens > lm.max_context:
         raise ValueError(f"max_tokens={max_tokens} exceeds the model's context of {lm.max_context} tokens")
-    params = {"eps": eps, "sigma": sigma, "lasso_lambda": lasso_lambda, "threshold": threshold,
-              "gamma": gamma, "ridge": ridge, "seed": int(seed), "text_field": text_field, "text_limit": text_limit}
-    config = _config(lm, layers=layer_idx, max_tokens=max_tokens, measurements=active, params=params,
-                     texts_digest=_texts_digest(text_list), n_texts=len(text_list), shard=shard)
-
+    run = _config(lm, config, layers=layer_idx, max_tokens=max_tokens, measurements=active,
+                  texts_digest=_texts_digest(text_list), n_texts=len(text_list), shard=shard, recipe=recipe)
     marker = out / MARKER
-    tables = [t for m in active for t in _OUTPUTS[m]]
     if marker.exists() and not overwrite:
         done = json.loads(marker.read_text())
-        if done.get("config") != config:
+        if done.get("config") != run:
             raise ValueError(f"{out} already holds finished measurements with a different configuration; "
                              "use another --out or pass --overwrite")
         log.info("%s is finished (marker %s); not recomputing", out, MARKER)
@@ -322,27 +326,33 @@ def run_measurements(
     out.mkdir(parents=True, exist_ok=True)
     if marker.exists():
         marker.unlink()
+    written = _measure_all(lm, config, out, text_list, shard, active, layer_idx, max_tokens=max_tokens,
+                           batch_size=batch_size, progress=progress)
+    marker.write_text(json.dumps({"config": run, "tables": sorted(written)}, indent=1, sort_keys=True) + "\n")
+    log.info("wrote %s to %s", ", ".join(sorted(written)), out)
+    return {t: written[t] for m in active for t in _OUTPUTS[m] if t in written}
+
+
+def _measure_all(lm, config: MeasureConfig, out: Path, text_list: list[str], shard, active: list[str],
+                 layer_idx: list[int], *, max_tokens: int, batch_size: int, progress: bool) -> dict[str, Path]:
+    """Run every active measurement and write its tables into ``out``."""
+    from .models import forward_states, tokenize_texts
 
     common = {"model": lm.name, "revision": _revision_label(lm.revision)}
-    written: dict[str, Path] = {}
-    if do_texts:
+    frames = {}
+    if any(m in TEXT_MEASUREMENTS for m in active):
         idx = shard_indices(len(text_list), shard)
-        frames = _measure_texts(lm, [text_list[i] for i in idx], idx, layer_idx, active, max_tokens=max_tokens,
-                                batch_size=batch_size, eps=eps, sigma=sigma, progress=progress,
-                                tokenize=tokenize_texts, forward=forward_states)
-        for name, df in frames.items():
-            written[name] = _write(_with_common(df, common), out / f"{name}.csv")
+        frames.update(_measure_texts(lm, [text_list[i] for i in idx], idx, layer_idx, active,
+                                     max_tokens=max_tokens, batch_size=batch_size, eps=config.eps,
+                                     sigma=config.sigma, progress=progress, tokenize=tokenize_texts,
+                                     forward=forward_states))
     if "lasso" in active:
-        df = _measure_lasso(lm, layer_idx, lasso_lambda=lasso_lambda, threshold=threshold, forward=forward_states)
-        written["lasso"] = _write(_with_common(df, common), out / "lasso.csv")
+        frames["lasso"] = _measure_lasso(lm, layer_idx, lasso_lambda=config.lasso_lambda,
+                                         threshold=config.threshold, forward=forward_states)
     if "embeddings" in active or "distances" in active:
-        frames = _measure_sentences(lm, layer_idx, active, gamma=gamma, ridge=ridge, seed=int(seed),
-                                    forward=forward_states, progress=progress)
-        for name, df in frames.items():
-            written[name] = _write(_with_common(df, common), out / f"{name}.csv")
-    marker.write_text(json.dumps({"config": config, "tables": sorted(written)}, indent=1, sort_keys=True) + "\n")
-    log.info("wrote %s to %s", ", ".join(sorted(written)), out)
-    return {t: written[t] for t in tables if t in written}
+        frames.update(_measure_sentences(lm, layer_idx, active, gamma=config.gamma, ridge=config.ridge,
+                                         seed=config.seed, forward=forward_states, progress=progress))
+    return {name: _write(_with_common(df, common), out / f"{name}.csv") for name, df in frames.items()}
 
 
 def _with_common(df: pd.DataFrame, common: dict) -> pd.DataFrame:

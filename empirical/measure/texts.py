@@ -7,33 +7,15 @@ never print its texts in logs, tests or reports.
 from __future__ import annotations
 
 import gzip
-import hashlib
+import io
 import json
 from pathlib import Path
 
-DATA_DIR = Path(__file__).parent / "data"
+from ..io import DATA_DIR, read_checked_bytes, verify_checksums
+
 HH_RLHF_FILE = DATA_DIR / "hh_rlhf" / "harmless-base_test.jsonl.gz"
 
 __all__ = ["HH_RLHF_FILE", "verify_checksums", "load_hh_rlhf", "load_texts"]
-
-
-def verify_checksums(folder: Path) -> dict[str, str]:
-    """Check every file listed in ``folder/SHA256SUMS``; return {name: sha256}. Raises on mismatch."""
-    folder = Path(folder)
-    sums = folder / "SHA256SUMS"
-    if not sums.exists():
-        raise FileNotFoundError(f"no SHA256SUMS in {folder}")
-    out = {}
-    for line in sums.read_text().splitlines():
-        if not line.strip():
-            continue
-        digest, name = line.split(maxsplit=1)
-        name = name.lstrip("*")
-        actual = hashlib.sha256((folder / name).read_bytes()).hexdigest()
-        if actual != digest:
-            raise ValueError(f"checksum mismatch for {folder / name}: expected {digest}, got {actual}")
-        out[name] = actual
-    return out
 
 
 def load_hh_rlhf(field: str = "chosen", limit: int | None = None) -> list[str]:
@@ -42,9 +24,8 @@ def load_hh_rlhf(field: str = "chosen", limit: int | None = None) -> list[str]:
         raise ValueError(f"field must be 'chosen' or 'rejected', got {field!r}")
     if limit is not None and (not isinstance(limit, int) or limit < 1):
         raise ValueError(f"limit must be a positive integer or None, got {limit!r}")
-    verify_checksums(HH_RLHF_FILE.parent)
     texts = []
-    with gzip.open(HH_RLHF_FILE, "rt", encoding="utf-8") as fh:
+    with gzip.open(io.BytesIO(read_checked_bytes(HH_RLHF_FILE)), "rt", encoding="utf-8") as fh:
         for line in fh:
             texts.append(json.loads(line)[field])
             if limit is not None and len(texts) >= limit:

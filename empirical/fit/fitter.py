@@ -40,11 +40,14 @@ import pandas as pd
 from scipy.optimize import minimize, nnls
 from tqdm.auto import tqdm
 
-__all__ = ["FitResult", "fit_power_law", "fit_joint_law", "LOSSES", "BOOTSTRAPS"]
+from theory.validation import as_float_array, nonnegative, positive, positive_int
+
+__all__ = ["FitResult", "fit_power_law", "fit_joint_law", "LOSSES", "BOOTSTRAPS", "A_MIN", "A_MAX"]
 
 LOSSES = ("huber", "l2")
 BOOTSTRAPS = ("residual", "pairs")
-_A_MIN, _A_MAX = 1e-3, 5.0  # exponent bounds; a fit on a bound is flagged, never silently accepted
+#: Bounds of every fitted exponent; a fit on a bound is flagged, never silently accepted.
+A_MIN, A_MAX = 1e-3, 5.0
 
 
 # --------------------------------------------------------------------------- objective
@@ -55,10 +58,10 @@ def _model_log(theta: np.ndarray, z: np.ndarray, K: int):
         lse = np.logaddexp(theta[0], t1)
         w1 = np.exp(t1 - lse)
         return lse, np.column_stack([1.0 - w1, w1])
-    e, l, a = theta[0], theta[1:1 + K], theta[1 + K:]
+    e, lk, a = theta[0], theta[1:1 + K], theta[1 + K:]
     terms = np.empty((z.shape[0], K + 1))
     terms[:, 0] = e
-    terms[:, 1:] = l - a * z
+    terms[:, 1:] = lk - a * z
     m = terms.max(axis=1, keepdims=True)
     w = np.exp(terms - m)
     s = w.sum(axis=1, keepdims=True)
@@ -110,8 +113,8 @@ class _Problem:
     def __post_init__(self):
         K = self.K
         ly_min, ly_max = float(self.logy.min()), float(self.logy.max())
-        self.lo = np.r_[ly_min - 25.0, np.full(K, ly_min - 40.0), np.full(K, _A_MIN)]
-        self.hi = np.r_[ly_max + 1.0, np.full(K, ly_max + 10.0), np.full(K, _A_MAX)]
+        self.lo = np.r_[ly_min - 25.0, np.full(K, ly_min - 40.0), np.full(K, A_MIN)]
+        self.hi = np.r_[ly_max + 1.0, np.full(K, ly_max + 10.0), np.full(K, A_MAX)]
         self.free = np.ones(2 * K + 1, dtype=bool)
         self.theta_fixed = np.zeros(2 * K + 1)
         if self.fix_E is not None:
@@ -153,7 +156,7 @@ def _varpro_starts(P: _Problem, n_keep: int, grid: int) -> list[np.ndarray]:
         cands.append((P.value(theta)[0], tuple(np.round(theta, 6)), theta))
     cands.sort(key=lambda t: t[0])
     out, seen = [], set()
-    for f, key, theta in cands:
+    for _f, key, theta in cands:
         if key in seen:
             continue
         seen.add(key)
@@ -297,16 +300,7 @@ class FitResult:
 
 # --------------------------------------------------------------------------- validation
 def _as_positive(v, name: str) -> np.ndarray:
-    if isinstance(v, (str, bytes)):
-        raise TypeError(f"{name} must be an array of numbers, got {type(v).__name__}")
-    try:
-        arr = np.asarray(v, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be an array of numbers") from None
-    if arr.ndim != 1:
-        raise ValueError(f"{name} must be one-dimensional, got shape {arr.shape}")
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} has non-finite values")
+    arr = as_float_array(v, name, ndim=1, allow_empty=True)  # finite float64, or an error naming it
     if np.any(arr <= 0):
         raise ValueError(f"{name} must be > 0 (a power law needs positive X and L), found {arr.min():g}")
     return arr
@@ -323,87 +317,103 @@ def _rng(seed) -> np.random.Generator:
 def _check_options(loss, delta, n_boot, conf, bootstrap, n_starts, fix_E):
     if loss not in LOSSES:
         raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
-    if not (isinstance(delta, (int, float)) and math.isfinite(delta) and delta > 0):
-        raise ValueError(f"delta must be a positive number, got {delta!r}")
-    if isinstance(n_boot, bool) or not isinstance(n_boot, (int, np.integer)) or n_boot < 0:
-        raise ValueError(f"n_boot must be a non-negative integer, got {n_boot!r}")
+    positive(delta, "delta")
+    positive_int(n_boot, "n_boot", minimum=0)
     if not (isinstance(conf, float) and 0 < conf < 1):
         raise ValueError(f"conf must be a float in (0, 1), got {conf!r}")
     if bootstrap not in BOOTSTRAPS:
         raise ValueError(f"bootstrap must be one of {BOOTSTRAPS}, got {bootstrap!r}")
-    if isinstance(n_starts, bool) or not isinstance(n_starts, (int, np.integer)) or n_starts < 1:
-        raise ValueError(f"n_starts must be a positive integer, got {n_starts!r}")
-    if fix_E is not None and not (isinstance(fix_E, (int, float)) and math.isfinite(fix_E) and fix_E >= 0):
-        raise ValueError(f"fix_E must be None or a finite number >= 0, got {fix_E!r}")
+    positive_int(n_starts, "n_starts")
+    if fix_E is not None:
+        nonnegative(fix_E, "fix_E")
 
 
 # --------------------------------------------------------------------------- driver
-def _fit(form, X, y, *, names, loss, delta, n_boot, seed, conf, bootstrap, n_starts, grid,
-         gtol, fix_E, progress):
-    n, K = X.shape
-    rng = _rng(seed)
-    # a canonical row order makes the bootstrap (not only the point estimate) independent of input order
-    order = np.lexsort((y,) + tuple(X[:, k] for k in reversed(range(K))))
-    X, y = X[order], y[order]
-    logX = np.log(X)
-    log_ref = logX.mean(axis=0)
-    z = logX - log_ref
-    logy = np.log(y)
-    P = _Problem(z, logy, K, loss, float(delta), None if fix_E is None else float(fix_E))
-    k_free = int(P.free.sum())
-    if fix_E is not None and np.any(y <= fix_E):
-        raise ValueError(f"{names[-1]} must exceed fix_E={fix_E} everywhere")
+def _unpack(theta: np.ndarray, P: _Problem, log_ref: np.ndarray):
+    """(E, A_k, a_k) in the units of the inputs from theta = [e, l_k, a_k] on centred log X."""
+    K = P.K
+    E = 0.0 if P.fix_E == 0 else math.exp(theta[0])
+    A = np.exp(theta[1:1 + K] + theta[1 + K:] * log_ref)
+    return E, A, theta[1 + K:].copy()
 
-    starts = _varpro_starts(P, n_starts, grid)
-    theta, f, pg, converged, _ = _solve(P, starts, gtol)
 
-    def unpack(th):
-        E = 0.0 if P.fix_E == 0 else math.exp(th[0])
-        A = np.exp(th[1:1 + K] + th[1 + K:] * log_ref)
-        return E, A, th[1 + K:].copy()
-
-    logyhat, _ = _model_log(theta, z, K)
-    r = logy - logyhat
+def _fit_stats(P: _Problem, theta: np.ndarray, r: np.ndarray, form: str) -> dict:
+    """Goodness of fit on log L (RMSE, MAE, R², Gaussian AIC/BIC) and the parameters left on a bound."""
+    n, k_free = r.size, int(P.free.sum())
     ss_res = float(np.dot(r, r))
-    ss_tot = float(np.sum((logy - logy.mean()) ** 2))
+    ss_tot = float(np.sum((P.logy - P.logy.mean()) ** 2))
     with np.errstate(divide="ignore"):
         ll_term = n * math.log(ss_res / n) if ss_res > 0 else -np.inf
-    at_bound = [nm for nm, th, lo, hi, fr in zip(_theta_names(form, K), theta, P.lo, P.hi, P.free)
+    at_bound = [nm for nm, th, lo, hi, fr in zip(_theta_names(form, P.K), theta, P.lo, P.hi, P.free)
                 if fr and (th <= lo + 1e-9 or th >= hi - 1e-9) and nm != "E"]
     if P.free[0] and theta[0] <= P.lo[0] + 1e-9:
         at_bound.append("E")  # E driven to ~0: the data prefer a pure power law
+    return {"at_bound": ",".join(at_bound), "rmse_log": math.sqrt(ss_res / n), "mae_log": float(np.mean(np.abs(r))),
+            "r2_log": 1.0 - ss_res / ss_tot if ss_tot > 0 else np.nan,
+            "aic": ll_term + 2 * k_free, "bic": ll_term + k_free * math.log(n)}
 
-    # ---- bootstrap
+
+def _bootstrap(P: _Problem, theta: np.ndarray, logyhat: np.ndarray, r: np.ndarray, log_ref: np.ndarray, *,
+               form: str, n_boot: int, rng: np.random.Generator, bootstrap: str, n_starts: int, grid: int,
+               gtol: float, progress: bool) -> tuple[np.ndarray, int, int]:
+    """Refit ``n_boot`` resamples; return (converged draws in :func:`_param_names` order, n converged, n moved).
+
+    ``residual`` resamples log residuals (inflated by sqrt(n/(n-k))) around the
+    fit; ``pairs`` resamples rows, redrawing until every covariate keeps 3
+    distinct values. Each refit starts from the point estimate and from its
+    own resample's variable-projection starts.
+    """
+    n, K = r.size, P.K
     draws, n_conv, n_moved = [], 0, 0
-    infl = math.sqrt(n / max(n - k_free, 1))
+    infl = math.sqrt(n / max(n - int(P.free.sum()), 1))
     it = range(n_boot)
     if progress and n_boot:
         it = tqdm(it, desc=f"bootstrap {form}", leave=False, file=None)
     for _ in it:
         if bootstrap == "residual":
-            logy_b = logyhat + infl * r[rng.integers(0, n, n)]
-            Pb = P.with_logy(logy_b)
+            Pb = P.with_logy(logyhat + infl * r[rng.integers(0, n, n)])
         else:
             for _tries in range(100):
                 idx = rng.integers(0, n, n)
-                if all(np.unique(z[idx, k]).size >= 3 for k in range(K)):
+                if all(np.unique(P.z[idx, k]).size >= 3 for k in range(K)):
                     break
-            Pb = P.with_logy(logy[idx], idx)
-        # refit from the point estimate and from this resample's own starts
+            Pb = P.with_logy(P.logy[idx], idx)
         starts_b = [theta] + _varpro_starts(Pb, max(1, n_starts // 4), max(8, grid // 2))
         th_b, _, _, conv_b, moved_b = _solve(Pb, starts_b, gtol)
         n_moved += moved_b
         if conv_b:
             n_conv += 1
-            E, A, a = unpack(th_b)
-            draws.append(_param_vec(form, E, A, a, fix_E))
-    boot_names = tuple(nm for nm in _param_names(form) if not (fix_E is not None and nm == "E"))
-    boot = np.array(draws, dtype=np.float64).reshape(-1, len(boot_names))
+            draws.append(_param_vec(form, *_unpack(th_b, P, log_ref), P.fix_E))
+    n_names = len(_param_names(form)) - (P.fix_E is not None)
+    return np.array(draws, dtype=np.float64).reshape(-1, n_names), n_conv, n_moved
 
-    E, A, a = unpack(theta)
+
+def _fit(form, X, y, *, names, loss, delta, n_boot, seed, conf, bootstrap, n_starts, grid,
+         gtol, fix_E, progress) -> FitResult:
+    """Fit ``form`` to validated rows (X, y) > 0 and bootstrap it (options as in :func:`fit_power_law`).
+
+    Rows are put in a canonical order (so the bootstrap, not only the point
+    estimate, is independent of input order), log X is centred at its
+    geometric mean (the fit is then unit-free), and the point estimate is the
+    best of the variable-projection starts polished by :func:`_solve`.
+    """
+    K = X.shape[1]
+    order = np.lexsort((y,) + tuple(X[:, k] for k in reversed(range(K))))
+    X, y = X[order], y[order]
+    log_ref = np.log(X).mean(axis=0)
+    P = _Problem(np.log(X) - log_ref, np.log(y), K, loss, float(delta), None if fix_E is None else float(fix_E))
+    if fix_E is not None and np.any(y <= fix_E):
+        raise ValueError(f"{names[-1]} must exceed fix_E={fix_E} everywhere")
+    theta, f, pg, converged, _ = _solve(P, _varpro_starts(P, n_starts, grid), gtol)
+    logyhat, _ = _model_log(theta, P.z, K)
+    r = P.logy - logyhat
+    boot, n_conv, n_moved = _bootstrap(P, theta, logyhat, r, log_ref, form=form, n_boot=n_boot, rng=_rng(seed),
+                                       bootstrap=bootstrap, n_starts=n_starts, grid=grid, gtol=gtol,
+                                       progress=progress)
+    boot_names = tuple(nm for nm in _param_names(form) if not (fix_E is not None and nm == "E"))
     res = FitResult(form=form, params={}, intervals={}, diagnostics={}, boot=boot,
                     boot_names=boot_names, x_ref=np.exp(log_ref), residuals_log=r)
-    res.params = res._theta_to_params(E, A, a)
+    res.params = res._theta_to_params(*_unpack(theta, P, log_ref))
     q = (1 - conf) / 2
     enough = n_boot > 0 and n_conv >= max(10, n_boot // 2)
     for j, nm in enumerate(boot_names):
@@ -411,12 +421,10 @@ def _fit(form, X, y, *, names, loss, delta, n_boot, seed, conf, bootstrap, n_sta
                              if enough else (np.nan, np.nan))
     if fix_E is not None:
         res.intervals["E"] = (float(fix_E), float(fix_E))
+    stats = _fit_stats(P, theta, r, form)
     res.diagnostics = {
-        "n": n, "k": k_free, "loss": loss, "delta": float(delta), "objective": float(f),
-        "grad_norm": float(pg), "converged": bool(converged), "at_bound": ",".join(at_bound),
-        "rmse_log": math.sqrt(ss_res / n), "mae_log": float(np.mean(np.abs(r))),
-        "r2_log": 1.0 - ss_res / ss_tot if ss_tot > 0 else np.nan,
-        "aic": ll_term + 2 * k_free, "bic": ll_term + k_free * math.log(n),
+        "n": r.size, "k": int(P.free.sum()), "loss": loss, "delta": float(delta), "objective": float(f),
+        "grad_norm": float(pg), "converged": bool(converged), **stats,
         "n_boot": int(n_boot), "boot_converged_frac": n_conv / n_boot if n_boot else np.nan,
         "boot_moved_frac": n_moved / n_boot if n_boot else np.nan,
         "bootstrap": bootstrap, "conf": conf, "x_names": tuple(names[:-1]), "y_name": names[-1],

@@ -1,6 +1,6 @@
 """Section 3 (Theorems 3.7, 3.8) CLI: ``python -m empirical fit [--json] [--data FILE] [--out DIR]``.
 
-Runs :func:`empirical.analysis.run_analyses` on the shipped Pythia LAMBADA
+Runs :func:`empirical.fit.analyses.run_analyses` on the shipped Pythia LAMBADA
 table (or a user's CSV with the same columns), writes every table as CSV and
 every figure as PNG under ``--out`` (default ``out/empirical_fit/``), and
 prints the exponents with 95% intervals and the theory verdicts.
@@ -84,7 +84,8 @@ def _print_text(tables, out: Path, figures) -> None:
     show = v[(v["alpha_source"] == v["subject"]) | (v["subject"] == "all sizes")]
     show = show[(show["alpha_source"] == "nonembedding") | (show["test"] == "params_power_law")]
     for r in show.itertuples():
-        pred = "" if not np.isfinite(r.predicted) else f" vs predicted {r.predicted:.3f} [{r.pred_low:.3f}, {r.pred_high:.3f}]"
+        pred = ("" if not np.isfinite(r.predicted)
+                else f" vs predicted {r.predicted:.3f} [{r.pred_low:.3f}, {r.pred_high:.3f}]")
         print(f"  {r.test:18s} {r.family:8s} {r.subject:12s} {r.hypothesis:26s} -> {r.verdict.upper()}"
               f" (window agreement {r.window_agreement:.0%})\n      estimate {r.estimate:.3f}{pred}; {r.reason}")
     print(f"\nCaveats: {'; '.join(tables['caveats']['caveat'])} (details in caveats.csv / docs/fit.md)")
@@ -97,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse already printed usage
         return int(exc.code or 0)
-    from .analysis import run_analyses
+    from .analyses import run_analyses
     from .pythia import DEFAULT_LOSS, load_pythia, read_loss_csv
 
     loss_column = args.loss_column or DEFAULT_LOSS
@@ -116,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
         t.to_csv(out / f"{name}.csv", index=False)
     figures = []
     if not args.no_figures:
-        from .plots_fit import draw_all
+        from .plots import draw_all
         figures = draw_all(tables, out)
     if args.json:
         s = _summary(tables)

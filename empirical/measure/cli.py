@@ -14,7 +14,7 @@ import argparse
 import logging
 import sys
 
-__all__ = ["main", "build_parser", "DEFAULT_MODEL"]
+__all__ = ["main", "build_parser", "measure_config_from_args", "DEFAULT_MODEL"]
 
 # Without --model the engine measures the mini-Pythia family (trained on CPU and
 # cached on first use): "minipythia" is its largest size, "minipythia:<size>" any size.
@@ -23,7 +23,7 @@ DEFAULT_MODEL = "minipythia"
 
 def resolve_default_model(model: str, revision: str | None, *, progress: bool = True) -> tuple[str, str | None]:
     """Map ``minipythia[:<size>]`` to the family's local directory (building what is missing)."""
-    from .minipythia import DEFAULT_CONFIG, ensure_family
+    from ..minipythia import DEFAULT_CONFIG, ensure_family
 
     size = model.partition(":")[2] or DEFAULT_CONFIG.sizes[-1].name
     DEFAULT_CONFIG.size(size)  # unknown size: a ValueError naming it
@@ -32,15 +32,10 @@ def resolve_default_model(model: str, revision: str | None, *, progress: bool = 
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .measure import DEFAULT_MAX_TOKENS, MEASUREMENTS
-    from .metrics import (
-        DEFAULT_RIDGE,
-        PAPER_EPS,
-        PAPER_JS_GAMMA,
-        PAPER_LASSO_LAMBDA,
-        PAPER_SELECTION_THRESHOLD,
-        PAPER_SIGMA,
-    )
+    from .config import MEASUREMENTS, MeasureConfig
+    from .engine import DEFAULT_MAX_TOKENS
+
+    paper = MeasureConfig()
 
     p = argparse.ArgumentParser(
         prog="python -m empirical measure",
@@ -68,7 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="hidden-state indices: 'all', or e.g. '0,6,-1' (0 = embeddings, -1 = last, after the "
                           "final layer norm); default: last")
     src.add_argument("--max-tokens", type=int, default=None,
-                     help=f"truncate texts to their first N tokens (logged; default min({DEFAULT_MAX_TOKENS}, context))")
+                     help=f"truncate texts to their first N tokens (logged; default min({DEFAULT_MAX_TOKENS}, "
+                          "context))")
     run = p.add_argument_group("how to run")
     run.add_argument("--out", default="measurements", help="output directory (default: ./measurements)")
     run.add_argument("--device", default="auto", help="auto (CUDA when present), cpu, cuda, cuda:N")
@@ -87,19 +83,30 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--no-progress", action="store_true", help="no progress bars")
     run.add_argument("--seed", type=int, default=0, help="UMAP random state (the only random step)")
     par = p.add_argument_group("paper parameters (defaults are the paper's)")
-    par.add_argument("--eps", type=float, default=PAPER_EPS, help="rate-distortion eps (Definition 3.1)")
-    par.add_argument("--sigma", type=float, default=PAPER_SIGMA, help="GP noise sigma (Section 4.1)")
-    par.add_argument("--lasso-lambda", type=float, default=PAPER_LASSO_LAMBDA,
+    par.add_argument("--eps", type=float, default=paper.eps, help="rate-distortion eps (Definition 3.1)")
+    par.add_argument("--sigma", type=float, default=paper.sigma, help="GP noise sigma (Section 4.1)")
+    par.add_argument("--lasso-lambda", type=float, default=paper.lasso_lambda,
                      help="Lasso lambda of ||z - Z b||^2 + lambda ||b||_1 (sklearn alpha = lambda / (2 d))")
-    par.add_argument("--threshold", type=float, default=PAPER_SELECTION_THRESHOLD, help="selection threshold")
-    par.add_argument("--gamma", type=float, default=PAPER_JS_GAMMA, help="JS distance gamma")
-    par.add_argument("--ridge", type=float, default=DEFAULT_RIDGE,
+    par.add_argument("--threshold", type=float, default=paper.threshold, help="selection threshold")
+    par.add_argument("--gamma", type=float, default=paper.gamma, help="JS distance gamma")
+    par.add_argument("--ridge", type=float, default=paper.ridge,
                      help="ridge added to token covariances for the Logdet/Riemann/log-Euclidean distances")
     return p
 
 
+def measure_config_from_args(args: argparse.Namespace):
+    """The one :class:`~empirical.measure.config.MeasureConfig` of a command line."""
+    from .config import MeasureConfig
+
+    return MeasureConfig(
+        measurements=tuple(m.strip() for m in args.measurements.split(",") if m.strip()), layers=args.layers,
+        max_tokens=args.max_tokens, text_limit=args.limit, text_field=args.text_field, eps=args.eps,
+        sigma=args.sigma, lasso_lambda=args.lasso_lambda, threshold=args.threshold, gamma=args.gamma,
+        ridge=args.ridge, seed=args.seed)
+
+
 def main(argv: list[str] | None = None) -> int:
-    from . import measure as E
+    from . import engine as E
 
     parser = build_parser()
     try:
@@ -119,13 +126,10 @@ def main(argv: list[str] | None = None) -> int:
             for name, path in paths.items():
                 print(f"{name}: {path}")
             return 0
-        measurements = tuple(m.strip() for m in args.measurements.split(",") if m.strip())
-        kwargs = dict(texts=args.texts, text_field=args.text_field, text_limit=args.limit, device=args.device,
-                      dtype=args.dtype, layers=args.layers, max_tokens=args.max_tokens, measurements=measurements,
-                      progress=not args.no_progress, batch_size=args.batch_size, eps=args.eps, sigma=args.sigma,
-                      lasso_lambda=args.lasso_lambda, threshold=args.threshold, gamma=args.gamma, ridge=args.ridge,
-                      seed=args.seed, attn_implementation=args.attn_implementation,
-                      allow_download=args.allow_download, overwrite=args.overwrite)
+        kwargs = dict(config=measure_config_from_args(args), texts=args.texts, device=args.device, dtype=args.dtype,
+                      progress=not args.no_progress, batch_size=args.batch_size,
+                      attn_implementation=args.attn_implementation, allow_download=args.allow_download,
+                      overwrite=args.overwrite)
         if args.jobs:
             if (args.model and args.model != DEFAULT_MODEL) or args.revision:
                 raise ValueError("give either --jobs or --model/--revision, not both")

@@ -13,14 +13,17 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-__all__ = ["plot_infogain", "plot_entropy", "plot_lasso", "plot_embeddings", "plot_distances"]
+from ..io import read_table
+
+__all__ = ["plot_infogain", "plot_entropy", "plot_entropy_vs_size", "plot_lasso", "plot_embeddings",
+           "plot_distances"]
 
 _CONTEXT_COLORS = {"king": "tab:blue", "queen": "tab:red", "none": "tab:gray"}
 
 
 def _table(df, name: str, required: list[str]) -> pd.DataFrame:
     if isinstance(df, (str, Path)):
-        df = pd.read_csv(df, keep_default_na=False, na_values=[""])
+        df = read_table(df, keep_default_na=False, na_values=[""])
     if not isinstance(df, pd.DataFrame):
         raise TypeError(f"{name} must be a DataFrame or a CSV path, got {type(df).__name__}")
     missing = [c for c in required if c not in df.columns]
@@ -53,7 +56,8 @@ def plot_infogain(infogain, *, layer=None, min_texts: int = 1) -> Figure:
     One line per (model, revision): the mean over texts that have at least t
     tokens (t values covered by fewer than ``min_texts`` texts are dropped).
     """
-    df = _table(infogain, "infogain", ["model", "revision", "layer", "text_id", "t", "info_gain_normalized", "increment"])
+    df = _table(infogain, "infogain",
+                ["model", "revision", "layer", "text_id", "t", "info_gain_normalized", "increment"])
     df, layer = _pick_layer(df, layer, "infogain")
     fig = Figure(figsize=(10, 4), layout="constrained")
     ax_g, ax_i = fig.subplots(1, 2)
@@ -85,6 +89,36 @@ def plot_entropy(entropy) -> Figure:
             ax.errorbar(agg.index, agg["mean"], yerr=agg["std"], marker="o", capsize=3, label=_label(model, rev))
         ax.set(xlabel="layer (hidden-state index)", ylabel=ylab)
         ax.legend(fontsize="small")
+    return fig
+
+
+def plot_entropy_vs_size(entropy, losses) -> Figure:
+    """Figure 1 analogue: the last layer's normalized L_ε and matrix entropy (means over texts) against model size.
+
+    ``entropy`` is the engine's entropy table with ``model`` set to the size
+    name; ``losses`` the family's losses table, whose final-step rows give
+    each size's non-embedding parameter count. Each panel shows its log-log slope.
+    """
+    from infogeo.plotstyle import figure
+
+    ent = _table(entropy, "entropy", ["model", "layer", "L_eps_normalized", "matrix_entropy"])
+    final = losses[losses["step"] == losses["step"].max()]
+    params = dict(zip(final["size"], final["params_nonembedding"]))
+    ent = ent.assign(size=ent["model"])
+    last = ent[ent["layer"] == ent.groupby("size")["layer"].transform("max")]
+    agg = last.groupby("size").agg(L=("L_eps_normalized", "mean"), H=("matrix_entropy", "mean")).reset_index()
+    agg["params"] = agg["size"].map(params)
+    agg = agg.sort_values("params")
+    fig, axes = figure(ncols=2, width=4.6, height=3.8)
+    for ax, col, lab in ((axes[0, 0], "L", "normalized L_ε (Definition 3.1, ε = 0.1)"),
+                         (axes[0, 1], "H", "normalized matrix entropy [25]")):
+        ax.loglog(agg["params"], agg[col], "o-")
+        if len(agg) >= 2:
+            k = np.polyfit(np.log(agg["params"]), np.log(agg[col]), 1)[0]
+            ax.set_title(f"log-log slope {k:.3f}")
+        ax.set_xlabel("non-embedding parameters")
+        ax.set_ylabel(lab)
+    fig.suptitle("Figure 1 analogue: representation entropy of the last layer against model size")
     return fig
 
 

@@ -40,7 +40,7 @@ from pathlib import Path
 
 import numpy as np
 
-log = logging.getLogger("empirical.models")
+log = logging.getLogger("empirical.measure.models")
 
 __all__ = [
     "DTYPES",
@@ -132,7 +132,8 @@ def _resolve_local(path: Path, revision: str | None) -> tuple[Path, Path]:
     rev_dir = path / revision
     if not rev_dir.is_dir():
         steps = local_revisions(path)
-        avail = f"available: {', '.join(steps[:5])}{' ...' if len(steps) > 5 else ''}" if steps else "it holds no step<k>/ checkpoints"
+        avail = (f"available: {', '.join(steps[:5])}{' ...' if len(steps) > 5 else ''}" if steps
+                 else "it holds no step<k>/ checkpoints")
         raise ModelUnavailableError(f"revision {revision!r}: no checkpoint directory {rev_dir} ({avail})")
     tok_dir = rev_dir if any((rev_dir / f).exists() for f in _TOKENIZER_FILES) else path
     return rev_dir, tok_dir
@@ -199,19 +200,23 @@ def load_model(
             tokenizer = AutoTokenizer.from_pretrained(str(tok_dir), local_files_only=True)
             model = AutoModelForCausalLM.from_pretrained(str(model_dir), local_files_only=True, **load_kw)
         except (OSError, ValueError) as exc:
-            raise ModelUnavailableError(f"cannot load local model {model_dir} (tokenizer from {tok_dir}): {exc}") from None
+            raise ModelUnavailableError(f"cannot load local model {model_dir} (tokenizer from {tok_dir}): "
+                                        f"{exc}") from None
     else:
         if _looks_like_path(name):
             raise ModelUnavailableError(f"model path {name!r} does not exist")
         offline_env = os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes", "on")
         if allow_download and offline_env:
-            raise ModelUnavailableError(_offline_message(name, revision, "HF_HUB_OFFLINE is set, so nothing can be downloaded"))
+            raise ModelUnavailableError(_offline_message(name, revision,
+                                                         "HF_HUB_OFFLINE is set, so nothing can be downloaded"))
         local_only = not allow_download
         try:
             tokenizer = AutoTokenizer.from_pretrained(name, revision=revision, local_files_only=local_only)
-            model = AutoModelForCausalLM.from_pretrained(name, revision=revision, local_files_only=local_only, **load_kw)
+            model = AutoModelForCausalLM.from_pretrained(name, revision=revision, local_files_only=local_only,
+                                                         **load_kw)
         except (OSError, ValueError) as exc:
-            reason = "it is not in the local Hugging Face cache and downloads are off" if local_only else f"download failed ({exc})"
+            reason = ("it is not in the local Hugging Face cache and downloads are off" if local_only
+                      else f"download failed ({exc})")
             raise ModelUnavailableError(_offline_message(name, revision, reason)) from None
     model.to(dev)
     model.eval()
@@ -281,7 +286,8 @@ def tokenize_texts(lm: LoadedModel, texts: list[str], max_tokens: int | None = N
             tok = tok[:max_tokens]
         out.append([int(t) for t in tok])
     if n_truncated:
-        log.warning("truncated %d of %d texts to their first %d tokens (--max-tokens)", n_truncated, len(texts), max_tokens)
+        log.warning("truncated %d of %d texts to their first %d tokens (--max-tokens)", n_truncated, len(texts),
+                    max_tokens)
     return out
 
 
@@ -311,7 +317,8 @@ def forward_states(
         if not any(k >= 1 for k in layers):
             raise ValueError("layer 0 (embeddings) has no attention weights; choose a layer >= 1")
         if lm.attn_implementation not in (None, "eager"):
-            raise ValueError(f"attention weights need attn_implementation='eager'; this model uses {lm.attn_implementation!r}")
+            raise ValueError(f"attention weights need attn_implementation='eager'; this model uses "
+                             f"{lm.attn_implementation!r}")
     pad_id = lm.tokenizer.pad_token_id
     if pad_id is None:
         pad_id = 0  # any id: pads sit to the right and are masked

@@ -39,9 +39,7 @@ __all__ = [
     "lasso_coefficients",
     "lasso_fit",
     "select_tokens",
-    "sentence_covariance",
     "sentence_distance",
-    "pairwise_sentence_distances",
     "pyriemann_distance",
 ]
 
@@ -183,7 +181,8 @@ def lasso_fit(
     if zz.shape[0] != Zp.shape[1]:
         raise ValueError(f"z must have length d={Zp.shape[1]}, got {zz.shape[0]}")
     d = Zp.shape[1]
-    model = Lasso(alpha=lasso_alpha_from_lambda(lam, d), fit_intercept=False, max_iter=max_iter, tol=tol, selection="cyclic")
+    model = Lasso(alpha=lasso_alpha_from_lambda(lam, d), fit_intercept=False, max_iter=max_iter, tol=tol,
+                  selection="cyclic")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ConvergenceWarning)
         model.fit(Zp.T, zz)
@@ -203,13 +202,6 @@ def select_tokens(weights, threshold: float = PAPER_SELECTION_THRESHOLD, *, excl
     if exclude is not None:
         idx = idx[idx != exclude]
     return idx[np.argsort(-w[idx], kind="stable")]
-
-
-def sentence_covariance(Z, *, normalize: bool = True, ridge: float = 0.0) -> np.ndarray:
-    """Token covariance ``Z^T Z / n`` of one sentence (Section 4.3), plus ``ridge * I``."""
-    U = _rows(Z, normalize)
-    C = token_covariance(U)
-    return regularize_covariance(C, ridge) if ridge > 0 else C
 
 
 def _joint_basis(Za: np.ndarray, Zb: np.ndarray) -> np.ndarray | None:
@@ -262,17 +254,6 @@ def sentence_distance(
     if metric == "js":
         return distance(Ca, Cb, "js", gamma=gamma)
     return distance(regularize_covariance(Ca, ridge), regularize_covariance(Cb, ridge), metric)
-
-
-def pairwise_sentence_distances(states, metric: str = "js", **kwargs) -> np.ndarray:
-    """Symmetric (m, m) matrix of :func:`sentence_distance` between the m token matrices in ``states``."""
-    states = list(states)
-    m = len(states)
-    out = np.zeros((m, m))
-    for i in range(m):
-        for j in range(i + 1, m):
-            out[i, j] = out[j, i] = sentence_distance(states[i], states[j], metric, **kwargs)
-    return out
 
 
 #: Metrics :func:`pyriemann_distance` can cross-check (JS through pyRiemann's logdet).

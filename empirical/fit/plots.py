@@ -1,8 +1,9 @@
 """Section 3 (Theorems 3.7, 3.8) figures: fitted Pythia scaling laws beside the theory's slopes.
 
-Every function takes the tables of :func:`empirical.analysis.run_analyses`
-(only those, never raw data) and a path, draws one PNG with matplotlib's Agg
-backend and returns the path. Power laws are drawn as the reducible loss
+Every function takes the tables of :func:`empirical.fit.analyses.run_analyses`
+(only those, never raw data) and returns a ``matplotlib.figure.Figure`` built
+without pyplot; :func:`figures` gives all of them by file stem and
+:func:`draw_all` saves them as the report does. Power laws are drawn as the reducible loss
 L − Ê on log-log axes, where L = E + A·X^-a is a straight line of slope −a and
 the theory's predicted slopes can be compared by eye.
 """
@@ -10,15 +11,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
 
 __all__ = ["plot_params", "plot_steps", "plot_steps_exponents", "plot_frontier",
-           "plot_window_sensitivity", "draw_all"]
+           "plot_window_sensitivity", "figures", "draw_all"]
 
 _X_LABELS = {
     "params_nonembedding": "non-embedding parameters N",
@@ -88,7 +86,7 @@ def _panel(ax, c: pd.DataFrame, *, theory: bool = True, label_data: str = "data 
     ax.set_yscale("log")
 
 
-def plot_params(tables: dict, path, labels: dict | None = None) -> Path:
+def plot_params(tables: dict, labels: dict | None = None) -> Figure:
     """α_N: final-checkpoint loss against N, per family (columns) and parameter count (rows)."""
     _need(tables, "curves", "fits")
     c = tables["curves"]
@@ -98,7 +96,8 @@ def plot_params(tables: dict, path, labels: dict | None = None) -> Path:
     if not fams:
         raise ValueError("tables['curves'] has no params rows")
     labels = _labels(labels)
-    fig, axes = plt.subplots(len(subs), len(fams), figsize=(5 * len(fams), 3.8 * len(subs)), squeeze=False)
+    fig = Figure(figsize=(5 * len(fams), 3.8 * len(subs)))
+    axes = fig.subplots(len(subs), len(fams), squeeze=False)
     for i, sub in enumerate(subs):
         for j, fam in enumerate(fams):
             ax = axes[i, j]
@@ -115,10 +114,10 @@ def plot_params(tables: dict, path, labels: dict | None = None) -> Path:
             ax.legend(fontsize=8)
     fig.suptitle(f"Theorem 3.7: final-checkpoint {labels['loss']}\nvs parameters (L = E + A·N^-α)")
     fig.tight_layout()
-    return _save(fig, path)
+    return fig
 
 
-def plot_steps(tables: dict, path, family: str | None = None, labels: dict | None = None) -> Path:
+def plot_steps(tables: dict, family: str | None = None, labels: dict | None = None) -> Figure:
     """Loss against step at each fixed size with the fit and the theory's slopes (one panel per size)."""
     _need(tables, "curves", "fits")
     c = tables["curves"]
@@ -131,7 +130,8 @@ def plot_steps(tables: dict, path, family: str | None = None, labels: dict | Non
     labels = _labels(labels)
     ncol = 4
     nrow = int(np.ceil(len(groups) / ncol))
-    fig, axes = plt.subplots(nrow, ncol, figsize=(4.2 * ncol, 3.3 * nrow), squeeze=False)
+    fig = Figure(figsize=(4.2 * ncol, 3.3 * nrow))
+    axes = fig.subplots(nrow, ncol, squeeze=False)
     for ax, (fam, sub) in zip(axes.ravel(), groups):
         g = c[(c["family"] == fam) & (c["subject"] == sub)]
         _panel(ax, g)
@@ -152,10 +152,10 @@ def plot_steps(tables: dict, path, family: str | None = None, labels: dict | Non
     axes.ravel()[0].legend(fontsize=7)
     fig.suptitle("Loss vs training step at fixed size; theory slopes use α from N (non-embedding)")
     fig.tight_layout()
-    return _save(fig, path)
+    return fig
 
 
-def plot_steps_exponents(tables: dict, path) -> Path:
+def plot_steps_exponents(tables: dict) -> Figure:
     """Steps exponent per size with 95% intervals, beside the predicted α/(α+2) and α/(α+1) bands."""
     _need(tables, "fits", "verdicts")
     f = tables["fits"]
@@ -165,7 +165,8 @@ def plot_steps_exponents(tables: dict, path) -> Path:
     if not len(f):
         raise ValueError("tables['fits'] has no default steps fits")
     fams = list(dict.fromkeys(f["family"]))
-    fig, axes = plt.subplots(1, len(fams), figsize=(5.5 * len(fams), 4.2), squeeze=False, sharey=True)
+    fig = Figure(figsize=(5.5 * len(fams), 4.2))
+    axes = fig.subplots(1, len(fams), squeeze=False, sharey=True)
     for ax, fam in zip(axes[0], fams):
         g = f[f["family"] == fam].copy()
         g["N"] = g["model_params_nonembedding"].astype(float)
@@ -198,10 +199,10 @@ def plot_steps_exponents(tables: dict, path) -> Path:
         ax.legend(fontsize=8)
     fig.suptitle("Exponent in steps at fixed size vs the theory (α from final checkpoints)")
     fig.tight_layout()
-    return _save(fig, path)
+    return fig
 
 
-def plot_frontier(tables: dict, path, labels: dict | None = None) -> Path:
+def plot_frontier(tables: dict, labels: dict | None = None) -> Figure:
     """Compute frontier: every checkpoint, the lower envelope, its fit and band, and the theory slopes."""
     _need(tables, "curves", "fits")
     c = tables["curves"]
@@ -212,7 +213,8 @@ def plot_frontier(tables: dict, path, labels: dict | None = None) -> Path:
         raise ValueError("tables['curves'] has no frontier rows")
     fams = list(dict.fromkeys(g[0] for g in groups))
     subs = list(dict.fromkeys(g[1] for g in groups))
-    fig, axes = plt.subplots(len(subs), len(fams), figsize=(5.5 * len(fams), 4.2 * len(subs)), squeeze=False)
+    fig = Figure(figsize=(5.5 * len(fams), 4.2 * len(subs)))
+    axes = fig.subplots(len(subs), len(fams), squeeze=False)
     for i, sub in enumerate(subs):
         for j, fam in enumerate(fams):
             ax = axes[i, j]
@@ -231,17 +233,18 @@ def plot_frontier(tables: dict, path, labels: dict | None = None) -> Path:
             ax.legend(fontsize=7)
     fig.suptitle("Compute frontier vs the theory: α/(α+2) (frontier / Theorem 3.8) and α/(α+1)")
     fig.tight_layout()
-    return _save(fig, path)
+    return fig
 
 
-def plot_window_sensitivity(tables: dict, path) -> Path:
+def plot_window_sensitivity(tables: dict) -> Figure:
     """Each exponent per fit window, with its interval and the predicted values."""
     _need(tables, "window_sensitivity")
     w = tables["window_sensitivity"]
     panels = [("params_power_law", "α_N (params)"), ("frontier_exponent", "frontier exponent")]
     w_steps = w[(w["test"] == "steps_exponent") & (w["alpha_source"] == "nonembedding")
                 & w["hypothesis"].str.contains("sequential")]
-    fig, axes = plt.subplots(1, 3, figsize=(17, 4.8))
+    fig = Figure(figsize=(17, 4.8))
+    axes = fig.subplots(1, 3)
     for ax, (test, title) in zip(axes[:2], panels):
         g = w[(w["test"] == test)]
         if test == "frontier_exponent":
@@ -274,7 +277,8 @@ def plot_window_sensitivity(tables: dict, path) -> Path:
                     ms=4, alpha=0.7, color="k" if fam == "standard" else "tab:blue",
                     label=f"{fam} (one point per size)" if wi == 0 else None)
         pred = float(s["predicted"].iloc[0])
-        ax.axhline(pred, color="tab:red", ls="--", lw=1, label=f"α/(α+2) {fam} = {pred:.3f}" if fam == "standard" else None)
+        ax.axhline(pred, color="tab:red", ls="--", lw=1,
+                   label=f"α/(α+2) {fam} = {pred:.3f}" if fam == "standard" else None)
     par = w[(w["test"] == "steps_exponent") & (w["alpha_source"] == "nonembedding")
             & w["hypothesis"].str.contains("parallel")]
     if len(par):
@@ -288,26 +292,34 @@ def plot_window_sensitivity(tables: dict, path) -> Path:
     ax.legend(fontsize=7)
     fig.suptitle("Fit-window sensitivity (95% intervals; fewer bootstrap refits for non-default windows)")
     fig.tight_layout()
-    return _save(fig, path)
+    return fig
 
 
-def _save(fig, path) -> Path:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+def figures(tables: dict, labels: dict | None = None) -> dict[str, Figure]:
+    """Every figure by file stem: fit_params, fit_steps_<family>, fit_steps_exponents, fit_frontier and, when
+    the tables hold window refits, fit_window_sensitivity."""
+    out = {"fit_params": plot_params(tables, labels=labels)}
+    for fam in dict.fromkeys(tables["curves"].loc[tables["curves"]["analysis"] == "steps", "family"]):
+        out[f"fit_steps_{fam}"] = plot_steps(tables, family=fam, labels=labels)
+    out["fit_steps_exponents"] = plot_steps_exponents(tables)
+    out["fit_frontier"] = plot_frontier(tables, labels=labels)
+    if "window_sensitivity" in tables and len(tables["window_sensitivity"]):
+        out["fit_window_sensitivity"] = plot_window_sensitivity(tables)
+    return out
 
 
 def draw_all(tables: dict, out_dir, labels: dict | None = None) -> list[Path]:
-    """Every figure into ``out_dir``: fit_params.png, fit_steps_<family>.png, fit_steps_exponents.png,
-    fit_frontier.png, fit_window_sensitivity.png."""
+    """Save :func:`figures` as ``out_dir/<stem>.png`` as the report does (the shared style's dpi, no
+    software or date metadata, so the same tables give the same bytes); return the paths."""
+    import matplotlib as mpl
+
+    from infogeo.plotstyle import RC
+
     out = Path(out_dir)
-    paths = [plot_params(tables, out / "fit_params.png", labels=labels)]
-    for fam in dict.fromkeys(tables["curves"].loc[tables["curves"]["analysis"] == "steps", "family"]):
-        paths.append(plot_steps(tables, out / f"fit_steps_{fam}.png", family=fam, labels=labels))
-    paths.append(plot_steps_exponents(tables, out / "fit_steps_exponents.png"))
-    paths.append(plot_frontier(tables, out / "fit_frontier.png", labels=labels))
-    if "window_sensitivity" in tables and len(tables["window_sensitivity"]):
-        paths.append(plot_window_sensitivity(tables, out / "fit_window_sensitivity.png"))
+    out.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for stem, fig in figures(tables, labels).items():
+        with mpl.rc_context(RC):
+            fig.savefig(out / f"{stem}.png", metadata={"Software": None})
+        paths.append(out / f"{stem}.png")
     return paths

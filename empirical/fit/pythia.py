@@ -36,9 +36,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .texts import verify_checksums
+from ..io import DATA_DIR, read_checked_table, read_table
 
-PYTHIA_DIR = Path(__file__).parent / "data" / "pythia"
+PYTHIA_DIR = DATA_DIR / "pythia"
 LAMBADA_FILE = PYTHIA_DIR / "lambada_v1.csv"
 DEFAULT_LOSS = "lambada_openai:nll_per_word_nats"
 
@@ -139,7 +139,7 @@ def read_loss_csv(path, loss_column: str = DEFAULT_LOSS) -> pd.DataFrame:
     if not path.exists():
         raise FileNotFoundError(f"data file not found: {path}")
     try:
-        df = pd.read_csv(path)
+        df = read_table(path)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise ValueError(f"{path} is not a readable CSV ({exc})") from None
     return validate_loss_table(df, loss_column, where=str(path))
@@ -148,12 +148,10 @@ def read_loss_csv(path, loss_column: str = DEFAULT_LOSS) -> pd.DataFrame:
 def load_pythia(*, primary_only: bool = True, verify: bool = True) -> pd.DataFrame:
     """The shipped Pythia LAMBADA table (v1 suite, 796 rows; ``primary==1`` rows by default).
 
-    ``verify`` checks ``SHA256SUMS`` first, so a corrupted or swapped file
-    raises rather than silently changing the exponents.
+    ``verify`` checks the file against ``SHA256SUMS`` first, so a corrupted or
+    swapped file raises rather than silently changing the exponents.
     """
-    if verify:
-        verify_checksums(PYTHIA_DIR)
-    df = pd.read_csv(LAMBADA_FILE)
+    df = read_checked_table(LAMBADA_FILE, verify=verify)
     missing = [c for c in LAMBADA_COLUMNS if c not in df.columns]
     if missing:
         raise ValueError(f"{LAMBADA_FILE} is missing column(s) {missing}")
@@ -173,9 +171,7 @@ def load_pythia(*, primary_only: bool = True, verify: bool = True) -> pd.DataFra
 
 def load_params(*, verify: bool = True) -> pd.DataFrame:
     """Parameter counts and architecture of the 10 Pythia sizes (``params.csv``)."""
-    if verify:
-        verify_checksums(PYTHIA_DIR)
-    df = pd.read_csv(PYTHIA_DIR / "params.csv")
+    df = read_checked_table(PYTHIA_DIR / "params.csv", verify=verify)
     for col in ("params_total", "params_nonembedding", "n_layers", "d_model", "vocab_padded"):
         _numeric(df, col, positive=True, where="params.csv")
     return df

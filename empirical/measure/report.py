@@ -1,0 +1,141 @@
+"""Sections 3-4 for the report: measure the mini-Pythia family (or one given model) and hand back tidy tables.
+
+:func:`report_tables` trains what is missing of the family (its own cache),
+measures each size's final checkpoint with one :class:`MeasureConfig` into
+``<out_dir>/<size>/`` and reuses a run whose marker records the same model,
+revision, config and family recipe (the engine's marker is the only cache of
+the measurements), then runs the fits of section 3 on the family's held-out
+losses. Figures are drawn from these tables by :mod:`empirical.measure.plots`
+and :mod:`empirical.fit.plots`.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from ..io import read_table
+from .config import MeasureConfig
+from .engine import finished, run_measurements
+
+__all__ = ["N_TEXTS", "MAX_TOKENS", "report_config", "measure_cached", "report_tables", "lasso_picks"]
+
+#: Texts and tokens per text for the report's measurements: enough for stable means, small enough for CPU.
+N_TEXTS = 24
+MAX_TOKENS = 128
+
+
+def report_config(seed: int = 0) -> MeasureConfig:
+    """The report's measurement: the paper's parameters on every layer of the first N_TEXTS texts."""
+    return MeasureConfig(layers="all", max_tokens=MAX_TOKENS, text_limit=N_TEXTS, seed=seed)
+
+
+def measure_cached(model, revision: str | None, folder, config: MeasureConfig, *, recipe: str | None = None,
+                   progress: bool = True) -> dict[str, Path]:
+    """The tables of ``model`` measured with ``config`` in ``folder``: reused when its marker matches, else remade."""
+    done = finished(folder, model=str(model), revision=revision, config=config, recipe=recipe)
+    if done is not None:
+        return done
+    return run_measurements(model, config, revision=revision, out_dir=folder, progress=progress, overwrite=True,
+                            recipe=recipe)
+
+
+def _read(path, label: str) -> pd.DataFrame:
+    """An engine table with its ``model`` column (a machine-specific path for local models) set to ``label``."""
+    df = read_table(path, keep_default_na=False, na_values=[""])
+    df["model"] = label
+    return df
+
+
+def _concat(runs: dict, key: str) -> pd.DataFrame:
+    return pd.concat([_read(t[key], label) for label, t in runs.items() if key in t], ignore_index=True)
+
+
+def _last_layer(df: pd.DataFrame) -> pd.DataFrame:
+    """Each model's last hidden layer (models of different depth), relabelled layer -1."""
+    out = df[df["layer"] == df.groupby("model")["layer"].transform("max")].copy()
+    out["layer"] = -1
+    return out
+
+
+def lasso_picks(df: pd.DataFrame, show: int = 12) -> pd.DataFrame:
+    """One row per target token of the last layer: the tokens head-averaged attention picks and those Lasso picks."""
+    last = df[df["layer"] == df["layer"].max()]
+    rows = []
+    for target, g in last.groupby("target", sort=False):
+        att = g[g["selected_attention"].astype(bool)].sort_values("attention", ascending=False)
+        las = g[g["selected_lasso"].astype(bool)].sort_values("lasso_coef", ascending=False)
+        rows.append({"target": f"[{target}]", "layer": int(g["layer"].iloc[0]),
+                     "attention_picks": " ".join(f"[{t}]" for t in att["token"].head(show)),
+                     "n_attention": len(att),
+                     "lasso_picks": " ".join(f"[{t}]" for t in las["token"].head(show)), "n_lasso": len(las),
+                     "lasso_converged": bool(g["lasso_converged"].all())})
+    return pd.DataFrame(rows)
+
+
+def _measurement_tables(runs: dict, params: dict | None) -> dict[str, pd.DataFrame]:
+    """The report's measurement tables from each model's run (``runs``: label -> {table: CSV path}).
+
+    ``measure_infogain`` holds the per-token rows of each model's last layer
+    (the figure's input; in order of size when ``params`` gives sizes), and
+    ``measure_infogain_mean`` their mean over texts. The prompt tables come
+    from the last model of ``runs``; ``measure_distances`` keeps its last layer.
+    """
+    out = {"measure_entropy": _concat(runs, "entropy")}
+    ig = _last_layer(_concat(runs, "infogain"))
+    if params:
+        ig = ig.sort_values("model", key=lambda m: m.map(params), kind="stable")
+    out["measure_infogain"] = ig
+    out["measure_infogain_mean"] = (
+        ig.groupby(["model", "revision", "layer", "t"], sort=True)
+          .agg(info_gain=("info_gain", "mean"), increment=("increment", "mean"),
+               info_gain_normalized=("info_gain_normalized", "mean"), n_texts=("text_id", "nunique"))
+          .reset_index())
+    biggest = list(runs)[-1]
+    for key in ("lasso", "embeddings", "distances"):
+        if key in runs[biggest]:
+            df = _read(runs[biggest][key], biggest)
+            out[f"measure_{key}"] = df if key != "distances" else df[df["layer"] == df["layer"].max()]
+            if key == "lasso":
+                out["measure_lasso_picks"] = lasso_picks(df)
+    return out
+
+
+def report_tables(seed: int = 0, progress: bool = True, model=None, *, out_dir=None,
+                  n_boot: int = 60) -> dict[str, pd.DataFrame]:
+    """Every table of the report's section 4.
+
+    Without ``model``: the mini-Pythia family (trained on first use) at its
+    final checkpoint; the tables are ``minipythia_losses``, the measurement
+    tables (``measure_*``, model column = size name) and the section-3 fits
+    of the held-out losses (``minipythia_fits``, ``_verdicts``,
+    ``_window_sensitivity``, ``_curves``, ``_caveats``, ``_verdicts_headline``; ``n_boot`` refits,
+    half for the windows). With ``model`` (a local path or hub id): that
+    model's ``measure_*`` tables only. Runs are kept in ``out_dir`` (default
+    ``<cache>/measurements``), one folder per model.
+    """
+    from ..minipythia.config import cache_root
+
+    config = report_config(seed)
+    root = Path(out_dir) if out_dir is not None else cache_root() / "measurements"
+    if model:
+        name = Path(model).name or str(model)
+        runs = {name: measure_cached(model, None, root / name, config, progress=progress)}
+        return _measurement_tables(runs, None)
+    from ..fit.analyses import run_analyses
+    from ..fit.verdicts import headline
+    from ..minipythia import ensure_family
+
+    info = ensure_family(progress=progress, threads=2)
+    losses = read_table(info.losses_path)
+    final = f"step{info.steps[-1]}"
+    runs = {name: measure_cached(path, final, root / name, config, recipe=info.config.hash, progress=progress)
+            for name, path in info.sizes.items()}
+    last = losses[losses["step"] == losses["step"].max()]
+    out = {"minipythia_losses": losses,
+           **_measurement_tables(runs, dict(zip(last["size"], last["params_nonembedding"])))}
+    fits = run_analyses(losses, loss_column="heldout_loss_nats", seed=seed, n_boot=n_boot,
+                        n_boot_windows=n_boot // 2, progress=progress)
+    fits["verdicts_headline"] = headline(fits["verdicts"])
+    out.update({f"minipythia_{k}": v for k, v in fits.items()})
+    return out
