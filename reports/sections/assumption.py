@@ -1,4 +1,4 @@
-"""Report section 5: a worked example of checking a new assumption, run by the build itself."""
+"""Report section 6: a worked example of checking a new assumption, run by the build itself."""
 from __future__ import annotations
 
 import numpy as np

@@ -1,4 +1,4 @@
-"""Report section 3: exponents fitted to published Pythia measurements, and the theory's verdicts."""
+"""Report section 4: exponents fitted to published Pythia measurements, and the theory's verdicts."""
 from __future__ import annotations
 
 from ..blocks import Heading, Para, Table

@@ -1,4 +1,4 @@
-"""Report section 4: measurements of language models the way the paper does (Figures 1, 3 to 6).
+"""Report section 5: measurements of language models the way the paper does (Figures 1, 3 to 6).
 
 By default on the mini-Pythia family (GPT-NeoX models trained on CPU, built on
 first use); with ``--model`` on any local or hub causal LM. The tables come
@@ -26,7 +26,7 @@ def _family_intro(losses) -> Para:
     final = losses[losses["step"] == losses["step"].max()]
     params = dict(zip(final["size"], final["params_nonembedding"]))
     return Para(
-        "**What this family is.** No machine that builds this report can download Pythia, so section 4 runs on "
+        "**What this family is.** No machine that builds this report can download Pythia, so section 5 runs on "
         "*mini-Pythia*: GPT-NeoX models in Pythia's image (rotary embeddings, parallel attention and MLP, "
         "untied embeddings, AdamW with warmup and cosine decay, Pythia's checkpoint spacing) at "
         f"{len(params)} sizes from {min(params.values()):,} to {max(params.values()):,} non-embedding "
@@ -85,7 +85,7 @@ def _loss_fits(ctx, tabs: dict) -> list:
 
     blocks = [Heading("The same theory tests on the mini-Pythia family", 3),
               Para("Held-out loss (nats per token) of every checkpoint through the same fitter and analyses as the "
-                   "Pythia data of section 3. With few sizes and a short training run the intervals are wide; the "
+                   "Pythia data of section 4. With few sizes and a short training run the intervals are wide; the "
                    "point is that every input is under our control.")]
     fits = {k[len("minipythia_"):]: v for k, v in tabs.items()
             if k.startswith("minipythia_") and k != "minipythia_losses"}

@@ -1,12 +1,14 @@
 """Section 3 (Assumption 3.5, Theorems 3.7 and 3.8): figures of the neural experiment, drawn from its tables only.
 
-Each function returns a matplotlib Figure (report style from :mod:`reports.style`
-when available); none computes anything the tables do not hold.
+Each function returns a matplotlib Figure in the suite's one style (:mod:`infogeo.plotstyle`);
+none computes anything the tables do not hold.
 """
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+
+from infogeo.plotstyle import figure
 
 __all__ = ["fig_task_curves", "fig_learning_times", "fig_loss_steps", "fig_width"]
 
@@ -14,13 +16,6 @@ LN2 = float(np.log(2.0))
 
 
 def _figure(ncols, nrows=1, width=5.0, height=3.8):
-    try:
-        from reports.style import figure
-    except ImportError:  # simulate does not need reports to draw
-        import matplotlib.pyplot as plt
-
-        fig, axes = plt.subplots(nrows, ncols, figsize=(width * ncols, height * nrows), squeeze=False)
-        return fig, axes
     return figure(ncols=ncols, nrows=nrows, width=width, height=height)
 
 
