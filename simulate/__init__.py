@@ -10,12 +10,14 @@ Quick start::
     import simulate
     a = simulate.Assumptions(law=simulate.PowerLaw(0.5), M=10**6, order="sequential")
     simulate.exponents(a)                 # tidy table: fitted vs predicted exponents
+    simulate.agreement_summary(df)        # which rows are evidence about the dynamics, and do they agree
     traj = simulate.run(a)                # H(X|Y) against S, n and N
     simulate.report_tables(seed=0)        # every table the report draws
 
 See docs/simulate.md for the CLI (``python -m simulate``), the estimator and
 how to add an assumption.
 """
+from .agreement import REFERENCE_TOLERANCE, agreement_summary
 from .assumptions import (
                           REGISTRY,
                           Assumptions,
@@ -58,5 +60,5 @@ __all__ = [
     "fit_exponent", "ExponentFit", "default_window", "replicate_interval",
     "skill_graph", "SkillGraph", "fit_alpha", "AlphaFit", "alpha_from_degree_exponent", "degree_exponent_from_alpha",
     "exponents", "predicted", "sweep", "report_tables", "simulate_loss_curve", "trajectory_table",
-    "EXPONENT_COLUMNS", "TRAJECTORY_COLUMNS", "TOLERANCE",
+    "EXPONENT_COLUMNS", "TRAJECTORY_COLUMNS", "TOLERANCE", "REFERENCE_TOLERANCE", "agreement_summary",
 ]

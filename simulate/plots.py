@@ -55,8 +55,9 @@ def trajectories(traj, exps, alpha: float):
 
 
 def agreement(exps):
-    """Fitted against predicted exponent, one marker per (alpha, order, cost, axis) row with a prediction."""
-    e = exps[np.isfinite(exps["predicted"]) & np.isfinite(exps["fitted"])]
+    """Fitted against predicted exponent, one marker per row that is evidence about the dynamics
+    (``evidence == "dynamics"``, see :mod:`simulate.agreement`), with its misfit interval."""
+    e = exps[np.isfinite(exps["predicted"]) & np.isfinite(exps["fitted"]) & (exps["evidence"] == "dynamics")]
     fig, axes = figure(width=5.4, height=4.6)
     ax = axes[0, 0]
     style = {"flops": ("o", 5), "skills": ("s", 9), "params": ("^", 12), "frontier": ("D", 7)}
@@ -64,14 +65,14 @@ def agreement(exps):
         lo = (g["fitted"] - g["ci_low"]).clip(lower=0)
         hi = (g["ci_high"] - g["fitted"]).clip(lower=0)
         marker, ms = style.get(axis, ("o", 6))
-        # Open markers of different sizes: skills and params share exponents and would hide each other.
+        # Open markers of different sizes: rows of different axes can share exponents and hide each other.
         ax.errorbar(g["predicted"], g["fitted"], yerr=[lo.fillna(0), hi.fillna(0)], fmt=marker, ms=ms, capsize=2,
                     mfc="none", mew=1.4, label=f"{axis} ({len(g)})")
     m = float(max(e["predicted"].max(), e["fitted"].max())) * 1.05
     ax.plot([0, m], [0, m], "k--", lw=1, label="fitted = predicted")
     ax.set_xlabel("exponent predicted by theory")
-    ax.set_ylabel("exponent fitted to the simulation (95% interval)")
-    ax.set_title("Simulation against theory, every (α, order, cost, axis)")
+    ax.set_ylabel("exponent fitted to the simulation (misfit interval)")
+    ax.set_title("Simulation against theory (counted rows)")
     ax.legend()
     return fig
 

@@ -10,9 +10,9 @@ import json
 import sys
 import textwrap
 
-from .catalogue import registry, run_all, run_claim
+from .catalogue import ORIGINS, registry, run_all, run_claim
 
-JSON_KEYS = ("id", "paper_ref", "title", "statement", "verdict", "evidence", "correction")
+JSON_KEYS = ("id", "origin", "paper_ref", "title", "statement", "verdict", "evidence", "correction")
 
 
 def _table(records) -> str:
@@ -24,12 +24,16 @@ def _table(records) -> str:
         lines.append(f"{r.id:<{w_id}}  {str(r.verdict):<{w_v}}  {ev[0]}")
         lines += [" " * (w_id + w_v + 4) + e for e in ev[1:]]
         if r.correction:
-            lines += [" " * (w_id + w_v + 4) + e for e in textwrap.wrap("correction: " + r.correction["statement"],
-                                                                         100 - w_id - w_v - 4)]
-    counts = {}
-    for r in records:
-        counts[r.verdict] = counts.get(r.verdict, 0) + 1
-    lines += ["-" * 100, ", ".join(f"{k}: {v}" for k, v in counts.items())]
+            text = f"correction ({r.correction['kind']}): {r.correction['statement']}"
+            lines += [" " * (w_id + w_v + 4) + e for e in textwrap.wrap(text, 100 - w_id - w_v - 4)]
+    lines.append("-" * 100)
+    for origin in ORIGINS:
+        counts = {}
+        for r in records:
+            if r.origin == origin:
+                counts[r.verdict] = counts.get(r.verdict, 0) + 1
+        if counts:
+            lines.append(f"{origin} claims: " + ", ".join(f"{k}: {v}" for k, v in counts.items()))
     return "\n".join(lines)
 
 

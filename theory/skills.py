@@ -25,6 +25,7 @@ __all__ = [
     "conditional_entropy_after_n_skills",
     "lemma36_leading_term",
     "comprehension_cost",
+    "completion_flops",
     "expected_conditional_entropy",
     "expected_conditional_entropy_infinite",
     "predicted_exponent",
@@ -147,15 +148,37 @@ def comprehension_cost(p, B: float, C: float, delta: float, cost: str = "inverse
     return np.full(p.shape, (B - C) / delta)
 
 
-def expected_conditional_entropy(S, p, B: float, C: float, delta: float, *, order: str = "sequential") -> np.ndarray:
-    r"""Closed-form expected H(X|Y) after S flops (cost 1/p, Theorem 3.8's model).
+def _hit_probability(p: np.ndarray, cost: str) -> np.ndarray:
+    """Per-flop hit probability q of each skill while it is learned: p for cost 1/p, 1 for constant cost."""
+    return p if cost == "inverse_p" else np.ones_like(p)
 
-    Skills are taken easiest first (descending p, Assumption 3.5).
+
+def completion_flops(p, B: float, C: float, delta: float, *, order: str = "sequential",
+                     cost: str = "inverse_p") -> np.ndarray:
+    r"""Flops at which each skill is comprehended in the expected model, skills easiest first (descending p).
+
+    ``order="sequential"`` (Assumption 3.5): :math:`T_k = \sum_{j \le k} c_j`;
+    ``order="parallel"``: :math:`T_k = c_k`, with :math:`c_k` from :func:`comprehension_cost`.
+    """
+    p = np.sort(probability_vector(p, "p", atol=1e-8))[::-1]
+    order = choice(order, "order", ORDERS)
+    flops = comprehension_cost(p, B, C, delta, cost)
+    return np.cumsum(flops) if order == "sequential" else flops
+
+
+def expected_conditional_entropy(S, p, B: float, C: float, delta: float, *, order: str = "sequential",
+                                 cost: str = "inverse_p") -> np.ndarray:
+    r"""Closed-form expected H(X|Y) after S flops (Theorem 3.8's model; exact for finite M).
+
+    Skills are taken easiest first (descending p, Assumption 3.5). While skill y is
+    learned each flop hits it with probability q_y (``cost="inverse_p"``: q = p, so it
+    needs (B-C)/(p Delta) flops, Theorem 3.8; ``cost="constant"``: q = 1) and a hit
+    lowers H(X|y) by Delta.
 
     ``order="sequential"``: skill k starts only when k-1 is comprehended; while it
-    is learned its entropy falls by :math:`p_k\Delta` per flop on average.
-    ``order="parallel"``: every flop hits skill y with probability p(y), all skills
-    learn at once: :math:`H = \sum_y p_y \max(C, B - S p_y \Delta)`.
+    is learned its entropy falls by :math:`q_k\Delta` per flop on average.
+    ``order="parallel"``: all skills learn at once:
+    :math:`H = \sum_y p_y \max(C, B - S q_y \Delta)`.
 
     Returns an array of the shape of S.
     """
@@ -164,14 +187,15 @@ def expected_conditional_entropy(S, p, B: float, C: float, delta: float, *, orde
     delta = positive(delta, "delta")
     B, C = _levels(B, C)
     order = choice(order, "order", ORDERS)
+    cost = choice(cost, "cost", COST_MODELS)
+    q = _hit_probability(p, cost)
     if order == "parallel":
         flat = S_arr.reshape(-1)
         out = np.empty_like(flat)
         for j, s in enumerate(flat):
-            out[j] = np.sum(p * np.maximum(C, B - s * p * delta))
+            out[j] = np.sum(p * np.maximum(C, B - s * q * delta))
         return out.reshape(S_arr.shape)
-    cost = comprehension_cost(p, B, C, delta, "inverse_p")
-    done_at = np.cumsum(cost)  # flops at which skill k is comprehended
+    done_at = completion_flops(p, B, C, delta, order="sequential", cost=cost)
     mass_after = np.concatenate([[1.0], 1.0 - np.cumsum(p)])  # mass of skills k+1.. (index k)
     mass_after = np.clip(mass_after, 0.0, None)  # round-off only; documented
     n = np.searchsorted(done_at, S_arr, side="right")  # skills finished
@@ -180,7 +204,7 @@ def expected_conditional_entropy(S, p, B: float, C: float, delta: float, *, orde
     start = np.where(n == 0, 0.0, start)
     cur = np.minimum(n, M - 1)
     p_cur = np.where(n < M, p[cur], 0.0)
-    progress = np.where(n < M, p_cur * delta * (S_arr - start), 0.0)
+    progress = np.where(n < M, q[cur] * delta * (S_arr - start), 0.0)
     learned_mass = 1.0 - mass_after[n]
     rest_mass = np.where(n < M, mass_after[np.minimum(n + 1, M)], 0.0)
     return C * learned_mass + p_cur * (B - progress) + B * rest_mass

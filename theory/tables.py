@@ -16,21 +16,37 @@ from . import gp as G
 from . import skills as SK
 from .validation import nonnegative_int
 
-__all__ = ["catalogue_table", "lemma36_local_exponent", "js_small_gamma", "equation1_curve", "theorem41_increments",
-           "report_tables"]
+__all__ = ["catalogue_table", "verdict_counts", "lemma36_local_exponent", "js_small_gamma", "equation1_curve",
+           "theorem41_increments", "report_tables"]
 
 
 def catalogue_table(records) -> pd.DataFrame:
-    """One row per claim: id, paper_ref, title, verdict, evidence, correction, n_checks, n_failed_printed, seconds."""
+    """One row per claim: id, origin (paper | derived), paper_ref, title, verdict, evidence, correction,
+    correction_kind (see ``theory.catalogue.CORRECTION_KINDS``; empty without a correction), conditions,
+    n_checks, n_printed_checks_failed."""
     rows = []
     for r in records:
         printed = [c for c in r.checks if c["target"] == "printed"]
         rows.append({
-            "id": r.id, "paper_ref": r.paper_ref, "title": r.title, "verdict": r.verdict, "evidence": r.evidence,
-            "correction": "" if r.correction is None else r.correction["statement"],
+            "id": r.id, "origin": r.origin, "paper_ref": r.paper_ref, "title": r.title, "verdict": r.verdict,
+            "evidence": r.evidence, "correction": "" if r.correction is None else r.correction["statement"],
+            "correction_kind": "" if r.correction is None else r.correction["kind"],
             "conditions": " | ".join(r.conditions), "n_checks": len(r.checks),
             "n_printed_checks_failed": sum(not c["passed"] for c in printed),
         })
+    return pd.DataFrame(rows)
+
+
+def verdict_counts(records) -> pd.DataFrame:
+    """Verdict counts by origin: one row per origin (paper, derived), one column per verdict, and a total."""
+    from .catalogue import VERDICTS
+    from .catalogue._core import ORIGINS
+
+    rows = []
+    for origin in ORIGINS:
+        mine = [r for r in records if r.origin == origin]
+        rows.append({"origin": origin, **{v: sum(r.verdict == v for r in mine) for v in VERDICTS},
+                     "claims": len(mine)})
     return pd.DataFrame(rows)
 
 
@@ -92,7 +108,8 @@ def report_tables(seed: int = 0, progress: bool = True, *, records=None) -> dict
     """Every table of the theory layer, deterministic given ``seed``.
 
     ``"claims"``: :func:`catalogue_table` of the catalogue run at ``seed`` (pass
-    ``records`` from :func:`theory.catalogue.run_all` to reuse a run);
+    ``records`` from :func:`theory.catalogue.run_all` to reuse a run); ``"verdict_counts"``:
+    :func:`verdict_counts` of the same run;
     ``"lemma36_local_exponent"``, ``"js_small_gamma"``, ``"equation1_curve"``,
     ``"theorem41_increments"``: the tables of the four figures of
     :mod:`theory.plots`.
@@ -104,6 +121,7 @@ def report_tables(seed: int = 0, progress: bool = True, *, records=None) -> dict
         records = run_all(seed, progress=progress)
     return {
         "claims": catalogue_table(records),
+        "verdict_counts": verdict_counts(records),
         "lemma36_local_exponent": lemma36_local_exponent(),
         "js_small_gamma": js_small_gamma(seed),
         "equation1_curve": equation1_curve(),

@@ -33,20 +33,77 @@ def test_records_are_complete_and_ran(records):
         assert r.verdict in VERDICTS
         assert r.statement and r.latex and r.evidence and r.assumptions
         assert any(c["target"] == "printed" for c in r.checks)
+        assert r.origin in ("paper", "derived")
         if r.verdict == "corrected":
-            assert r.correction and r.correction["statement"]
+            assert r.correction and r.correction["statement"] and r.correction["kind"]
             assert any(c["target"] == "correction" and c["passed"] for c in r.checks)
             assert r.counterexample, r.id
         if r.verdict == "holds-under-conditions":
             assert r.conditions, r.id
 
 
-def test_the_verdicts_follow_the_checks(records):
-    # Recompute each verdict from the stored checks with the rule: nothing is written by hand.
-    for r in records:
-        f = Finding([Check(**c) for c in r.checks], r.evidence,
-                    correction=None if r.correction is None else Correction(**r.correction))
-        assert verdict_of(f) == r.verdict
+#: The catalogue is the spec: every claim's verdict and the kind of its correction, written by hand from the paper
+#: and the catalogue's findings. A changed verdict must be a deliberate edit of this table (with its reason).
+EXPECTED = {
+    # id: (verdict, correction kind)              why
+    "def-3.1-maximum": ("holds-under-conditions", ""),   # the normalizer is the maximum only when n >= d
+    "eq-1": ("holds", ""),                               # an identity for r equal singular values
+    "lemma-3.6": ("holds-under-conditions", ""),         # a power law in n only for n << M
+    "thm-3.7": ("holds-under-conditions", ""),           # inherits n << M (N << r M)
+    "thm-3.8": ("holds-under-conditions", ""),           # alpha/(alpha+2) needs sequential learning and n << M
+    "thm-3.8-parallel": ("holds", ""),                   # derived: a parallel learner gives alpha/(alpha+1)
+    "thm-3.8-frontier": ("holds", ""),                   # derived: the compute-optimal frontier gives alpha/(alpha+2)
+    "lemma-3.10": ("holds", ""),                         # immediate from Definition 3.9
+    "thm-3.11": ("holds", ""),
+    "lemma-3.14": ("holds", ""),
+    "thm-3.15": ("corrected", "degenerate case"),        # not strict when every skill is irrelevant or p(y) = 0
+    "lemma-3.17": ("holds", ""),                         # H(X) - H(X|Y) = I(X;Y)
+    "thm-3.18": ("holds", ""),
+    "sec-3.1-kl-fisher": ("holds", ""),
+    "sec-3.1-sqlog-fisher": ("corrected", "constant factor"),  # E[(log ratio)^2] = Delta^T F Delta, twice the print
+    "sec-3.1-sum-p2": ("corrected", "constant factor"),  # sum p^2 -> (pi^2/6) alpha^2, not alpha^2/(2 alpha + 1)
+    "sec-3.1-dataset-law": ("holds-under-conditions", ""),  # a decreasing loss only for gamma > 1/2
+    "eq-2": ("holds", ""),                               # Gaussian conditioning
+    "thm-4.1": ("corrected", "wrong formula"),           # the block matrix drops sigma^-2 on k_T(z)
+    "sec-4.1-ridge": ("holds", ""),
+    "sec-4.1-srank-chain": ("corrected", "wrong formula; constant factor"),  # rank ~ srank fails; a 1/2 is missing
+    "sec-4.1-d-bound": ("holds", ""),
+    "eq-4": ("holds", ""),                               # forward substitution in a triangular system
+    "eq-5": ("holds-under-conditions", ""),              # good only for self-dominant attention
+    "thm-A.1": ("corrected", "order of the remainder"),  # d_JS has an O(gamma^2) remainder; d_JS^2 has O(gamma^3)
+    "sec-4.3-js-logdet": ("holds", ""),
+    "sec-4.3-metrics": ("holds-under-conditions", ""),   # three of the four need SPD (regularized) inputs
+}
+DERIVED = {"thm-3.8-parallel", "thm-3.8-frontier"}
+
+
+def test_each_claim_has_its_pinned_verdict_and_correction_kind(records):
+    got = {r.id: (r.verdict, "" if r.correction is None else r.correction["kind"]) for r in records}
+    assert got == EXPECTED
+
+
+def test_paper_claims_and_derived_variants_are_told_apart(records):
+    assert {r.id for r in records if r.origin == "derived"} == DERIVED
+    assert all(r.origin == "paper" for r in records if r.id not in DERIVED)
+    assert all("derived" in r.paper_ref for r in records if r.origin == "derived")
+    from theory.tables import verdict_counts
+
+    counts = verdict_counts(records).set_index("origin")
+    assert counts.loc["derived", "claims"] == len(DERIVED)
+    assert counts["claims"].sum() == len(records)
+    assert counts.loc["paper", "corrected"] == sum(v == "corrected" for k, (v, _) in EXPECTED.items()
+                                                   if k not in DERIVED)
+
+
+def test_a_correction_names_a_known_kind():
+    from theory.catalogue import CORRECTION_KINDS
+
+    assert Correction("s", "l", ("wrong formula", "constant factor")).kind == "wrong formula; constant factor"
+    with pytest.raises(ValueError, match="kind"):
+        Correction("s", "l", "typo")
+    with pytest.raises(ValueError, match="kind"):
+        Correction("s", "l", ())
+    assert len(CORRECTION_KINDS) == 4
 
 
 def _c(target, passed):
@@ -56,8 +113,8 @@ def _c(target, passed):
 @pytest.mark.parametrize("checks, correction, verdict", [
     ([_c("printed", True)], None, "holds"),
     ([_c("printed", True), _c("boundary", False)], None, "holds-under-conditions"),
-    ([_c("printed", False), _c("correction", True)], Correction("s", "l"), "corrected"),
-    ([_c("printed", False), _c("correction", False)], Correction("s", "l"), "refuted"),
+    ([_c("printed", False), _c("correction", True)], Correction("s", "l", "wrong formula"), "corrected"),
+    ([_c("printed", False), _c("correction", False)], Correction("s", "l", "wrong formula"), "refuted"),
     ([_c("printed", False)], None, "refuted"),
     ([_c("printed", False), _c("correction", True)], None, "refuted"),
 ])
@@ -80,7 +137,7 @@ def test_cli_json_has_the_issue_keys(capsys):
     assert theory_main(["--json", "--claim", "thm-A.1"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert len(out) == 1
-    for key in ("id", "paper_ref", "title", "statement", "verdict", "evidence", "correction"):
+    for key in ("id", "origin", "paper_ref", "title", "statement", "verdict", "evidence", "correction"):
         assert key in out[0]
 
 

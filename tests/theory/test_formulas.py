@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
+from scipy.special import zeta
 from scipy.stats import ortho_group
 
 from theory import discrete as D
@@ -113,13 +114,23 @@ def test_expected_entropy_bounded_monotone_and_parallel_never_slower(alpha, M, s
 
 
 @given(st.floats(0.2, 2.0), st.sampled_from(["sequential", "parallel"]))
-def test_infinite_M_closed_form_is_the_large_M_limit(alpha, order):
-    S = np.logspace(3, 6, 4)
-    M = 200_000
-    finite = SK.expected_conditional_entropy(S, SK.skill_law(alpha, M), 2.0, 1.0, 1.0, order=order)
-    inf = SK.expected_conditional_entropy_infinite(S, alpha, 2.0, 1.0, 1.0, order=order)
-    # Truncating at M only removes mass of order M^-alpha / alpha from B and renormalizes.
-    assert np.max(np.abs(finite - inf)) <= 2 * M ** (-alpha) / alpha
+def test_finite_M_closed_form_is_the_infinite_one_on_a_rescaled_clock(alpha, order):
+    """Truncating the law at M multiplies every p_k (k <= M) by 1/r, r = Z_M / zeta(s) = 1 - tail_oo(M), so costs
+    shrink by r: the finite learner at S is the infinite one at S / r, rescaled, minus what the skills beyond M
+    hold. Exactly (while no skill beyond M is done):
+    r (H_M(S) - C) = H_oo(S/r) - C - (B - C) tail_oo(M) [+ (S/r) Delta zeta(2s, M+1) / zeta(s)^2 in parallel]."""
+    M, B, C, delta = 200_000, 2.0, 1.0, 1.0
+    s = alpha + 1.0
+    S = np.logspace(3, 6, 7)
+    tail = SK.skill_tail_mass(M, alpha)
+    r = 1.0 - tail
+    finite = SK.expected_conditional_entropy(S, SK.skill_law(alpha, M), B, C, delta, order=order) - C
+    rhs = SK.expected_conditional_entropy_infinite(S / r, alpha, B, C, delta, order=order) - C - (B - C) * tail
+    if order == "parallel":
+        p_next = (M + 1.0) ** -s / zeta(s, 1)
+        assert S[-1] / r * p_next * delta < B - C  # no skill beyond M is done, so the identity is exact
+        rhs = rhs + (S / r) * delta * zeta(2 * s, M + 1) / zeta(s, 1) ** 2
+    np.testing.assert_allclose(r * finite, rhs, rtol=1e-9, atol=1e-13)
 
 
 def test_predicted_exponents_are_the_derived_ones():

@@ -62,5 +62,5 @@ def test_as_generator_reuses_a_generator_and_seeds_reproducibly():
     g = np.random.default_rng(5)
     assert V.as_generator(g) is g
     assert V.as_generator(7).random() == np.random.default_rng(7).random()
-    ss = np.random.SeedSequence(3)
-    assert V.as_generator(ss).random() == np.random.default_rng(ss).random()
+    seq = np.random.SeedSequence(3)
+    assert V.as_generator(seq).random() == np.random.default_rng(np.random.SeedSequence(3)).random()

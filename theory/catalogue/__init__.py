@@ -6,6 +6,8 @@
 'corrected'
 """
 from ._core import (
+    CORRECTION_KINDS,
+    ORIGINS,
     VERDICTS,
     Check,
     ClaimRecord,
@@ -20,5 +22,5 @@ from ._core import (
     verdict_of,
 )
 
-__all__ = ["VERDICTS", "Check", "ClaimRecord", "Correction", "Finding", "aliases", "claim", "registry", "resolve",
-           "run_all", "run_claim", "verdict_of"]
+__all__ = ["CORRECTION_KINDS", "ORIGINS", "VERDICTS", "Check", "ClaimRecord", "Correction", "Finding", "aliases",
+           "claim", "registry", "resolve", "run_all", "run_claim", "verdict_of"]

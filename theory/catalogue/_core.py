@@ -15,6 +15,12 @@ same word and number. Former ids stay valid as ``aliases``; the first alias
 (the id the claim was first registered under) keys its random instances, so a
 rename never changes its numbers.
 
+Each claim says where it comes from (``origin``): ``"paper"`` for a statement the
+paper prints, ``"derived"`` for a variant the suite derives to explain a finding
+(e.g. the parallel learner of Theorem 3.8); counts keep the two apart. Each
+correction says what kind of fault it repairs (``Correction.kind``, one or more
+of :data:`CORRECTION_KINDS`), so a reader can tell a slip from an error.
+
 The verdict is computed from the checks, never written by hand:
 
 - every check of the printed statement passes and no boundary check found a
@@ -43,6 +49,11 @@ from ..validation import choice
 VERDICTS = ("holds", "holds-under-conditions", "corrected", "refuted")
 TARGETS = ("printed", "boundary", "correction")
 KINDS = ("symbolic", "numeric", "exhaustive")
+ORIGINS = ("paper", "derived")
+#: what a correction repairs: a constant factor (a slip: the law is right up to a constant), the order of the
+#: remainder of an expansion, a degenerate case the statement forgets (equality, zero-probability skills), or a
+#: wrong formula (the printed expression is not the quantity, not even up to a constant).
+CORRECTION_KINDS = ("constant factor", "order of the remainder", "degenerate case", "wrong formula")
 
 
 @dataclass
@@ -66,8 +77,20 @@ class Check:
 
 @dataclass
 class Correction:
+    """A corrected statement, verified by the claim's ``correction`` checks; ``kind``: one of
+    :data:`CORRECTION_KINDS` or a tuple of them (most important first)."""
+
     statement: str
     latex: str
+    kind: str | tuple[str, ...]
+
+    def __post_init__(self):
+        kinds = (self.kind,) if isinstance(self.kind, str) else tuple(self.kind)
+        if not kinds:
+            raise ValueError(f"kind must name at least one of {CORRECTION_KINDS}")
+        for k in kinds:
+            choice(k, "kind", CORRECTION_KINDS)
+        self.kind = "; ".join(kinds)
 
 
 @dataclass
@@ -90,6 +113,7 @@ class ClaimSpec:
     sympy: str | None
     run: Callable[[Context], Finding]
     aliases: tuple[str, ...] = ()
+    origin: str = "paper"
 
     @property
     def rng_key(self) -> str:
@@ -100,6 +124,7 @@ class ClaimSpec:
 @dataclass
 class ClaimRecord:
     id: str
+    origin: str
     paper_ref: str
     title: str
     statement: str
@@ -148,16 +173,18 @@ def check_id(claim_id: str, paper_ref: str) -> None:
 
 
 def claim(*, id: str, paper_ref: str, title: str, statement: str, latex: str,
-          assumptions: list[str], sympy: str | None = None, aliases: tuple[str, ...] = ()):
-    """Register a claim; the decorated function runs its checks. ``aliases``: former ids, oldest first."""
+          assumptions: list[str], sympy: str | None = None, aliases: tuple[str, ...] = (), origin: str = "paper"):
+    """Register a claim; the decorated function runs its checks. ``aliases``: former ids, oldest first;
+    ``origin``: ``"paper"`` (printed in the paper) or ``"derived"`` (a variant the suite derives)."""
 
     def deco(fn):
         check_id(id, paper_ref)
+        choice(origin, "origin", ORIGINS)
         for name in (id, *aliases):
             if name in _REGISTRY or name in _ALIASES:
                 raise ValueError(f"duplicate claim id {name!r}")
         _REGISTRY[id] = ClaimSpec(id, paper_ref, title, statement, latex, list(assumptions), sympy, fn,
-                                  tuple(aliases))
+                                  tuple(aliases), origin)
         _ALIASES.update({a: id for a in aliases})
         return fn
 
@@ -219,6 +246,7 @@ def run_claim(claim_id: str, seed: int = 0) -> ClaimRecord:
         finding, verdict, error = Finding([], "check crashed"), None, traceback.format_exc()
     return ClaimRecord(
         id=spec.id,
+        origin=spec.origin,
         paper_ref=spec.paper_ref,
         title=spec.title,
         statement=spec.statement,

@@ -213,6 +213,7 @@ def theorem_3_8(ctx) -> Finding:
 
 @claim(
     id="thm-3.8-parallel",
+    origin="derived",
     paper_ref="Theorem 3.8 (derived variant: parallel learning)",
     title="Derived: flops exponent of a parallel learner",
     statement="Under Theorem 3.8's model but with every skill learning from its own hits at once, H(X|Y) - C ~ "
@@ -244,6 +245,7 @@ def theorem_3_8_parallel(ctx) -> Finding:
 
 @claim(
     id="thm-3.8-frontier",
+    origin="derived",
     paper_ref="Theorem 3.8 (derived variant: compute-optimal frontier)",
     title="Derived: compute-optimal frontier of a capacity-limited parallel learner",
     statement="A parallel learner that holds at most N/r skills, learns from D tokens (a token hits skill y with "

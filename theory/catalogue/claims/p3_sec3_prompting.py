@@ -206,7 +206,8 @@ def theorem_3_15(ctx) -> Finding:
         correction=Correction(
             statement="If every skill is irrelevant or good (bad), H(X|context, Y) <= H(X|Y) (>=), with strict "
                       "inequality if and only if some good (bad) skill has p_skill(y) > 0.",
-            latex=r"H(X|\text{context},Y) \le H(X|Y),\ \text{strict} \iff \exists y\ \text{good},\ p(y)>0"),
+            latex=r"H(X|\text{context},Y) \le H(X|Y),\ \text{strict} \iff \exists y\ \text{good},\ p(y)>0",
+            kind="degenerate case"),
     )
 
 

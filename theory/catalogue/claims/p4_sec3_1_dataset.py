@@ -101,7 +101,8 @@ def sqlog_fisher(ctx) -> Finding:
         correction=Correction("E_{x~p_theta} (log p_{theta+Delta theta}(x) - log p_theta(x))^2 = Delta theta^T F Delta "
                               "theta + O(|Delta theta|^3) = 2 KL + O(|Delta theta|^3)",
                               r"\mathbb{E}\|\log p_{\theta+\Delta\theta} - \log p_\theta\|^2 = \Delta\theta^\top "
-                              r"F\Delta\theta + O(\|\Delta\theta\|^3)"),
+                              r"F\Delta\theta + O(\|\Delta\theta\|^3)",
+                              kind="constant factor"),
     )
 
 
@@ -150,7 +151,8 @@ def sum_p2(ctx) -> Finding:
         correction=Correction("sum_i p_i^2 = zeta(2 alpha + 2)/zeta(alpha + 1)^2 = (pi^2/6) alpha^2 + O(alpha^3) as "
                               "alpha -> 0",
                               r"\sum_i p_i^2 = \frac{\zeta(2\alpha+2)}{\zeta(\alpha+1)^2} = \frac{\pi^2}{6}\alpha^2 + "
-                              r"O(\alpha^3)"),
+                              r"O(\alpha^3)",
+                              kind="constant factor"),
     )
 
 

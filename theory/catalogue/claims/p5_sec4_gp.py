@@ -104,7 +104,8 @@ def theorem_4_1(ctx) -> Finding:
                         "printed_increment": printed_val, "corrected_increment": corrected_val},
         correction=Correction("I(y_{T+1}; f) - I(y_T; f) = 1/2 log(1 + sigma^{-2} sigma_T^2(z_{T+1})); the block "
                               "matrix has off-diagonal sigma^{-2} k_T(z_{T+1})",
-                              r"I(y_{T+1};f) - I(y_T;f) = \tfrac12\log\big(1 + \sigma^{-2}\sigma_T^2(z_{T+1})\big)"),
+                              r"I(y_{T+1};f) - I(y_T;f) = \tfrac12\log\big(1 + \sigma^{-2}\sigma_T^2(z_{T+1})\big)",
+                              kind="wrong formula"),
     )
 
 
@@ -211,7 +212,8 @@ def srank_chain(ctx) -> Finding:
                               "T/srank) <= I(y_T; f) <= 1/2 rank log(1 + sigma^-2 T/srank) <= 1/2 d log(1 + sigma^-2 "
                               "T)",
                               r"\tfrac12\,\mathrm{srank}\log(1+\tfrac{T}{\sigma^2\mathrm{srank}}) \le I(y_T;f) \le "
-                              r"\tfrac12\,\mathrm{rank}\log(1+\tfrac{T}{\sigma^2\mathrm{srank}})"),
+                              r"\tfrac12\,\mathrm{rank}\log(1+\tfrac{T}{\sigma^2\mathrm{srank}})",
+                              kind=("wrong formula", "constant factor")),
     )
 
 

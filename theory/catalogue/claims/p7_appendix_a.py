@@ -69,7 +69,8 @@ def theorem_a1(ctx) -> Finding:
         correction=Correction("d_JS(A,B)^2 = gamma^2/8 ||A-B||_F^2 + O(gamma^3), hence d_JS(A,B) = gamma ||A-B||_F / "
                               "(2 sqrt 2) + O(gamma^2) (A != B)",
                               r"d_{\mathrm{JS}}^2 = \tfrac{\gamma^2}{8}\|A-B\|_F^2 + O(\gamma^3),\quad d_{\mathrm{JS}} "
-                              r"= \tfrac{\gamma}{2\sqrt2}\|A-B\|_F + O(\gamma^2)"),
+                              r"= \tfrac{\gamma}{2\sqrt2}\|A-B\|_F + O(\gamma^2)",
+                              kind="order of the remainder"),
     )
 
 
