@@ -45,6 +45,22 @@ def test_tables_and_columns(seq_tables):
     assert {"data", "fit", "theory_sequential", "theory_parallel"} <= set(t["curves"]["kind"])
 
 
+def test_each_verdict_carries_the_estimate_and_interval_of_the_fit_it_judges(seq_tables):
+    t, _ = seq_tables
+    f, v = t["fits"], t["verdicts"]
+    fits = f[f["is_default"] & (f["param"] == "a")].set_index(["analysis", "family", "subject"])
+    tests = {"params_power_law": "params", "steps_exponent": "steps", "frontier_exponent": "frontier"}
+    per_fit = v[v["subject"] != "all sizes"]
+    assert len(per_fit)
+    for r in per_fit.itertuples():
+        fit = fits.loc[(tests[r.test], r.family, r.subject)]
+        assert (r.estimate, r.ci_low, r.ci_high) == (fit["estimate"], fit["ci_low"], fit["ci_high"])
+        assert r.ci_low <= r.ci_high
+    w = t["window_sensitivity"]
+    assert set(w.columns) >= {"window", "is_default", "n_points", "estimate", "ci_low", "ci_high", "verdict"}
+    assert (w["ci_low"] <= w["ci_high"]).all()
+
+
 def test_alpha_recovered_from_final_checkpoints(seq_tables):
     t, _ = seq_tables
     f = t["fits"]
