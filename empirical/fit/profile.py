@@ -54,9 +54,10 @@ Intervals (``interval=``)
 
 Bootstrap error models (``resample=``), all on log residuals r of the point fit:
 ``"residual"`` (iid, centred, inflated by √(n/(n−p))), ``"wild"`` (Rademacher
-signs on leverage-adjusted residuals r_i/√(1−h_ii)), ``"ar1"`` (AR(1) sieve:
-ρ from the residuals with its small-sample bias removed through the residual
-projector, innovations resampled), ``"block"`` (circular moving blocks).
+signs on leverage-adjusted residuals r_i/√(1−h_ii)), ``"ar1"`` (Gaussian AR(1)
+errors along x, ρ drawn per world from its confidence distribution given the
+residuals, :func:`ar1_confidence`, so its small-sample bias and uncertainty
+are carried), ``"block"`` (circular moving blocks).
 
 ``boot`` holds draws whose per-parameter percentile intervals are the
 reported intervals (for profile methods: points of the profile path at
@@ -78,12 +79,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 from scipy import stats
-from scipy.optimize import brentq
 
 from theory.validation import as_float_array
 
-__all__ = ["ProfileFit", "fit_power_law", "fit_joint_law", "usable", "INTERVALS", "RESAMPLES", "STATUSES",
-           "EXP_BOUNDS"]
+__all__ = ["ProfileFit", "fit_power_law", "fit_joint_law", "usable", "ar1_confidence", "ar1_rho", "INTERVALS",
+           "RESAMPLES", "STATUSES", "EXP_BOUNDS"]
 
 INTERVALS = ("profile", "profile-boot", "studentized", "percentile")
 RESAMPLES = ("residual", "wild", "ar1", "block")
@@ -493,34 +493,60 @@ def _ar1_corr(rho: float, n: int) -> np.ndarray:
     return rho ** np.abs(t[:, None] - t[None, :])
 
 
-def ar1_fit(r: np.ndarray, J: np.ndarray) -> tuple[float, float]:
-    """AR(1) coefficient and innovation sd of the errors behind least-squares residuals r (time order).
+_RHO_GRID = np.linspace(-0.9, 0.97, 60)
 
-    The lag-1 autocorrelation of residuals is biased towards negative values
-    (the fit absorbs part of any slow error). ρ is the value whose expected
-    residual autocorrelation, ratio of expectations
-    tr(M D M Σ_ρ) / tr(M Σ_ρ) with M the residual projector and D the lag-1
-    form, equals the observed one (clipped to [−0.95, 0.95]); the innovation
-    variance is then rᵀr / tr(M Σ_ρ)·(1 − ρ²).
+
+def _lag1(r: np.ndarray) -> np.ndarray:
+    return np.einsum("...i,...i->...", r[..., 1:], r[..., :-1]) / np.einsum("...i,...i->...", r, r)
+
+
+def ar1_confidence(r: np.ndarray, J: np.ndarray, sims: int = 400) -> tuple[np.ndarray, np.ndarray]:
+    """Confidence distribution of the AR(1) coefficient ρ of the errors behind least-squares residuals r.
+
+    The lag-1 autocorrelation of residuals is biased low (the fit absorbs
+    slow error) and, with ~15 points, very noisy. For ρ on a grid, errors
+    ε ~ AR(1)(ρ) are simulated (common random numbers, a fixed inner seed,
+    so the result is a function of r and J only), mapped to residuals by the
+    projector M = I − J(JᵀJ)⁺Jᵀ, and C(ρ) = P_ρ(lag-1 autocorrelation of Mε >
+    observed) is returned on the grid (made non-decreasing). Its median is a
+    median-unbiased estimate of ρ; drawing ρ from C propagates its
+    uncertainty into the bootstrap (``resample="ar1"``).
+
+    Returns (rho_grid, C).
     """
     n = r.size
     M = _residual_projector(J)
-    D = 0.5 * (np.eye(n, k=1) + np.eye(n, k=-1))
-    obs = float(r[1:] @ r[:-1]) / max(float(r @ r), 1e-300)
+    obs = float(_lag1(r))
+    eps = np.random.default_rng(20240203).standard_normal((sims, n))
+    C = np.empty(_RHO_GRID.size)
+    for i, rho in enumerate(_RHO_GRID):
+        e = eps @ np.linalg.cholesky(_ar1_corr(rho, n)).T
+        C[i] = np.mean(_lag1(e @ M.T) > obs)
+    return _RHO_GRID.copy(), np.maximum.accumulate(C)
 
-    def expected(rho):
-        S = _ar1_corr(rho, n)
-        return float(np.trace(M @ D @ M @ S) / np.trace(M @ S))
 
-    lo, hi = -0.95, 0.95
-    if obs <= expected(lo):
-        rho = lo
-    elif obs >= expected(hi):
-        rho = hi
-    else:
-        rho = brentq(lambda x: expected(x) - obs, lo, hi, xtol=1e-10)
-    s2 = float(r @ r) / float(np.trace(M @ _ar1_corr(rho, n))) * (1 - rho * rho)
-    return rho, math.sqrt(s2)
+def ar1_rho(r: np.ndarray, J: np.ndarray) -> float:
+    """Median-unbiased AR(1) coefficient of the errors behind residuals r (the median of :func:`ar1_confidence`)."""
+    grid, C = ar1_confidence(r, J)
+    return float(np.interp(0.5, C + np.arange(C.size) * 1e-12, grid))
+
+
+def _ar1_errors(r, J, rng, B):
+    """Gaussian AR(1) errors with ρ drawn from its confidence distribution, one ρ per world.
+
+    The innovation variance of each world makes its expected residual sum of
+    squares equal the observed one: σ_η² = rᵀr / tr(M R_ρ), R_ρ the AR(1)
+    covariance with unit innovations.
+    """
+    n = r.size
+    grid, C = ar1_confidence(r, J)
+    rho = np.interp(rng.uniform(size=B), C + np.arange(C.size) * 1e-12, grid)
+    M = _residual_projector(J)
+    t = np.arange(n)
+    R = rho[:, None, None] ** np.abs(t[:, None] - t[None, :]) / (1 - rho ** 2)[:, None, None]
+    s_eta = np.sqrt(float(r @ r) / np.einsum("ij,bji->b", M, R))
+    L = np.linalg.cholesky(R)
+    return s_eta[:, None] * np.einsum("bij,bj->bi", L, rng.standard_normal((B, n)))
 
 
 def _leverage(J: np.ndarray) -> np.ndarray:
@@ -541,11 +567,7 @@ def _errors(resample: str, r: np.ndarray, J: np.ndarray, rng: np.random.Generato
         starts = rng.integers(0, n, (B, nb))
         idx = (starts[:, :, None] + np.arange(block)).reshape(B, nb * block)[:, :n] % n
         return scaled[idx]
-    rho, s_eta = ar1_fit(r, J)
-    L = np.linalg.cholesky(_ar1_corr(rho, n) / (1 - rho * rho))
-    eta = np.linalg.solve(L, r)
-    eta = (eta - eta.mean()) / max(eta.std(), 1e-300)  # whitened residuals, standardised, resampled iid
-    return s_eta * eta[rng.integers(0, n, (B, n))] @ L.T
+    return _ar1_errors(r, J, rng, B)
 
 
 # --------------------------------------------------------------------------- bootstrap and intervals
@@ -571,7 +593,7 @@ def _bootstrap(dz: _Design, theta_hat, resample: str, n_boot: int, rng, block: i
         fj, _, _ = _profile(dz, logy_b, j, np.full(n_boot, theta_hat[j]), th)
         s2 = np.maximum(f, 1e-300) / max(dz.n - dz.p, 1)
         R[j] = np.sign(th[:, j] - theta_hat[j]) * np.sqrt(np.maximum(fj - f, 0.0) / s2)
-    rho = ar1_fit(r, J)[0] if resample == "ar1" else float("nan")
+    rho = ar1_rho(r, J) if resample == "ar1" else float("nan")
     return _Boot(th, f, st, R, _wald_se(dz, th, f), rho)
 
 
