@@ -51,7 +51,7 @@ import argparse
 import math
 import sys
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -277,7 +277,7 @@ def _draw_seed(seed: int, name: str, spec: str, i: int) -> int:
 
 
 def run_study(designs=DESIGNS, specs=SPECS, *, draws: int = 400, n_boot: int = 1000, seed: int = 0,
-              conf: float = 0.95, progress: bool = True) -> pd.DataFrame:
+              conf: float = 0.95, methods: tuple | None = None, progress: bool = True) -> pd.DataFrame:
     """Per-draw results: one row per (design, spec, draw, method, parameter).
 
     Columns: ``design, spec, seed, n, status, method, param, estimate,
@@ -285,13 +285,16 @@ def run_study(designs=DESIGNS, specs=SPECS, *, draws: int = 400, n_boot: int = 1
     ``c_*`` is the smallest widening factor at which the draw's interval
     covers the pseudo-true / generating value (covered at the nominal level
     iff c ≤ 1). Each draw has its own seed (from ``seed``, the design and the
-    draw index), so designs can run in any order or in parallel.
+    draw index), so designs can run in any order or in parallel. ``methods``
+    ((interval, resample) pairs) replaces each design's own list.
     """
     P._check_options("profile", "residual", n_boot, conf, seed, None, 1.0)
     rows = []
     for name in designs:
         for spec in specs:
             d = make_design(name, spec)
+            if methods is not None:
+                d = replace(d, methods=tuple(methods))
             nb = n_boot if name != "joint250" else min(n_boot, 300)
             for i in tqdm(range(draws), desc=f"{name}/{spec}", disable=not progress, leave=False):
                 rows += _one_draw(d, _draw_seed(seed, name, spec, i), nb, conf)

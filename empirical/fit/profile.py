@@ -27,8 +27,8 @@ Algorithm (variable projection, vectorized across bootstrap draws)
    on all parameters minimises the stated log objective itself (active-set
    handling of the bounds), again for all draws at once.
 3. Convergence is a KKT test, not "the optimizer returned": on the free
-   parameters the remaining Gauss–Newton step must be shorter than 1e-3
-   standard errors, ``gᵀH⁻¹g ≤ 1e-6·s²`` with ``s² = SSR/(n−p)``.
+   parameters the remaining Gauss–Newton step must be shorter than 1e-4
+   standard errors, ``gᵀH⁻¹g ≤ 1e-8·s²`` with ``s² = SSR/(n−p)``.
 
 Status (point fit and each refit)
 ---------------------------------
@@ -90,7 +90,7 @@ RESAMPLES = ("residual", "wild", "ar1", "block")
 STATUSES = ("ok", "at_bound", "no_power_law", "not_converged")
 EXP_BOUNDS = (1e-3, 5.0)
 _OK, _AT_BOUND, _NO_PL, _NOT_CONV = range(4)
-_STEP_SE = 1e-3  # converged: the remaining Gauss-Newton step is below this many standard errors
+_STEP_SE = 1e-4  # converged: the remaining Gauss-Newton step is below this many standard errors
 _BOUND_RTOL = 1e-6
 _GRID_1D = np.r_[1e-3, 4e-3, 1e-2, np.geomspace(0.02, 5.0, 45)]
 _GRID_2D = np.geomspace(0.02, 3.0, 16)
@@ -328,15 +328,31 @@ def _grid(K: int) -> np.ndarray:
     return np.array(list(itertools.product(_GRID_2D, repeat=K)))
 
 
-def _fit_many(dz: _Design, logy: np.ndarray, extra_starts: np.ndarray | None = None):
+def _fit_many(dz: _Design, logy: np.ndarray):
     """Fit every row of logy (B, n): grid start, then LM. Returns (theta, ssr, status)."""
     theta, f, conv = _lm(_grid_starts(dz.z, logy, _grid(dz.K)), dz.z, logy, dz.lo, dz.hi)
-    if extra_starts is not None:
-        for th0 in extra_starts:
-            t2, f2, c2 = _lm(np.broadcast_to(th0, theta.shape), dz.z, logy, dz.lo, dz.hi)
-            better = f2 < f * (1 - 1e-12)
-            theta[better], f[better], conv[better] = t2[better], f2[better], c2[better]
+    theta, f, conv = _bound_fallback(dz, logy, theta, f, conv)
     return theta, f, _status(theta, conv, dz, logy)
+
+
+def _bound_fallback(dz: _Design, logy, theta, f, conv):
+    """Rows that did not converge get one more try from each exponent held at each of its bounds.
+
+    An optimum on a bound often sits at the end of a long, badly scaled valley
+    (A → 0 while a → 5: the term then only fits the first point), which LM
+    walks slowly; started on the bound, the full (free) LM confirms or leaves it.
+    """
+    idx = np.flatnonzero(~conv)
+    for j in range(1 + dz.K, dz.p):
+        for bound in (dz.lo[j], dz.hi[j]):
+            if idx.size == 0:
+                return theta, f, conv
+            _, tb, _ = _profile(dz, logy[idx], j, np.full(idx.size, bound), theta[idx])
+            tb, fb, cb = _lm(tb, dz.z, logy[idx], dz.lo, dz.hi)
+            better = cb & (fb <= f[idx] * (1 + 1e-9))
+            theta[idx[better]], f[idx[better]], conv[idx[better]] = tb[better], fb[better], True
+            idx = idx[~better]
+    return theta, f, conv
 
 
 def _status(theta, conv, dz: _Design, logy) -> np.ndarray:
@@ -440,13 +456,16 @@ def _solve_R(dz: _Design, path: _Path, theta_hat, ssr_hat, j: int, targets, iter
     A target beyond what the scan reached gives the end of the scan (a bound, or ±inf for E's upper end).
     """
     targets = np.asarray(targets, dtype=np.float64)
-    out = np.empty(targets.size)
+    out = np.full(targets.size, np.nan)
     Rrev, vrev = path.R[::-1], path.v[::-1]
-    k = np.searchsorted(Rrev, targets)  # Rrev ascending: bracket [k-1, k]
-    inside = (k > 0) & (k < Rrev.size)
-    out[targets > Rrev[-1]] = path.v[0]  # beyond the lower end of the scan: its end (a bound)
+    below, above = targets <= Rrev[0], targets > Rrev[-1]
+    inside = ~below & ~above
+    k = np.clip(np.searchsorted(Rrev, targets), 1, Rrev.size - 1)  # Rrev ascending: bracket [k-1, k]
+    out[above] = path.v[0]  # beyond the lower end of the scan: its end (a bound)
     # beyond the upper end: the exponent's bound, or no upper limit for E (scanned up to the largest loss)
-    out[targets < Rrev[0]] = np.inf if j == 0 else path.v[-1]
+    out[below] = path.v[-1]
+    if j == 0:
+        out[targets < Rrev[0]] = np.inf
     idx = np.flatnonzero(inside)
     if idx.size == 0:
         return out
@@ -459,6 +478,9 @@ def _solve_R(dz: _Design, path: _Path, theta_hat, ssr_hat, j: int, targets, iter
     for _ in range(iters):
         denom = np.where(fb - fa == 0, 1.0, fb - fa)
         c_v = np.where(fb - fa == 0, 0.5 * (a_v + b_v), b_v - fb * (b_v - a_v) / denom)
+        # stay strictly inside the bracket (its ends come from the monotone reading of the scan)
+        lo_b, hi_b = np.minimum(a_v, b_v), np.maximum(a_v, b_v)
+        c_v = np.where(np.isfinite(c_v) & (c_v > lo_b) & (c_v < hi_b), c_v, 0.5 * (a_v + b_v))
         f, th, _ = _profile(dz, ly, j, c_v, t_start)
         fc = _signed_root(dz, theta_hat[j], ssr_hat, c_v, f) - targets[idx]
         same = np.sign(fc) == np.sign(fb)
@@ -488,9 +510,17 @@ def _residual_projector(J: np.ndarray) -> np.ndarray:
     return np.eye(J.shape[0]) - J @ np.linalg.pinv(J.T @ J, hermitian=True) @ J.T
 
 
-def _ar1_corr(rho: float, n: int) -> np.ndarray:
+def _ar1_chol(rho: np.ndarray, n: int) -> np.ndarray:
+    """Cholesky factors (k, n, n) of the stationary AR(1) covariance with unit innovations, Σ_ij = ρ^|i−j|/(1−ρ²).
+
+    Closed form: L_ij = ρ^(i−j) for 1 ≤ j ≤ i, L_i0 = ρ^i/√(1−ρ²) (the AR recursion from a stationary start).
+    """
+    rho = np.asarray(rho, dtype=np.float64).reshape(-1, 1, 1)
     t = np.arange(n)
-    return rho ** np.abs(t[:, None] - t[None, :])
+    lag = t[:, None] - t[None, :]
+    L = np.where(lag >= 0, rho ** np.maximum(lag, 0), 0.0)
+    L[:, :, 0] /= np.sqrt(1 - rho[:, :, 0] ** 2)
+    return L
 
 
 _RHO_GRID = np.linspace(-0.9, 0.97, 60)
@@ -518,10 +548,8 @@ def ar1_confidence(r: np.ndarray, J: np.ndarray, sims: int = 400) -> tuple[np.nd
     M = _residual_projector(J)
     obs = float(_lag1(r))
     eps = np.random.default_rng(20240203).standard_normal((sims, n))
-    C = np.empty(_RHO_GRID.size)
-    for i, rho in enumerate(_RHO_GRID):
-        e = eps @ np.linalg.cholesky(_ar1_corr(rho, n)).T
-        C[i] = np.mean(_lag1(e @ M.T) > obs)
+    res = (eps @ _ar1_chol(_RHO_GRID, n).transpose(0, 2, 1)) @ M.T  # residuals M·L·ε per grid ρ: (k, sims, n)
+    C = np.mean(_lag1(res) > obs, axis=1)
     return _RHO_GRID.copy(), np.maximum.accumulate(C)
 
 
@@ -531,21 +559,19 @@ def ar1_rho(r: np.ndarray, J: np.ndarray) -> float:
     return float(np.interp(0.5, C + np.arange(C.size) * 1e-12, grid))
 
 
-def _ar1_errors(r, J, rng, B):
-    """Gaussian AR(1) errors with ρ drawn from its confidence distribution, one ρ per world.
+def _ar1_errors(r, J, rng, B, cd=None):
+    """Gaussian AR(1) errors with ρ drawn from its confidence distribution ``cd``, one ρ per world.
 
     The innovation variance of each world makes its expected residual sum of
-    squares equal the observed one: σ_η² = rᵀr / tr(M R_ρ), R_ρ the AR(1)
+    squares equal the observed one: σ_η² = rᵀr / tr(M Σ_ρ), Σ_ρ the AR(1)
     covariance with unit innovations.
     """
     n = r.size
-    grid, C = ar1_confidence(r, J)
+    grid, C = ar1_confidence(r, J) if cd is None else cd
     rho = np.interp(rng.uniform(size=B), C + np.arange(C.size) * 1e-12, grid)
     M = _residual_projector(J)
-    t = np.arange(n)
-    R = rho[:, None, None] ** np.abs(t[:, None] - t[None, :]) / (1 - rho ** 2)[:, None, None]
-    s_eta = np.sqrt(float(r @ r) / np.einsum("ij,bji->b", M, R))
-    L = np.linalg.cholesky(R)
+    L = _ar1_chol(rho, n)
+    s_eta = np.sqrt(float(r @ r) / np.einsum("ij,bjk,bik->b", M, L, L))
     return s_eta[:, None] * np.einsum("bij,bj->bi", L, rng.standard_normal((B, n)))
 
 
@@ -553,7 +579,7 @@ def _leverage(J: np.ndarray) -> np.ndarray:
     return np.clip(np.einsum("ij,ij->i", J @ np.linalg.pinv(J.T @ J, hermitian=True), J), 0.0, 0.99)
 
 
-def _errors(resample: str, r: np.ndarray, J: np.ndarray, rng: np.random.Generator, B: int, block: int):
+def _errors(resample: str, r: np.ndarray, J: np.ndarray, rng: np.random.Generator, B: int, block: int, cd=None):
     """Bootstrap log-error vectors (B, n) drawn from the point fit's residuals r under an error model."""
     n, p = J.shape
     scaled = (r - r.mean()) * math.sqrt(n / max(n - p, 1))
@@ -567,7 +593,7 @@ def _errors(resample: str, r: np.ndarray, J: np.ndarray, rng: np.random.Generato
         starts = rng.integers(0, n, (B, nb))
         idx = (starts[:, :, None] + np.arange(block)).reshape(B, nb * block)[:, :n] % n
         return scaled[idx]
-    return _ar1_errors(r, J, rng, B)
+    return _ar1_errors(r, J, rng, B, cd)
 
 
 # --------------------------------------------------------------------------- bootstrap and intervals
@@ -586,14 +612,15 @@ def _bootstrap(dz: _Design, theta_hat, resample: str, n_boot: int, rng, block: i
     logyhat = np.log(_yhat(theta_hat[None], dz.z)[0][0])
     r, J = _jac(theta_hat[None], dz.z, dz.logy[None])
     r, J = r[0], J[0]
-    logy_b = logyhat[None, :] + _errors(resample, r, J, rng, n_boot, block)
+    cd = ar1_confidence(r, J) if resample == "ar1" else None
+    logy_b = logyhat[None, :] + _errors(resample, r, J, rng, n_boot, block, cd)
     th, f, st = _fit_many(dz, logy_b)
     R = {}
     for j in js:
         fj, _, _ = _profile(dz, logy_b, j, np.full(n_boot, theta_hat[j]), th)
         s2 = np.maximum(f, 1e-300) / max(dz.n - dz.p, 1)
         R[j] = np.sign(th[:, j] - theta_hat[j]) * np.sqrt(np.maximum(fj - f, 0.0) / s2)
-    rho = ar1_rho(r, J) if resample == "ar1" else float("nan")
+    rho = float(np.interp(0.5, cd[1] + np.arange(cd[1].size) * 1e-12, cd[0])) if cd is not None else float("nan")
     return _Boot(th, f, st, R, _wald_se(dz, th, f), rho)
 
 
@@ -634,6 +661,10 @@ def _profile_intervals(dz, theta_hat, ssr_hat, se, refs: dict, conf, widen, n_dr
             q_lo, q_hi = stats.t.ppf([q, 1 - q], df)
             targets = stats.t.ppf((np.arange(n_draws) + 0.5) / max(n_draws, 1), df)
         else:
+            ref = ref[np.isfinite(ref)]
+            if ref.size < 10:
+                lims[j] = (np.nan, np.nan)
+                continue
             q_lo, q_hi = np.quantile(ref, [q, 1 - q])
             targets = np.sort(ref)[np.linspace(0, ref.size - 1, n_draws).round().astype(int)] if n_draws else ref[:0]
         want = widen * np.r_[q_lo, q_hi, targets if (j >= 1 + dz.K) else []]
@@ -777,6 +808,7 @@ def _point_fit(dz: _Design):
     starts = _grid_local_minima(dz.z, dz.logy, _grid(dz.K), dz.K)
     ly = np.broadcast_to(dz.logy, (starts.shape[0], dz.n))
     th, f, conv = _lm(starts, dz.z, ly, dz.lo, dz.hi)
+    th, f, conv = _bound_fallback(dz, ly, th, f, conv)
     st = _status(th, conv, dz, ly)
     # the lowest objective wins; among equals (within 1e-12 relative) an interior optimum is preferred
     key = f * (1 + 1e-12 * (st != _OK))
