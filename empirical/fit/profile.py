@@ -850,7 +850,7 @@ def _intervals_and_draws(dz, theta_hat, ssr_hat, se, interval, boot, use, conf, 
     return _boot_intervals(interval, dz, theta_hat, boot, use, se, conf, widen)
 
 
-def _fit(form, X, y, *, names, interval, resample, n_boot, conf, seed, block, widen) -> ProfileFit:
+def _fit(form, X, y, *, names, interval, resample, n_boot, conf, seed, block, widen, calibration) -> ProfileFit:
     rng = np.random.default_rng(seed) if not isinstance(seed, np.random.Generator) else seed
     dz, _ = _make_design(X, y)
     n, K, p = dz.n, dz.K, dz.p
@@ -888,7 +888,7 @@ def _fit(form, X, y, *, names, interval, resample, n_boot, conf, seed, block, wi
                            x_names=tuple(names[:-1]), y_name=names[-1])
     res.interval_kind = _kind_text(interval, resample, conf, n_boot, block,
                                    res.diagnostics["ar1_rho"], n - p)
-    res.calibration = _calibration_note(interval, resample, n, p)
+    res.calibration = _calibration_note(interval, resample, n, p) if calibration is None else calibration
     if boot is not None:
         res.refits = _report(boot.theta, dz.log_ref)
         res.refit_status = np.array(STATUSES, dtype=object)[boot.status]
@@ -938,7 +938,7 @@ def _positive_1d(v, name: str) -> np.ndarray:
     return arr
 
 
-def _check_options(interval, resample, n_boot, conf, seed, block, widen):
+def _check_options(interval, resample, n_boot, conf, seed, block, widen, calibration=None):
     if interval not in INTERVALS:
         raise ValueError(f"interval must be one of {INTERVALS}, got {interval!r}")
     if resample not in RESAMPLES:
@@ -957,11 +957,13 @@ def _check_options(interval, resample, n_boot, conf, seed, block, widen):
     if isinstance(widen, bool) or not isinstance(widen, (int, float, np.floating)) or not (
             math.isfinite(widen) and widen >= 1):
         raise ValueError(f"widen must be a finite number >= 1, got {widen!r}")
+    if calibration is not None and not isinstance(calibration, str):
+        raise TypeError(f"calibration must be None or a string, got {type(calibration).__name__}")
 
 
 def fit_power_law(x, y, *, interval: str = "profile", resample: str = "residual", n_boot: int = 1000,
                   conf: float = 0.95, seed=0, block: int | None = None, widen: float = 1.0,
-                  x_name: str = "x", y_name: str = "y") -> ProfileFit:
+                  calibration: str | None = None, x_name: str = "x", y_name: str = "y") -> ProfileFit:
     """Fit L = E + A·x^-a (E ≥ 0, A ≥ 0, 1e-3 ≤ a ≤ 5) by least squares on log residuals.
 
     Parameters
@@ -983,7 +985,7 @@ def fit_power_law(x, y, *, interval: str = "profile", resample: str = "residual"
         under-coverage; see docs/statistics.md).
     x_name, y_name : names used in error messages.
     """
-    _check_options(interval, resample, n_boot, conf, seed, block, widen)
+    _check_options(interval, resample, n_boot, conf, seed, block, widen, calibration)
     x = _positive_1d(x, x_name)
     y = _positive_1d(y, y_name)
     if x.size != y.size:
@@ -993,12 +995,12 @@ def fit_power_law(x, y, *, interval: str = "profile", resample: str = "residual"
     if np.unique(x).size < 3:
         raise ValueError(f"{x_name!r} needs at least 3 distinct values for L = E + A·x^-a, got {np.unique(x).size}")
     return _fit("power_law", x[:, None], y, names=(x_name, y_name), interval=interval, resample=resample,
-                n_boot=n_boot, conf=conf, seed=seed, block=block, widen=widen)
+                n_boot=n_boot, conf=conf, seed=seed, block=block, widen=widen, calibration=calibration)
 
 
 def fit_joint_law(N, D, loss_values, *, interval: str = "profile", resample: str = "residual",
                   n_boot: int = 1000, conf: float = 0.95, seed=0, block: int | None = None, widen: float = 1.0,
-                  names: tuple[str, str, str] = ("N", "D", "loss")) -> ProfileFit:
+                  calibration: str | None = None, names: tuple[str, str, str] = ("N", "D", "loss")) -> ProfileFit:
     """Fit L = E + A/N^α + B/D^β (Hoffmann et al. 2022, Eq. 2) by least squares on log residuals.
 
     ``N`` (parameters), ``D`` (tokens) and ``loss_values`` (nats): 1-D arrays
@@ -1007,7 +1009,7 @@ def fit_joint_law(N, D, loss_values, *, interval: str = "profile", resample: str
     three inputs in error messages. Rows are ordered by (N, D), so
     ``resample="ar1"``/``"block"`` treat each run's checkpoints as a series.
     """
-    _check_options(interval, resample, n_boot, conf, seed, block, widen)
+    _check_options(interval, resample, n_boot, conf, seed, block, widen, calibration)
     if not (isinstance(names, tuple) and len(names) == 3 and all(isinstance(s, str) for s in names)):
         raise TypeError(f"names must be a tuple of three strings, got {names!r}")
     N = _positive_1d(N, names[0])
@@ -1022,7 +1024,7 @@ def fit_joint_law(N, D, loss_values, *, interval: str = "profile", resample: str
         if np.unique(arr).size < 3:
             raise ValueError(f"{nm!r} needs at least 3 distinct values for the joint law, got {np.unique(arr).size}")
     return _fit("joint", np.column_stack([N, D]), y, names=names, interval=interval, resample=resample,
-                n_boot=n_boot, conf=conf, seed=seed, block=block, widen=widen)
+                n_boot=n_boot, conf=conf, seed=seed, block=block, widen=widen, calibration=calibration)
 
 
 def usable(fit: ProfileFit, param: str, *, min_ok_frac: float = 0.9) -> tuple[bool, str]:
