@@ -380,6 +380,9 @@ def _profile(dz: _Design, logy, j: int, values, starts):
     th[:, j] = values
     if j >= 1 + dz.K:  # an exponent: re-solve the amplitudes at the new exponents for a good start
         th = _relinearize(th, dz.z, logy)
+    else:  # keep the start feasible (L̂ > 0) when E is held at 0 and a start's amplitudes are 0
+        amp = th[:, 1:1 + dz.K]
+        th[:, 1:1 + dz.K] = np.maximum(amp, 1e-8 * np.exp(logy).mean(axis=1, keepdims=True))
     fixed = np.zeros(th.shape, bool)
     fixed[:, j] = True
     th, f, conv = _lm(th, dz.z, logy, dz.lo, dz.hi, fixed=fixed)
