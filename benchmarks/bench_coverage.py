@@ -17,9 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from empirical.fit.coverage import DESIGNS, SPECS, run_study, summarize, to_markdown  # noqa: E402
+from empirical.fit.coverage import DESIGNS, SPECS, run_study, summarize, to_markdown
 
 
 def main(argv=None) -> int:

@@ -1,6 +1,6 @@
 """Benchmark of empirical.fit.fitter: time of a joint-law fit with its bootstrap, and agreement with plain scipy.
 
-Run: ``cd /work/main && python benchmarks/bench_fitting.py [--n-boot 200]``. Prints
+Run: ``python benchmarks/bench_fitting.py [--n-boot 200]``. Prints
 figures only (no assertions): wall time per fit and per bootstrap refit, and
 the difference between our estimates and scipy.optimize.least_squares /
 curve_fit on the same data where both apply (least squares on log residuals
@@ -12,15 +12,12 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 from scipy.optimize import curve_fit, least_squares
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from empirical.fit.fitter import fit_joint_law, fit_power_law  # noqa: E402
-from empirical.fit.pythia import DEFAULT_LOSS, load_pythia  # noqa: E402
+from empirical.fit.fitter import fit_joint_law, fit_power_law
+from empirical.fit.pythia import DEFAULT_LOSS, load_pythia
 
 
 def _timed(fn, *a, **k):

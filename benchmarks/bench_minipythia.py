@@ -14,14 +14,10 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import tempfile
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from empirical.minipythia import DEFAULT_CONFIG, MINIMAL_CONFIG, ensure_family, losses_table  # noqa: E402
+from empirical.minipythia import DEFAULT_CONFIG, MINIMAL_CONFIG, ensure_family, losses_table
 
 
 def main() -> None:

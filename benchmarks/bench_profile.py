@@ -26,13 +26,10 @@ import argparse
 import os
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from empirical.analysis import (  # noqa: E402
+from empirical.analysis import (
     _A_MAX,
     FLOPS_COLUMNS,
     FRONTIER_WINDOWS,
@@ -42,10 +39,10 @@ from empirical.analysis import (  # noqa: E402
     select_rows,
     steps_windows,
 )
-from empirical.fit import profile  # noqa: E402
-from empirical.fitting import fit_joint_law as old_joint  # noqa: E402
-from empirical.fitting import fit_power_law as old_power  # noqa: E402
-from empirical.pythia import load_pythia  # noqa: E402
+from empirical.fit import profile
+from empirical.fitting import fit_joint_law as old_joint
+from empirical.fitting import fit_power_law as old_power
+from empirical.pythia import load_pythia
 
 #: interval method per analysis (docs/statistics.md)
 METHOD = {"params": ("profile", "residual"), "steps": ("profile-boot", "ar1"),

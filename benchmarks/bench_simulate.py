@@ -17,12 +17,10 @@ import os
 import sys
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+import numpy as np
 
-import numpy as np  # noqa: E402
-
-import simulate  # noqa: E402
-from simulate import dynamics as dyn  # noqa: E402
+import simulate
+from simulate import dynamics as dyn
 
 
 def _t(fn, repeat=1):
