@@ -62,6 +62,7 @@ import pandas as pd
 from ..io import read_table
 from . import metrics as M
 from .config import MEASUREMENTS, MeasureConfig
+from .outputs import OutputLock, atomic_write_text, check_writable
 from .prompts import CAPITALS_SENTENCE, PROTOCOL_TOKENS, embedding_sentences
 
 log = logging.getLogger("empirical.measure")
@@ -222,10 +223,7 @@ def _write(df: pd.DataFrame, path: Path) -> Path:
     keys = [c for c in TABLE_KEYS.get(path.stem, []) if c in df.columns]
     if keys:
         df = df.sort_values(keys, kind="stable").reset_index(drop=True)
-    tmp = path.with_suffix(".csv.tmp")
-    df.to_csv(tmp, index=False)
-    tmp.replace(path)
-    return path
+    return atomic_write_text(path, df.to_csv(index=False))
 
 
 def _tqdm(iterable=None, **kw):
@@ -293,8 +291,6 @@ def run_measurements(model, config: MeasureConfig | None = None, *, out_dir, rev
     ``config.max_tokens`` beyond the model's context is an error; None means
     ``min(DEFAULT_MAX_TOKENS, context)``. Texts longer than it are truncated (logged).
     """
-    from .models import LoadedModel, load_model, resolve_layers
-
     config = measure_config(config, **params)
     shard = parse_shard(shard)
     out = Path(out_dir) / f"shard-{shard[0]}-of-{shard[1]}" if shard else Path(out_dir)
@@ -303,32 +299,70 @@ def run_measurements(model, config: MeasureConfig | None = None, *, out_dir, rev
     text_list = _text_list(texts, config) if do_texts else []
     do_prompts = shard is None or shard[0] == 0
     active = [m for m in config.measurements if m in TEXT_MEASUREMENTS or do_prompts]
-    if isinstance(model, LoadedModel):
-        lm = model
-    else:
-        lm = load_model(model, revision=revision, device=device, dtype=dtype,
-                        attn_implementation=attn_implementation or ("eager" if "lasso" in active else None),
-                        allow_download=allow_download)
+    loaded = _is_loaded(model)
+    ident = {"model": model.name if loaded else str(model),
+             "revision": _revision_label(model.revision if loaded else revision),
+             "dtype": model.dtype if loaded else dtype, "measure_config": config.to_dict(), "recipe": recipe,
+             "texts_sha256": _texts_digest(text_list), "n_texts": len(text_list),
+             "shard": list(shard) if shard else None}
+    # The finished marker and the folder's writability are checked before any model is loaded.
+    if not overwrite and (done := _finished_marker(out, ident)) is not None:
+        return done
+    check_writable(out)
+    with OutputLock(out):
+        if not overwrite and (done := _finished_marker(out, ident)) is not None:  # finished while we waited
+            return done
+        lm = model if loaded else _load(model, revision, device, dtype, attn_implementation, active, allow_download)
+        return _run_locked(lm, config, out, text_list, shard, active, ident, batch_size=batch_size,
+                           progress=progress)
+
+
+def _is_loaded(model) -> bool:
+    from .models import LoadedModel
+
+    return isinstance(model, LoadedModel)
+
+
+def _load(model, revision, device, dtype, attn_implementation, active, allow_download):
+    from .models import load_model
+
+    return load_model(model, revision=revision, device=device, dtype=dtype,
+                      attn_implementation=attn_implementation or ("eager" if "lasso" in active else None),
+                      allow_download=allow_download)
+
+
+def _finished_marker(out: Path, ident: dict) -> dict[str, Path] | None:
+    """The tables of a finished run in ``out`` with this identity; None when unfinished; an error when different."""
+    marker = out / MARKER
+    if not marker.exists():
+        return None
+    done = json.loads(marker.read_text())
+    cfg = done.get("config", {})
+    differ = [k for k in ident if cfg.get(k) != ident[k]]
+    if differ:
+        raise ValueError(f"{out} already holds finished measurements with a different configuration "
+                         f"({', '.join(differ)}); use another --out or pass --overwrite")
+    log.info("%s is finished (marker %s); not recomputing", out, MARKER)
+    return {t: out / f"{t}.csv" for t in done["tables"]}
+
+
+def _run_locked(lm, config, out, text_list, shard, active, ident, *, batch_size, progress) -> dict[str, Path]:
+    from .models import resolve_layers
+
     layer_idx = resolve_layers(config.layers, lm.n_layers)
     max_tokens = min(DEFAULT_MAX_TOKENS, lm.max_context) if config.max_tokens is None else config.max_tokens
     if max_tokens > lm.max_context:
         raise ValueError(f"max_tokens={max_tokens} exceeds the model's context of {lm.max_context} tokens")
     run = _config(lm, config, layers=layer_idx, max_tokens=max_tokens, measurements=active,
-                  texts_digest=_texts_digest(text_list), n_texts=len(text_list), shard=shard, recipe=recipe)
+                  texts_digest=ident["texts_sha256"], n_texts=ident["n_texts"], shard=shard, recipe=ident["recipe"])
     marker = out / MARKER
-    if marker.exists() and not overwrite:
-        done = json.loads(marker.read_text())
-        if done.get("config") != run:
-            raise ValueError(f"{out} already holds finished measurements with a different configuration; "
-                             "use another --out or pass --overwrite")
-        log.info("%s is finished (marker %s); not recomputing", out, MARKER)
-        return {t: out / f"{t}.csv" for t in done["tables"]}
-    out.mkdir(parents=True, exist_ok=True)
     if marker.exists():
         marker.unlink()
     written = _measure_all(lm, config, out, text_list, shard, active, layer_idx, max_tokens=max_tokens,
                            batch_size=batch_size, progress=progress)
-    marker.write_text(json.dumps({"config": run, "tables": sorted(written)}, indent=1, sort_keys=True) + "\n")
+    # The marker last: a folder without it is unfinished, whatever tables it holds.
+    atomic_write_text(marker, json.dumps({"config": run, "tables": sorted(written)}, indent=1, sort_keys=True)
+                      + "\n")
     log.info("wrote %s to %s", ", ".join(sorted(written)), out)
     return {t: written[t] for m in active for t in _OUTPUTS[m] if t in written}
 
