@@ -542,6 +542,7 @@ def run_jobs(jobs, *, out_dir, shard=None, progress: bool = True, **kwargs) -> d
     jobs = [(str(m), r if r else None) for m, r in jobs]
     if not jobs:
         raise ValueError("jobs must hold at least one (model, revision) pair")
+    _record_jobs(Path(out_dir), jobs)
     results = {}
     idx = shard_indices(len(jobs), shard)
     for i in _tqdm(idx, desc="jobs", unit="job", disable=not progress):
@@ -549,6 +550,17 @@ def run_jobs(jobs, *, out_dir, shard=None, progress: bool = True, **kwargs) -> d
         job_dir = Path(out_dir) / _slug(m) / _revision_label(r)
         results[(m, _revision_label(r))] = run_measurements(m, revision=r, out_dir=job_dir, progress=progress, **kwargs)
     return results
+
+
+def _record_jobs(out_dir: Path, jobs: list[tuple[str, str | None]]) -> None:
+    """``out_dir/_jobs.json``: the whole job list, so that ``--merge`` can name the jobs not yet finished."""
+    listed = [[m, _revision_label(r)] for m, r in jobs]
+    path = check_writable(out_dir) / JOBS_FILE
+    if path.exists():
+        if json.loads(path.read_text()).get("jobs") != listed:
+            raise ValueError(f"{out_dir} already belongs to a different job list ({path}); use another --out")
+        return
+    atomic_write_text(path, json.dumps({"jobs": listed}, indent=1) + "\n")
 
 
 def read_jobs(path) -> list[tuple[str, str | None]]:
@@ -570,14 +582,19 @@ def read_jobs(path) -> list[tuple[str, str | None]]:
     return jobs
 
 
-def merge_shards(root) -> dict[str, Path]:
+def merge_shards(root, *, allow_partial: bool = False) -> dict[str, Path]:
     """Join every finished measurement directory under ``root`` into ``root/<table>.csv``.
 
     Finished directories are those holding a ``_done.json`` marker (shards
     ``shard-k-of-n`` and job directories alike; ``root`` itself is not an
-    input). Text shards of one run must all be present: a missing or
-    unfinished shard is an error that names it. Rows are sorted by
-    :data:`TABLE_KEYS`, so the result does not depend on the order shards ran.
+    input). Refused, with the field or the missing part named: shards of one
+    run whose identity differs (model, revision, dtype, layers, token limit,
+    any :class:`MeasureConfig` field, texts checksum, shard count); runs under
+    one root measured with different parameters or texts; an incomplete set
+    (a shard ``k/n`` or a job of ``_jobs.json`` without its marker) unless
+    ``allow_partial``; rows of different shards with the same key. Rows are
+    sorted by :data:`TABLE_KEYS`, so the result does not depend on the order
+    shards ran. ``root/_merged.json`` records the inputs and whether the set was partial.
     """
     root = Path(root)
     if not root.is_dir():
@@ -585,26 +602,98 @@ def merge_shards(root) -> dict[str, Path]:
     markers = sorted(p for p in root.rglob(MARKER) if p.parent != root)
     if not markers:
         raise ValueError(f"no finished measurements (no {MARKER} markers) under {root}")
-    groups: dict[tuple, set[int]] = {}
-    for mk in markers:
-        cfg = json.loads(mk.read_text())["config"]
-        if cfg.get("shard"):
-            k, n = cfg["shard"]
-            groups.setdefault((str(mk.parent.parent), n), set()).add(k)
-    for (parent, n), ks in groups.items():
-        missing = sorted(set(range(n)) - ks)
-        if missing:
-            raise ValueError(f"{parent}: shards {', '.join(f'{k}/{n}' for k in missing)} are not finished; "
-                             "run them before merging")
+    runs = {mk.parent: json.loads(mk.read_text()) for mk in markers}
+    _check_identities(root, runs)
+    missing = _missing_parts(root, runs)
+    if missing and not allow_partial:
+        raise ValueError(f"{root} is incomplete ({'; '.join(missing)} are not finished); run them, or pass "
+                         "--allow-partial to merge what is there on purpose")
+    if missing:
+        log.warning("merging a partial set on purpose; missing: %s", "; ".join(missing))
     parts: dict[str, list[pd.DataFrame]] = {}
-    for mk in markers:
-        for t in json.loads(mk.read_text())["tables"]:
-            parts.setdefault(t, []).append(read_table(mk.parent / f"{t}.csv", keep_default_na=False,
-                                                      na_values=[""]))
-    out = {}
+    for d, run in runs.items():
+        for t in run["tables"]:
+            parts.setdefault(t, []).append(read_table(d / f"{t}.csv", keep_default_na=False, na_values=[""]))
+    frames = {}
     for t, dfs in sorted(parts.items()):
         # Empty shards (no texts) add no rows; leaving them out keeps the columns' dtypes.
-        df = pd.concat([d for d in dfs if len(d)] or dfs[:1], ignore_index=True)
-        out[t] = _write(df, root / f"{t}.csv")
-    log.info("merged %d finished directories into %s", len(markers), root)
+        frames[t] = pd.concat([d for d in dfs if len(d)] or dfs[:1], ignore_index=True)
+        _refuse_duplicates(t, frames[t])
+    out = {t: _write(df, root / f"{t}.csv") for t, df in frames.items()}
+    record = {"inputs": sorted(str(d.relative_to(root)) for d in runs), "partial": bool(missing),
+              "missing": missing, "tables": sorted(out)}
+    atomic_write_text(root / MERGED, json.dumps(record, indent=1, sort_keys=True) + "\n")
+    log.info("merged %d finished directories into %s%s", len(markers), root, " (PARTIAL)" if missing else "")
     return out
+
+
+MERGED = "_merged.json"
+JOBS_FILE = "_jobs.json"
+# Fields that every shard of one run shares (the shard index aside), and those every run under one root shares.
+_SHARD_IDENTITY = ("model", "revision", "dtype", "layers", "max_tokens", "recipe", "texts_sha256", "n_texts",
+                   "shard_count")
+_ROOT_IDENTITY = ("dtype", "texts_sha256", "n_texts")
+_SHARD_DIR = re.compile(r"shard-(\d+)-of-(\d+)")
+
+
+def _identity(run: dict) -> dict:
+    cfg = run["config"]
+    ident = {k: cfg.get(k) for k in _SHARD_IDENTITY if k != "shard_count"}
+    ident["shard_count"] = cfg["shard"][1] if cfg.get("shard") else None
+    ident.update(cfg.get("measure_config", {}))  # every MeasureConfig field by its own name
+    return ident
+
+
+def _first_difference(a: dict, b: dict, fields) -> str | None:
+    return next((f for f in fields if a.get(f) != b.get(f)), None)
+
+
+def _check_identities(root: Path, runs: dict[Path, dict]) -> None:
+    mc_fields = tuple(MeasureConfig.fields())
+    idents = {d: _identity(run) for d, run in runs.items()}
+    first: dict[Path, Path] = {}
+    ref = next(iter(idents))
+    for d, ident in idents.items():
+        group = d.parent if _SHARD_DIR.fullmatch(d.name) else d
+        other = first.setdefault(group, d)
+        field = _first_difference(idents[other], ident, _SHARD_IDENTITY + mc_fields)
+        if field is None:
+            field = _first_difference(idents[ref], ident, _ROOT_IDENTITY + mc_fields)
+            other = ref
+        if field is not None:
+            raise ValueError(f"refusing to merge: {field} differs between {other.relative_to(root)} "
+                             f"({idents[other].get(field)!r}) and {d.relative_to(root)} ({ident.get(field)!r})")
+
+
+def _missing_parts(root: Path, runs: dict[Path, dict]) -> list[str]:
+    """Shards ``k/n`` and jobs of a ``_jobs.json`` under ``root`` that hold no marker."""
+    shard_sets: dict[Path, set[int]] = {}
+    for d in [*runs, *(p for p in root.rglob("shard-*-of-*") if p.is_dir())]:
+        m = _SHARD_DIR.fullmatch(d.name)
+        if m:
+            shard_sets.setdefault(d.parent, set()).add(int(m.group(2)))
+    missing = []
+    for parent, counts in sorted(shard_sets.items()):
+        if len(counts) > 1:
+            raise ValueError(f"refusing to merge: shard count differs under {parent} "
+                             f"({', '.join(map(str, sorted(counts)))} shards)")
+        n = counts.pop()
+        absent = [k for k in range(n) if parent / f"shard-{k}-of-{n}" not in runs]
+        if absent:
+            where = "" if parent == root else f"{parent.relative_to(root)}: "
+            missing.append(f"{where}shards " + ", ".join(f"{k}/{n}" for k in absent))
+    for jobs_file in sorted(root.rglob(JOBS_FILE)):
+        jobs = json.loads(jobs_file.read_text())["jobs"]
+        absent = [f"{m}@{r}" for m, r in jobs if jobs_file.parent / _slug(m) / r not in runs]
+        if absent:
+            missing.append(f"jobs of {jobs_file.relative_to(root)}: " + ", ".join(absent))
+    return missing
+
+
+def _refuse_duplicates(table: str, df: pd.DataFrame) -> None:
+    keys = [c for c in TABLE_KEYS.get(table, []) if c in df.columns]
+    dup = df.duplicated(keys, keep=False) if keys and len(df) else None
+    if dup is not None and dup.any():
+        row = df.loc[dup, keys].iloc[0].to_dict()
+        raise ValueError(f"refusing to merge: {table}.csv would hold {int(dup.sum())} rows with a repeated key "
+                         f"(e.g. {row}); the same measurement comes from more than one directory")
