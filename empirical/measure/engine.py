@@ -338,10 +338,12 @@ def _finished_marker(out: Path, ident: dict) -> dict[str, Path] | None:
         return None
     done = json.loads(marker.read_text())
     cfg = done.get("config", {})
-    differ = [k for k in ident if cfg.get(k) != ident[k]]
+    stored, wanted = dict(cfg, **cfg.get("measure_config", {})), dict(ident, **ident["measure_config"])
+    differ = [f"{k} {stored.get(k)!r} there, {wanted[k]!r} now" for k in wanted
+              if k != "measure_config" and stored.get(k) != wanted[k]]
     if differ:
         raise ValueError(f"{out} already holds finished measurements with a different configuration "
-                         f"({', '.join(differ)}); use another --out or pass --overwrite")
+                         f"({'; '.join(differ)}); use another --out or pass --overwrite")
     log.info("%s is finished (marker %s); not recomputing", out, MARKER)
     return {t: out / f"{t}.csv" for t in done["tables"]}
 
