@@ -601,6 +601,11 @@ def merge_shards(root, *, allow_partial: bool = False) -> dict[str, Path]:
     root = Path(root)
     if not root.is_dir():
         raise FileNotFoundError(f"merge directory not found: {root}")
+    with OutputLock(root):  # one merge (or run) writing into root at a time
+        return _merge_locked(root, allow_partial)
+
+
+def _merge_locked(root: Path, allow_partial: bool) -> dict[str, Path]:
     markers = sorted(p for p in root.rglob(MARKER) if p.parent != root)
     if not markers:
         raise ValueError(f"no finished measurements (no {MARKER} markers) under {root}")
