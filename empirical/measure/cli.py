@@ -125,6 +125,7 @@ def measure_config_from_args(args: argparse.Namespace):
 
 def main(argv: list[str] | None = None) -> int:
     from . import engine as E
+    from .outputs import check_writable
 
     parser = build_parser()
     try:
@@ -156,6 +157,7 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if not args.model:
             raise ValueError("--model is required (a hub id such as EleutherAI/pythia-1.4b or a local directory)")
+        check_writable(args.out)  # before the mini-Pythia family is built or a model is loaded
         if args.model.split(":")[0] == "minipythia":
             args.model, args.revision = resolve_default_model(args.model, args.revision,
                                                               progress=not args.no_progress)

@@ -226,3 +226,12 @@ def test_the_finished_marker_and_an_unwritable_out_are_checked_before_a_model_lo
         E.run_measurements(family, out_dir=tmp_path / "d", **{**kw, "eps": 0.3})
     with pytest.raises(OSError, match="not a directory"):
         E.run_measurements(family, out_dir=blocker, **kw)
+
+
+def test_an_out_that_is_a_file_is_one_line_before_anything_is_built(tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    assert cli_main(["--out", str(blocker), "--no-progress"]) == 2  # the default model is never resolved
+    err = capsys.readouterr().err
+    assert len(_error_lines(err)) == 1 and "not a directory" in err and "Traceback" not in err
+    assert blocker.read_text() == "x"
