@@ -360,6 +360,9 @@ def _run_locked(lm, config, out, text_list, shard, active, ident, *, batch_size,
     marker = out / MARKER
     if marker.exists():
         marker.unlink()
+    # Temporary files of a crashed writer of this folder (we hold its lock, so none is live).
+    for tmp in [*out.glob(".*.csv.*.tmp"), *out.glob(f".{MARKER}.*.tmp")]:
+        tmp.unlink()
     written = _measure_all(lm, config, out, text_list, shard, active, layer_idx, max_tokens=max_tokens,
                            batch_size=batch_size, progress=progress)
     # The marker last: a folder without it is unfinished, whatever tables it holds.
