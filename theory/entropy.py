@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .validation import as_float_array, as_matrix, choice, positive, positive_int
+from .validation import as_float_array, as_matrix, as_symmetric, choice, positive, positive_int
 
 __all__ = [
     "logdet_spd",
@@ -22,9 +22,12 @@ __all__ = [
 def logdet_spd(A: np.ndarray) -> float:
     """log det of a symmetric positive definite float64 matrix via Cholesky.
 
-    Raises ``numpy.linalg.LinAlgError`` if ``A`` is not positive definite.
+    Raises ``ValueError`` naming ``A`` for NaN/inf entries or a non-symmetric matrix (relative
+    tolerance 1e-8), ``numpy.linalg.LinAlgError`` if it is not positive definite.
     """
-    L = np.linalg.cholesky(np.asarray(A, dtype=np.float64))
+    A = as_matrix(A, "A", square=True)  # NaN/inf and non-square input are refused by name
+    as_symmetric(A, "A")  # a check only: the factor reads A itself, so valid results keep their bytes
+    L = np.linalg.cholesky(A)
     return 2.0 * float(np.sum(np.log(np.diag(L))))
 
 
@@ -56,6 +59,12 @@ def rate_distortion_entropy(Z, eps: float = 0.1, *, method: str = "auto") -> flo
     c = d / (eps**2 * n)
     if method == "auto":
         method = "gram" if n < d else "covariance"
+    # The Gram/covariance entries are at most max|Z|^2 * max(n, d); beyond float64 they would overflow
+    # to inf and the log-determinant with them. Refused rather than returned as inf.
+    big = float(np.max(np.abs(Z))) if Z.size else 0.0
+    if big > 0 and 2 * np.log(big) + np.log(c * max(n, d)) > np.log(np.finfo(np.float64).max) - 1:
+        raise ValueError(f"Z has entries up to {big:.3g}: d/(eps^2 n) * Z^T Z overflows float64; rescale Z "
+                         f"(L_eps depends on its scale) or use a larger eps")
     M = np.eye(n) + c * (Z @ Z.T) if method == "gram" else np.eye(d) + c * (Z.T @ Z)
     return 0.5 * (d + n) * logdet_spd(M)
 

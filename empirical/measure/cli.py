@@ -31,6 +31,21 @@ def resolve_default_model(model: str, revision: str | None, *, progress: bool = 
     return str(info.sizes[size]), revision if revision is not None else f"step{info.steps[-1]}"
 
 
+def _int_at_least(minimum: int):
+    """An argparse type: an integer >= ``minimum`` (argparse names the option in its error)."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be an integer, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be an integer >= {minimum}, got {value}")
+        return value
+
+    parse.__name__ = f"integer >= {minimum}"
+    return parse
+
+
 def build_parser() -> argparse.ArgumentParser:
     from .config import MEASUREMENTS, MeasureConfig
     from .engine import DEFAULT_MAX_TOKENS
@@ -56,13 +71,13 @@ def build_parser() -> argparse.ArgumentParser:
     src.add_argument("--texts", default=None, metavar="FILE",
                      help="JSONL (key --text-field) or TXT (one text per line); default: the shipped hh-rlhf sample")
     src.add_argument("--text-field", default="text", help="JSONL key holding the text (default: text)")
-    src.add_argument("--limit", type=int, default=None, help="measure only the first N texts")
+    src.add_argument("--limit", type=_int_at_least(1), default=None, help="measure only the first N texts")
     src.add_argument("--measurements", default=",".join(MEASUREMENTS),
                      help=f"comma-separated subset of {','.join(MEASUREMENTS)} (default: all)")
     src.add_argument("--layers", default=None,
                      help="hidden-state indices: 'all', or e.g. '0,6,-1' (0 = embeddings, -1 = last, after the "
                           "final layer norm); default: last")
-    src.add_argument("--max-tokens", type=int, default=None,
+    src.add_argument("--max-tokens", type=_int_at_least(1), default=None,
                      help=f"truncate texts to their first N tokens (logged; default min({DEFAULT_MAX_TOKENS}, "
                           "context))")
     run = p.add_argument_group("how to run")
@@ -70,18 +85,21 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--device", default="auto", help="auto (CUDA when present), cpu, cuda, cuda:N")
     run.add_argument("--dtype", default="float32", help="float32, bfloat16, float16 or float64 (model weights; "
                                                         "all log-determinants and regressions run in float64)")
-    run.add_argument("--batch-size", type=int, default=8)
+    run.add_argument("--batch-size", type=_int_at_least(1), default=8)
     run.add_argument("--attn-implementation", default=None,
                      help="transformers attention; 'eager' is used automatically when lasso is measured")
     run.add_argument("--shard", default=None, metavar="K/N",
                      help="0-based shard K of N: texts i with i %% N == K (or jobs, with --jobs)")
-    run.add_argument("--merge", default=None, metavar="DIR", help="join the finished shards under DIR and exit")
+    run.add_argument("--merge", default=None, metavar="DIR",
+                     help="join the finished shards/jobs under DIR and exit; refuses mismatched or missing parts")
+    run.add_argument("--allow-partial", action="store_true",
+                     help="with --merge: merge an incomplete set on purpose (recorded in DIR/_merged.json)")
     run.add_argument("--write-pythia-jobs", default=None, metavar="FILE",
                      help="write the 1,232-line Pythia suite job list (8 sizes x 154 checkpoints) and exit")
     run.add_argument("--allow-download", action="store_true", help="let transformers download from the hub")
     run.add_argument("--overwrite", action="store_true", help="recompute even if a finished marker exists")
     run.add_argument("--no-progress", action="store_true", help="no progress bars")
-    run.add_argument("--seed", type=int, default=0, help="UMAP random state (the only random step)")
+    run.add_argument("--seed", type=_int_at_least(0), default=0, help="UMAP random state (the only random step)")
     par = p.add_argument_group("paper parameters (defaults are the paper's)")
     par.add_argument("--eps", type=float, default=paper.eps, help="rate-distortion eps (Definition 3.1)")
     par.add_argument("--sigma", type=float, default=paper.sigma, help="GP noise sigma (Section 4.1)")
@@ -107,6 +125,7 @@ def measure_config_from_args(args: argparse.Namespace):
 
 def main(argv: list[str] | None = None) -> int:
     from . import engine as E
+    from .outputs import check_writable
 
     parser = build_parser()
     try:
@@ -122,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"wrote {len(jobs)} jobs to {args.write_pythia_jobs}")
             return 0
         if args.merge:
-            paths = E.merge_shards(args.merge)
+            paths = E.merge_shards(args.merge, allow_partial=args.allow_partial)
             for name, path in paths.items():
                 print(f"{name}: {path}")
             return 0
@@ -138,6 +157,7 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if not args.model:
             raise ValueError("--model is required (a hub id such as EleutherAI/pythia-1.4b or a local directory)")
+        check_writable(args.out)  # before the mini-Pythia family is built or a model is loaded
         if args.model.split(":")[0] == "minipythia":
             args.model, args.revision = resolve_default_model(args.model, args.revision,
                                                               progress=not args.no_progress)

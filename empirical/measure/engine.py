@@ -62,6 +62,7 @@ import pandas as pd
 from ..io import read_table
 from . import metrics as M
 from .config import MEASUREMENTS, MeasureConfig
+from .outputs import OutputLock, atomic_write_text, check_writable
 from .prompts import CAPITALS_SENTENCE, PROTOCOL_TOKENS, embedding_sentences
 
 log = logging.getLogger("empirical.measure")
@@ -222,10 +223,7 @@ def _write(df: pd.DataFrame, path: Path) -> Path:
     keys = [c for c in TABLE_KEYS.get(path.stem, []) if c in df.columns]
     if keys:
         df = df.sort_values(keys, kind="stable").reset_index(drop=True)
-    tmp = path.with_suffix(".csv.tmp")
-    df.to_csv(tmp, index=False)
-    tmp.replace(path)
-    return path
+    return atomic_write_text(path, df.to_csv(index=False))
 
 
 def _tqdm(iterable=None, **kw):
@@ -293,8 +291,6 @@ def run_measurements(model, config: MeasureConfig | None = None, *, out_dir, rev
     ``config.max_tokens`` beyond the model's context is an error; None means
     ``min(DEFAULT_MAX_TOKENS, context)``. Texts longer than it are truncated (logged).
     """
-    from .models import LoadedModel, load_model, resolve_layers
-
     config = measure_config(config, **params)
     shard = parse_shard(shard)
     out = Path(out_dir) / f"shard-{shard[0]}-of-{shard[1]}" if shard else Path(out_dir)
@@ -303,32 +299,75 @@ def run_measurements(model, config: MeasureConfig | None = None, *, out_dir, rev
     text_list = _text_list(texts, config) if do_texts else []
     do_prompts = shard is None or shard[0] == 0
     active = [m for m in config.measurements if m in TEXT_MEASUREMENTS or do_prompts]
-    if isinstance(model, LoadedModel):
-        lm = model
-    else:
-        lm = load_model(model, revision=revision, device=device, dtype=dtype,
-                        attn_implementation=attn_implementation or ("eager" if "lasso" in active else None),
-                        allow_download=allow_download)
+    loaded = _is_loaded(model)
+    ident = {"model": model.name if loaded else str(model),
+             "revision": _revision_label(model.revision if loaded else revision),
+             "dtype": model.dtype if loaded else dtype, "measure_config": config.to_dict(), "recipe": recipe,
+             "texts_sha256": _texts_digest(text_list), "n_texts": len(text_list),
+             "shard": list(shard) if shard else None}
+    # The finished marker and the folder's writability are checked before any model is loaded.
+    if not overwrite and (done := _finished_marker(out, ident)) is not None:
+        return done
+    check_writable(out)
+    with OutputLock(out):
+        if not overwrite and (done := _finished_marker(out, ident)) is not None:  # finished while we waited
+            return done
+        lm = model if loaded else _load(model, revision, device, dtype, attn_implementation, active, allow_download)
+        return _run_locked(lm, config, out, text_list, shard, active, ident, batch_size=batch_size,
+                           progress=progress)
+
+
+def _is_loaded(model) -> bool:
+    from .models import LoadedModel
+
+    return isinstance(model, LoadedModel)
+
+
+def _load(model, revision, device, dtype, attn_implementation, active, allow_download):
+    from .models import load_model
+
+    return load_model(model, revision=revision, device=device, dtype=dtype,
+                      attn_implementation=attn_implementation or ("eager" if "lasso" in active else None),
+                      allow_download=allow_download)
+
+
+def _finished_marker(out: Path, ident: dict) -> dict[str, Path] | None:
+    """The tables of a finished run in ``out`` with this identity; None when unfinished; an error when different."""
+    marker = out / MARKER
+    if not marker.exists():
+        return None
+    done = json.loads(marker.read_text())
+    cfg = done.get("config", {})
+    stored, wanted = dict(cfg, **cfg.get("measure_config", {})), dict(ident, **ident["measure_config"])
+    differ = [f"{k} {stored.get(k)!r} there, {wanted[k]!r} now" for k in wanted
+              if k != "measure_config" and stored.get(k) != wanted[k]]
+    if differ:
+        raise ValueError(f"{out} already holds finished measurements with a different configuration "
+                         f"({'; '.join(differ)}); use another --out or pass --overwrite")
+    log.info("%s is finished (marker %s); not recomputing", out, MARKER)
+    return {t: out / f"{t}.csv" for t in done["tables"]}
+
+
+def _run_locked(lm, config, out, text_list, shard, active, ident, *, batch_size, progress) -> dict[str, Path]:
+    from .models import resolve_layers
+
     layer_idx = resolve_layers(config.layers, lm.n_layers)
     max_tokens = min(DEFAULT_MAX_TOKENS, lm.max_context) if config.max_tokens is None else config.max_tokens
     if max_tokens > lm.max_context:
         raise ValueError(f"max_tokens={max_tokens} exceeds the model's context of {lm.max_context} tokens")
     run = _config(lm, config, layers=layer_idx, max_tokens=max_tokens, measurements=active,
-                  texts_digest=_texts_digest(text_list), n_texts=len(text_list), shard=shard, recipe=recipe)
+                  texts_digest=ident["texts_sha256"], n_texts=ident["n_texts"], shard=shard, recipe=ident["recipe"])
     marker = out / MARKER
-    if marker.exists() and not overwrite:
-        done = json.loads(marker.read_text())
-        if done.get("config") != run:
-            raise ValueError(f"{out} already holds finished measurements with a different configuration; "
-                             "use another --out or pass --overwrite")
-        log.info("%s is finished (marker %s); not recomputing", out, MARKER)
-        return {t: out / f"{t}.csv" for t in done["tables"]}
-    out.mkdir(parents=True, exist_ok=True)
     if marker.exists():
         marker.unlink()
+    # Temporary files of a crashed writer of this folder (we hold its lock, so none is live).
+    for tmp in [*out.glob(".*.csv.*.tmp"), *out.glob(f".{MARKER}.*.tmp")]:
+        tmp.unlink()
     written = _measure_all(lm, config, out, text_list, shard, active, layer_idx, max_tokens=max_tokens,
                            batch_size=batch_size, progress=progress)
-    marker.write_text(json.dumps({"config": run, "tables": sorted(written)}, indent=1, sort_keys=True) + "\n")
+    # The marker last: a folder without it is unfinished, whatever tables it holds.
+    atomic_write_text(marker, json.dumps({"config": run, "tables": sorted(written)}, indent=1, sort_keys=True)
+                      + "\n")
     log.info("wrote %s to %s", ", ".join(sorted(written)), out)
     return {t: written[t] for m in active for t in _OUTPUTS[m] if t in written}
 
@@ -508,6 +547,7 @@ def run_jobs(jobs, *, out_dir, shard=None, progress: bool = True, **kwargs) -> d
     jobs = [(str(m), r if r else None) for m, r in jobs]
     if not jobs:
         raise ValueError("jobs must hold at least one (model, revision) pair")
+    _record_jobs(Path(out_dir), jobs)
     results = {}
     idx = shard_indices(len(jobs), shard)
     for i in _tqdm(idx, desc="jobs", unit="job", disable=not progress):
@@ -515,6 +555,17 @@ def run_jobs(jobs, *, out_dir, shard=None, progress: bool = True, **kwargs) -> d
         job_dir = Path(out_dir) / _slug(m) / _revision_label(r)
         results[(m, _revision_label(r))] = run_measurements(m, revision=r, out_dir=job_dir, progress=progress, **kwargs)
     return results
+
+
+def _record_jobs(out_dir: Path, jobs: list[tuple[str, str | None]]) -> None:
+    """``out_dir/_jobs.json``: the whole job list, so that ``--merge`` can name the jobs not yet finished."""
+    listed = [[m, _revision_label(r)] for m, r in jobs]
+    path = check_writable(out_dir) / JOBS_FILE
+    if path.exists():
+        if json.loads(path.read_text()).get("jobs") != listed:
+            raise ValueError(f"{out_dir} already belongs to a different job list ({path}); use another --out")
+        return
+    atomic_write_text(path, json.dumps({"jobs": listed}, indent=1) + "\n")
 
 
 def read_jobs(path) -> list[tuple[str, str | None]]:
@@ -536,41 +587,123 @@ def read_jobs(path) -> list[tuple[str, str | None]]:
     return jobs
 
 
-def merge_shards(root) -> dict[str, Path]:
+def merge_shards(root, *, allow_partial: bool = False) -> dict[str, Path]:
     """Join every finished measurement directory under ``root`` into ``root/<table>.csv``.
 
     Finished directories are those holding a ``_done.json`` marker (shards
     ``shard-k-of-n`` and job directories alike; ``root`` itself is not an
-    input). Text shards of one run must all be present: a missing or
-    unfinished shard is an error that names it. Rows are sorted by
-    :data:`TABLE_KEYS`, so the result does not depend on the order shards ran.
+    input). Refused, with the field or the missing part named: shards of one
+    run whose identity differs (model, revision, dtype, layers, token limit,
+    any :class:`MeasureConfig` field, texts checksum, shard count); runs under
+    one root measured with different parameters or texts; an incomplete set
+    (a shard ``k/n`` or a job of ``_jobs.json`` without its marker) unless
+    ``allow_partial``; rows of different shards with the same key. Rows are
+    sorted by :data:`TABLE_KEYS`, so the result does not depend on the order
+    shards ran. ``root/_merged.json`` records the inputs and whether the set was partial.
     """
     root = Path(root)
     if not root.is_dir():
         raise FileNotFoundError(f"merge directory not found: {root}")
+    with OutputLock(root):  # one merge (or run) writing into root at a time
+        return _merge_locked(root, allow_partial)
+
+
+def _merge_locked(root: Path, allow_partial: bool) -> dict[str, Path]:
     markers = sorted(p for p in root.rglob(MARKER) if p.parent != root)
     if not markers:
         raise ValueError(f"no finished measurements (no {MARKER} markers) under {root}")
-    groups: dict[tuple, set[int]] = {}
-    for mk in markers:
-        cfg = json.loads(mk.read_text())["config"]
-        if cfg.get("shard"):
-            k, n = cfg["shard"]
-            groups.setdefault((str(mk.parent.parent), n), set()).add(k)
-    for (parent, n), ks in groups.items():
-        missing = sorted(set(range(n)) - ks)
-        if missing:
-            raise ValueError(f"{parent}: shards {', '.join(f'{k}/{n}' for k in missing)} are not finished; "
-                             "run them before merging")
+    runs = {mk.parent: json.loads(mk.read_text()) for mk in markers}
+    _check_identities(root, runs)
+    missing = _missing_parts(root, runs)
+    if missing and not allow_partial:
+        raise ValueError(f"{root} is incomplete ({'; '.join(missing)} are not finished); run them, or pass "
+                         "--allow-partial to merge what is there on purpose")
+    if missing:
+        log.warning("merging a partial set on purpose; missing: %s", "; ".join(missing))
     parts: dict[str, list[pd.DataFrame]] = {}
-    for mk in markers:
-        for t in json.loads(mk.read_text())["tables"]:
-            parts.setdefault(t, []).append(read_table(mk.parent / f"{t}.csv", keep_default_na=False,
-                                                      na_values=[""]))
-    out = {}
+    for d, run in runs.items():
+        for t in run["tables"]:
+            parts.setdefault(t, []).append(read_table(d / f"{t}.csv", keep_default_na=False, na_values=[""]))
+    frames = {}
     for t, dfs in sorted(parts.items()):
         # Empty shards (no texts) add no rows; leaving them out keeps the columns' dtypes.
-        df = pd.concat([d for d in dfs if len(d)] or dfs[:1], ignore_index=True)
-        out[t] = _write(df, root / f"{t}.csv")
-    log.info("merged %d finished directories into %s", len(markers), root)
+        frames[t] = pd.concat([d for d in dfs if len(d)] or dfs[:1], ignore_index=True)
+        _refuse_duplicates(t, frames[t])
+    out = {t: _write(df, root / f"{t}.csv") for t, df in frames.items()}
+    record = {"inputs": sorted(str(d.relative_to(root)) for d in runs), "partial": bool(missing),
+              "missing": missing, "tables": sorted(out)}
+    atomic_write_text(root / MERGED, json.dumps(record, indent=1, sort_keys=True) + "\n")
+    log.info("merged %d finished directories into %s%s", len(markers), root, " (PARTIAL)" if missing else "")
     return out
+
+
+MERGED = "_merged.json"
+JOBS_FILE = "_jobs.json"
+# Fields that every shard of one run shares (the shard index aside), and those every run under one root shares.
+_SHARD_IDENTITY = ("model", "revision", "dtype", "layers", "max_tokens", "recipe", "texts_sha256", "n_texts",
+                   "shard_count")
+_ROOT_IDENTITY = ("dtype", "texts_sha256", "n_texts")
+_SHARD_DIR = re.compile(r"shard-(\d+)-of-(\d+)")
+
+
+def _identity(run: dict) -> dict:
+    cfg = run["config"]
+    ident = {k: cfg.get(k) for k in _SHARD_IDENTITY if k != "shard_count"}
+    ident["shard_count"] = cfg["shard"][1] if cfg.get("shard") else None
+    ident.update(cfg.get("measure_config", {}))  # every MeasureConfig field by its own name
+    return ident
+
+
+def _first_difference(a: dict, b: dict, fields) -> str | None:
+    return next((f for f in fields if a.get(f) != b.get(f)), None)
+
+
+def _check_identities(root: Path, runs: dict[Path, dict]) -> None:
+    mc_fields = tuple(MeasureConfig.fields())
+    idents = {d: _identity(run) for d, run in runs.items()}
+    first: dict[Path, Path] = {}
+    ref = next(iter(idents))
+    for d, ident in idents.items():
+        group = d.parent if _SHARD_DIR.fullmatch(d.name) else d
+        other = first.setdefault(group, d)
+        field = _first_difference(idents[other], ident, _SHARD_IDENTITY + mc_fields)
+        if field is None:
+            field = _first_difference(idents[ref], ident, _ROOT_IDENTITY + mc_fields)
+            other = ref
+        if field is not None:
+            raise ValueError(f"refusing to merge: {field} differs between {other.relative_to(root)} "
+                             f"({idents[other].get(field)!r}) and {d.relative_to(root)} ({ident.get(field)!r})")
+
+
+def _missing_parts(root: Path, runs: dict[Path, dict]) -> list[str]:
+    """Shards ``k/n`` and jobs of a ``_jobs.json`` under ``root`` that hold no marker."""
+    shard_sets: dict[Path, set[int]] = {}
+    for d in [*runs, *(p for p in root.rglob("shard-*-of-*") if p.is_dir())]:
+        m = _SHARD_DIR.fullmatch(d.name)
+        if m:
+            shard_sets.setdefault(d.parent, set()).add(int(m.group(2)))
+    missing = []
+    for parent, counts in sorted(shard_sets.items()):
+        if len(counts) > 1:
+            raise ValueError(f"refusing to merge: shard count differs under {parent} "
+                             f"({', '.join(map(str, sorted(counts)))} shards)")
+        n = counts.pop()
+        absent = [k for k in range(n) if parent / f"shard-{k}-of-{n}" not in runs]
+        if absent:
+            where = "" if parent == root else f"{parent.relative_to(root)}: "
+            missing.append(f"{where}shards " + ", ".join(f"{k}/{n}" for k in absent))
+    for jobs_file in sorted(root.rglob(JOBS_FILE)):
+        jobs = json.loads(jobs_file.read_text())["jobs"]
+        absent = [f"{m}@{r}" for m, r in jobs if jobs_file.parent / _slug(m) / r not in runs]
+        if absent:
+            missing.append(f"jobs of {jobs_file.relative_to(root)}: " + ", ".join(absent))
+    return missing
+
+
+def _refuse_duplicates(table: str, df: pd.DataFrame) -> None:
+    keys = [c for c in TABLE_KEYS.get(table, []) if c in df.columns]
+    dup = df.duplicated(keys, keep=False) if keys and len(df) else None
+    if dup is not None and dup.any():
+        row = df.loc[dup, keys].iloc[0].to_dict()
+        raise ValueError(f"refusing to merge: {table}.csv would hold {int(dup.sum())} rows with a repeated key "
+                         f"(e.g. {row}); the same measurement comes from more than one directory")

@@ -23,7 +23,7 @@ import numpy as np
 from theory.distances import METRICS, distance, regularize_covariance, token_covariance
 from theory.entropy import matrix_entropy, rate_distortion_entropy, rate_distortion_entropy_max
 from theory.gp import information_gain_curve, l2_normalize_rows, linear_kernel
-from theory.validation import as_matrix
+from theory.validation import as_matrix, finite, nonnegative
 
 __all__ = [
     "PAPER_EPS",
@@ -197,7 +197,10 @@ def select_tokens(weights, threshold: float = PAPER_SELECTION_THRESHOLD, *, excl
     leave out the token itself. Negative weights are never selected ("weights
     bigger than 0.01").
     """
+    threshold = finite(threshold, "threshold")
     w = np.asarray(weights, dtype=np.float64).ravel()
+    if not np.isfinite(w).all():
+        raise ValueError(f"weights must be finite; {int((~np.isfinite(w)).sum())} are NaN or inf")
     idx = np.flatnonzero(w > threshold)
     if exclude is not None:
         idx = idx[idx != exclude]
@@ -245,6 +248,7 @@ def sentence_distance(
     Ub = _rows(Zb, normalize, "Zb")
     if Ua.shape[1] != Ub.shape[1]:
         raise ValueError(f"Za and Zb must have the same width d, got {Ua.shape[1]} and {Ub.shape[1]}")
+    ridge = nonnegative(ridge, "ridge")  # NaN or negative refused even for JS, which does not use it
     if metric != "js" and not ridge > 0:
         raise ValueError(f"ridge must be > 0 for the {metric!r} distance of rank-deficient covariances, got {ridge!r}")
     Q = _joint_basis(Ua, Ub) if reduce else None
@@ -273,6 +277,7 @@ def pyriemann_distance(Za, Zb, metric: str, *, ridge: float = DEFAULT_RIDGE, gam
     """
     if metric not in _PYRIEMANN_METRICS:
         raise ValueError(f"metric must be one of {list(_PYRIEMANN_METRICS)}, got {metric!r}")
+    ridge = nonnegative(ridge, "ridge")
     try:
         try:
             from pyriemann.geometry import distance as prd
