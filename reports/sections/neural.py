@@ -4,7 +4,6 @@ from __future__ import annotations
 import pathlib
 
 import numpy as np
-import pandas as pd
 
 from ..blocks import Heading, Para, Table
 
@@ -30,13 +29,12 @@ def _summary(tabs) -> str:
 
 
 def _full_tier(ctx):
-    from simulate.neural.experiment import FULL_OUT
+    from simulate.neural.experiment import FULL_OUT, full_tier_tables
 
-    path = FULL_OUT / "tables" / "neural_exponents.csv"
-    if not path.exists():
+    e = full_tier_tables().get("neural_exponents")
+    if e is None:
         return [Para("The full tier (several seeds, T = 1000, wider nets; about 45 minutes on 2 cores) has not been "
                      "run into `reports/neural_full/`; its command is in `docs/neural.md`.")]
-    e = pd.read_csv(path)
     rel = ctx.table("neural_full_exponents", e)
     manifest = FULL_OUT / "manifest.json"
     return [Heading("Full tier", 3),

@@ -22,6 +22,8 @@ import sys
 import time
 from importlib import metadata
 
+import pandas as pd
+
 from theory.validation import positive_int
 
 from .analysis import analyze
@@ -115,3 +117,9 @@ def write_tables(tables, out, *, meta=None, command=None) -> pathlib.Path:
                 "versions": _versions(), "tables_sha256": sums, "generated_unix": int(time.time()), **(meta or {})}
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str))
     return out / "manifest.json"
+
+
+def full_tier_tables(root: pathlib.Path = FULL_OUT) -> dict[str, pd.DataFrame]:
+    """The full tier's tables kept under ``reports/neural_full/tables/`` (empty when the tier was never run)."""
+    folder = pathlib.Path(root) / "tables"
+    return {p.stem: pd.read_csv(p) for p in sorted(folder.glob("neural_*.csv"))} if folder.is_dir() else {}

@@ -19,7 +19,6 @@ from empirical.measure.cli import main as cli_main  # noqa: E402
 from empirical.measure.config import MeasureConfig  # noqa: E402
 from empirical.measure.models import forward_states, load_model, tokenize_texts  # noqa: E402
 from empirical.measure.prompts import COUNTRIES  # noqa: E402
-from tests.empirical.test_models import tiny_family  # noqa: E402
 from theory.gp import posterior_variance  # noqa: E402
 
 pytestmark = pytest.mark.models
@@ -35,8 +34,8 @@ COMMON = dict(device="cpu", dtype="float64", progress=False, batch_size=2)
 
 
 @pytest.fixture(scope="module")
-def family(tmp_path_factory):
-    return tiny_family(tmp_path_factory)
+def family(tiny_family):
+    return tiny_family
 
 
 @pytest.fixture(scope="module")

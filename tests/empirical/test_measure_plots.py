@@ -8,14 +8,13 @@ pytest.importorskip("transformers")
 
 from empirical.measure import engine as E  # noqa: E402
 from empirical.measure import plots as P  # noqa: E402
-from tests.empirical.test_models import tiny_family  # noqa: E402
 
 pytestmark = pytest.mark.models
 
 
 @pytest.fixture(scope="module")
-def tables(tmp_path_factory):
-    family = tiny_family(tmp_path_factory)
+def tables(tiny_family, tmp_path_factory):
+    family = tiny_family
     out = tmp_path_factory.mktemp("plots")
     return E.run_measurements(family, revision="step0", texts=["a small text about the fox", "Cuba. Spain. Japan."],
                               out_dir=out, device="cpu", progress=False)

@@ -20,51 +20,13 @@ from empirical.measure.models import (  # noqa: E402
     resolve_layers,
     tokenize_texts,
 )
-from empirical.measure.prompts import CAPITALS_SENTENCE, CONTEXTS, COUNTRIES  # noqa: E402
+from empirical.measure.prompts import CAPITALS_SENTENCE  # noqa: E402
 
 pytestmark = pytest.mark.models
 
-_CACHE: dict[str, Path] = {}
-
-_CORPUS = [CAPITALS_SENTENCE] * 3 + [f"{c} {n}" for c in CONTEXTS.values() for n in COUNTRIES] + [
-    "the quick brown fox jumps over the lazy dog while a small model reads numbers 0 1 2 3 4 5 6 7 8 9",
-    "Human: can you help me? Assistant: yes, here is what I would suggest for that question.",
-]
-
-
-def build_tiny_family(root: Path, *, hidden: int = 64, layers: int = 2, steps=(0, 1)) -> Path:
-    """A Pythia-like family: root/tokenizer files + root/step<k>/ (save_pretrained GPT-NeoX, seed k)."""
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
-    from transformers import GPTNeoXConfig, GPTNeoXForCausalLM, PreTrainedTokenizerFast
-
-    tok = Tokenizer(models.BPE())
-    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    tok.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(vocab_size=400, initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
-                                  special_tokens=["<|endoftext|>"], show_progress=False)
-    tok.train_from_iterator(_CORPUS, trainer)
-    fast = PreTrainedTokenizerFast(tokenizer_object=tok, eos_token="<|endoftext|>", bos_token="<|endoftext|>")
-    root.mkdir(parents=True, exist_ok=True)
-    fast.save_pretrained(root)
-    for k in steps:
-        cfg = GPTNeoXConfig(vocab_size=tok.get_vocab_size(), hidden_size=hidden, num_hidden_layers=layers,
-                            num_attention_heads=4, intermediate_size=2 * hidden, max_position_embeddings=128,
-                            rotary_pct=0.25, use_parallel_residual=True)
-        torch.manual_seed(k)
-        GPTNeoXForCausalLM(cfg).save_pretrained(root / f"step{k}")
-    return root
-
-
-def tiny_family(tmp_path_factory) -> Path:
-    """Build once per session (shared by every test module that asks)."""
-    if "family" not in _CACHE:
-        _CACHE["family"] = build_tiny_family(tmp_path_factory.mktemp("tiny_neox"))
-    return _CACHE["family"]
-
-
 @pytest.fixture(scope="session")
-def family(tmp_path_factory) -> Path:
-    return tiny_family(tmp_path_factory)
+def family(tiny_family) -> Path:
+    return tiny_family
 
 
 @pytest.fixture(scope="session")

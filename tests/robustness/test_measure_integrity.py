@@ -22,7 +22,6 @@ from empirical.io import read_table  # noqa: E402
 from empirical.measure import engine as E  # noqa: E402
 from empirical.measure.cli import main as cli_main  # noqa: E402
 from empirical.measure.outputs import LOCK  # noqa: E402
-from tests.empirical.test_models import tiny_family  # noqa: E402
 
 pytestmark = pytest.mark.models
 
@@ -60,8 +59,8 @@ sys.exit(main(sys.argv[3:]))
 
 
 @pytest.fixture(scope="module")
-def family(tmp_path_factory):
-    return tiny_family(tmp_path_factory)
+def family(tiny_family):
+    return tiny_family
 
 
 def _env():
