@@ -229,11 +229,16 @@ class _Run:
 
 
 def _params_analysis(run: _Run, fam: str, final: pd.DataFrame, noise: float) -> None:
-    """α_N: L = E + A·N^-α on the final checkpoints, per parameter count; sets ``run.alpha`` for the others."""
+    """α_N: L = E + A·N^-α on the final checkpoints, per parameter count; sets ``run.alpha`` for the others.
+
+    The verdict passed on with α is the default window's, or ``fragile`` when the params windows flip between
+    consistent and inconsistent (the same rule :func:`with_window_agreement` applies to the table).
+    """
     for pc, col in PARAM_COUNTS.items():
         if len(final) < 4:
             raise ValueError(f"family {fam!r} has {len(final)} sizes in column 'model'; "
                              f"fitting L = E + A·N^-α needs at least 4")
+        seen = set()
         for w_i, (drop_lo, drop_hi, lab) in enumerate(run.window_set(PARAMS_WINDOWS)):
             sub = final.iloc[drop_lo:len(final) - drop_hi]
             if len(sub) < 4:
@@ -245,11 +250,14 @@ def _params_analysis(run: _Run, fam: str, final: pd.DataFrame, noise: float) -> 
             row = verdict_row("params_power_law", fam, pc, "L = E + A·N^-α", pc, fit,
                               params_verdict(fit, sub, col, noise), "params")
             run.record(row, lab, w_i == 0, len(sub))
+            seen.add(row["verdict"])
             if w_i == 0:
                 run.alpha[(fam, pc)] = (fit.params["a"], fit.boot_frame()["a"].to_numpy(), row["verdict"])
                 run.curves += _curve_rows(fit, final[col].to_numpy(float), final["loss"].to_numpy(),
                                           np.ones(len(final), bool), {},
                                           {"analysis": "params", "family": fam, "subject": pc}, col)
+        if {"consistent", "inconsistent"} <= seen:
+            run.alpha[(fam, pc)] = (*run.alpha[(fam, pc)][:2], "fragile")
 
 
 def _steps_verdicts(run: _Run, fam: str, model: str, key: str, fit: ProfileFit, window: str, is_default: bool,
@@ -441,12 +449,15 @@ def _tables(run: _Run) -> dict[str, pd.DataFrame]:
 
 
 def report_tables(seed: int = 0, progress: bool = True, n_boot: int = 1000) -> dict[str, pd.DataFrame]:
-    """The report's section 3: every table of :func:`run_analyses` on the shipped Pythia data, and the headline.
+    """The report's section 3: every table of :func:`run_analyses` on the shipped Pythia data, the headline and
+    the coverage study.
 
     ``verdicts_headline`` is :func:`empirical.fit.verdicts.headline` of the
-    verdicts. A modest bootstrap (n_boot = 60, windows at 30) keeps this to
-    well under 2 minutes on 2 cores; the CLI (``python -m empirical fit``)
-    uses n_boot = 100 by default.
+    verdicts; ``coverage`` is :func:`empirical.fit.coverage.study_table` (the
+    400-draw study behind the interval methods, shipped as a CSV). n_boot
+    refits per default-window fit (half for the other windows).
     """
+    from .coverage import study_table
+
     tabs = run_analyses(load_pythia(), seed=seed, n_boot=n_boot, n_boot_windows=n_boot // 2, progress=progress)
-    return {**tabs, "verdicts_headline": headline(tabs["verdicts"])}
+    return {**tabs, "verdicts_headline": headline(tabs["verdicts"]), "coverage": study_table()}
