@@ -31,12 +31,12 @@ def build(ctx):
         blocks.append(Para(
             "What the intervals rest on: each analysis uses the interval method a coverage study chose on "
             "synthetic designs shaped like it (400 draws per design, well and mildly misspecified truth; "
-            "`used_by` names the analysis). The params and joint verdicts rest on profile-t intervals that "
-            "cover 93–96% at nominal 95%; the steps verdicts on AR(1)-calibrated profile-t intervals widened "
+            "`used_by` names the analysis). The params verdicts (and the joint fit) rest on profile-t intervals "
+            "that cover 93–96% at nominal 95%; the steps verdicts on AR(1)-calibrated profile-t intervals widened "
             "×1.15 (unwidened they cover 92% at strong autocorrelation) and the frontier verdicts on profile-t "
             "intervals that are conservative for the envelope's exponent but may under-cover the compute-optimal "
             "exponent by up to 10 points: both carry the `approximate` flag and note. The old percentile "
-            "bootstrap covered 67–90% on these designs."))
+            "bootstrap covered 67–90% on the params and steps designs."))
         blocks.append(Table(rels["coverage"], "Coverage of 95% intervals on synthetic designs (coverage study; "
                             "regenerate with `python -m empirical.fit.coverage --draws 400`)", max_rows=60,
                             columns=[c for c in COVERAGE_COLUMNS if c in tabs["coverage"].columns]))
