@@ -35,11 +35,13 @@ from tqdm.auto import tqdm
 
 from theory.skills import predicted_exponent
 
-from .fitter import FitResult, fit_joint_law, fit_power_law
+from .coverage import ANALYSIS_METHODS
+from .profile import ProfileFit, fit_joint_law, fit_power_law
 from .pythia import DEFAULT_LOSS, load_pythia, validate_loss_table
 from .verdicts import (
     VERDICTS,
     WINDOW_COLUMNS,
+    approximate_note,
     compare,
     fit_problem,
     headline,
@@ -87,14 +89,17 @@ CAVEATS = (
      "shaped by the schedule; the window '2%-72%' shows how much."),
     ("warmup", "Steps below ~1% of training (1430 of 143000 in Pythia) are LR warmup; the default "
      "steps and frontier windows start at 2% of the final step."),
-    ("few sizes", "8 sizes constrain a 3-parameter law loosely: E and α trade off, and intervals "
-     "from 8 points (residual bootstrap, residuals inflated by sqrt(n/(n-3))) are approximate."),
+    ("few sizes", "8 sizes constrain a 3-parameter law loosely: E and α trade off. The params intervals are "
+     "profile-t intervals, calibrated on an 8-size design by the coverage study (docs/statistics.md)."),
     ("frontier", "The frontier is the lower envelope of noisy evaluations of one training run per "
      "size with a fixed 300B-token budget, not a set of compute-optimal runs; taking minima biases "
      "it low, and neighbouring points share a model."),
-    ("paired intervals", "Prediction intervals pair bootstrap draws of α (final checkpoints) with "
-     "draws of the tested exponent; the final checkpoint enters both fits, so the pairing ignores a "
-     "small positive correlation."),
+    ("paired intervals", "Prediction intervals pair draws of α (final checkpoints) with draws of the "
+     "tested exponent that carry each fit's calibrated interval; the final checkpoint enters both fits, so "
+     "the pairing ignores a small positive correlation."),
+    ("interval methods", "Each analysis uses the interval method the coverage study chose for a design shaped "
+     "like it (empirical.fit.coverage.ANALYSIS_METHODS): profile-t for params, frontier and joint, an "
+     "AR(1)-calibrated profile-t widened ×1.15 for steps. Steps and frontier verdicts are flagged approximate."),
 )
 
 
@@ -134,14 +139,14 @@ def _pareto(g: pd.DataFrame, xcol: str) -> pd.DataFrame:
     return g.loc[keep]
 
 
-def _fit_rows(fit: FitResult, **keys) -> pd.DataFrame:
+def _fit_rows(fit: ProfileFit, **keys) -> pd.DataFrame:
     t = fit.to_frame()
     for i, (k, v) in enumerate(keys.items()):
         t.insert(i, k, v)
     return t
 
 
-def _curve_rows(fit: FitResult, x_all: np.ndarray, y_all: np.ndarray, in_win: np.ndarray,
+def _curve_rows(fit: ProfileFit, x_all: np.ndarray, y_all: np.ndarray, in_win: np.ndarray,
                 preds: dict, keys: dict, x_name: str, n_grid: int = 60) -> list[pd.DataFrame]:
     """Data, fitted line with bootstrap band, and theory lines anchored on the fit at the window's midpoint."""
     E = fit.params["E"]
@@ -178,6 +183,17 @@ def _noise_log(g: pd.DataFrame, loss_column: str) -> float:
     return float("nan")
 
 
+def _fit_kind(fitter, kind: str, n_boot: int, seed: int, *args, **kw) -> ProfileFit:
+    """``fitter`` with ``ANALYSIS_METHODS[kind]``'s options and calibration note (bootstrap methods need ≥ 20)."""
+    m = ANALYSIS_METHODS[kind]
+    opts = dict(m["fit"])
+    if n_boot == 0:
+        opts["interval"] = "profile"
+    elif opts["interval"] != "profile":
+        n_boot = max(n_boot, 20)
+    return fitter(*args, n_boot=n_boot, seed=seed, calibration=m["calibration"], **opts, **kw)
+
+
 @dataclass
 class _Run:
     """What the four analyses of one :func:`run_analyses` call share: options, progress, and the growing tables."""
@@ -192,16 +208,18 @@ class _Run:
     verdicts: list = field(default_factory=list)
     sens: list = field(default_factory=list)
     curves: list = field(default_factory=list)
-    alpha: dict = field(default_factory=dict)  # (family, param count) -> (alpha_hat, bootstrap draws)
+    alpha: dict = field(default_factory=dict)  # (family, param count) -> (alpha_hat, draws, params verdict)
 
     def window_set(self, windows: tuple) -> tuple:
         return windows if self.windows else windows[:1]
 
-    def fit(self, key: str, x: np.ndarray, y: np.ndarray, is_default: bool, x_name: str) -> FitResult:
-        """L = E + A·x^-a with the seed of ``key``; default windows get n_boot refits, the others n_boot_windows."""
+    def fit(self, kind: str, key: str, x: np.ndarray, y: np.ndarray, is_default: bool, x_name: str) -> ProfileFit:
+        """L = E + A·x^-a by analysis ``kind``'s calibrated method, with the seed of ``key``; default windows get
+        n_boot refits, the others n_boot_windows (bootstrap-calibrated methods at least 20; 0 gives profile-t
+        limits without refits, and no verdict)."""
         self.bar.update(1)
-        return fit_power_law(x, y, n_boot=self.n_boot if is_default else self.n_boot_windows,
-                             seed=seed_for(self.seed, key), x_name=x_name, y_name=self.loss_column)
+        return _fit_kind(fit_power_law, kind, self.n_boot if is_default else self.n_boot_windows,
+                         seed_for(self.seed, key), x, y, x_name=x_name, y_name=self.loss_column)
 
     def record(self, row: dict, window: str, is_default: bool, n_points: int) -> None:
         """A verdict row goes to the window-sensitivity table, and to the verdicts when its window is the default."""
@@ -211,42 +229,53 @@ class _Run:
 
 
 def _params_analysis(run: _Run, fam: str, final: pd.DataFrame, noise: float) -> None:
-    """α_N: L = E + A·N^-α on the final checkpoints, per parameter count; sets ``run.alpha`` for the others."""
+    """α_N: L = E + A·N^-α on the final checkpoints, per parameter count; sets ``run.alpha`` for the others.
+
+    The verdict passed on with α is the default window's, or ``fragile`` when the params windows flip between
+    consistent and inconsistent (the same rule :func:`with_window_agreement` applies to the table).
+    """
     for pc, col in PARAM_COUNTS.items():
         if len(final) < 4:
             raise ValueError(f"family {fam!r} has {len(final)} sizes in column 'model'; "
                              f"fitting L = E + A·N^-α needs at least 4")
+        seen = set()
         for w_i, (drop_lo, drop_hi, lab) in enumerate(run.window_set(PARAMS_WINDOWS)):
             sub = final.iloc[drop_lo:len(final) - drop_hi]
             if len(sub) < 4:
                 continue
-            fit = run.fit(f"params|{fam}|{pc}|{lab}", sub[col].to_numpy(float), sub["loss"].to_numpy(), w_i == 0, col)
+            fit = run.fit("params", f"params|{fam}|{pc}|{lab}", sub[col].to_numpy(float), sub["loss"].to_numpy(),
+                          w_i == 0, col)
             run.fits.append(_fit_rows(fit, analysis="params", family=fam, subject=pc, x_column=col,
                                       window=lab, is_default=w_i == 0))
             row = verdict_row("params_power_law", fam, pc, "L = E + A·N^-α", pc, fit,
-                              params_verdict(fit, sub, col, noise))
+                              params_verdict(fit, sub, col, noise), "params")
             run.record(row, lab, w_i == 0, len(sub))
+            seen.add(row["verdict"])
             if w_i == 0:
-                run.alpha[(fam, pc)] = (fit.params["a"], fit.boot_frame()["a"].to_numpy())
+                run.alpha[(fam, pc)] = (fit.params["a"], fit.boot_frame()["a"].to_numpy(), row["verdict"])
                 run.curves += _curve_rows(fit, final[col].to_numpy(float), final["loss"].to_numpy(),
                                           np.ones(len(final), bool), {},
                                           {"analysis": "params", "family": fam, "subject": pc}, col)
+        if {"consistent", "inconsistent"} <= seen:
+            run.alpha[(fam, pc)] = (*run.alpha[(fam, pc)][:2], "fragile")
 
 
-def _steps_verdicts(run: _Run, fam: str, model: str, key: str, fit: FitResult, window: str, is_default: bool,
+def _steps_verdicts(run: _Run, fam: str, model: str, key: str, fit: ProfileFit, window: str, is_default: bool,
                     n_points: int) -> dict:
     """a_steps against α/(α+2) and α/(α+1), for α from both parameter counts; returns the theory lines (non-emb.)."""
     reason = fit_problem(fit, "a")
     draws = fit.boot_frame()["a"].to_numpy()
     lines = {}
     for src in ("nonembedding", "total"):
-        ah, ad = run.alpha[(fam, src)]
+        ah, ad, av = run.alpha[(fam, src)]
         gap = abs(predicted_exponent(ah, "flops", order="parallel")
                   - predicted_exponent(ah, "flops", order="sequential"))
         for order in ("sequential", "parallel"):
             hyp = f"a = α/(α+{2 if order == 'sequential' else 1}) ({order})"
-            c = compare(fit.params["a"], draws, ad, "flops", order, ah, pair_rng(run.seed, key, hyp, src), gap, reason)
-            run.record(verdict_row("steps_exponent", fam, model, hyp, src, fit, c), window, is_default, n_points)
+            c = compare(fit.params["a"], draws, ad, "flops", order, ah, pair_rng(run.seed, key, hyp, src), gap, reason,
+                        alpha_verdict=av, note=approximate_note("steps"))
+            run.record(verdict_row("steps_exponent", fam, model, hyp, src, fit, c, "steps"), window, is_default,
+                       n_points)
             if src == "nonembedding":
                 lines[f"theory_{order}"] = (c["predicted"], c["pred_low"], c["pred_high"])
     return lines
@@ -263,7 +292,7 @@ def _steps_analysis(run: _Run, fam: str, g: pd.DataFrame) -> None:
                 run.bar.update(1)
                 continue
             key = f"steps|{fam}|{m}|{lab}"
-            fit = run.fit(key, sub["step"].to_numpy(float), sub["loss"].to_numpy(), is_def, "step")
+            fit = run.fit("steps", key, sub["step"].to_numpy(float), sub["loss"].to_numpy(), is_def, "step")
             run.fits.append(_fit_rows(fit, analysis="steps", family=fam, subject=m, x_column="step",
                                       window=lab, is_default=is_def,
                                       model_params_nonembedding=float(gm["params_nonembedding"].iloc[0])))
@@ -283,7 +312,7 @@ def _frontier_analysis(run: _Run, fam: str, g: pd.DataFrame) -> None:
     """The lower envelope of loss over every checkpoint against C = 6·N·D, fitted as E + A·C^-a."""
     final_step = g.groupby("model")["step"].transform("max")
     for pc, fcol in FLOPS_COLUMNS.items():
-        ah, ad = run.alpha[(fam, pc)]
+        ah, ad, av = run.alpha[(fam, pc)]
         gap = abs(predicted_exponent(ah, "flops", order="parallel") - predicted_exponent(ah, "frontier"))
         sizes = np.sort(g[PARAM_COUNTS[pc]].unique())
         for w_i, (frac, drop_small, lab) in enumerate(run.window_set(FRONTIER_WINDOWS)):
@@ -294,15 +323,17 @@ def _frontier_analysis(run: _Run, fam: str, g: pd.DataFrame) -> None:
                 run.bar.update(1)
                 continue
             key = f"frontier|{fam}|{pc}|{lab}"
-            fit = run.fit(key, env[fcol].to_numpy(float), env["loss"].to_numpy(), w_i == 0, fcol)
+            fit = run.fit("frontier", key, env[fcol].to_numpy(float), env["loss"].to_numpy(), w_i == 0, fcol)
             run.fits.append(_fit_rows(fit, analysis="frontier", family=fam, subject=pc, x_column=fcol,
                                       window=lab, is_default=w_i == 0))
             reason = fit_problem(fit, "a")
             draws = fit.boot_frame()["a"].to_numpy()
             lines = {}
             for (hyp, axis, order), kind in zip(_FRONTIER_HYPOTHESES, ("theory_sequential", "theory_parallel")):
-                c = compare(fit.params["a"], draws, ad, axis, order, ah, pair_rng(run.seed, key, hyp, pc), gap, reason)
-                run.record(verdict_row("frontier_exponent", fam, pc, hyp, pc, fit, c), lab, w_i == 0, len(env))
+                c = compare(fit.params["a"], draws, ad, axis, order, ah, pair_rng(run.seed, key, hyp, pc), gap, reason,
+                            alpha_verdict=av, note=approximate_note("frontier"))
+                run.record(verdict_row("frontier_exponent", fam, pc, hyp, pc, fit, c, "frontier"), lab, w_i == 0,
+                           len(env))
                 lines[kind] = (c["predicted"], c["pred_low"], c["pred_high"])
             if w_i == 0:
                 keys = {"analysis": "frontier", "family": fam, "subject": pc}
@@ -320,9 +351,9 @@ def _joint_analysis(run: _Run, fam: str, g: pd.DataFrame) -> None:
     pool = g[(g["step"] >= np.ceil(0.02 * final_step)) & (g["step"] > 0)]
     run.bar.update(1)
     if len(pool) >= 6 and pool["params_nonembedding"].nunique() >= 3 and pool["tokens"].nunique() >= 3:
-        jf = fit_joint_law(pool["params_nonembedding"].to_numpy(float), pool["tokens"].to_numpy(float),
-                           pool["loss"].to_numpy(), n_boot=run.n_boot_windows, seed=seed_for(run.seed, f"joint|{fam}"),
-                           names=("params_nonembedding", "tokens", run.loss_column))
+        jf = _fit_kind(fit_joint_law, "joint", run.n_boot_windows, seed_for(run.seed, f"joint|{fam}"),
+                       pool["params_nonembedding"].to_numpy(float), pool["tokens"].to_numpy(float),
+                       pool["loss"].to_numpy(), names=("params_nonembedding", "tokens", run.loss_column))
         run.fits.append(_fit_rows(jf, analysis="joint", family=fam, subject="nonembedding",
                                   x_column="params_nonembedding,tokens", window="from 2% (default)",
                                   is_default=True))
@@ -340,7 +371,7 @@ def _n_fits(d: pd.DataFrame, families: list[str], windows: bool) -> int:
     return total
 
 
-def run_analyses(df: pd.DataFrame, *, loss_column: str = DEFAULT_LOSS, seed: int = 0, n_boot: int = 200,
+def run_analyses(df: pd.DataFrame, *, loss_column: str = DEFAULT_LOSS, seed: int = 0, n_boot: int = 1000,
                  n_boot_windows: int | None = None, windows: bool = True,
                  progress: bool = True) -> dict[str, pd.DataFrame]:
     """Fit every analysis on ``df`` and test the theory; return tidy tables.
@@ -366,7 +397,7 @@ def run_analyses(df: pd.DataFrame, *, loss_column: str = DEFAULT_LOSS, seed: int
 
     ``fits``: one row per (fit, parameter): ``analysis, family, subject,
       x_column, window, is_default, model_params_nonembedding`` (N of the
-      model for steps fits, else NaN) + :meth:`FitResult.to_frame` columns.
+      model for steps fits, else NaN) + :meth:`ProfileFit.to_frame` columns.
     ``verdicts``: one row per (test, family, subject, hypothesis):
       ``test, family, subject, hypothesis, alpha_source, estimate, ci_low,
       ci_high, predicted, pred_low, pred_high, diff, diff_low, diff_high,
@@ -417,13 +448,16 @@ def _tables(run: _Run) -> dict[str, pd.DataFrame]:
     }
 
 
-def report_tables(seed: int = 0, progress: bool = True, n_boot: int = 60) -> dict[str, pd.DataFrame]:
-    """The report's section 3: every table of :func:`run_analyses` on the shipped Pythia data, and the headline.
+def report_tables(seed: int = 0, progress: bool = True, n_boot: int = 1000) -> dict[str, pd.DataFrame]:
+    """The report's section 3: every table of :func:`run_analyses` on the shipped Pythia data, the headline and
+    the coverage study.
 
     ``verdicts_headline`` is :func:`empirical.fit.verdicts.headline` of the
-    verdicts. A modest bootstrap (n_boot = 60, windows at 30) keeps this to
-    well under 2 minutes on 2 cores; the CLI (``python -m empirical fit``)
-    uses n_boot = 100 by default.
+    verdicts; ``coverage`` is :func:`empirical.fit.coverage.study_table` (the
+    400-draw study behind the interval methods, shipped as a CSV). n_boot
+    refits per default-window fit (half for the other windows).
     """
+    from .coverage import study_table
+
     tabs = run_analyses(load_pythia(), seed=seed, n_boot=n_boot, n_boot_windows=n_boot // 2, progress=progress)
-    return {**tabs, "verdicts_headline": headline(tabs["verdicts"])}
+    return {**tabs, "verdicts_headline": headline(tabs["verdicts"]), "coverage": study_table()}

@@ -29,9 +29,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", metavar="DIR", default="out/empirical_fit", help="output folder (default %(default)s)")
     p.add_argument("--json", action="store_true", help="print a JSON summary instead of text")
     p.add_argument("--seed", type=int, default=0, help="base seed (default %(default)s)")
-    p.add_argument("--n-boot", type=int, default=100,
+    p.add_argument("--n-boot", type=int, default=1000,
                    help="bootstrap refits per default-window fit (default %(default)s; windows get half; "
-                        "0 gives no intervals, so every verdict is inconclusive)")
+                        "0 gives no refits, so every verdict is inconclusive)")
     p.add_argument("--no-windows", action="store_true", help="skip the fit-window sensitivity table")
     p.add_argument("--no-figures", action="store_true", help="write tables only")
     p.add_argument("--quiet", action="store_true", help="no progress bar")

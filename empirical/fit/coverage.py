@@ -52,6 +52,7 @@ import math
 import sys
 import zlib
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -60,7 +61,7 @@ from tqdm.auto import tqdm
 from . import profile as P
 
 __all__ = ["DESIGNS", "Design", "make_design", "run_study", "summarize", "binomial_band", "to_markdown",
-           "ANALYSIS_METHODS", "main"]
+           "ANALYSIS_METHODS", "STUDY_CSV", "study_table", "main"]
 
 DESIGNS = ("params8", "steps15-r5", "steps15-r8", "frontier", "joint250")
 SPECS = ("well", "mis")
@@ -96,6 +97,24 @@ ANALYSIS_METHODS = {
               "calibration": "profile-t; 250-point grid, iid errors: α 93.2–93.8%, β 93.2–95.8%; rows that share a "
                              "training run are not iid (Pythia's joint fit): not calibrated there"},
 }
+
+
+#: The 400-draw study table of docs/statistics.md (``summarize`` output, seed 0, 1000 refits, 300 for joint250),
+#: shipped because the study takes about 35 CPU-minutes. Regenerate with
+#: ``python -m empirical.fit.coverage --draws 400 --out DIR`` (or ``python benchmarks/bench_coverage.py``) and
+#: copy ``DIR/coverage.csv`` here.
+STUDY_CSV = Path(__file__).with_name("coverage_study.csv")
+#: (design prefix, method) -> the analysis whose verdicts rest on that interval method.
+_USED_BY = {("params8", "profile"): "params", ("steps15", "profile-boot/ar1"): "steps (widened ×1.15)",
+            ("frontier", "profile"): "frontier", ("joint250", "profile"): "joint"}
+
+
+def study_table() -> pd.DataFrame:
+    """The shipped coverage study (:data:`STUDY_CSV`) with a ``used_by`` column: the analysis that uses the
+    row's method (empty for methods the study rejected). Rows of steps show the unwidened method."""
+    t = pd.read_csv(STUDY_CSV)
+    used = [_USED_BY.get((d.split("-")[0], m), "") for d, m in zip(t["design"], t["method"])]
+    return t.assign(used_by=used)
 
 
 @dataclass(frozen=True)

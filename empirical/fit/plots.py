@@ -173,9 +173,10 @@ def plot_steps_exponents(tables: dict) -> Figure:
         g = g.sort_values("N")
         yerr = np.vstack([g["estimate"] - g["ci_low"], g["ci_high"] - g["estimate"]]).clip(min=0)
         vv = tables["verdicts"]
-        inconcl = set(vv.loc[(vv["test"] == "steps_exponent") & (vv["verdict"] == "inconclusive"), "subject"])
+        flag = ~vv["usable"].astype(bool) if "usable" in vv else vv["verdict"] == "inconclusive"
+        inconcl = set(vv.loc[(vv["test"] == "steps_exponent") & flag, "subject"])
         bad = g["subject"].isin(inconcl).to_numpy()
-        for mask, mfc, lab in ((~bad, "k", "fitted a (95% CI)"), (bad, "white", "fit inconclusive (see verdicts)")):
+        for mask, mfc, lab in ((~bad, "k", "fitted a (95% CI)"), (bad, "white", "fit not usable (see verdicts)")):
             if mask.any():
                 ax.errorbar(g["N"][mask], g["estimate"][mask], yerr=yerr[:, mask], fmt="o", color="k",
                             mfc=mfc, capsize=3, label=lab)

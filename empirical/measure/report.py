@@ -102,7 +102,7 @@ def _measurement_tables(runs: dict, params: dict | None) -> dict[str, pd.DataFra
 
 
 def report_tables(seed: int = 0, progress: bool = True, model=None, *, out_dir=None,
-                  n_boot: int = 60) -> dict[str, pd.DataFrame]:
+                  n_boot: int = 1000) -> dict[str, pd.DataFrame]:
     """Every table of the report's section 4.
 
     Without ``model``: the mini-Pythia family (trained on first use) at its

@@ -5,7 +5,8 @@ from ..blocks import Table
 
 #: The verdict columns the report shows; every column stays in the CSV.
 VERDICT_COLUMNS = ("test", "family", "subject", "hypothesis", "alpha_source", "estimate", "ci_low", "ci_high",
-                   "predicted", "pred_low", "pred_high", "verdict", "reason", "window_agreement")
+                   "predicted", "pred_low", "pred_high", "verdict", "reason", "interval_kind", "approximate",
+                   "window_agreement")
 
 
 def headline_table(rel: str, columns, prefix: str) -> Table:

@@ -7,7 +7,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import simulate
-from empirical.fit import fitter as fitting
+from empirical.fit import profile as fitting
+from empirical.fit.coverage import ANALYSIS_METHODS
 from empirical.measure import metrics
 from theory import distances as DI
 from theory import entropy as E
@@ -107,16 +108,17 @@ def test_engine_js_distance_reaches_the_frobenius_limit_at_theorys_order(seed, n
 @pytest.mark.slow
 @pytest.mark.parametrize("alpha, order", [(0.5, "sequential"), (0.8, "parallel")])
 def test_fitter_recovers_the_simulated_exponent(alpha, order, full_scale):
-    """Data simulated under a known assumption, with 0.05% multiplicative noise, passed through the empirical
-    fitter: the mean estimate is within three standard errors of the simulated exponent (no bias beyond
-    sampling error), and the 95% intervals cover it in at least 75% of the draws (a loose floor for a 95% interval
+    """Data simulated under a known assumption, with 0.05% multiplicative noise, passed through the fitter and
+    interval method the steps analysis uses (``ANALYSIS_METHODS["steps"]``): the mean estimate is within three
+    standard errors of the simulated exponent (no bias beyond sampling error), and the 95% intervals cover it in
+    at least 75% of the draws (a loose floor for a 95% interval
     checked on few draws: 12 here, 60 with INFOGEO_FULL=1)."""
     draws = 60 if full_scale else 12
     est, covered = [], 0
     for s in range(draws):
         df = simulate.simulate_loss_curve(alpha, order, M=200_000, points=30, noise=5e-4, seed=s)
         truth = df.attrs["predicted_exponent"]
-        fit = fitting.fit_power_law(df["x"], df["loss"], n_boot=100, seed=s)
+        fit = fitting.fit_power_law(df["x"], df["loss"], n_boot=200, seed=s, **ANALYSIS_METHODS["steps"]["fit"])
         lo, hi = fit.intervals["a"]
         covered += lo <= truth <= hi
         est.append(fit.params["a"])

@@ -123,7 +123,11 @@ def test_default_window_verdicts_do_not_depend_on_the_window_refits():
     with_w = run_analyses(df, windows=True, **kw)["verdicts"][cols]
     without = run_analyses(df, windows=False, **kw)["verdicts"][cols]
     assert with_w["diff_low"].notna().sum() >= 10  # the comparison is about real intervals
-    pd.testing.assert_frame_equal(with_w, without)
+    # rule 6 (changed on purpose): a verdict that flips across windows is 'fragile', so only the non-fragile
+    # verdicts must equal the default-window-only run; intervals must match everywhere
+    keep = (with_w["verdict"] != "fragile").to_numpy()
+    pd.testing.assert_frame_equal(with_w[keep], without[keep])
+    pd.testing.assert_frame_equal(with_w.drop(columns="verdict"), without.drop(columns="verdict"))
 
 
 def test_no_bootstrap_says_so_in_every_verdict():
