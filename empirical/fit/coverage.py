@@ -58,6 +58,7 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
+from ..io import read_table
 from . import profile as P
 
 __all__ = ["DESIGNS", "Design", "make_design", "run_study", "summarize", "binomial_band", "to_markdown",
@@ -112,7 +113,7 @@ _USED_BY = {("params8", "profile"): "params", ("steps15", "profile-boot/ar1"): "
 def study_table() -> pd.DataFrame:
     """The shipped coverage study (:data:`STUDY_CSV`) with a ``used_by`` column: the analysis that uses the
     row's method (empty for methods the study rejected). Rows of steps show the unwidened method."""
-    t = pd.read_csv(STUDY_CSV)
+    t = read_table(STUDY_CSV)
     used = [_USED_BY.get((d.split("-")[0], m), "") for d, m in zip(t["design"], t["method"])]
     return t.assign(used_by=used)
 

@@ -174,22 +174,25 @@ def test_bad_types():
 
 
 @pytest.mark.slow
-def test_interval_coverage(full_scale):
-    """95% intervals cover the true exponent in about 95% of draws.
+def test_interval_coverage_two_sided(full_scale):
+    """95% intervals cover the true exponent about 95% of the time: neither too rarely nor too often.
 
-    Bounded form: 40 draws at n_boot = 60, pass at >= 34/40: a fitter with
-    true coverage 95% fails with probability 0.3% (binomial), one at 65%
-    passes with probability 0.4%. Full scale (INFOGEO_FULL=1): 200 draws at
-    n_boot = 200, pass at >= 176/200 (95%: fails w.p. 3e-5; 80%: passes w.p. 0.2%).
+    The analyses fit with ``empirical.fit.profile`` (profile-t intervals on this well-specified design; the old
+    percentile bootstrap of ``fitter`` covered about 90% and is no longer what a verdict rests on, see
+    docs/statistics.md). The count of covering intervals must fall in the 99% binomial acceptance band around 95%:
+    200 draws (about 3 s), 1000 with INFOGEO_FULL=1.
     """
-    draws, n_boot = (200, 200) if full_scale else (40, 60)
+    from empirical.fit.coverage import binomial_band
+    from empirical.fit.profile import fit_power_law as fit_profile
+
+    draws = 1000 if full_scale else 200
     E, a, ratio = 1.2, 0.45, 1.5
     _, y0 = _law(E, a, ratio)
     rng = np.random.default_rng(2024)
     hit = 0
     for i in range(draws):
         y = y0 * np.exp(rng.normal(0, 0.01, y0.size))
-        f = fit_power_law(X, y, n_boot=n_boot, seed=i)
-        lo, hi = f.intervals["a"]
+        lo, hi = fit_profile(X, y, n_boot=0, seed=i).intervals["a"]
         hit += lo <= a <= hi
-    assert hit >= (176 if full_scale else 34), f"coverage {hit}/{draws}"
+    lo_band, hi_band = binomial_band(draws)
+    assert lo_band <= hit <= hi_band, f"coverage {hit}/{draws}, band [{lo_band}, {hi_band}]"
