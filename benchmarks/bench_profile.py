@@ -1,4 +1,4 @@
-"""Benchmark of empirical.fit.profile against the old route (empirical.fitting) in the same run.
+"""Benchmark of empirical.fit.profile against the old route (empirical.fit.fitter) in the same run.
 
 Run: ``python benchmarks/bench_profile.py [--n-boot 1000] [--old-boot 50] [--old-sample 3]``.
 Prints wall times and ratios (no assertions). The old route refits one
@@ -29,20 +29,20 @@ import time
 
 import numpy as np
 
-from empirical.analysis import (
-    _A_MAX,
+from empirical.fit import profile
+from empirical.fit.analyses import (
     FLOPS_COLUMNS,
     FRONTIER_WINDOWS,
     PARAM_COUNTS,
     PARAMS_WINDOWS,
-    _pareto,
+    pareto_frontier,
     select_rows,
     steps_windows,
 )
-from empirical.fit import profile
-from empirical.fitting import fit_joint_law as old_joint
-from empirical.fitting import fit_power_law as old_power
-from empirical.pythia import load_pythia
+from empirical.fit.fitter import A_MAX
+from empirical.fit.fitter import fit_joint_law as old_joint
+from empirical.fit.fitter import fit_power_law as old_power
+from empirical.fit.pythia import load_pythia
 
 #: interval method per analysis (docs/statistics.md)
 METHOD = {"params": ("profile", "residual"), "steps": ("profile-boot", "ar1"),
@@ -79,7 +79,7 @@ def analysis_fits(d, n_boot: int) -> list[tuple]:
             for w, (frac, drop, lab) in enumerate(FRONTIER_WINDOWS):
                 pool = g[(g["step"] >= np.ceil(frac * final_step)) & (g["step"] > 0)
                          & (g[PARAM_COUNTS[pc]] >= sizes[drop])]
-                env = _pareto(pool, fcol)
+                env = pareto_frontier(pool, fcol)
                 out.append(("frontier", f"{fam}|{pc}|{lab}", (env[fcol].to_numpy(float),), env["loss"].to_numpy(),
                             n_boot if w == 0 else nbw))
         pool = g[(g["step"] >= np.ceil(0.02 * final_step)) & (g["step"] > 0)]
@@ -157,7 +157,7 @@ def bench_analysis(d, n_boot: int, old_sample: int, old_boot: int) -> None:
           f"old route estimated ~{est_old:.0f} s; ratio ~{est_old / t_new:.0f}x "
           f"(* old fits extrapolated from {old_boot} refits)")
     print(f"  fits the usability rule refuses (status, refits on a bound, interval reaching a bound "
-          f"[{_A_MAX} = exponent bound]): {n_unusable} of {len(fits)}")
+          f"[{A_MAX} = exponent bound]): {n_unusable} of {len(fits)}")
 
 
 def main(argv=None) -> int:

@@ -128,7 +128,7 @@ def steps_windows(final_step: int) -> list[tuple[int, int, str, bool]]:
             for i, (lo, hi, lab) in enumerate(STEPS_WINDOWS)]
 
 
-def _pareto(g: pd.DataFrame, xcol: str) -> pd.DataFrame:
+def pareto_frontier(g: pd.DataFrame, xcol: str) -> pd.DataFrame:
     """Checkpoints no other checkpoint beats with less or equal compute (the empirical lower envelope)."""
     g = g.sort_values([xcol, "loss"], kind="stable")
     best, keep = np.inf, []
@@ -318,7 +318,7 @@ def _frontier_analysis(run: _Run, fam: str, g: pd.DataFrame) -> None:
         for w_i, (frac, drop_small, lab) in enumerate(run.window_set(FRONTIER_WINDOWS)):
             pool = g[(g["step"] >= np.ceil(frac * final_step)) & (g["step"] > 0)
                      & (g[PARAM_COUNTS[pc]] >= sizes[min(drop_small, len(sizes) - 1)])]
-            env = _pareto(pool, fcol)
+            env = pareto_frontier(pool, fcol)
             if len(env) < 4 or env[fcol].nunique() < 3:
                 run.bar.update(1)
                 continue

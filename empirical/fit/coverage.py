@@ -145,7 +145,7 @@ def _running(x, a, kappa, m):
 
 
 def _pythia_N() -> np.ndarray:
-    from empirical.pythia import load_params
+    from empirical.fit.pythia import load_params
 
     p = load_params().set_index("size")
     return p.loc[list(PYTHIA_V1), "params_nonembedding"].to_numpy(np.float64)

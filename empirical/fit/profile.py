@@ -8,7 +8,7 @@ squares on log residuals,
 .. math:: \\hat\\theta = \\arg\\min_{E \\ge 0,\\, A_k \\ge 0,\\, a_{lo} \\le a_k \\le a_{hi}}
           \\; \\mathrm{SSR}(\\theta) = \\sum_i \\big(\\log L_i - \\log \\hat L_i(\\theta)\\big)^2,
 
-with ``[a_lo, a_hi] = [1e-3, 5]`` (the bounds of :mod:`empirical.fitting`).
+with ``[a_lo, a_hi] = [1e-3, 5]`` (the bounds of :mod:`empirical.fit.fitter`).
 Every x is centred at its geometric mean ``x_ref`` (so the unit of x does not
 matter); internally ``L̂ = E + Σ_k A_k^c (x_k/x_ref,k)^-a_k`` and the reported
 amplitude is ``A_k = A_k^c · x_ref,k^a_k``. Rows are put in a canonical order
@@ -67,7 +67,7 @@ intervals. The raw refits are in ``refits``.
 
 Public API: :func:`fit_power_law`, :func:`fit_joint_law`, :func:`usable`;
 both fitters return a :class:`ProfileFit` (fields of
-:class:`empirical.fitting.FitResult` plus ``status``, ``interval_kind``,
+:class:`empirical.fit.fitter.FitResult` plus ``status``, ``interval_kind``,
 ``calibration``, ``refits``, ``refit_status``).
 """
 from __future__ import annotations
@@ -706,7 +706,7 @@ def _boot_intervals(method, dz, theta_hat, boot: _Boot, use, se_hat, conf, widen
 # --------------------------------------------------------------------------- result
 @dataclass
 class ProfileFit:
-    """A fitted scaling law (fields of :class:`empirical.fitting.FitResult`, plus the ones below).
+    """A fitted scaling law (fields of :class:`empirical.fit.fitter.FitResult`, plus the ones below).
 
     Attributes
     ----------

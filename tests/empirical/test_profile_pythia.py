@@ -1,11 +1,11 @@
-"""The fast fitter against the old route (empirical.fitting, loss="l2") on the shipped Pythia data."""
+"""The fast fitter against the old route (empirical.fit.fitter, loss="l2") on the shipped Pythia data."""
 import numpy as np
 import pytest
 
-from empirical.analysis import select_rows
+from empirical.fit.analyses import select_rows
+from empirical.fit.fitter import fit_power_law as old_fit_power_law
 from empirical.fit.profile import fit_power_law
-from empirical.fitting import fit_power_law as old_fit_power_law
-from empirical.pythia import load_pythia
+from empirical.fit.pythia import load_pythia
 
 STEPS_MODELS = ("pythia-1b", "pythia-12b", "pythia-160m-deduped", "pythia-2.8b-deduped")  # bounded: 4 of 16
 
