@@ -39,14 +39,11 @@ from empirical.fit.analyses import (
     select_rows,
     steps_windows,
 )
+from empirical.fit.coverage import ANALYSIS_METHODS
 from empirical.fit.fitter import A_MAX
 from empirical.fit.fitter import fit_joint_law as old_joint
 from empirical.fit.fitter import fit_power_law as old_power
 from empirical.fit.pythia import load_pythia
-
-#: interval method per analysis (docs/statistics.md)
-METHOD = {"params": ("profile", "residual"), "steps": ("profile-boot", "ar1"),
-          "frontier": ("profile", "residual"), "joint": ("profile", "residual")}
 
 
 def _timed(fn, *a, **k):
@@ -89,10 +86,10 @@ def analysis_fits(d, n_boot: int) -> list[tuple]:
 
 
 def _new(kind, xs, y, nb, seed=0):
-    interval, resample = METHOD[kind]
+    opts = ANALYSIS_METHODS[kind]["fit"]  # the options the analyses fit with
     if kind == "joint":
-        return profile.fit_joint_law(*xs, y, interval=interval, resample=resample, n_boot=nb, seed=seed)
-    return profile.fit_power_law(xs[0], y, interval=interval, resample=resample, n_boot=nb, seed=seed)
+        return profile.fit_joint_law(*xs, y, n_boot=nb, seed=seed, **opts)
+    return profile.fit_power_law(xs[0], y, n_boot=nb, seed=seed, **opts)
 
 
 def _old_extrapolated(kind, xs, y, nb, old_boot, **kw):

@@ -1,8 +1,6 @@
 """Report section: real networks on multitask sparse parity -- does gradient descent learn skills one after another?"""
 from __future__ import annotations
 
-import pathlib
-
 import numpy as np
 
 from ..blocks import Heading, Para, Table
@@ -38,7 +36,7 @@ def _full_tier(ctx):
     rel = ctx.table("neural_full_exponents", e)
     manifest = FULL_OUT / "manifest.json"
     return [Heading("Full tier", 3),
-            Para(f"Tables kept in `reports/neural_full/` (manifest: `{pathlib.Path(manifest).name}`)."),
+            Para(f"Tables kept in `reports/neural_full/` (manifest: `{manifest.name}`)."),
             Table(rel, "Full tier: exponents and verdicts", columns=[c for c in EXP_COLS if c in e.columns])]
 
 

@@ -1,7 +1,6 @@
 """The layout of empirical/: two sub-packages, one reader, old module paths kept as deprecated aliases."""
 from __future__ import annotations
 
-import ast
 import importlib
 import subprocess
 import sys
@@ -41,23 +40,6 @@ def test_empirical_holds_two_sub_packages_and_one_reader():
     top = {p.name for p in ROOT.iterdir() if p.name != "__pycache__"}
     assert top == {"__init__.py", "__main__.py", "io.py", "data", "fit", "measure", "minipythia"}
     assert not any((ROOT / m.split(".")[1]).with_suffix(".py").exists() for m in empirical.MOVED_MODULES)
-
-
-def _imports(path: Path) -> set[str]:
-    out = set()
-    for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.Import):
-            out |= {a.name for a in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            out.add(node.module)
-    return out
-
-
-def test_no_layer_below_the_report_imports_it():
-    for layer in ("empirical", "simulate", "theory"):
-        for path in (ROOT.parent / layer).rglob("*.py"):
-            bad = {m for m in _imports(path) if m == "reports" or m.startswith("reports.")}
-            assert not bad, f"{path} imports {bad}"
 
 
 def test_every_csv_read_goes_through_empirical_io():
