@@ -4,6 +4,8 @@ from __future__ import annotations
 import importlib
 import sys
 
+from infogeo.runner import UsageError, run
+
 _SUBCOMMANDS = {
     "fit": "empirical.fit.cli",
     "measure": "empirical.measure.cli",
@@ -11,15 +13,17 @@ _SUBCOMMANDS = {
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
+    return run("python -m empirical", _main, argv)
+
+
+def _main(argv: list[str]) -> int:
     if not argv or argv[0] in ("-h", "--help"):
         print("usage: python -m empirical {fit,measure} [options]\n"
               "  fit      fit scaling-law exponents to Pythia (or your) measurements\n"
               "  measure  measure a Pythia-family model the way the paper does")
         return 0 if argv else 2
     if argv[0] not in _SUBCOMMANDS:
-        print(f"python -m empirical: unknown subcommand {argv[0]!r}; choose fit or measure", file=sys.stderr)
-        return 2
+        raise UsageError(f"unknown subcommand {argv[0]!r}; choose fit or measure")
     return int(importlib.import_module(_SUBCOMMANDS[argv[0]]).main(argv[1:]) or 0)
 
 

@@ -25,14 +25,20 @@ _COMMANDS = {
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
+    from .runner import run
+
+    return run("infogeo", _main, argv)
+
+
+def _main(argv: list[str]) -> int:
     if not argv or argv[0] in ("-h", "--help"):
         print(__doc__)
         return 0 if argv else 2
     cmd, rest = argv[0], argv[1:]
     if cmd not in _COMMANDS:
-        print(f"infogeo: unknown command {cmd!r}; choose one of {', '.join(_COMMANDS)}", file=sys.stderr)
-        return 2
+        from .runner import UsageError
+
+        raise UsageError(f"unknown command {cmd!r}; choose one of {', '.join(_COMMANDS)}")
     module, prefix = _COMMANDS[cmd]
     return int(importlib.import_module(module).main(prefix + rest) or 0)
 

@@ -9,30 +9,31 @@ still written, with the failure in it), 2 on bad arguments.
 """
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
+
+from infogeo.runner import ArgumentParser, output_dir, run
 
 from .build import DEFAULT_OUT, SECTION_NAMES, build_report
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m reports", description=__doc__.splitlines()[0])
+    return run("python -m reports", _main, argv,
+               resume="sections finished before the interrupt are kept; rebuild the missing ones with --only SECTION "
+                      "(or run the command again)")
+
+
+def _main(argv: list[str]) -> int:
+    ap = ArgumentParser(prog="python -m reports", description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"output folder (default {DEFAULT_OUT})")
     ap.add_argument("--only", choices=SECTION_NAMES, help="rebuild one section and reassemble the report")
     ap.add_argument("--model", help="model for section 4: a local path (a family folder or one checkpoint) or a hub "
                                     "name; default: the mini-Pythia family, trained on first use")
     ap.add_argument("--seed", type=int, default=0, help="seed of every random step (default 0)")
     ap.add_argument("--quiet", action="store_true", help="no progress output")
-    try:
-        args = ap.parse_args(argv)
-    except SystemExit as exc:
-        return int(exc.code or 0)
-    try:
-        manifest = build_report(args.out, only=args.only, model=args.model, seed=args.seed, progress=not args.quiet)
-    except (ValueError, TypeError) as exc:
-        print(f"python -m reports: {exc}", file=sys.stderr)
-        return 2
+    args = ap.parse_args(argv)
+    output_dir(args.out, "--out")
+    manifest = build_report(args.out, only=args.only, model=args.model, seed=args.seed, progress=not args.quiet)
     failed = [k for k, v in manifest["sections"].items() if not v["ok"]]
     print(f"report written to {args.out / 'report.md'} and report.html "
           f"({manifest['run_seconds_total']:.0f} s; sections: "

@@ -15,16 +15,12 @@ import time
 
 import numpy as np
 
+from infogeo.runner import ArgumentParser, output_file, run
+
 _ORDER_HELP = "learning order: sequential, parallel, random, k_at_a_time (with --k), or any registered name"
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message):  # bad input: message and exit code 2, never a traceback
-        raise _UsageError(f"{self.prog}: {message}")
-
-
-class _UsageError(Exception):
-    pass
+_Parser = ArgumentParser  # usage errors raise UsageError; infogeo.runner prints one line and exits 2
 
 
 def _model_args(p: argparse.ArgumentParser) -> None:
@@ -113,6 +109,8 @@ def _run_single(argv) -> int:
     p.add_argument("--csv", default=None, help="also write the exponents table to this CSV")
     _model_args(p)
     args = p.parse_args(argv)
+    if args.csv:
+        output_file(args.csv, "--csv")
     a = _assumptions(args, args.alpha, args.order, args.cost)
     t0 = time.perf_counter()
     df = exponents(a, mode=args.mode, seed=args.seed, replicates=args.replicates,
@@ -156,6 +154,8 @@ def _run_sweep(argv) -> int:
     p.add_argument("--json", action="store_true", help="print the table as JSON records instead of CSV")
     _model_args(p)
     args = p.parse_args(argv)
+    if args.out:
+        output_file(args.out, "--out")
     base = {f: getattr(args, f) for f in ("B", "C", "delta", "capacity", "r")}
     base["delta_noise"] = args.delta_noise
     base = {k: v for k, v in base.items() if v is not None}
@@ -204,21 +204,15 @@ def _run_graph(argv) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    try:
-        if argv and argv[0] == "sweep":
-            return _run_sweep(argv[1:])
-        if argv and argv[0] == "graph":
-            return _run_graph(argv[1:])
-        if argv and argv[0] == "neural":  # torch-based; see simulate/neural and docs/neural.md
-            from .neural.cli import main as neural_main
+    if argv and argv[0] == "neural":  # torch-based; see simulate/neural and docs/neural.md
+        from .neural.cli import main as neural_main
 
-            return neural_main(argv[1:])
-        return _run_single(argv)
-    except SystemExit as exc:  # --help
-        return int(exc.code or 0)
-    except (_UsageError, ValueError, TypeError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return neural_main(argv[1:])
+    sub = {"sweep": ("python -m simulate sweep", _run_sweep), "graph": ("python -m simulate graph", _run_graph)}
+    prog, impl = sub.get(argv[0], (None, None)) if argv else (None, None)
+    if impl is not None:
+        return run(prog, impl, argv[1:])
+    return run("python -m simulate", _run_single, argv)
 
 
 if __name__ == "__main__":

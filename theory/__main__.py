@@ -5,10 +5,11 @@ result, not a failure); 1 if a check crashed; 2 on bad arguments.
 """
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import textwrap
+
+from infogeo.runner import ArgumentParser, run
 
 from .catalogue import ORIGINS, registry, run_all, run_claim
 
@@ -38,25 +39,22 @@ def _table(records) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m theory", description=__doc__.splitlines()[0])
+    return run("python -m theory", _main, argv)
+
+
+def _main(argv: list[str]) -> int:
+    ap = ArgumentParser(prog="python -m theory", description=__doc__.splitlines()[0])
     ap.add_argument("--json", action="store_true", help="print a JSON array of claim records")
     ap.add_argument("--claim", metavar="ID", help="run one claim by id or former id (see --list)")
     ap.add_argument("--list", action="store_true", help="list claim ids and paper references")
     ap.add_argument("--seed", type=int, default=0, help="seed of the random instances (default 0)")
-    try:
-        args = ap.parse_args(argv)
-    except SystemExit as exc:
-        return int(exc.code or 0)
+    args = ap.parse_args(argv)
     if args.list:
         for spec in registry().values():
             former = f"  (formerly {', '.join(spec.aliases)})" if spec.aliases else ""
             print(f"{spec.id:24s} {spec.paper_ref:50s} {spec.title}{former}")
         return 0
-    try:
-        records = [run_claim(args.claim, args.seed)] if args.claim else run_all(args.seed, progress=False)
-    except ValueError as exc:
-        print(f"python -m theory: {exc}", file=sys.stderr)
-        return 2
+    records = [run_claim(args.claim, args.seed)] if args.claim else run_all(args.seed, progress=False)
     if args.json:
         # The issue's keys first, then the rest of the record (latex, sympy, assumptions, checks, ...).
         out = [{**{k: getattr(r, k) for k in JSON_KEYS}, **r.to_dict()} for r in records]

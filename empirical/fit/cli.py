@@ -10,18 +10,19 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import sys
 from pathlib import Path
 
 import numpy as np
+
+from infogeo.runner import ArgumentParser, input_file, output_dir, run
 
 __all__ = ["main", "build_parser"]
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m empirical fit",
-                                description="Fit scaling-law exponents to Pythia (or your) loss measurements "
-                                            "and test the paper's predicted exponents.")
+    p = ArgumentParser(prog="python -m empirical fit",
+                       description="Fit scaling-law exponents to Pythia (or your) loss measurements "
+                                   "and test the paper's predicted exponents.")
     p.add_argument("--data", metavar="FILE", help="CSV with the columns of empirical/data/pythia/lambada_v1.csv "
                                                   "(default: the shipped Pythia table)")
     p.add_argument("--loss-column", default=None,
@@ -93,24 +94,23 @@ def _print_text(tables, out: Path, figures) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as exc:  # argparse already printed usage
-        return int(exc.code or 0)
+    return run("python -m empirical fit", _main, argv)
+
+
+def _main(argv: list[str]) -> int:
+    args = build_parser().parse_args(argv)
     from .analyses import run_analyses
     from .pythia import DEFAULT_LOSS, load_pythia, read_loss_csv
 
     loss_column = args.loss_column or DEFAULT_LOSS
-    try:
-        if args.n_boot < 0:
-            raise ValueError(f"--n-boot must be >= 0, got {args.n_boot}")
-        df = read_loss_csv(args.data, loss_column) if args.data else load_pythia()
-        tables = run_analyses(df, loss_column=loss_column, seed=args.seed, n_boot=args.n_boot,
-                              windows=not args.no_windows, progress=not args.quiet)
-    except (ValueError, TypeError, FileNotFoundError) as exc:
-        print(f"python -m empirical fit: {exc}", file=sys.stderr)
-        return 2
+    if args.n_boot < 0:
+        raise ValueError(f"--n-boot must be >= 0, got {args.n_boot}")
+    output_dir(args.out, "--out")  # before minutes of fitting, not after
+    if args.data:
+        input_file(args.data, "--data")
+    df = read_loss_csv(args.data, loss_column) if args.data else load_pythia()
+    tables = run_analyses(df, loss_column=loss_column, seed=args.seed, n_boot=args.n_boot,
+                          windows=not args.no_windows, progress=not args.quiet)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     for name, t in tables.items():

@@ -14,6 +14,8 @@ import argparse
 import logging
 import sys
 
+from infogeo.runner import ArgumentParser, run
+
 __all__ = ["main", "build_parser", "measure_config_from_args", "DEFAULT_MODEL"]
 
 # Without --model the engine measures the mini-Pythia family (trained on CPU and
@@ -52,7 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     paper = MeasureConfig()
 
-    p = argparse.ArgumentParser(
+    p = ArgumentParser(
         prog="python -m empirical measure",
         description="Measure entropy, information gain, Lasso vs attention, embeddings and sentence distances "
                     "(Sections 3-4) on a Hugging Face causal LM; writes tidy CSV tables.",
@@ -124,61 +126,61 @@ def measure_config_from_args(args: argparse.Namespace):
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    out = next((argv[i + 1] for i, a in enumerate(argv[:-1]) if a == "--out"), "measurements")
+    return run("python -m empirical measure", _main, argv,
+               resume=f"finished models/shards under {out} are kept (each written atomically); run the same "
+                      "command again to resume")
+
+
+def _main(argv: list[str]) -> int:
     from . import engine as E
     from .outputs import check_writable
 
     parser = build_parser()
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as exc:  # argparse already printed its message
-        return int(exc.code or 0)
+    args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    try:
-        if args.write_pythia_jobs:
-            jobs = E.pythia_jobs()
-            with open(args.write_pythia_jobs, "w") as fh:
-                fh.writelines(f"{m} {r}\n" for m, r in jobs)
-            print(f"wrote {len(jobs)} jobs to {args.write_pythia_jobs}")
-            return 0
-        if args.merge:
-            paths = E.merge_shards(args.merge, allow_partial=args.allow_partial)
-            for name, path in paths.items():
-                print(f"{name}: {path}")
-            return 0
-        kwargs = dict(config=measure_config_from_args(args), texts=args.texts, device=args.device, dtype=args.dtype,
-                      progress=not args.no_progress, batch_size=args.batch_size,
-                      attn_implementation=args.attn_implementation, allow_download=args.allow_download,
-                      overwrite=args.overwrite)
-        if args.jobs:
-            if (args.model and args.model != DEFAULT_MODEL) or args.revision:
-                raise ValueError("give either --jobs or --model/--revision, not both")
-            results = E.run_jobs(E.read_jobs(args.jobs), out_dir=args.out, shard=args.shard, **kwargs)
-            print(f"finished {len(results)} job(s) under {args.out}")
-            return 0
-        if not args.model:
-            raise ValueError("--model is required (a hub id such as EleutherAI/pythia-1.4b or a local directory)")
-        check_writable(args.out)  # before the mini-Pythia family is built or a model is loaded
-        if args.model.split(":")[0] == "minipythia":
-            args.model, args.revision = resolve_default_model(args.model, args.revision,
-                                                              progress=not args.no_progress)
-        if args.revision == "all":
-            from .models import local_revisions
-
-            revs = local_revisions(args.model)
-            if not revs:
-                raise ValueError(f"--revision all needs a local directory holding step<k>/ checkpoints; "
-                                 f"{args.model!r} has none")
-            results = E.run_jobs([(args.model, r) for r in revs], out_dir=args.out, shard=args.shard, **kwargs)
-            print(f"finished {len(results)} checkpoint(s) under {args.out}")
-            return 0
-        paths = E.run_measurements(args.model, revision=args.revision, out_dir=args.out, shard=args.shard, **kwargs)
+    if args.write_pythia_jobs:
+        jobs = E.pythia_jobs()
+        with open(args.write_pythia_jobs, "w") as fh:
+            fh.writelines(f"{m} {r}\n" for m, r in jobs)
+        print(f"wrote {len(jobs)} jobs to {args.write_pythia_jobs}")
+        return 0
+    if args.merge:
+        paths = E.merge_shards(args.merge, allow_partial=args.allow_partial)
         for name, path in paths.items():
             print(f"{name}: {path}")
         return 0
-    except (ValueError, TypeError, FileNotFoundError, OSError) as exc:
-        print(f"python -m empirical measure: error: {exc}", file=sys.stderr)
-        return 2
+    kwargs = dict(config=measure_config_from_args(args), texts=args.texts, device=args.device, dtype=args.dtype,
+                  progress=not args.no_progress, batch_size=args.batch_size,
+                  attn_implementation=args.attn_implementation, allow_download=args.allow_download,
+                  overwrite=args.overwrite)
+    if args.jobs:
+        if (args.model and args.model != DEFAULT_MODEL) or args.revision:
+            raise ValueError("give either --jobs or --model/--revision, not both")
+        results = E.run_jobs(E.read_jobs(args.jobs), out_dir=args.out, shard=args.shard, **kwargs)
+        print(f"finished {len(results)} job(s) under {args.out}")
+        return 0
+    if not args.model:
+        raise ValueError("--model is required (a hub id such as EleutherAI/pythia-1.4b or a local directory)")
+    check_writable(args.out)  # before the mini-Pythia family is built or a model is loaded
+    if args.model.split(":")[0] == "minipythia":
+        args.model, args.revision = resolve_default_model(args.model, args.revision,
+                                                          progress=not args.no_progress)
+    if args.revision == "all":
+        from .models import local_revisions
 
+        revs = local_revisions(args.model)
+        if not revs:
+            raise ValueError(f"--revision all needs a local directory holding step<k>/ checkpoints; "
+                             f"{args.model!r} has none")
+        results = E.run_jobs([(args.model, r) for r in revs], out_dir=args.out, shard=args.shard, **kwargs)
+        print(f"finished {len(results)} checkpoint(s) under {args.out}")
+        return 0
+    paths = E.run_measurements(args.model, revision=args.revision, out_dir=args.out, shard=args.shard, **kwargs)
+    for name, path in paths.items():
+        print(f"{name}: {path}")
+    return 0
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -10,10 +10,9 @@ import argparse
 import json
 import sys
 
+from infogeo.runner import ArgumentParser, run
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message):  # argparse would exit; the convention is a ValueError -> exit 2
-        raise ValueError(message)
+_Parser = ArgumentParser  # usage errors raise UsageError; infogeo.runner prints one line and exits 2
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -44,57 +43,54 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    return run("infogeo minipythia", _main, argv,
+               resume="finished sizes and checkpoints are kept in the cache; run the same command again to resume")
+
+
+def _main(argv: list[str]) -> int:
     from . import DEFAULT_CONFIG, MINIMAL_CONFIG, checkpoint_path, ensure_family, family_path, losses_table
 
-    argv = list(sys.argv[1:] if argv is None else argv)
     parser = _parser()
     if not argv or argv[0] in ("-h", "--help"):
         parser.print_help()
         return 0 if argv else 2
-    try:
-        try:
-            args = parser.parse_args(argv)
-        except SystemExit as exc:  # `train --help` printed its help
-            return int(exc.code or 0)
-        config = MINIMAL_CONFIG if args.minimal else DEFAULT_CONFIG
-        if args.seed is not None:
-            if args.seed < 0:
-                raise ValueError(f"--seed must be non-negative, got {args.seed}")
-            config = config.replace(seed=args.seed)
-        if args.cmd == "train":
-            info = ensure_family(args.sizes, root=args.root, progress=not args.no_progress, config=config,
-                                 threads=args.threads)
-            if args.json:
-                print(json.dumps({"family": str(info.root), "sizes": {k: str(v) for k, v in info.sizes.items()},
-                                  "steps": list(info.steps), "losses": str(info.losses_path),
-                                  "corpus": info.corpus, "training": info.training}, indent=1))
-            else:
-                df = losses_table(root=args.root, config=config)
-                last = df[df.step == df.step.max()]
-                print(f"family: {info.root}")
-                print(f"corpus: {info.corpus['tokens_train']} train tokens, {info.corpus['tokens_heldout']} held-out "
-                      f"tokens; {config.total_tokens} tokens trained per size")
-                for _, r in last.iterrows():
-                    tr = info.training.get(r["size"], {})
-                    print(f"  {r['size']:>6}  non-emb params {int(r['params_nonembedding']):>9,}  "
-                          f"held-out loss {r['heldout_loss_nats']:.4f} nats  "
-                          f"{tr.get('train_seconds', float('nan')):7.1f} s  "
-                          f"{tr.get('tokens_per_second', float('nan')):8.0f} tok/s")
-                print(f"losses: {info.losses_path}")
-        elif args.cmd == "path":
-            if args.step is not None:
-                if args.size is None:
-                    raise ValueError("--step needs a SIZE")
-                print(checkpoint_path(args.size, args.step, root=args.root, config=config))
-            else:
-                print(family_path(args.size, root=args.root, config=config))
-        elif args.cmd == "losses":
-            sys.stdout.write(losses_table(root=args.root, config=config).to_csv(index=False))
+    args = parser.parse_args(argv)
+    config = MINIMAL_CONFIG if args.minimal else DEFAULT_CONFIG
+    if args.seed is not None:
+        if args.seed < 0:
+            raise ValueError(f"--seed must be non-negative, got {args.seed}")
+        config = config.replace(seed=args.seed)
+    if args.cmd == "train":
+        info = ensure_family(args.sizes, root=args.root, progress=not args.no_progress, config=config,
+                             threads=args.threads)
+        if args.json:
+            print(json.dumps({"family": str(info.root), "sizes": {k: str(v) for k, v in info.sizes.items()},
+                              "steps": list(info.steps), "losses": str(info.losses_path),
+                              "corpus": info.corpus, "training": info.training}, indent=1))
         else:
-            raise ValueError("choose a subcommand: train, path or losses")
-    except (ValueError, TypeError, FileNotFoundError) as exc:
-        print(f"infogeo minipythia: {exc}", file=sys.stderr)
-        return 2
+            df = losses_table(root=args.root, config=config)
+            last = df[df.step == df.step.max()]
+            print(f"family: {info.root}")
+            print(f"corpus: {info.corpus['tokens_train']} train tokens, {info.corpus['tokens_heldout']} held-out "
+                  f"tokens; {config.total_tokens} tokens trained per size")
+            for _, r in last.iterrows():
+                tr = info.training.get(r["size"], {})
+                print(f"  {r['size']:>6}  non-emb params {int(r['params_nonembedding']):>9,}  "
+                      f"held-out loss {r['heldout_loss_nats']:.4f} nats  "
+                      f"{tr.get('train_seconds', float('nan')):7.1f} s  "
+                      f"{tr.get('tokens_per_second', float('nan')):8.0f} tok/s")
+            print(f"losses: {info.losses_path}")
+    elif args.cmd == "path":
+        if args.step is not None:
+            if args.size is None:
+                raise ValueError("--step needs a SIZE")
+            print(checkpoint_path(args.size, args.step, root=args.root, config=config))
+        else:
+            print(family_path(args.size, root=args.root, config=config))
+    elif args.cmd == "losses":
+        sys.stdout.write(losses_table(root=args.root, config=config).to_csv(index=False))
+    else:
+        raise ValueError("choose a subcommand: train, path or losses")
     return 0
 
 

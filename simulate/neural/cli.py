@@ -6,18 +6,17 @@
 """
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import sys
 import time
 
+from infogeo.runner import ArgumentParser, output_dir, run
+
 __all__ = ["main"]
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message):  # bad input: one line, exit code 2, never a traceback
-        raise ValueError(f"{self.prog}: {message}")
+_Parser = ArgumentParser  # usage errors raise UsageError; infogeo.runner prints one line and exits 2
 
 
 def _parser():
@@ -73,22 +72,25 @@ def _print_text(tables, elapsed):
 
 
 def main(argv=None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    out = next((argv[i + 1] for i, a in enumerate(argv[:-1]) if a == "--out"), None)
+    resume = (f"finished runs are kept under {out}; run the same command again to resume" if out else
+              "nothing was kept (no --out); run the command again with --out DIR to make a run resumable")
+    return run("python -m simulate neural", _main, argv, resume=resume)
+
+
+def _main(argv: list[str]) -> int:
     from .experiment import configs, run_experiment, width_ladder, write_tables
 
-    argv = list(sys.argv[1:] if argv is None else argv)
-    try:
-        args = _parser().parse_args(argv)
-        widths = width_ladder(args.width) if args.width is not None else args.widths
-        cfgs = configs(args.tier, alphas=args.alpha, tasks=args.tasks, bits=args.bits, k_bits=args.k_bits,
-                       widths=widths, depth=args.depth, steps=args.steps, batch=args.batch, lr=args.lr,
-                       seeds=args.seeds, eval_every=args.eval_every, eval_per_task=args.eval_per_task)
-        t0 = time.perf_counter()
-        tables, meta = run_experiment(cfgs, processes=args.processes, out=args.out, progress=not args.no_progress)
-    except SystemExit as exc:  # --help
-        return int(exc.code or 0)
-    except (ValueError, TypeError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    args = _parser().parse_args(argv)
+    if args.out:
+        output_dir(args.out, "--out")
+    widths = width_ladder(args.width) if args.width is not None else args.widths
+    cfgs = configs(args.tier, alphas=args.alpha, tasks=args.tasks, bits=args.bits, k_bits=args.k_bits,
+                   widths=widths, depth=args.depth, steps=args.steps, batch=args.batch, lr=args.lr,
+                   seeds=args.seeds, eval_every=args.eval_every, eval_per_task=args.eval_per_task)
+    t0 = time.perf_counter()
+    tables, meta = run_experiment(cfgs, processes=args.processes, out=args.out, progress=not args.no_progress)
     elapsed = time.perf_counter() - t0
     meta["elapsed_s"] = round(elapsed, 2)
     if args.out:

@@ -1,0 +1,174 @@
+"""The one command-line runner behind ``python -m theory|simulate|empirical|reports`` and ``infogeo``.
+
+Every entry point's ``main(argv)`` is ``run(prog, impl, argv, resume=...)``:
+``impl(argv)`` parses (with :class:`ArgumentParser`) and does the work, and
+lets exceptions propagate. The runner turns them into what a user should see:
+
+====================================  ========================================================  =====
+what happened                         what is printed on stderr                                 exit
+====================================  ========================================================  =====
+success                               (the command's own output)                                0
+a command that reports failed parts   (the command's own output)                                1
+``--help``                            the help                                                  0
+bad usage, ``ValueError``,            ``prog: error: <message>`` (one line; the library's        2
+``TypeError``, :class:`UsageError`    convention: these name the bad argument)
+a file that cannot be read/written    ``prog: error: <reason>: '<path>'``                        2
+another ``OSError`` (disk full, ...)  ``prog: error: <message>``                                 1
+a plug-in that raised                 ``prog: error: plug-in '<name>' failed: <Type>: <msg>``    2
+out of memory                         ``prog: error: out of memory ...`` with a hint             1
+Ctrl-C                                ``prog: interrupted; <how to resume>``                     130
+anything else (a bug)                 the traceback, then ``prog: internal error ...``           1
+====================================  ========================================================  =====
+
+``INFOGEO_TRACEBACK=1`` in the environment shows the traceback of the handled
+errors too (to debug a plug-in, or to report a message that looks wrong).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+
+__all__ = ["ArgumentParser", "PluginError", "UsageError", "run", "output_dir", "output_file", "input_file",
+           "EXIT_USAGE", "EXIT_INTERRUPTED"]
+
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+_PATH_ERRORS = (FileNotFoundError, FileExistsError, IsADirectoryError, NotADirectoryError, PermissionError)
+DEFAULT_RESUME = "nothing partial was kept; run the command again to start over"
+
+
+class UsageError(Exception):
+    """A bad command line or a bad input that the user can fix (message without the program name)."""
+
+
+class PluginError(Exception):
+    """A user's plug-in (a registered order, cost, law or assumption) raised; names it and keeps its error."""
+
+    def __init__(self, plugin: str, error: BaseException, *, where: str = ""):
+        self.plugin = plugin
+        self.error = error
+        self.where = where
+        at = f" {where}" if where else ""
+        super().__init__(f"plug-in {plugin!r} failed{at}: {type(error).__name__}: {error}")
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """``argparse`` whose usage errors raise :class:`UsageError` (the runner prints them) instead of exiting."""
+
+    def error(self, message):
+        raise UsageError(f"{message} (see {self.prog} --help)")
+
+
+def _say(prog: str, text: str) -> None:
+    print(f"{prog}: {text}", file=sys.stderr, flush=True)
+
+
+def _file_message(exc: OSError) -> str:
+    reason = exc.strerror or type(exc).__name__
+    if exc.filename2 is not None:
+        return f"{reason}: {str(exc.filename)!r} -> {str(exc.filename2)!r}"
+    return f"{reason}: {str(exc.filename)!r}"
+
+
+def run(prog: str, impl: Callable[[list[str]], int | None], argv: Sequence[str] | None = None, *,
+        resume: str | Callable[[], str] = DEFAULT_RESUME) -> int:
+    """Run ``impl(argv)`` and map its outcome to a message and an exit status (see the module table).
+
+    ``resume``: the sentence printed after an interrupt (a string, or a function
+    called then, so it may name the folder a run was writing).
+    """
+    argv = list(sys.argv[1:] if argv is None else argv)
+    show_tb = os.environ.get("INFOGEO_TRACEBACK", "") not in ("", "0")
+    try:
+        return int(impl(argv) or 0)
+    except SystemExit as exc:  # --help / --version, or a deliberate sys.exit inside the command
+        code = exc.code
+        return code if isinstance(code, int) else (0 if code is None else 1)
+    except KeyboardInterrupt:
+        hint = resume() if callable(resume) else resume
+        _say(prog, f"interrupted; {hint}")
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:  # `... | head`: the reader left; not an error worth a traceback
+        try:
+            sys.stdout = open(os.devnull, "w")  # silence the flush at exit
+        except OSError:
+            pass
+        return 1
+    except (UsageError, PluginError, ValueError, TypeError) as exc:
+        if show_tb:
+            traceback.print_exc()
+        _say(prog, f"error: {exc}")
+        return EXIT_USAGE
+    except OSError as exc:  # a file named wrongly, unreadable, a disk full, a model folder without weights ...
+        if show_tb:
+            traceback.print_exc()
+        path_error = exc.filename is not None or isinstance(exc, _PATH_ERRORS)
+        _say(prog, f"error: {_file_message(exc) if exc.filename is not None else exc}")
+        return EXIT_USAGE if path_error else 1
+    except MemoryError as exc:
+        if show_tb:
+            traceback.print_exc()
+        _say(prog, f"error: out of memory{': ' + str(exc) if str(exc) else ''}; use smaller sizes (the commands "
+                   "estimate memory before they allocate: this one was not caught by an estimate, please report it)")
+        return 1
+    except Exception:  # a bug: keep the traceback, it is what a report needs
+        return _internal(prog)
+
+
+def _internal(prog: str) -> int:
+    traceback.print_exc()
+    _say(prog, "internal error (a bug, not a problem with your input): please report it with the traceback above")
+    return 1
+
+
+def output_dir(path, option: str = "--out"):
+    """Check, before any work, that ``path`` can be an output folder (existing folder or creatable); return a Path.
+
+    Raises :class:`UsageError` naming ``option`` and the path: a file in the way,
+    a parent that is a file, or a folder that cannot be written.
+    """
+    from pathlib import Path
+
+    p = Path(path)
+    if p.exists() and not p.is_dir():
+        raise UsageError(f"{option} {str(p)!r} is a file, not a folder")
+    probe = p
+    while not probe.exists():  # the nearest existing ancestor decides whether the folder can be made
+        probe = probe.parent
+    if not probe.is_dir():
+        raise UsageError(f"{option} {str(p)!r}: {str(probe)!r} is a file, not a folder")
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise UsageError(f"{option} {str(p)!r} is not writable (no write permission on {str(probe)!r})")
+    return p
+
+
+def output_file(path, option: str = "--out"):
+    """Check, before any work, that ``path`` can be written as a file (its folder exists and is writable)."""
+    from pathlib import Path
+
+    p = Path(path)
+    if p.is_dir():
+        raise UsageError(f"{option} {str(p)!r} is a folder; give a file name")
+    parent = p.parent if str(p.parent) else Path(".")
+    if not parent.is_dir():
+        raise UsageError(f"{option} {str(p)!r}: folder {str(parent)!r} does not exist")
+    if not os.access(parent, os.W_OK | os.X_OK) or (p.exists() and not os.access(p, os.W_OK)):
+        raise UsageError(f"{option} {str(p)!r} is not writable")
+    return p
+
+
+def input_file(path, option: str):
+    """Check that ``path`` is a readable file; return a Path (a folder or a missing file is named)."""
+    from pathlib import Path
+
+    p = Path(path)
+    if not p.exists():
+        raise UsageError(f"{option} {str(p)!r} does not exist")
+    if p.is_dir():
+        raise UsageError(f"{option} {str(p)!r} is a folder; give a file")
+    if not os.access(p, os.R_OK):
+        raise UsageError(f"{option} {str(p)!r} is not readable")
+    return p

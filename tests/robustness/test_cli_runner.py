@@ -1,0 +1,194 @@
+"""The one command-line runner (infogeo.runner) and every entry point that uses it.
+
+Laws: a usage error is one line ``prog: error: ...`` and exit 2 at every entry
+point; a bad path is named before any work; Ctrl-C is one line with a resume
+hint and exit 130; a bug keeps its traceback and exits 1.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from infogeo.runner import PluginError, UsageError, run
+
+ROOT = Path(__file__).resolve().parents[2]
+
+ENTRY_POINTS = [  # (module whose main(argv) we call, argv prefix, prog printed)
+    ("theory.__main__", [], "python -m theory"),
+    ("simulate.__main__", [], "python -m simulate"),
+    ("simulate.__main__", ["sweep", "--alphas", "0.5"], "python -m simulate sweep"),
+    ("simulate.__main__", ["graph", "--alpha", "0.5"], "python -m simulate graph"),
+    ("simulate.__main__", ["neural"], "python -m simulate neural"),
+    ("empirical.__main__", ["fit"], "python -m empirical fit"),
+    ("empirical.__main__", ["measure"], "python -m empirical measure"),
+    ("empirical.minipythia.__main__", ["train"], "infogeo minipythia"),
+    ("reports.__main__", [], "python -m reports"),
+    ("infogeo.cli", ["theory"], "python -m theory"),
+]
+
+
+def _main(module):
+    import importlib
+
+    return importlib.import_module(module).main
+
+
+def _one_error_line(err: str, prog: str) -> str:
+    lines = [ln for ln in err.splitlines() if ln.strip()]
+    assert "Traceback" not in err, err
+    assert len(lines) == 1, f"expected one line, got:\n{err}"
+    assert lines[0].startswith(f"{prog}: error: "), lines[0]
+    return lines[0]
+
+
+@pytest.mark.parametrize("module, prefix, prog", ENTRY_POINTS)
+def test_unknown_option_is_one_line_and_exit_2_everywhere(module, prefix, prog, capsys):
+    rc = _main(module)([*prefix, "--no-such-option-xyz"])
+    line = _one_error_line(capsys.readouterr().err, prog)
+    assert rc == 2
+    assert "--no-such-option-xyz" in line
+
+
+@pytest.mark.parametrize("module, prefix, prog", [e for e in ENTRY_POINTS if e[1] != ["neural"]])
+def test_help_exits_0(module, prefix, prog, capsys):
+    assert _main(module)([*prefix, "--help"]) == 0
+    assert "usage" in capsys.readouterr().out.lower()
+
+
+def test_unknown_commands_are_usage_errors(capsys):
+    from empirical.__main__ import main as emp
+    from infogeo.cli import main as cli
+
+    assert cli(["frobnicate"]) == 2
+    _one_error_line(capsys.readouterr().err, "infogeo")
+    assert emp(["frobnicate"]) == 2
+    _one_error_line(capsys.readouterr().err, "python -m empirical")
+
+
+# --- the runner's mapping, one law per row of its table --------------------------------------------------------
+
+def _raiser(exc):
+    def impl(argv):
+        raise exc
+    return impl
+
+
+@pytest.mark.parametrize("exc, rc", [
+    (ValueError("--alpha must be positive, got -1"), 2),
+    (TypeError("seed must be an integer"), 2),
+    (UsageError("unknown subcommand 'x'"), 2),
+    (FileNotFoundError(2, "No such file or directory", "/nowhere/data.csv"), 2),
+    (PermissionError(13, "Permission denied", "/root/x"), 2),
+    (FileNotFoundError("texts file not found: missing.jsonl"), 2),
+    (OSError(28, "No space left on device"), 1),
+    (PluginError("my_order", ZeroDivisionError("division by zero"), where="in its constructor"), 2),
+])
+def test_handled_errors_are_one_line(exc, rc, capsys, monkeypatch):
+    monkeypatch.delenv("INFOGEO_TRACEBACK", raising=False)
+    assert run("prog", _raiser(exc), []) == rc
+    line = _one_error_line(capsys.readouterr().err, "prog")
+    if getattr(exc, "filename", None):
+        assert repr(exc.filename) in line  # the bad file is named
+    if isinstance(exc, PluginError):
+        assert "'my_order'" in line and "ZeroDivisionError" in line and "constructor" in line
+
+
+def test_traceback_on_request(capsys, monkeypatch):
+    monkeypatch.setenv("INFOGEO_TRACEBACK", "1")
+    assert run("prog", _raiser(ValueError("bad --x")), []) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" in err and err.strip().endswith("prog: error: bad --x")
+
+
+@pytest.mark.parametrize("exc", [RuntimeError("inconsistent state"), KeyError("k"), AssertionError("x"),
+                                 IndexError("z")])
+def test_internal_errors_keep_their_traceback(exc, capsys):
+    assert run("prog", _raiser(exc), []) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" in err and type(exc).__name__ in err
+    assert err.strip().splitlines()[-1].startswith("prog: internal error")
+
+
+def test_interrupt_prints_the_resume_hint_and_exits_130(capsys):
+    assert run("prog", _raiser(KeyboardInterrupt()), [], resume=lambda: "rerun to resume from /tmp/out") == 130
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["prog: interrupted; rerun to resume from /tmp/out"]
+
+
+def test_exit_status_of_the_command_is_kept():
+    assert run("prog", lambda argv: 1, []) == 1
+    assert run("prog", lambda argv: None, []) == 0
+    seen = []
+    assert run("prog", lambda argv: seen.append(argv) or 0, ["a", "b"]) == 0 and seen == [["a", "b"]]
+
+
+# --- paths are checked before the work starts -------------------------------------------------------------------
+
+@pytest.fixture
+def a_file(tmp_path):
+    f = tmp_path / "a_file.txt"
+    f.write_text("not a folder\n")
+    return f
+
+
+def test_bad_paths_are_named_before_work(a_file, tmp_path, capsys):
+    from empirical.fit.cli import main as fit
+    from reports.__main__ import main as reports
+    from simulate.__main__ import main as simulate
+
+    cases = [
+        (fit, ["--out", str(a_file), "--n-boot", "10"], "python -m empirical fit", "is a file"),
+        (fit, ["--data", str(tmp_path), "--out", str(tmp_path / "o")], "python -m empirical fit", "is a folder"),
+        (fit, ["--data", str(tmp_path / "absent.csv"), "--out", str(tmp_path / "o")], "python -m empirical fit",
+         "does not exist"),
+        (reports, ["--out", str(a_file)], "python -m reports", "is a file"),
+        (reports, ["--out", str(a_file / "sub")], "python -m reports", "is a file"),
+        (simulate, ["--alpha", "0.5", "--csv", str(tmp_path)], "python -m simulate", "is a folder"),
+        (simulate, ["sweep", "--alphas", "0.5", "--out", str(tmp_path / "missing" / "x.csv")],
+         "python -m simulate sweep", "does not exist"),
+    ]
+    for main, argv, prog, needle in cases:
+        t0 = time.perf_counter()
+        rc = main(argv)
+        line = _one_error_line(capsys.readouterr().err, prog)
+        assert rc == 2, (argv, line)
+        assert needle in line, (argv, line)
+        assert time.perf_counter() - t0 < 20, f"{argv}: the path was checked only after the work"
+
+
+@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="root writes to read-only folders")
+def test_read_only_out_is_refused(tmp_path, capsys):
+    from empirical.fit.cli import main as fit
+
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    ro.chmod(0o500)
+    try:
+        assert fit(["--out", str(ro / "x")]) == 2
+        assert "not writable" in _one_error_line(capsys.readouterr().err, "python -m empirical fit")
+    finally:
+        ro.chmod(0o700)
+
+
+# --- a real Ctrl-C in a real process -------------------------------------------------------------------------------
+
+def test_ctrl_c_in_a_real_run_is_one_line_and_130(tmp_path):
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1", "INFOGEO_TRACEBACK": ""}
+    # A long run: many stochastic replicates of a large model; interrupted well before it ends.
+    cmd = [sys.executable, "-m", "simulate", "--alpha", "0.5", "--skills", "300000", "--mode", "stochastic",
+           "--replicates", "400", "--no-progress"]
+    proc = subprocess.Popen(cmd, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(6)
+    assert proc.poll() is None, "the run ended before it could be interrupted; make it longer"
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err
+    lines = [ln for ln in err.splitlines() if ln.strip()]
+    assert lines[-1].startswith("python -m simulate: interrupted; "), err
