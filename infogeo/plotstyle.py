@@ -17,7 +17,7 @@ import matplotlib as mpl
 from cycler import cycler
 from matplotlib.figure import Figure
 
-__all__ = ["RC", "COLORS", "CYCLE", "THEORY", "ALTERNATIVE", "figure", "fmt_interval", "suptitle"]
+__all__ = ["RC", "COLORS", "CYCLE", "THEORY", "ALTERNATIVE", "figure", "fmt_interval", "suptitle", "minipythia_label"]
 
 #: Okabe–Ito colours by name.
 COLORS = {
@@ -62,3 +62,18 @@ def suptitle(fig, text: str, fontsize: float = 10.5) -> None:
     width = max(30, int(fig.get_figwidth() * 72 / (0.52 * fontsize)))
     lines = [textwrap.fill(line, width, break_on_hyphens=False) for line in str(text).split("\n")]
     fig.suptitle("\n".join(lines), fontsize=fontsize)
+
+
+def minipythia_label(n_min: float | None = None, n_max: float | None = None) -> str:
+    """How every figure names the mini-Pythia family (with its non-embedding size range when known)."""
+    size = ""
+    if n_min is not None and n_max is not None:
+        size = f"{_short(n_min)}–{_short(n_max)}-parameter "
+    return f"mini-Pythia: {size}GPT-NeoX models trained here on an hh-rlhf sample (not Pythia)"
+
+
+def _short(n: float) -> str:
+    for div, suf in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if n >= div:
+            return f"{n / div:.3g}{suf}"
+    return f"{n:.0f}"

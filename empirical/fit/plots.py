@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from infogeo.plotstyle import ALTERNATIVE, COLORS, THEORY, figure, fmt_interval, suptitle
+from infogeo.plotstyle import ALTERNATIVE, COLORS, THEORY, figure, fmt_interval, minipythia_label, suptitle
 
 __all__ = ["plot_params", "plot_steps", "plot_steps_exponents", "plot_frontier",
            "plot_window_sensitivity", "figures", "draw_all"]
@@ -58,15 +58,7 @@ def _minipythia_name(tables: dict) -> str | None:
     if f is None or not f["subject"].astype(str).str.startswith("minipythia").any():
         return None
     n = pd.to_numeric(f["model_params_nonembedding"], errors="coerce").dropna()
-    size = f"{_short(n.min())}–{_short(n.max())}-parameter " if len(n) else ""
-    return f"mini-Pythia: {size}GPT-NeoX models trained here on an hh-rlhf sample (not Pythia)"
-
-
-def _short(n: float) -> str:
-    for div, suf in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if n >= div:
-            return f"{n / div:.3g}{suf}"
-    return f"{n:.0f}"
+    return minipythia_label(n.min(), n.max()) if len(n) else minipythia_label()
 
 
 def _n(sub: str) -> str:
