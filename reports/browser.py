@@ -13,7 +13,12 @@ into the DOM; ``--headless --dump-dom`` prints that DOM and the results are read
 * overflow: the document is no wider than the viewport (``scrollWidth <= clientWidth``); otherwise the
   outermost elements sticking out on the right are named (elements inside a scrolling or clipping box, such as
   a ``div.table-wrap`` with ``overflow-x:auto``, do not count: they do not widen the page);
-* summary: an element ``id="summary"`` exists and its top lies within the first screen (``top < height``).
+* summary: an element ``id="summary"`` exists, comes right after the ``<h1>`` title, and its top lies within
+  the first screen (``top < height``);
+* verdicts: verdicts are marked with CSS classes ``verdict-<slug>`` (at least one such element).
+
+These follow the report's HTML contract: summary first after the title, a class per verdict, wide tables in
+``<div class="table-wrap">`` (``overflow-x:auto``), images ``max-width:100%``.
 
 Exit status of the command: 0 when every check passes, 1 when one fails, 2 when no Chromium is found.
 """
@@ -79,8 +84,17 @@ _SCRIPT = r"""
     }
     out.overflow = over;
     var s = document.getElementById('summary');
+    var prev = s ? s.previousElementSibling : null;
     out.summary = s ? {top: s.getBoundingClientRect().top + window.scrollY,
-                       height: s.getBoundingClientRect().height} : null;
+                       height: s.getBoundingClientRect().height,
+                       after: prev ? prev.tagName.toLowerCase() : null} : null;
+    var verdicts = {};
+    Array.prototype.forEach.call(document.querySelectorAll('[class*="verdict-"]'), function (el) {
+      el.classList.forEach(function (c) {
+        if (c.indexOf('verdict-') === 0) verdicts[c] = (verdicts[c] || 0) + 1;
+      });
+    });
+    out.verdicts = verdicts;
     var pre = document.createElement('script');
     pre.type = 'application/json';
     pre.id = '__MARK__';
@@ -111,6 +125,7 @@ class BrowserChecks:
     images: list[dict] = field(default_factory=list)
     overflow: list[dict] = field(default_factory=list)
     summary: dict | None = None
+    verdicts: dict = field(default_factory=dict)
 
     @property
     def bad_images(self) -> list[dict]:
@@ -144,11 +159,20 @@ class BrowserChecks:
             return 'the element id="summary" has no height (hidden or empty)'
         if top >= h:
             return f'the summary (id="summary") starts at {top:.0f} px, below the first screen ({h} px high)'
+        if self.summary.get("after") != "h1":
+            return (f'the summary (id="summary") follows a <{self.summary.get("after")}>, not the <h1> title '
+                    "(the report's contract: summary first, right after the title)")
+        return None
+
+    def verdict_problem(self) -> str | None:
+        if not self.verdicts:
+            return 'no element carries a "verdict-<slug>" class: verdicts are not visually distinct'
         return None
 
     def problems(self) -> dict[str, str | None]:
         """Check name -> failure message, or None when it passes."""
-        return {"images": self.image_problem(), "overflow": self.overflow_problem(), "summary": self.summary_problem()}
+        return {"images": self.image_problem(), "overflow": self.overflow_problem(), "summary": self.summary_problem(),
+                "verdicts": self.verdict_problem()}
 
     @property
     def ok(self) -> bool:
@@ -222,7 +246,7 @@ def check_page(html, *, width: int = 1280, height: int = 800, chromium: str | No
     d = json.loads(m.group(1))
     return BrowserChecks(viewport=tuple(d["viewport"]), client_width=d["client_width"],
                          scroll_width=d["scroll_width"], images=d["images"], overflow=d["overflow"],
-                         summary=d["summary"])
+                         summary=d["summary"], verdicts=d.get("verdicts") or {})
 
 
 def screenshot(html, out, *, width: int = 1280, height: int = 800, chromium: str | None = None,
@@ -256,8 +280,9 @@ def main(argv: list[str] | None = None) -> int:
         print("no Chromium found (install chromium-headless-shell, or set INFOGEO_CHROMIUM)", file=sys.stderr)
         return 2
     c = check_page(args.html, width=args.width, height=args.height)
+    marks = ", ".join(f"{k} {v}" for k, v in sorted(c.verdicts.items())) or "none"
     print(f"viewport {c.viewport[0]}x{c.viewport[1]}, layout width {c.client_width} px, "
-          f"document scrollWidth {c.scroll_width} px, {len(c.images)} images")
+          f"document scrollWidth {c.scroll_width} px, {len(c.images)} images, verdict classes: {marks}")
     for name, msg in c.problems().items():
         print(f"{'FAIL' if msg else 'ok  '} {name}" + (f": {msg}" if msg else ""))
     if args.screenshot:

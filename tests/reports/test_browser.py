@@ -62,6 +62,10 @@ def test_report_summary_in_first_screen(report_checks):
     _passes(report_checks.summary_problem())
 
 
+def test_report_verdicts_are_marked(report_checks):
+    _passes(report_checks.verdict_problem())
+
+
 def test_report_first_screen_screenshot(chromium, tmp_path):
     # The committed reports/latest/screenshot.png is made by `python -m reports.browser ... --screenshot`;
     # the test writes its own copy under tmp so a test run never rewrites a tracked file.
@@ -92,23 +96,28 @@ def test_each_check_reports_a_broken_page(chromium, tmp_path):
     assert "div#wide" in c.overflow_problem()
     assert c.summary is not None and c.summary["top"] >= 2000
     assert "below the first screen" in c.summary_problem()
+    assert "verdict-" in c.verdict_problem()
     assert not c.ok
     shot = browser.screenshot(page, tmp_path / "shots" / "first.png", chromium=chromium)
     assert _png_size(shot) == (1280, 800)
 
 
-def test_missing_summary_is_named(chromium, tmp_path):
+def test_missing_or_misplaced_summary_is_named(chromium, tmp_path):
     c = browser.check_page(_page(tmp_path, "<h1>Report</h1><p>no summary here</p>"), chromium=chromium)
     assert 'no element with id="summary"' in c.summary_problem()
+    c = browser.check_page(_page(tmp_path, "<h1>Report</h1><p>intro first</p><div id='summary'>answer</div>"),
+                           chromium=chromium)
+    assert "not the <h1> title" in c.summary_problem()
 
 
 def test_a_clean_page_passes_and_scrolling_wrappers_do_not_count(chromium, tmp_path):
     # The contract with the report: summary right after the title, wide tables inside div.table-wrap.
     wide_table = "<table><tr>" + "<td>column_with_a_long_name</td>" * 80 + "</tr></table>"
-    page = _page(tmp_path, "<h1>Report</h1><div id='summary'><p>answer first</p></div>"
+    page = _page(tmp_path, "<h1>Report</h1><div id='summary'><p><span class='verdict-holds'>holds</span></p></div>"
                            f"<img src='ok.png' alt='good' width='400'><div class='table-wrap'>{wide_table}</div>")
     c = browser.check_page(page, chromium=chromium)
-    assert c.problems() == {"images": None, "overflow": None, "summary": None}, c.problems()
+    assert c.problems() == {"images": None, "overflow": None, "summary": None, "verdicts": None}, c.problems()
+    assert c.verdicts == {"verdict-holds": 1}
     assert c.ok and c.scroll_width <= c.client_width
 
 
