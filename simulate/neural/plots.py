@@ -61,7 +61,8 @@ def fig_task_curves(task_curves: pd.DataFrame, mean_loss: pd.DataFrame | None = 
         if mean_loss is not None:
             m = mean_loss[(mean_loss["alpha"] == a) & (mean_loss["width"] == d["width"].iloc[0])
                           & (mean_loss["seed"] == d["seed"].iloc[0]) & (mean_loss["step"] > 0)]
-            ax.semilogx(m["step"], m["loss"] / LN2, color=COLORS["vermillion"], lw=2.0, label="mean loss Σ p_k L_k")
+            ax.semilogx(m["step"], m["loss"] / LN2, color=COLORS["vermillion"], ls="--", lw=2.0,
+                        label="mean loss Σ p_k L_k")
             ax.legend(loc="lower left")
         for th in (0.5, 0.1):
             ax.axhline(th, color="grey", lw=0.8, ls=":")
