@@ -17,7 +17,8 @@ import matplotlib as mpl
 from cycler import cycler
 from matplotlib.figure import Figure
 
-__all__ = ["RC", "COLORS", "CYCLE", "THEORY", "ALTERNATIVE", "figure", "fmt_interval", "suptitle", "minipythia_label"]
+__all__ = ["RC", "COLORS", "CYCLE", "THEORY", "ALTERNATIVE", "figure", "fmt_interval", "suptitle", "wrap",
+           "minipythia_label"]
 
 #: Okabe–Ito colours by name.
 COLORS = {
@@ -55,13 +56,17 @@ def fmt_interval(est: float, lo: float, hi: float, digits: int = 2) -> str:
     return f"{est:.{digits}f} [{lo:.{digits}f}, {hi:.{digits}f}]"
 
 
-def suptitle(fig, text: str, fontsize: float = 10.5) -> None:
-    """Set ``fig``'s title, each line wrapped to the figure's width (a finding-stating title can be long)."""
+def wrap(text: str, width_inches: float, fontsize: float) -> str:
+    """``text`` with each line wrapped to about ``width_inches`` at ``fontsize`` points (no word is cut)."""
     import textwrap
 
-    width = max(30, int(fig.get_figwidth() * 72 / (0.52 * fontsize)))
-    lines = [textwrap.fill(line, width, break_on_hyphens=False) for line in str(text).split("\n")]
-    fig.suptitle("\n".join(lines), fontsize=fontsize)
+    width = max(30, int(width_inches * 72 / (0.52 * fontsize)))
+    return "\n".join(textwrap.fill(line, width, break_on_hyphens=False) for line in str(text).split("\n"))
+
+
+def suptitle(fig, text: str, fontsize: float = 10.5) -> None:
+    """Set ``fig``'s title, each line wrapped to the figure's width (a finding-stating title can be long)."""
+    fig.suptitle(wrap(text, fig.get_figwidth(), fontsize), fontsize=fontsize)
 
 
 def minipythia_label(n_min: float | None = None, n_max: float | None = None) -> str:

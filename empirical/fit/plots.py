@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from infogeo.plotstyle import ALTERNATIVE, COLORS, THEORY, figure, fmt_interval, minipythia_label, suptitle
+from infogeo.plotstyle import ALTERNATIVE, COLORS, THEORY, figure, fmt_interval, minipythia_label, suptitle, wrap
 
 __all__ = ["plot_params", "plot_steps", "plot_steps_exponents", "plot_frontier",
            "plot_window_sensitivity", "figures", "draw_all"]
@@ -317,7 +317,8 @@ def plot_frontier(tables: dict, labels: dict | None = None) -> Figure:
             against = _against(r, "α/(α+2)") + _alpha_note(r)
             if i == 0:
                 found.append(f"{fam} a = {fmt_interval(a, lo, hi)} {against}")
-            ax.set_title(f"{fam}, α from {_n(sub)}: a = {fmt_interval(a, lo, hi, 3)}\n{against}", fontsize=9.5)
+            ax.set_title(wrap(f"{fam}, α from {_n(sub)}: a = {fmt_interval(a, lo, hi, 3)}\n{against}", 5.0, 9.5),
+                         fontsize=9.5)
             ax.set_xlabel(_X_LABELS.get(g["x_name"].iloc[0], g["x_name"].iloc[0]))
             ax.set_ylabel(_y_label(labels))
             ax.legend(fontsize=7)
