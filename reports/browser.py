@@ -35,7 +35,8 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["BrowserChecks", "BrowserNotFound", "CHROMIUM_NAMES", "check_page", "find_chromium", "screenshot"]
+__all__ = ["BrowserChecks", "BrowserNotFound", "CHROMIUM_NAMES", "check_page", "find_chromium", "screenshot",
+           "screenshot_report"]
 
 #: Executables looked up on PATH, in this order (Debian's headless shell first). ``INFOGEO_CHROMIUM`` overrides.
 CHROMIUM_NAMES = ("chromium-headless-shell", "chromium", "chromium-browser", "chrome-headless-shell",
@@ -267,6 +268,15 @@ def screenshot(html, out, *, width: int = 1280, height: int = 800, chromium: str
     if not out.is_file():
         raise RuntimeError(f"Chromium wrote no screenshot (exit {res.returncode}); stderr tail: {res.stderr[-800:]}")
     return out
+
+
+def screenshot_report(out_dir, *, name: str = "screenshot.png") -> Path | None:
+    """Save the first screen of ``out_dir/report.html`` as ``out_dir/<name>``; None (nothing written) when no
+    Chromium is found. For a report build to call once the page is written."""
+    if find_chromium() is None:
+        return None
+    out_dir = Path(out_dir)
+    return screenshot(out_dir / "report.html", out_dir / name)
 
 
 def main(argv: list[str] | None = None) -> int:

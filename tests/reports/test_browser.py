@@ -121,6 +121,14 @@ def test_a_clean_page_passes_and_scrolling_wrappers_do_not_count(chromium, tmp_p
     assert c.ok and c.scroll_width <= c.client_width
 
 
+def test_screenshot_report_writes_next_to_the_page_or_nothing_without_chromium(chromium, tmp_path, monkeypatch):
+    _page(tmp_path, "<h1>Report</h1>").rename(tmp_path / "report.html")
+    assert _png_size(browser.screenshot_report(tmp_path)) == (1280, 800)
+    (tmp_path / "screenshot.png").unlink()
+    monkeypatch.setenv("INFOGEO_CHROMIUM", str(tmp_path / "no-such-browser"))
+    assert browser.screenshot_report(tmp_path) is None and not (tmp_path / "screenshot.png").exists()
+
+
 @pytest.mark.parametrize("width", [0, 99, 1280.0, True])
 def test_bad_viewport_raises(tmp_path, width):
     page = _page(tmp_path, "<p>x</p>")
