@@ -52,6 +52,11 @@ _SCRIPT = r"""
     var s = el.tagName.toLowerCase();
     if (el.id) s += '#' + el.id;
     if (typeof el.className === 'string' && el.className.trim()) s += '.' + el.className.trim().split(/\s+/).join('.');
+    var prev = el.previousElementSibling;  // a report table follows its caption, which names its CSV
+    if (prev && typeof prev.className === 'string' && prev.className.indexOf('caption') >= 0) {
+      var csv = (prev.textContent || '').match(/tables\/[\w.\-]+\.csv/g);
+      s += ' [' + (csv ? csv[csv.length - 1] : (prev.textContent || '').trim().slice(0, 50)) + ']';
+    }
     var t = (el.innerText || el.textContent || '').replace(/\s+/g, ' ').trim().slice(0, 70);
     return t ? s + ' "' + t + '"' : s;
   }
