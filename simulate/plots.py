@@ -5,16 +5,32 @@ from __future__ import annotations
 
 import numpy as np
 
-from infogeo.plotstyle import figure
+from infogeo.plotstyle import THEORY, figure, suptitle
 
 __all__ = ["AXIS_LABEL", "trajectories", "agreement", "assumption_flops"]
 
-AXIS_LABEL = {"flops": "compute S (flops)", "skills": "skills comprehended n", "params": "parameters N = r·n",
-              "frontier": "compute S on the compute-optimal frontier (flops)"}
+AXIS_LABEL = {"flops": "compute S (FLOPs)", "skills": "skills comprehended n (count)",
+              "params": "parameters N = r·n (count)",
+              "frontier": "compute S on the compute-optimal frontier (FLOPs)"}
+_COST = {"inverse_p": "1/p", "sqrt_p": "1/√p", "constant": "constant"}
 
 
 def _curve_label(order, cost):
-    return f"{order}, cost {'1/p' if cost == 'inverse_p' else cost}"
+    return f"{order}, cost {_COST.get(cost, cost)}"
+
+
+def _agreement_text(e) -> str:
+    """``"14 of 15 fitted exponents agree with theory (largest miss: ...)"`` for rows with a prediction."""
+    e = e[np.isfinite(e["predicted"]) & np.isfinite(e["fitted"])]
+    if not len(e):
+        return "no exponent with a prediction"
+    ok = e["agrees"].astype(bool)
+    worst = e.loc[e["rel_error"].abs().idxmax()]
+    text = f"{int(ok.sum())} of {len(e)} fitted exponents agree with theory"
+    if (~ok).any():
+        text += f"; misses: {', '.join(sorted({f'{r.order} vs {r.axis}' for r in e[~ok].itertuples()}))}"
+    return text + (f" (largest relative error {abs(worst['rel_error']):.1%}: {worst['order']}, "
+                   f"{_COST.get(worst['cost'], worst['cost'])} cost, {worst['axis']})")
 
 
 def _prediction_line(ax, g, e):
@@ -23,7 +39,7 @@ def _prediction_line(ax, g, e):
     if len(e) and len(w) > 1 and np.isfinite(e["predicted"].iloc[0]):
         x0, y0 = w["x"].iloc[0], w["H_minus_C"].iloc[0]
         xs = np.array([x0, w["x"].iloc[-1]])
-        ax.loglog(xs, y0 * (xs / x0) ** (-e["predicted"].iloc[0]), "--", color="k", lw=1.2)
+        ax.loglog(xs, y0 * (xs / x0) ** (-e["predicted"].iloc[0]), **THEORY)
 
 
 def trajectories(traj, exps, alpha: float):
@@ -47,11 +63,24 @@ def trajectories(traj, exps, alpha: float):
             _prediction_line(ax, g, e)
         ax.set_xlabel(AXIS_LABEL[axis])
         ax.set_ylabel("H(X|Y) − C (nats)")
-        ax.set_title(f"against {axis}")
+        ax.set_title(f"against {axis}" + _panel_finding(exps, axis, alpha), fontsize=9.5)
+    axes[0, 0].plot([], [], label="theory's slope over the fit window", **THEORY)
     axes[0, 0].legend(loc="lower left", fontsize=7.5)
-    fig.suptitle(f"Skill model, α = {alpha}: simulated curves (solid) and theory's slopes (black dashed, over the fit "
-                 "window)")
+    sel = exps[np.isclose(exps["alpha"], alpha) & (exps["evidence"] == "dynamics")]
+    suptitle(fig, f"Skill model, α = {alpha:g}, simulated: {_agreement_text(sel)}", fontsize=10.5)
     return fig
+
+
+def _panel_finding(exps, axis: str, alpha: float) -> str:
+    """``": sequential, 1/p: a = 0.200 (theory 0.200)"``: the paper's setting (sequential, cost 1/p) when that
+    row has a fit and a prediction, else the first row of the panel that has both."""
+    r = exps[(exps["axis"] == axis) & np.isclose(exps["alpha"], alpha) & np.isfinite(exps["fitted"])
+             & np.isfinite(exps["predicted"])]
+    if not len(r):
+        return ""
+    paper = r[(r["order"] == "sequential") & (r["cost"] == "inverse_p")]
+    r = (paper if len(paper) else r).iloc[0]
+    return f": {_curve_label(r['order'], r['cost'])}: a = {r['fitted']:.3f} (theory {r['predicted']:.3f})"
 
 
 def agreement(exps):
@@ -69,11 +98,11 @@ def agreement(exps):
         ax.errorbar(g["predicted"], g["fitted"], yerr=[lo.fillna(0), hi.fillna(0)], fmt=marker, ms=ms, capsize=2,
                     mfc="none", mew=1.4, label=f"{axis} ({len(g)})")
     m = float(max(e["predicted"].max(), e["fitted"].max())) * 1.05
-    ax.plot([0, m], [0, m], "k--", lw=1, label="fitted = predicted")
-    ax.set_xlabel("exponent predicted by theory")
+    ax.plot([0, m], [0, m], label="theory: fitted = predicted", **THEORY)
+    ax.set_xlabel("exponent predicted by theory (dimensionless)")
     ax.set_ylabel("exponent fitted to the simulation (misfit interval)")
-    ax.set_title("Simulation against theory (counted rows)")
     ax.legend()
+    suptitle(fig, f"Skill-model simulation, every α: {_agreement_text(e)}", fontsize=10)
     return fig
 
 
@@ -81,6 +110,7 @@ def assumption_flops(traj, exps):
     """The worked example's flops curves per order with the slope its cost class predicts (same colour, dashed)."""
     fig, axes = figure(width=5.4, height=4.0)
     ax = axes[0, 0]
+    found = []
     for order, g in traj[traj["axis"] == "flops"].groupby("order", sort=False):
         g = g[g["H_minus_C"] > 0]
         line, = ax.loglog(g["x"], g["H_minus_C"], label=f"{order}: simulated")
@@ -88,9 +118,15 @@ def assumption_flops(traj, exps):
         w = g[g["in_fit_window"].astype(bool)]
         xs = np.array([w["x"].iloc[0], w["x"].iloc[-1]])
         ax.loglog(xs, w["H_minus_C"].iloc[0] * (xs / xs[0]) ** (-e["predicted"]), "--", color=line.get_color(),
-                  label=f"{order}: the class's prediction, slope −{e['predicted']:.3f}")
-    ax.set_xlabel("compute S (flops)")
+                  lw=1.5, label=f"{order}: the class's prediction, slope −{e['predicted']:.3f}")
+        found.append(f"{order} a = {e['fitted']:.3f} vs {e['predicted']:.3f}"
+                     + (" (agrees)" if bool(e["agrees"]) else " (does not agree)"))
+    ax.set_xlabel("compute S (FLOPs)")
     ax.set_ylabel("H(X|Y) − C (nats)")
-    ax.set_title("A user's assumption: cost ∝ 1/√p (α = 0.5)")
     ax.legend(fontsize=7.5)
+    f = exps[exps["axis"] == "flops"]
+    cost = _COST.get(f["cost"].iloc[0], f["cost"].iloc[0]) if len(f) else "?"
+    alpha = f"{f['alpha'].iloc[0]:g}" if len(f) else "?"
+    suptitle(fig, f"A user's assumption, cost ∝ {cost} (α = {alpha}): flops exponents {'; '.join(found)}",
+             fontsize=10)
     return fig

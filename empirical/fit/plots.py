@@ -15,6 +15,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from infogeo.plotstyle import ALTERNATIVE, COLORS, THEORY, figure, fmt_interval, minipythia_label, suptitle, wrap
+
 __all__ = ["plot_params", "plot_steps", "plot_steps_exponents", "plot_frontier",
            "plot_window_sensitivity", "figures", "draw_all"]
 
@@ -22,21 +24,75 @@ _X_LABELS = {
     "params_nonembedding": "non-embedding parameters N",
     "params_total": "total parameters N",
     "step": "optimizer step (2M tokens each)",
-    "flops_6ND_nonemb": "compute C = 6·N_nonemb·D (FLOP)",
-    "flops_6ND_total": "compute C = 6·N_total·D (FLOP)",
+    "flops_6ND_nonemb": "compute C = 6·N_nonemb·D (FLOPs)",
+    "flops_6ND_total": "compute C = 6·N_total·D (FLOPs)",
 }
 _THEORY_STYLE = {
-    "theory_sequential": ("tab:red", "--", "theory α/(α+2)"),
-    "theory_parallel": ("tab:green", ":", "theory α/(α+1)"),
+    "theory_sequential": (THEORY, "paper: a = α/(α+2) (Thm 3.8)"),
+    "theory_parallel": (ALTERNATIVE, "parallel learner: α/(α+1)"),
 }
-#: What the figures call the data; another loss table (e.g. the mini-Pythia family's) passes its own.
-PYTHIA_LABELS = {"loss": "LAMBADA loss", "unit": "nats/word", "step": "optimizer step (2M tokens each)"}
+_DATA = COLORS["blue"]
+_FIT = COLORS["orange"]
+#: What the figures call the data; another loss table (e.g. the mini-Pythia family's) passes its own. The
+#: ``family`` entry names the model family in every title; left out, it is read off the tables (a mini-Pythia
+#: subject such as ``minipythia-7k`` gives the mini-Pythia description with its size range).
+PYTHIA_LABELS = {"loss": "LAMBADA loss", "unit": "nats/word", "step": "optimizer step (2M tokens each)",
+                 "family": "Pythia (EleutherAI; published LAMBADA evaluations)"}
+_VERDICT_WORDS = {"consistent": "consistent", "inconsistent": "rejected", "inconclusive": "inconclusive",
+                  "fragile": "fragile (flips with the fit window)"}
 
 
-def _labels(labels: dict | None) -> dict:
+def _labels(labels: dict | None, tables: dict | None = None) -> dict:
     out = dict(PYTHIA_LABELS)
+    if tables is not None and "family" not in (labels or {}):
+        mini = _minipythia_name(tables)
+        if mini:
+            out["family"] = mini
     out.update(labels or {})
     return out
+
+
+def _minipythia_name(tables: dict) -> str | None:
+    """The mini-Pythia family described with its size range, when the fits are of it; else None."""
+    f = tables.get("fits")
+    if f is None or not f["subject"].astype(str).str.startswith("minipythia").any():
+        return None
+    n = pd.to_numeric(f["model_params_nonembedding"], errors="coerce").dropna()
+    return minipythia_label(n.min(), n.max()) if len(n) else minipythia_label()
+
+
+def _n(sub: str) -> str:
+    """``"non-embedding N"`` for the subject ``nonembedding``: how titles name a parameter count."""
+    return f"{str(sub).replace('nonembedding', 'non-embedding')} N"
+
+
+def _verdict_row(tables: dict, test: str, family: str, subject: str, hyp: str, alpha_source: str | None = None):
+    """The verdicts row of ``test``/``family``/``subject`` whose hypothesis names ``hyp``; None when absent."""
+    v = tables.get("verdicts")
+    if v is None:
+        return None
+    sel = (v["test"] == test) & (v["family"] == family) & (v["subject"] == subject) & \
+        v["hypothesis"].str.contains(hyp, regex=False)
+    if alpha_source is not None:
+        sel &= v["alpha_source"] == alpha_source
+    r = v[sel]
+    return r.iloc[0] if len(r) else None
+
+
+def _against(r, name: str) -> str:
+    """``"vs α/(α+2) = 0.15 (3.5×): rejected"`` from a verdicts row."""
+    if r is None or not np.isfinite(r["predicted"]):
+        return ""
+    ratio = r["estimate"] / r["predicted"] if r["predicted"] > 0 else np.nan
+    times = f" ({ratio:.1f}×)" if np.isfinite(ratio) and not 0.8 < ratio < 1.25 else ""
+    return f"vs {name} = {r['predicted']:.2f}{times}: {_VERDICT_WORDS.get(r['verdict'], r['verdict'])}"
+
+
+def _alpha_note(r) -> str:
+    """Why an exponent test is inconclusive when the α it needs is itself not supported."""
+    if r is not None and r["verdict"] == "inconclusive" and "α rejected" in str(r.get("reason", "")):
+        return " (α itself is not a supported power law)"
+    return ""
 
 
 def _y_label(labels: dict) -> str:
@@ -64,7 +120,7 @@ def _panel(ax, c: pd.DataFrame, *, theory: bool = True, label_data: str = "data 
     """Draw one curve group (rows of ``curves`` for one analysis/family/subject) as L − Ê."""
     E = float(c["E_hat"].iloc[0])
     data = c[c["kind"] == "data"]
-    for inw, style in ((True, dict(color="k", marker="o", ms=4, ls="none", label=label_data)),
+    for inw, style in ((True, dict(color=_DATA, marker="o", ms=4, ls="none", label=label_data)),
                        (False, dict(color="0.6", marker="o", ms=3, ls="none", mfc="none",
                                     label="data (outside window)"))):
         d = data[data["in_window"] == inw]
@@ -75,19 +131,21 @@ def _panel(ax, c: pd.DataFrame, *, theory: bool = True, label_data: str = "data 
     if len(fit):
         lo, hi = fit["y_low"] - E, fit["y_high"] - E
         ok = (lo > 0) & (hi > 0)
-        ax.fill_between(fit["x"][ok], lo[ok], hi[ok], color="tab:blue", alpha=0.2, lw=0, label="95% band")
-        ax.plot(fit["x"], fit["y"] - E, color="tab:blue", lw=1.8, label="fit E + A·X^-a")
+        ax.fill_between(fit["x"][ok], lo[ok], hi[ok], color=_FIT, alpha=0.25, lw=0, label="95% band of the fit")
+        ax.plot(fit["x"], fit["y"] - E, color=_FIT, lw=1.8, label="fit E + A·X^-a")
     if theory:
-        for kind, (color, ls, lab) in _THEORY_STYLE.items():
+        for kind, (style, lab) in _THEORY_STYLE.items():
             t = c[c["kind"] == kind]
             if len(t):
-                ax.plot(t["x"], t["y"] - E, color=color, ls=ls, lw=1.5, label=lab)
+                ax.plot(t["x"], t["y"] - E, label=lab, **style)
     ax.set_xscale("log")
     ax.set_yscale("log")
 
 
 def plot_params(tables: dict, labels: dict | None = None) -> Figure:
-    """α_N: final-checkpoint loss against N, per family (columns) and parameter count (rows)."""
+    """α_N: final-checkpoint loss against N, per family (columns) and parameter count (rows).
+
+    Titles carry each fit's α with its interval and the verdict of the power law (table ``verdicts``)."""
     _need(tables, "curves", "fits")
     c = tables["curves"]
     c = c[c["analysis"] == "params"]
@@ -95,9 +153,9 @@ def plot_params(tables: dict, labels: dict | None = None) -> Figure:
     subs = list(dict.fromkeys(c["subject"]))
     if not fams:
         raise ValueError("tables['curves'] has no params rows")
-    labels = _labels(labels)
-    fig = Figure(figsize=(5 * len(fams), 3.8 * len(subs)))
-    axes = fig.subplots(len(subs), len(fams), squeeze=False)
+    labels = _labels(labels, tables)
+    fig, axes = figure(ncols=len(fams), nrows=len(subs), width=5.0, height=3.8)
+    found = []
     for i, sub in enumerate(subs):
         for j, fam in enumerate(fams):
             ax = axes[i, j]
@@ -107,18 +165,25 @@ def plot_params(tables: dict, labels: dict | None = None) -> Figure:
                 continue
             _panel(ax, g, theory=False)
             a, lo, hi = _fit_param(tables["fits"], "params", fam, sub)
-            E = float(g["E_hat"].iloc[0])
-            ax.set_title(f"{fam}: α = {a:.3f} [{lo:.3f}, {hi:.3f}], Ê = {E:.2f}", fontsize=10)
+            r = _verdict_row(tables, "params_power_law", fam, sub, "N^-α")
+            verdict = f": {_VERDICT_WORDS.get(r['verdict'], r['verdict'])}" if r is not None else ""
+            if sub == subs[0]:
+                found.append(f"{fam} α = {fmt_interval(a, lo, hi)}{verdict}")
+            short = f"\npower law: {r['verdict']}" if r is not None else ""
+            ax.set_title(f"{fam}, {_n(sub)}: α = {fmt_interval(a, lo, hi, 3)}{short}", fontsize=9.5)
             ax.set_xlabel(_X_LABELS.get(g["x_name"].iloc[0], g["x_name"].iloc[0]))
             ax.set_ylabel(_y_label(labels))
             ax.legend(fontsize=8)
-    fig.suptitle(f"Theorem 3.7: final-checkpoint {labels['loss']}\nvs parameters (L = E + A·N^-α)")
-    fig.tight_layout()
+    suptitle(fig, f"{labels['family']}: final {labels['loss']} against parameters N, L = E + A·N^-α (Theorem 3.7)\n"
+                 f"{_n(subs[0])}: {'; '.join(found)}", fontsize=10.5)
     return fig
 
 
 def plot_steps(tables: dict, family: str | None = None, labels: dict | None = None) -> Figure:
-    """Loss against step at each fixed size with the fit and the theory's slopes (one panel per size)."""
+    """Loss against step at each fixed size with the fit and the theory's slopes (one panel per size).
+
+    The title states the family's steps exponent (median over usable sizes) against α/(α+2) and α/(α+1)
+    with the verdicts of table ``verdicts`` (α from non-embedding parameters)."""
     _need(tables, "curves", "fits")
     c = tables["curves"]
     c = c[c["analysis"] == "steps"]
@@ -127,11 +192,9 @@ def plot_steps(tables: dict, family: str | None = None, labels: dict | None = No
     groups = list(dict.fromkeys(zip(c["family"], c["subject"])))
     if not groups:
         raise ValueError("tables['curves'] has no steps rows" + (f" for family {family!r}" if family else ""))
-    labels = _labels(labels)
+    labels = _labels(labels, tables)
     ncol = 4
-    nrow = int(np.ceil(len(groups) / ncol))
-    fig = Figure(figsize=(4.2 * ncol, 3.3 * nrow))
-    axes = fig.subplots(nrow, ncol, squeeze=False)
+    fig, axes = figure(ncols=ncol, nrows=int(np.ceil(len(groups) / ncol)), width=4.2, height=3.3)
     for ax, (fam, sub) in zip(axes.ravel(), groups):
         g = c[(c["family"] == fam) & (c["subject"] == sub)]
         _panel(ax, g)
@@ -144,63 +207,82 @@ def plot_steps(tables: dict, family: str | None = None, labels: dict | None = No
         red = red[red > 0]
         if len(red):
             ax.set_ylim(red.min() / 3, red.max() * 3)
-        ax.set_title(f"{sub}: a = {a:.2f} [{lo:.2f}, {hi:.2f}]", fontsize=9)
+        r = _verdict_row(tables, "steps_exponent", fam, sub, "sequential", "nonembedding")
+        unusable = r is not None and "usable" in r and not bool(r["usable"])
+        ax.set_title(f"{sub}: a = {fmt_interval(a, lo, hi)}" + (" (fit not usable)" if unusable else ""),
+                     fontsize=9)
         ax.set_xlabel(labels["step"], fontsize=8)
         ax.set_ylabel(_y_label(labels), fontsize=8)
     for ax in axes.ravel()[len(groups):]:
         ax.set_visible(False)
     axes.ravel()[0].legend(fontsize=7)
-    fig.suptitle("Loss vs training step at fixed size; theory slopes use α from N (non-embedding)")
-    fig.tight_layout()
+    fams = list(dict.fromkeys(f for f, _ in groups))
+    suptitle(fig, f"{labels['family']}, {', '.join(fams)}: {labels['loss']} against training steps at fixed size\n"
+                 + "\n".join(_steps_finding(tables, f) for f in fams), fontsize=10.5)
     return fig
 
 
-def plot_steps_exponents(tables: dict) -> Figure:
+def _steps_finding(tables: dict, fam: str) -> str:
+    """``"steps exponent a = 0.54 (median of 6 usable sizes) vs α/(α+2) = 0.15 (3.5×): inconclusive; ..."``."""
+    seq = _verdict_row(tables, "steps_exponent", fam, "all sizes", "sequential", "nonembedding")
+    par = _verdict_row(tables, "steps_exponent", fam, "all sizes", "parallel", "nonembedding")
+    if seq is None:
+        return "theory slopes use α from the final checkpoints (non-embedding N)"
+    used = ""
+    m = pd.Series([str(seq.get("reason", ""))]).str.extract(r"(\d+) of (\d+) usable").iloc[0]
+    if m.notna().all():
+        used = f" (median, {m[0]}/{m[1]} sizes usable)"
+    return (f"a = {seq['estimate']:.2f}{used} {_against(seq, 'α/(α+2)')}; {_against(par, 'α/(α+1)')}"
+            + _alpha_note(seq))
+
+
+def plot_steps_exponents(tables: dict, labels: dict | None = None) -> Figure:
     """Steps exponent per size with 95% intervals, beside the predicted α/(α+2) and α/(α+1) bands."""
     _need(tables, "fits", "verdicts")
+    labels = _labels(labels, tables)
     f = tables["fits"]
     f = f[(f["analysis"] == "steps") & f["is_default"] & (f["param"] == "a")]
-    v = tables["verdicts"]
-    v = v[(v["test"] == "steps_exponent") & (v["alpha_source"] == "nonembedding") & (v["subject"] == "all sizes")]
     if not len(f):
         raise ValueError("tables['fits'] has no default steps fits")
     fams = list(dict.fromkeys(f["family"]))
-    fig = Figure(figsize=(5.5 * len(fams), 4.2))
-    axes = fig.subplots(1, len(fams), squeeze=False, sharey=True)
+    fig, axes = figure(ncols=len(fams), width=5.5, height=4.4)
+    vv = tables["verdicts"]
+    flag = ~vv["usable"].astype(bool) if "usable" in vv else vv["verdict"] == "inconclusive"
+    inconcl = set(vv.loc[(vv["test"] == "steps_exponent") & flag, "subject"])
+    ymax = 0.0
     for ax, fam in zip(axes[0], fams):
-        g = f[f["family"] == fam].copy()
-        g["N"] = g["model_params_nonembedding"].astype(float)
-        g = g.sort_values("N")
-        yerr = np.vstack([g["estimate"] - g["ci_low"], g["ci_high"] - g["estimate"]]).clip(min=0)
-        vv = tables["verdicts"]
-        flag = ~vv["usable"].astype(bool) if "usable" in vv else vv["verdict"] == "inconclusive"
-        inconcl = set(vv.loc[(vv["test"] == "steps_exponent") & flag, "subject"])
-        bad = g["subject"].isin(inconcl).to_numpy()
-        for mask, mfc, lab in ((~bad, "k", "fitted a (95% CI)"), (bad, "white", "fit not usable (see verdicts)")):
-            if mask.any():
-                ax.errorbar(g["N"][mask], g["estimate"][mask], yerr=yerr[:, mask], fmt="o", color="k",
-                            mfc=mfc, capsize=3, label=lab)
-        ymax = min(2.0, max(1.0, float(np.nanmax(g["estimate"])) * 1.1))
-        for n_, e_ in zip(g["N"], g["estimate"]):
-            if e_ > ymax:
-                ax.annotate(f"a = {e_:.1f} ↑", (n_, ymax * 0.97), ha="center", va="top", fontsize=7)
-        for hyp, color, ls in (("sequential", "tab:red", "--"), ("parallel", "tab:green", ":")):
-            r = v[(v["family"] == fam) & v["hypothesis"].str.contains(hyp)]
-            if len(r):
-                r = r.iloc[0]
-                ax.axhline(r["predicted"], color=color, ls=ls,
-                           label=f"α/(α+{2 if hyp == 'sequential' else 1}) = {r['predicted']:.3f} ({hyp})")
-                if np.isfinite(r["pred_low"]):
-                    ax.axhspan(r["pred_low"], r["pred_high"], color=color, alpha=0.15, lw=0)
-        ax.set_xscale("log")
+        ymax = max(ymax, _exponents_panel(ax, tables, f[f["family"] == fam], fam, inconcl))
+    for ax in axes[0]:
         ax.set_ylim(0, ymax)
-        ax.set_xlabel("non-embedding parameters N")
-        ax.set_ylabel("steps exponent a (L = E + A·step^-a)")
-        ax.set_title(f"{fam} (window from 2% of training)")
-        ax.legend(fontsize=8)
-    fig.suptitle("Exponent in steps at fixed size vs the theory (α from final checkpoints)")
-    fig.tight_layout()
+    suptitle(fig, f"{labels['family']}: steps exponent a at fixed size (α from final checkpoints, non-embedding "
+                 "N)\n" + "\n".join(f"{fam}: " + _steps_finding(tables, fam) for fam in fams), fontsize=10)
     return fig
+
+
+def _exponents_panel(ax, tables: dict, g: pd.DataFrame, fam: str, inconcl: set) -> float:
+    g = g.assign(N=g["model_params_nonembedding"].astype(float)).sort_values("N")
+    yerr = np.vstack([g["estimate"] - g["ci_low"], g["ci_high"] - g["estimate"]]).clip(min=0)
+    bad = g["subject"].isin(inconcl).to_numpy()
+    for mask, mfc, lab in ((~bad, _DATA, "fitted a (95% interval)"), (bad, "white", "fit not usable (see verdicts)")):
+        if mask.any():
+            ax.errorbar(g["N"][mask], g["estimate"][mask], yerr=yerr[:, mask], fmt="o", color=_DATA,
+                        mfc=mfc, capsize=3, label=lab)
+    ymax = min(2.0, max(1.0, float(np.nanmax(g["estimate"])) * 1.1))
+    for n_, e_ in zip(g["N"], g["estimate"]):
+        if e_ > ymax:
+            ax.annotate(f"a = {e_:.1f} ↑", (n_, ymax * 0.97), ha="center", va="top", fontsize=7)
+    for hyp, style, name in (("sequential", THEORY, "paper: α/(α+2)"), ("parallel", ALTERNATIVE, "parallel: α/(α+1)")):
+        r = _verdict_row(tables, "steps_exponent", fam, "all sizes", hyp, "nonembedding")
+        if r is not None:
+            ax.axhline(r["predicted"], label=f"{name} = {r['predicted']:.3f}", **style)
+            if np.isfinite(r["pred_low"]):
+                ax.axhspan(r["pred_low"], r["pred_high"], color=style["color"], alpha=0.12, lw=0)
+    ax.set_xscale("log")
+    ax.set_xlabel("non-embedding parameters N")
+    ax.set_ylabel("steps exponent a (L = E + A·step^-a)")
+    ax.set_title(f"{fam} (default window)", fontsize=10)
+    ax.legend(fontsize=8)
+    return ymax
 
 
 def plot_frontier(tables: dict, labels: dict | None = None) -> Figure:
@@ -208,92 +290,117 @@ def plot_frontier(tables: dict, labels: dict | None = None) -> Figure:
     _need(tables, "curves", "fits")
     c = tables["curves"]
     c = c[c["analysis"] == "frontier"]
-    labels = _labels(labels)
+    labels = _labels(labels, tables)
     groups = list(dict.fromkeys(zip(c["family"], c["subject"])))
     if not groups:
         raise ValueError("tables['curves'] has no frontier rows")
     fams = list(dict.fromkeys(g[0] for g in groups))
     subs = list(dict.fromkeys(g[1] for g in groups))
-    fig = Figure(figsize=(5.5 * len(fams), 4.2 * len(subs)))
-    axes = fig.subplots(len(subs), len(fams), squeeze=False)
+    fig, axes = figure(ncols=len(fams), nrows=len(subs), width=5.5, height=4.2)
+    found = []
     for i, sub in enumerate(subs):
         for j, fam in enumerate(fams):
             ax = axes[i, j]
             g = c[(c["family"] == fam) & (c["subject"] == sub)]
+            if not len(g):
+                ax.set_visible(False)
+                continue
             E = float(g["E_hat"].iloc[0])
             ck = g[(g["kind"] == "checkpoints") & (g["y"] > E)]
             for _, m in ck.groupby("model", sort=False):
                 m = m.sort_values("x")
-                ax.plot(m["x"], m["y"] - E, color="0.75", lw=0.8)
-            ax.plot([], [], color="0.75", lw=0.8, label="each size, all checkpoints")
+                ax.plot(m["x"], m["y"] - E, color=COLORS["grey"], alpha=0.6, lw=0.8)
+            ax.plot([], [], color=COLORS["grey"], lw=0.8, label="each size, all checkpoints")
             _panel(ax, g, label_data="frontier (lower envelope)")
             a, lo, hi = _fit_param(tables["fits"], "frontier", fam, sub)
-            ax.set_title(f"{fam}, N {sub}: a = {a:.3f} [{lo:.3f}, {hi:.3f}]", fontsize=10)
+            r = _verdict_row(tables, "frontier_exponent", fam, sub, "frontier")
+            against = _against(r, "α/(α+2)") + _alpha_note(r)
+            if i == 0:
+                found.append(f"{fam} a = {fmt_interval(a, lo, hi)} {against}")
+            ax.set_title(wrap(f"{fam}, α from {_n(sub)}: a = {fmt_interval(a, lo, hi, 3)}\n{against}", 5.0, 9.5),
+                         fontsize=9.5)
             ax.set_xlabel(_X_LABELS.get(g["x_name"].iloc[0], g["x_name"].iloc[0]))
             ax.set_ylabel(_y_label(labels))
             ax.legend(fontsize=7)
-    fig.suptitle("Compute frontier vs the theory: α/(α+2) (frontier / Theorem 3.8) and α/(α+1)")
-    fig.tight_layout()
+    suptitle(fig, f"{labels['family']}: compute-optimal frontier of {labels['loss']} (Theorem 3.8), α from "
+                 f"{_n(subs[0])}\n" + "\n".join(found), fontsize=10.5)
     return fig
 
 
-def plot_window_sensitivity(tables: dict) -> Figure:
+def _flips(w: pd.DataFrame) -> tuple[int, int]:
+    """(groups whose verdict flips between consistent and inconsistent across windows, groups)."""
+    keys = ["test", "family", "subject", "hypothesis", "alpha_source"]
+    flips = w.groupby(keys)["verdict"].agg(lambda v: {"consistent", "inconsistent"} <= set(v))
+    return int(flips.sum()), int(len(flips))
+
+
+def plot_window_sensitivity(tables: dict, labels: dict | None = None) -> Figure:
     """Each exponent per fit window, with its interval and the predicted values."""
     _need(tables, "window_sensitivity")
+    labels = _labels(labels, tables)
     w = tables["window_sensitivity"]
-    panels = [("params_power_law", "α_N (params)"), ("frontier_exponent", "frontier exponent")]
     w_steps = w[(w["test"] == "steps_exponent") & (w["alpha_source"] == "nonembedding")
                 & w["hypothesis"].str.contains("sequential")]
-    fig = Figure(figsize=(17, 4.8))
-    axes = fig.subplots(1, 3)
-    for ax, (test, title) in zip(axes[:2], panels):
-        g = w[(w["test"] == test)]
+    fig, axes = figure(ncols=3, width=5.6, height=4.6)
+    for ax, (test, title) in zip(axes[0, :2], [("params_power_law", "α_N (parameters)"),
+                                               ("frontier_exponent", "frontier exponent")]):
+        _window_panel(ax, w, test, title)
+    _window_steps_panel(axes[0, 2], w, w_steps)
+    k, n = _flips(w)
+    suptitle(fig, f"{labels['family']}: fit-window sensitivity — {k} of {n} tests flip between consistent and "
+                 "inconsistent across windows\n(95% intervals; fewer bootstrap refits for non-default windows)",
+                 fontsize=10.5)
+    return fig
+
+
+def _window_panel(ax, w: pd.DataFrame, test: str, title: str) -> None:
+    g = w[(w["test"] == test)]
+    if test == "frontier_exponent":
+        g = g[g["hypothesis"].str.contains("frontier")]
+    keys = list(dict.fromkeys(zip(g["family"], g["subject"])))
+    wins = list(dict.fromkeys(g["window"]))
+    for k, (fam, sub) in enumerate(keys):
+        s = g[(g["family"] == fam) & (g["subject"] == sub)]
+        xs = np.array([wins.index(x) for x in s["window"]]) + (k - (len(keys) - 1) / 2) * 0.12
+        yerr = np.vstack([s["estimate"] - s["ci_low"], s["ci_high"] - s["estimate"]]).clip(min=0)
+        ax.errorbar(xs, s["estimate"], yerr=np.nan_to_num(yerr), fmt="o", capsize=2, label=f"{fam}, {_n(sub)}")
         if test == "frontier_exponent":
-            g = g[g["hypothesis"].str.contains("frontier")]
-        keys = list(dict.fromkeys(zip(g["family"], g["subject"])))
-        wins = list(dict.fromkeys(g["window"]))
-        for k, (fam, sub) in enumerate(keys):
-            s = g[(g["family"] == fam) & (g["subject"] == sub)]
-            xs = np.array([wins.index(x) for x in s["window"]]) + (k - (len(keys) - 1) / 2) * 0.12
-            yerr = np.vstack([s["estimate"] - s["ci_low"], s["ci_high"] - s["estimate"]]).clip(min=0)
-            ax.errorbar(xs, s["estimate"], yerr=np.nan_to_num(yerr), fmt="o", capsize=2, label=f"{fam}, {sub}")
-            if test == "frontier_exponent":
-                ax.plot(xs, s["predicted"], "x", color="tab:red", ms=6)
-        if test == "frontier_exponent":
-            ax.plot([], [], "x", color="tab:red", label="predicted α/(α+2)")
-        ax.set_xticks(range(len(wins)))
-        ax.set_xticklabels(wins, rotation=25, ha="right", fontsize=7)
-        ax.set_ylabel("exponent")
-        ax.set_title(title)
-        ax.legend(fontsize=7)
-    ax = axes[2]
+            ax.plot(xs, s["predicted"], "_", color=THEORY["color"], ms=12, mew=2)
+    if test == "frontier_exponent":
+        ax.plot([], [], "_", color=THEORY["color"], ms=12, mew=2, label="paper: α/(α+2) for that α")
+    ax.set_xticks(range(len(wins)))
+    ax.set_xticklabels(wins, rotation=25, ha="right", fontsize=7)
+    ax.set_xlabel("fit window")
+    ax.set_ylabel("exponent (dimensionless)")
+    ax.set_title(title)
+    ax.legend(fontsize=7)
+
+
+def _window_steps_panel(ax, w: pd.DataFrame, w_steps: pd.DataFrame) -> None:
     wins = list(dict.fromkeys(w_steps["window"]))
-    for fam, marker in (("standard", "o"), ("deduped", "s")):
+    for i, (fam, marker) in enumerate((("standard", "o"), ("deduped", "s"))):
         s = w_steps[w_steps["family"] == fam]
         if not len(s):
             continue
+        color = (_DATA, COLORS["green"])[i]
         for wi, win in enumerate(wins):
             sw = s[s["window"] == win]
-            ax.plot(np.full(len(sw), wi) + (0.1 if fam == "deduped" else -0.1), sw["estimate"], marker,
-                    ms=4, alpha=0.7, color="k" if fam == "standard" else "tab:blue",
-                    label=f"{fam} (one point per size)" if wi == 0 else None)
+            ax.plot(np.full(len(sw), wi) + (0.1 if i else -0.1), sw["estimate"], marker, ms=4, alpha=0.75,
+                    color=color, label=f"{fam} (one point per size)" if wi == 0 else None)
         pred = float(s["predicted"].iloc[0])
-        ax.axhline(pred, color="tab:red", ls="--", lw=1,
-                   label=f"α/(α+2) {fam} = {pred:.3f}" if fam == "standard" else None)
+        ax.axhline(pred, label=f"paper: α/(α+2) = {pred:.3f} ({fam})" if i == 0 else None, **THEORY)
     par = w[(w["test"] == "steps_exponent") & (w["alpha_source"] == "nonembedding")
             & w["hypothesis"].str.contains("parallel")]
     if len(par):
-        ax.axhline(float(par["predicted"].iloc[0]), color="tab:green", ls=":", lw=1,
-                   label=f"α/(α+1) = {float(par['predicted'].iloc[0]):.3f}")
+        ax.axhline(float(par["predicted"].iloc[0]), label=f"parallel: α/(α+1) = {float(par['predicted'].iloc[0]):.3f}",
+                   **ALTERNATIVE)
     ax.set_xticks(range(len(wins)))
     ax.set_xticklabels(wins, rotation=25, ha="right", fontsize=7)
     ax.set_ylim(0, 2)
+    ax.set_xlabel("fit window")
     ax.set_ylabel("steps exponent a (clipped at 2)")
     ax.set_title("steps exponent at fixed size")
     ax.legend(fontsize=7)
-    fig.suptitle("Fit-window sensitivity (95% intervals; fewer bootstrap refits for non-default windows)")
-    fig.tight_layout()
-    return fig
 
 
 def figures(tables: dict, labels: dict | None = None) -> dict[str, Figure]:
@@ -302,10 +409,10 @@ def figures(tables: dict, labels: dict | None = None) -> dict[str, Figure]:
     out = {"fit_params": plot_params(tables, labels=labels)}
     for fam in dict.fromkeys(tables["curves"].loc[tables["curves"]["analysis"] == "steps", "family"]):
         out[f"fit_steps_{fam}"] = plot_steps(tables, family=fam, labels=labels)
-    out["fit_steps_exponents"] = plot_steps_exponents(tables)
+    out["fit_steps_exponents"] = plot_steps_exponents(tables, labels=labels)
     out["fit_frontier"] = plot_frontier(tables, labels=labels)
     if "window_sensitivity" in tables and len(tables["window_sensitivity"]):
-        out["fit_window_sensitivity"] = plot_window_sensitivity(tables)
+        out["fit_window_sensitivity"] = plot_window_sensitivity(tables, labels=labels)
     return out
 
 

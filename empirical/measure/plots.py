@@ -3,7 +3,9 @@
 Every helper takes the tidy table (a DataFrame or a CSV path) and returns a
 ``matplotlib.figure.Figure`` built without pyplot (so no GUI backend is ever
 touched); save it with ``fig.savefig(path)``. Axes are labelled with units
-(nats), legends name the model and revision.
+(nats), legends name the model and revision. Titles state what the table shows, computed from it; every
+function takes an optional keyword ``family`` (e.g. :func:`infogeo.plotstyle.minipythia_label`) that names the
+models measured in the title.
 """
 from __future__ import annotations
 
@@ -13,12 +15,18 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from infogeo.plotstyle import COLORS, figure, minipythia_label, suptitle
+
 from ..io import read_table
 
 __all__ = ["plot_infogain", "plot_entropy", "plot_entropy_vs_size", "plot_lasso", "plot_embeddings",
            "plot_distances"]
 
-_CONTEXT_COLORS = {"king": "tab:blue", "queen": "tab:red", "none": "tab:gray"}
+_CONTEXT_COLORS = {"king": COLORS["blue"], "queen": COLORS["vermillion"], "none": COLORS["grey"]}
+
+
+def _on(family: str | None) -> str:
+    return f" — {family}" if family else ""
 
 
 def _table(df, name: str, required: list[str]) -> pd.DataFrame:
@@ -50,17 +58,19 @@ def _layer_name(layer: int) -> str:
     return "the last layer" if layer == -1 else f"layer {layer}"
 
 
-def plot_infogain(infogain, *, layer=None, min_texts: int = 1) -> Figure:
+def plot_infogain(infogain, *, layer=None, min_texts: int = 1, family: str | None = None) -> Figure:
     """Figure 3: normalized information gain I(y_t; f)/d and its increment against prefix length t.
 
     One line per (model, revision): the mean over texts that have at least t
-    tokens (t values covered by fewer than ``min_texts`` texts are dropped).
+    tokens (t values covered by fewer than ``min_texts`` texts are dropped). The title gives each model's
+    gain at the longest prefix and the range of the last increments.
     """
     df = _table(infogain, "infogain",
                 ["model", "revision", "layer", "text_id", "t", "info_gain_normalized", "increment"])
     df, layer = _pick_layer(df, layer, "infogain")
-    fig = Figure(figsize=(10, 4), layout="constrained")
-    ax_g, ax_i = fig.subplots(1, 2)
+    fig, axes = figure(ncols=2, width=5.0, height=4.0)
+    ax_g, ax_i = axes[0]
+    ends = []
     # sort=False keeps the caller's order of models (e.g. by size) in the legend
     for (model, rev), g in df.groupby(["model", "revision"], sort=False):
         agg = g.groupby("t").agg(gain=("info_gain_normalized", "mean"), inc=("increment", "mean"),
@@ -68,100 +78,153 @@ def plot_infogain(infogain, *, layer=None, min_texts: int = 1) -> Figure:
         agg = agg[agg["n"] >= min_texts]
         ax_g.plot(agg.index, agg["gain"], label=_label(model, rev))
         ax_i.plot(agg.index, agg["inc"], label=_label(model, rev))
+        if len(agg):
+            ends.append((Path(str(model)).name, int(agg.index.max()), float(agg["gain"].iloc[-1]),
+                         float(agg["inc"].iloc[-min(10, len(agg)):].mean())))
     ax_g.set(xlabel="prefix length t (tokens)", ylabel="I(y_t; f) / d (nats per dimension)",
              title=f"normalized information gain, {_layer_name(layer)}")
     ax_i.set(xlabel="prefix length t (tokens)", ylabel="I(y_t; f) - I(y_{t-1}; f) (nats)",
              title="information gain increment", yscale="log")
     ax_g.legend(fontsize="small")
     ax_i.legend(fontsize="small")
+    if ends:
+        gains = ", ".join(f"{m} {v:.2f}" for m, _, v, _ in ends)
+        incs = [e[3] for e in ends]
+        suptitle(fig, f"Figure 3 analogue{_on(family)}\ngain per dimension at t = {ends[0][1]} tokens: {gains} "
+                      f"nats; the increment decays to {min(incs):.2g}–{max(incs):.2g} nats per token "
+                      "(mean of the last 10)", fontsize=10)
     return fig
 
 
-def plot_entropy(entropy) -> Figure:
+def plot_entropy(entropy, *, family: str | None = None) -> Figure:
     """Section 3: normalized rate-distortion entropy and matrix entropy against layer (mean ± sd over texts)."""
     df = _table(entropy, "entropy", ["model", "revision", "layer", "L_eps_normalized", "matrix_entropy"])
-    fig = Figure(figsize=(10, 4), layout="constrained")
-    axes = fig.subplots(1, 2)
-    for ax, col, ylab in ((axes[0], "L_eps_normalized", "L_eps / max (Definition 3.1, normalized)"),
-                          (axes[1], "matrix_entropy", "matrix entropy / log d (ref. [25])")):
+    fig, axes = figure(ncols=2, width=5.0, height=4.0)
+    for ax, col, ylab in ((axes[0, 0], "L_eps_normalized", "L_eps / max (Definition 3.1, normalized)"),
+                          (axes[0, 1], "matrix_entropy", "matrix entropy / log d (ref. [25])")):
         for (model, rev), g in df.groupby(["model", "revision"], sort=True):
             agg = g.groupby("layer")[col].agg(["mean", "std"]).fillna(0.0)
             ax.errorbar(agg.index, agg["mean"], yerr=agg["std"], marker="o", capsize=3, label=_label(model, rev))
-        ax.set(xlabel="layer (hidden-state index)", ylabel=ylab)
+        ax.set(xlabel="layer (hidden-state index)", ylabel=ylab + " (dimensionless)")
         ax.legend(fontsize="small")
+    means = df.groupby("layer")["L_eps_normalized"].mean()
+    if len(means) >= 2:
+        word = "falls" if means.iloc[-1] < means.iloc[0] else "rises"
+        suptitle(fig, f"Representation entropy by layer{_on(family)}: normalized L_ε {word} from "
+                      f"{means.iloc[0]:.2f} (layer {means.index[0]}) to {means.iloc[-1]:.2f} (layer {means.index[-1]}),"
+                      " mean over models and texts", fontsize=10)
     return fig
 
 
-def plot_entropy_vs_size(entropy, losses) -> Figure:
+def plot_entropy_vs_size(entropy, losses, *, family: str | None = None) -> Figure:
     """Figure 1 analogue: the last layer's normalized L_ε and matrix entropy (means over texts) against model size.
 
     ``entropy`` is the engine's entropy table with ``model`` set to the size
     name; ``losses`` the family's losses table, whose final-step rows give
-    each size's non-embedding parameter count. Each panel shows its log-log slope.
+    each size's non-embedding parameter count. Each panel shows its log-log slope; the title names the
+    family (``family``, or the mini-Pythia description when ``losses`` is that family's table).
     """
-    from infogeo.plotstyle import figure
-
     ent = _table(entropy, "entropy", ["model", "layer", "L_eps_normalized", "matrix_entropy"])
     final = losses[losses["step"] == losses["step"].max()]
     params = dict(zip(final["size"], final["params_nonembedding"]))
+    if family is None and "model" in losses and losses["model"].astype(str).str.startswith("minipythia").any():
+        family = minipythia_label(min(params.values()), max(params.values()))
     ent = ent.assign(size=ent["model"])
     last = ent[ent["layer"] == ent.groupby("size")["layer"].transform("max")]
     agg = last.groupby("size").agg(L=("L_eps_normalized", "mean"), H=("matrix_entropy", "mean")).reset_index()
     agg["params"] = agg["size"].map(params)
     agg = agg.sort_values("params")
     fig, axes = figure(ncols=2, width=4.6, height=3.8)
+    found = []
     for ax, col, lab in ((axes[0, 0], "L", "normalized L_ε (Definition 3.1, ε = 0.1)"),
                          (axes[0, 1], "H", "normalized matrix entropy [25]")):
         ax.loglog(agg["params"], agg[col], "o-")
         if len(agg) >= 2:
             k = np.polyfit(np.log(agg["params"]), np.log(agg[col]), 1)[0]
             ax.set_title(f"log-log slope {k:.3f}")
-        ax.set_xlabel("non-embedding parameters")
+            found.append(f"{lab.split(' (')[0]} {'falls' if k < 0 else 'rises'} (slope {k:.2f})")
+        ax.set_xlabel("non-embedding parameters N (count)")
         ax.set_ylabel(lab)
-    fig.suptitle("Figure 1 analogue: representation entropy of the last layer against model size")
+    suptitle(fig, f"Figure 1 analogue{_on(family)}\nlast-layer entropy against model size: " + "; ".join(found),
+             fontsize=10)
     return fig
 
 
-def plot_lasso(lasso, *, layer=None) -> Figure:
+def plot_lasso(lasso, *, layer=None, family: str | None = None) -> Figure:
     """Section 4.2: head-averaged attention and Lasso coefficient of each context token, per protocol token."""
     df = _table(lasso, "lasso", ["layer", "target", "position", "token", "attention", "lasso_coef", "threshold"])
     df, layer = _pick_layer(df, layer, "lasso")
     targets = list(dict.fromkeys(df["target"]))
-    fig = Figure(figsize=(12, 3.2 * len(targets)), layout="constrained")
-    axes = np.atleast_1d(fig.subplots(len(targets), 1))
-    for ax, target in zip(axes, targets):
+    fig, axes = figure(nrows=len(targets), width=12, height=3.2)
+    found = []
+    for ax, target in zip(axes[:, 0], targets):
         g = df[df["target"] == target].sort_values("position")
         x = g["position"].to_numpy()
         ax.bar(x - 0.2, g["attention"], width=0.4, label="attention (head mean)")
         ax.bar(x + 0.2, g["lasso_coef"], width=0.4, label="Lasso coefficient")
-        ax.axhline(g["threshold"].iloc[0], color="k", lw=0.8, ls="--", label="selection threshold")
+        ax.axhline(g["threshold"].iloc[0], color=COLORS["grey"], lw=1.0, ls=":", label="selection threshold")
         ax.set_xticks(x, [t.strip() or "␣" for t in g["token"]], rotation=90, fontsize="small")
-        ax.set(xlabel="context token (in sentence order)", ylabel="weight", title=f"target [{target}], layer {layer}")
+        th = g["threshold"].iloc[0]
+        pick_att = g["selected_attention"].astype(bool) if "selected_attention" in g else g["attention"] > th
+        pick_las = g["selected_lasso"].astype(bool) if "selected_lasso" in g else g["lasso_coef"].abs() > th
+        att, las = set(g.loc[pick_att, "position"]), set(g.loc[pick_las, "position"])
+        found.append(f"[{target}] Lasso {len(las)}, attention {len(att)}, both {len(att & las)}")
+        ax.set(xlabel="context token (in sentence order)", ylabel="weight (dimensionless)",
+               title=f"target [{target}], layer {layer}")
         ax.legend(fontsize="small")
+    suptitle(fig, f"Section 4.2 protocol{_on(family)}: context tokens each method picks (weight above the "
+                  "threshold) per target — "
+                  + "; ".join(found), fontsize=10.5)
     return fig
 
 
-def plot_embeddings(embeddings, *, layer=None, method: str = "pca") -> Figure:
+def _separation(g: pd.DataFrame) -> float:
+    """Distance between the context centroids over the mean within-context spread (NaN with < 2 contexts)."""
+    cents = g.groupby("context")[["x", "y"]].mean()
+    if len(cents) < 2:
+        return float("nan")
+    spread = np.mean([np.hypot(h["x"] - h["x"].mean(), h["y"] - h["y"].mean()).mean()
+                      for _, h in g.groupby("context")])
+    gap = np.mean([np.hypot(*(cents.iloc[i] - cents.iloc[j]))
+                   for i in range(len(cents)) for j in range(i + 1, len(cents))])
+    return float(gap / spread) if spread > 0 else float("inf")
+
+
+def plot_embeddings(embeddings, *, layer=None, method: str = "pca", family: str | None = None) -> Figure:
     """Figure 4: mean-token against last-token sentence embeddings, projected (PCA, or UMAP when measured)."""
     df = _table(embeddings, "embeddings", ["layer", "context", "country", "representation", "method", "x", "y"])
     df, layer = _pick_layer(df, layer, "embeddings")
     df = df[df["method"] == method]
     if df.empty:
         raise ValueError(f"embeddings has no {method!r} projection (UMAP needs umap-learn installed)")
-    fig = Figure(figsize=(11, 5), layout="constrained")
-    for ax, rep in zip(fig.subplots(1, 2), ("mean", "last")):
+    fig, axes = figure(ncols=2, width=5.5, height=5.0)
+    found = []
+    for ax, rep in zip(axes[0], ("mean", "last")):
         g = df[df["representation"] == rep]
         for ctx, h in g.groupby("context", sort=False):
             ax.scatter(h["x"], h["y"], color=_CONTEXT_COLORS.get(ctx, "k"), label=f"context: {ctx}")
             for _, r in h.iterrows():
                 ax.annotate(str(r["country"]).rstrip("."), (r["x"], r["y"]), fontsize=6)
-        ax.set(xlabel=f"{method.upper()} 1", ylabel=f"{method.upper()} 2",
+        sep = _separation(g)
+        found.append(f"{rep}-token {sep:.2f}")
+        ax.set(xlabel=f"{method.upper()} 1 (arbitrary units)", ylabel=f"{method.upper()} 2 (arbitrary units)",
                title=f"{'mean of all tokens' if rep == 'mean' else 'last token'} (layer {layer})")
         ax.legend(fontsize="small")
+    suptitle(fig, f"Figure 4 analogue{_on(family)}: separation of the contexts (centroid distance / "
+                  f"within-context spread): {', '.join(found)}", fontsize=10.5)
     return fig
 
 
-def plot_distances(distances, *, layer=None, metrics=("js", "logdet", "riemann", "logeuclid")) -> Figure:
+def _matrix(df: pd.DataFrame, metric: str, pos: dict) -> np.ndarray:
+    D = np.zeros((len(pos), len(pos)))
+    for _, r in df[df["metric"] == metric].iterrows():
+        i, j = pos[r["sentence_a"]], pos[r["sentence_b"]]
+        D[i, j] = D[j, i] = r["distance"]
+    return D
+
+
+def plot_distances(distances, *, layer=None, metrics=("js", "logdet", "riemann", "logeuclid"),
+                   family: str | None = None) -> Figure:
     """Figures 5-6: sentence-by-sentence distance matrices, one panel per metric (king sentences first)."""
     df = _table(distances, "distances", ["layer", "sentence_a", "sentence_b", "context_a", "country_a",
                                          "context_b", "country_b", "metric", "distance"])
@@ -177,19 +240,22 @@ def plot_distances(distances, *, layer=None, metrics=("js", "logdet", "riemann",
     pos = {s: i for i, s in enumerate(ids)}
     # Two panels per row keep the 30 sentence labels readable at the size a report shows them.
     ncols = min(2, len(metrics))
-    nrows = -(-len(metrics) // ncols)
-    fig = Figure(figsize=(6.5 * ncols, 6.2 * nrows), layout="constrained")
-    axes = np.atleast_1d(fig.subplots(nrows, ncols)).ravel()
+    fig, axes = figure(ncols=ncols, nrows=-(-len(metrics) // ncols), width=6.5, height=6.2)
+    axes = axes.ravel()
     for ax in axes[len(metrics):]:
         ax.set_visible(False)
+    found = []
     for ax, metric in zip(axes, metrics):
-        D = np.zeros((len(ids), len(ids)))
-        for _, r in df[df["metric"] == metric].iterrows():
-            i, j = pos[r["sentence_a"]], pos[r["sentence_b"]]
-            D[i, j] = D[j, i] = r["distance"]
-        im = ax.imshow(D, cmap="viridis")
+        im = ax.imshow(_matrix(df, metric, pos), cmap="viridis")
+        m = df[df["metric"] == metric]
+        same = m["context_a"] == m["context_b"]
+        if same.any() and (~same).any():
+            found.append(f"{metric} {m.loc[~same, 'distance'].mean() / m.loc[same, 'distance'].mean():.2f}")
         ax.set_xticks(range(len(ids)), [names[s] for s in ids], rotation=90, fontsize=6.5)
         ax.set_yticks(range(len(ids)), [names[s] for s in ids], fontsize=6.5)
         ax.set(title=f"{metric} distance, layer {layer}", xlabel="sentence", ylabel="sentence")
-        fig.colorbar(im, ax=ax, label=f"d_{metric}")
+        fig.colorbar(im, ax=ax, label=f"d_{metric} (dimensionless)")
+    if found:
+        suptitle(fig, f"Figures 5–6 analogue{_on(family)}: mean distance across contexts / within a context — "
+                      + ", ".join(found), fontsize=10.5)
     return fig

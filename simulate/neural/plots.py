@@ -8,11 +8,33 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from infogeo.plotstyle import figure
+from infogeo.plotstyle import ALTERNATIVE, COLORS, CYCLE, THEORY, figure, fmt_interval, suptitle
 
 __all__ = ["fig_task_curves", "fig_learning_times", "fig_loss_steps", "fig_width"]
 
 LN2 = float(np.log(2.0))
+_WHAT = "MLPs trained on multitask sparse parity, task frequency p_k ∝ k^−(α+1)"
+
+
+def _position(r, seq: str = "sequential (paper)", par: str = "parallel") -> str:
+    """Where a fitted exponent's interval lies against the two learners' predictions, read off its row."""
+    lo, hi = r["ci_low"], r["ci_high"]
+    ps, pp = r["predicted_sequential"], r["predicted_parallel"]
+    inside = [name for name, p in ((seq, ps), (par, pp)) if lo <= p <= hi]
+    if inside:
+        return "consistent with " + " and ".join(inside)
+    if hi < min(ps, pp):
+        return "below both learners' predictions"
+    if lo > max(ps, pp):
+        return "above both learners' predictions"
+    return "between the two learners"
+
+
+def _row(exponents: pd.DataFrame, a: float, axis: str, threshold: float | None = 0.5):
+    e = exponents[(exponents["alpha"] == a) & (exponents["axis"] == axis)]
+    if threshold is not None and "threshold" in e:
+        e = e[e["threshold"] == threshold]
+    return e.iloc[0] if len(e) and np.isfinite(e["fitted"].iloc[0]) else None
 
 
 def _figure(ncols, nrows=1, width=5.0, height=3.8):
@@ -39,16 +61,21 @@ def fig_task_curves(task_curves: pd.DataFrame, mean_loss: pd.DataFrame | None = 
         if mean_loss is not None:
             m = mean_loss[(mean_loss["alpha"] == a) & (mean_loss["width"] == d["width"].iloc[0])
                           & (mean_loss["seed"] == d["seed"].iloc[0]) & (mean_loss["step"] > 0)]
-            ax.semilogx(m["step"], m["loss"] / LN2, "k--", lw=1.6, label="mean loss Σ p_k L_k")
+            ax.semilogx(m["step"], m["loss"] / LN2, color=COLORS["vermillion"], ls="--", lw=2.0,
+                        label="mean loss Σ p_k L_k")
             ax.legend(loc="lower left")
         for th in (0.5, 0.1):
             ax.axhline(th, color="grey", lw=0.8, ls=":")
         ax.set_ylim(-0.03, 1.25)
-        ax.set_xlabel("training step")
-        ax.set_ylabel("held-out loss / ln 2")
-        ax.set_title(f"α = {a:g}: tasks 1..{K} (width {int(d['width'].iloc[0])})")
+        ax.set_xlabel("training step (steps)")
+        ax.set_ylabel("held-out loss / ln 2 (bits)")
+        last = d[d["step"] == d["step"].max()]
+        learned = int((last["loss"] / LN2 <= 0.5).sum())
+        ax.set_title(f"α = {a:g}, width {int(d['width'].iloc[0])}: {learned} of {K} tasks below 0.5 bit "
+                     f"at step {int(d['step'].max()):,}", fontsize=9.5)
         sm = mpl.cm.ScalarMappable(cmap=cmap, norm=mpl.colors.Normalize(1, K))
         fig.colorbar(sm, ax=ax, label="task rank k (1 = most frequent)")
+    suptitle(fig, f"{_WHAT}: held-out loss of each task against steps (darker = more frequent)", fontsize=10.5)
     return fig
 
 
@@ -62,10 +89,11 @@ def fig_learning_times(learning_times: pd.DataFrame, exponents: pd.DataFrame):
     sequential and parallel learners' slopes on the same window, drawn through the fit's centre."""
     alphas = _alphas(learning_times)
     fig, axes = _figure(len(alphas), width=5.2, height=4.2)
+    found = []
     for ax, a in zip(axes[0], alphas):
         lt = learning_times[learning_times["alpha"] == a]
         lt = lt[lt["width"] == lt["width"].max()]
-        for th, mk, col in ((0.1, "s", "0.65"), (0.5, "o", "C0")):
+        for th, mk, col in ((0.1, "s", COLORS["grey"]), (0.5, "o", COLORS["blue"])):
             g = lt[(lt["threshold"] == th) & (lt["task"] <= 100)]
             ok = ~g["censored"].astype(bool)
             ax.loglog(g.loc[ok, "task"], g.loc[ok, "t_k"], mk, color=col, ms=4, label=f"learned, loss ≤ {th:g} ln 2")
@@ -80,16 +108,20 @@ def fig_learning_times(learning_times: pd.DataFrame, exponents: pd.DataFrame):
             ck = float(np.exp(np.log(g["task"]).mean()))
             ct = float(np.exp(np.log(g["t_k"]).mean()))
             lo, hi = 1, r["window_hi"]
-            _guide(ax, lo, hi, ck, ct, r["fitted"], color="C0", lw=1.5, label=f"fit: slope {r['fitted']:.2f}")
-            _guide(ax, lo, hi, ck, ct, r["predicted_sequential"], color="C3", ls="--", lw=1.3,
-                   label=f"sequential learner: {r['predicted_sequential']:.2f}")
-            _guide(ax, lo, hi, ck, ct, r["predicted_parallel"], color="C2", ls="--", lw=1.3,
-                   label=f"parallel learner: {r['predicted_parallel']:.2f}")
-            ax.axvspan(lo, hi, color="C0", alpha=0.06)
-        ax.set_xlabel("task rank k")
-        ax.set_ylabel("learning step t_k")
-        ax.set_title(f"α = {a:g}: asymptotes α+2 = {a + 2:g} (seq.), α+1 = {a + 1:g} (par.)")
+            _guide(ax, lo, hi, ck, ct, r["fitted"], color=COLORS["blue"], lw=1.5,
+                   label=f"fit: slope {fmt_interval(r['fitted'], r['ci_low'], r['ci_high'])}")
+            _guide(ax, lo, hi, ck, ct, r["predicted_sequential"],
+                   label=f"sequential learner (paper): {r['predicted_sequential']:.2f}", **THEORY)
+            _guide(ax, lo, hi, ck, ct, r["predicted_parallel"],
+                   label=f"parallel learner: {r['predicted_parallel']:.2f}", **ALTERNATIVE)
+            ax.axvspan(lo, hi, color=COLORS["blue"], alpha=0.06)
+            found.append(f"α = {a:g}: slope {fmt_interval(r['fitted'], r['ci_low'], r['ci_high'])}, "
+                         f"{_position(r)}")
+        ax.set_xlabel("task rank k (1 = most frequent)")
+        ax.set_ylabel("learning step t_k (steps)")
+        ax.set_title(f"α = {a:g}: asymptotes α+2 = {a + 2:g} (seq.), α+1 = {a + 1:g} (par.)", fontsize=10)
         ax.legend(fontsize=7, loc="upper left")
+    suptitle(fig, f"{_WHAT}: learning time t_k ∝ k^s — " + "; ".join(found), fontsize=10.5)
     return fig
 
 
@@ -97,56 +129,68 @@ def fig_loss_steps(mean_loss: pd.DataFrame, loop: pd.DataFrame, exponents: pd.Da
     """Mean loss against steps at the largest width, with the idealized learners (loop) and the fitted slope."""
     alphas = _alphas(mean_loss)
     fig, axes = _figure(len(alphas), width=5.2, height=4.2)
-    styles = {"measured order, measured times": ("C1", ":"), "sequential": ("C3", "--"), "parallel": ("C2", "--"),
-              "sequential in measured order": ("C4", "-.")}
+    styles = {"measured order, measured times": dict(color=COLORS["orange"], ls="-."), "sequential": THEORY,
+              "parallel": ALTERNATIVE, "sequential in measured order": dict(color=COLORS["purple"], ls="-.", lw=1.2)}
+    found = []
     for ax, a in zip(axes[0], alphas):
         m = mean_loss[mean_loss["alpha"] == a]
         m = m[(m["width"] == m["width"].max()) & (m["step"] > 0)]
         for s, g in m.groupby("seed"):
-            ax.loglog(g["step"], g["loss"], "k-", lw=1.8, alpha=0.8, label="network" if s == m["seed"].min() else None)
+            ax.loglog(g["step"], g["loss"], "-", color=COLORS["blue"], lw=2.0, alpha=0.85,
+                      label="network" if s == m["seed"].min() else None)
         lp = loop[loop["alpha"] == a]
-        for name, (c, ls) in styles.items():
+        for name, style in styles.items():
             col = f"loss_{name}"
             if col in lp:
-                ax.loglog(lp["step"], lp[col], color=c, ls=ls, lw=1.2, label=f"idealized: {name}")
+                label = "idealized sequential learner (paper)" if name == "sequential" else f"idealized: {name}"
+                ax.loglog(lp["step"], lp[col], label=label, **style)
         e = exponents[(exponents["alpha"] == a) & (exponents["axis"] == "steps")]
         if len(e) and np.isfinite(e["fitted"].iloc[0]):
             r = e.iloc[0]
             ax.axvspan(r["window_lo"], r["window_hi"], color="k", alpha=0.05)
-            ax.set_title(f"α = {a:g}: fitted {r['fitted']:.2f}; seq. {r['predicted_sequential']:.2f}, "
-                         f"par. {r['predicted_parallel']:.2f}", fontsize=9)
-        ax.set_xlabel("training step")
+            ax.set_title(f"α = {a:g}: fitted {fmt_interval(r['fitted'], r['ci_low'], r['ci_high'])}; "
+                         f"seq. {r['predicted_sequential']:.2f}, par. {r['predicted_parallel']:.2f}", fontsize=9)
+            found.append(f"α = {a:g}: exponent {r['fitted']:.2f}, {_position(r)}")
+        ax.set_xlabel("training step (steps)")
         ax.set_ylabel("mean held-out loss Σ p_k L_k (nats)")
         ax.legend(fontsize=7, loc="lower left")
+    suptitle(fig, f"{_WHAT}: mean loss against steps (shaded: fit window) — " + "; ".join(found), fontsize=10.5)
     return fig
 
 
 def fig_width(width: pd.DataFrame, exponents: pd.DataFrame):
     """Final mean loss and tasks learned against parameters (every width, same step budget)."""
     fig, axes = _figure(2, width=5.0, height=4.0)
+    found = []
     for i, a in enumerate(_alphas(width)):
         w = width[width["alpha"] == a].sort_values("params")
-        c = f"C{i}"
+        c = CYCLE[i % len(CYCLE)]
         axes[0, 0].loglog(w["params"], w["final_loss"], "o-", color=c, label=f"α = {a:g}")
         e = exponents[(exponents["alpha"] == a) & (exponents["axis"] == "width")]
         if len(w) >= 2:
             x0, y0 = float(w["params"].iloc[0]), float(w["final_loss"].iloc[0])
             xs = np.array([x0, float(w["params"].iloc[-1])])
-            axes[0, 0].loglog(xs, y0 * (xs / x0) ** (-a), "--", color=c, lw=1, label=f"slope −α = −{a:g} (Thm 3.7)")
+            axes[0, 0].loglog(xs, y0 * (xs / x0) ** (-a), "--", color=c, lw=1.4,
+                              label=f"theory: slope −α = −{a:g} (Thm 3.7)")
             if len(e) and np.isfinite(e["fitted"].iloc[0]):
-                axes[0, 0].plot([], [], " ", label=f"  fitted α_N = {e['fitted'].iloc[0]:.2f}")
+                r = e.iloc[0]
+                axes[0, 0].plot([], [], " ", label=f"  fitted α_N = {r['fitted']:.2f}")
+                found.append(f"α = {a:g}: fitted α_N = {fmt_interval(r['fitted'], r['ci_low'], r['ci_high'])} "
+                             f"({r['verdict']})")
         axes[0, 1].loglog(w["params"], w["tasks_learned"].clip(lower=0.8), "o-", color=c, label=f"α = {a:g}")
         t = exponents[(exponents["alpha"] == a) & (exponents["axis"] == "tasks_vs_params")]
         if len(t) and np.isfinite(t["fitted"].iloc[0]):
             axes[0, 1].plot([], [], " ", label=f"  fitted slope {t['fitted'].iloc[0]:.2f}")
-    axes[0, 0].set_xlabel("parameters N")
+    axes[0, 0].set_xlabel("parameters N (count)")
     axes[0, 0].set_ylabel("final mean loss (nats)")
     axes[0, 0].legend(fontsize=7)
     lo, hi = float(width["params"].min()), float(width["params"].max())
     n0 = float(max(width.loc[width["params"] == lo, "tasks_learned"].max(), 1))
-    axes[0, 1].loglog([lo, hi], [n0, n0 * hi / lo], "k--", lw=1, label="slope 1 (N = r·n)")
-    axes[0, 1].set_xlabel("parameters N")
+    axes[0, 1].loglog([lo, hi], [n0, n0 * hi / lo], label="theory: slope 1 (N = r·n)", **THEORY)
+    axes[0, 1].set_xlabel("parameters N (count)")
     axes[0, 1].set_ylabel("tasks learned (loss ≤ 0.5 ln 2)")
     axes[0, 1].set_title("tasks learned: every r parameters a skill?", fontsize=10)
     axes[0, 1].legend(fontsize=7)
+    suptitle(fig, f"{_WHAT}, every width for the same steps: final loss against N — " + "; ".join(found),
+             fontsize=10.5)
     return fig
