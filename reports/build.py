@@ -22,9 +22,15 @@ from empirical.io import DATA_DIR, read_checksums
 
 from .blocks import Figure, Heading, Para, from_json, render_html, render_markdown, to_json
 from .style import save
+from .summary import summary_block
 
 DEFAULT_OUT = Path(__file__).resolve().parent / "latest"
 TITLE = "infogeo report: The Information of Large Language Model Geometry, checked"
+#: Significant digits of every float written to tables/. Fits and linear algebra agree across machines and BLAS
+#: builds to ~1e-9 relative; 6 digits leave a margin of three orders of magnitude (a value still differs when it
+#: sits within that margin of a rounding boundary) and keep more than the report shows (4).
+TABLE_DIGITS = 6
+TABLE_FLOAT_FORMAT = f"%.{TABLE_DIGITS}g"
 
 
 @dataclass
@@ -47,10 +53,11 @@ class SectionContext:
         return self.out_dir / "figures"
 
     def table(self, name: str, df: pd.DataFrame) -> str:
-        """Write a tidy table as CSV (fixed float format, so the same seed gives the same bytes)."""
+        """Write a tidy table as CSV with :data:`TABLE_DIGITS` significant digits, so that the same seed gives the
+        same bytes here and on another machine."""
         self.tables_dir.mkdir(parents=True, exist_ok=True)
         rel = f"tables/{name}.csv"
-        df.to_csv(self.out_dir / rel, index=False, float_format="%.10g", lineterminator="\n")
+        write_table(df, self.out_dir / rel)
         self.tables.append(rel)
         return rel
 
@@ -67,26 +74,39 @@ class SectionContext:
         return Figure(rel, caption)
 
 
+def write_table(df: pd.DataFrame, path: Path) -> None:
+    """``df`` as CSV at ``path``: floats to :data:`TABLE_DIGITS` significant digits, negative zero as 0."""
+    df = df.copy()
+    for col in df.columns:
+        if pd.api.types.is_float_dtype(df[col].dtype):
+            df[col] = df[col].where(df[col] != 0, 0.0)  # -0.0 and 0.0 print alike
+    df.to_csv(path, index=False, float_format=TABLE_FLOAT_FORMAT, lineterminator="\n")
+
+
+SECTION_TITLES = {
+    "theory": "1. The paper's claims, checked",
+    "simulate": "2. Simulation against theory",
+    "neural": "3. Neural networks: are skills learned one after another?",
+    "empirical": "4. Pythia: fitted exponents against the predictions",
+    "measure": "5. Measurements of language models (Figures 1, 3 to 6)",
+    "assumption": "6. How to check a new assumption",
+}
+SECTION_NAMES = tuple(SECTION_TITLES)
+
+
 def _sections():
     from .sections import assumption, empirical, measure, neural, simulate, theory
 
-    return {
-        "theory": ("1. The paper's claims, checked", theory.build),
-        "simulate": ("2. Simulation against theory", simulate.build),
-        "neural": ("3. Neural networks: are skills learned one after another?", neural.build),
-        "empirical": ("4. Pythia: fitted exponents against the predictions", empirical.build),
-        "measure": ("5. Measurements of language models (Figures 1, 3 to 6)", measure.build),
-        "assumption": ("6. How to check a new assumption", assumption.build),
-    }
-
-
-SECTION_NAMES = ("theory", "simulate", "neural", "empirical", "measure", "assumption")
+    fns = {"theory": theory.build, "simulate": simulate.build, "neural": neural.build, "empirical": empirical.build,
+           "measure": measure.build, "assumption": assumption.build}
+    return {name: (SECTION_TITLES[name], fns[name]) for name in SECTION_NAMES}
 
 
 def _versions() -> dict:
     out = {"python": platform.python_version()}
     for pkg in ("infogeo", "numpy", "scipy", "sympy", "pandas", "matplotlib", "scikit-learn", "powerlaw", "torch",
-                "transformers", "tokenizers", "pyriemann", "hypothesis"):
+                "transformers", "tokenizers", "pyriemann", "hypothesis", "markdown-it-py", "mdit-py-plugins",
+                "latex2mathml"):
         try:
             out[pkg] = metadata.version(pkg)
         except metadata.PackageNotFoundError:
@@ -142,24 +162,23 @@ def build_report(out_dir=DEFAULT_OUT, *, only: str | None = None, model: str | N
             print(tb, file=sys.stderr)
         seconds = time.perf_counter() - t0
         (state_dir / f"{name}.json").write_text(json.dumps(to_json(blocks), indent=1))
-        section_meta[name] = {"title": title, "seconds": round(seconds, 2), "ok": error is None, "error": error,
+        section_meta[name] = {"title": title, "seed": seed, "seconds": round(seconds, 2), "ok": error is None,
+                              "error": error,
                               "traceback": tb if error else None, "tables": ctx.tables, "figures": ctx.figures}
         if progress:
             print(f"[report] section {name}: {'ok' if error is None else 'FAILED'} in {seconds:.1f} s",
                   file=sys.stderr, flush=True)
-    # Assemble every section that has state, in order.
-    blocks = [Heading(TITLE, 1), Para(_preamble())]
-    for name in SECTION_NAMES:
-        path = state_dir / f"{name}.json"
-        if path.exists():
-            blocks += from_json(json.loads(path.read_text()))
-    (out_dir / "report.md").write_text(render_markdown(blocks, out_dir))
-    (out_dir / "report.html").write_text(render_html(blocks, out_dir, TITLE))
+    for meta in section_meta.values():  # sections built before seeds were recorded per section
+        meta.setdefault("seed", old.get("seed"))
+    assemble(out_dir)
     manifest = {
         "suite": "infogeo",
         "command": " ".join([Path(sys.argv[0]).name] + sys.argv[1:]),
         "git_commit": _git_commit(),
         "seed": seed,
+        "seed_note": "the seed of this command; sections.<name>.seed is the seed each section was built with",
+        "table_float_digits": TABLE_DIGITS,
+        "table_float_format": TABLE_FLOAT_FORMAT,
         "model": model,
         "versions": _versions(),
         "data_sha256": _data_checksums(),
@@ -169,6 +188,18 @@ def build_report(out_dir=DEFAULT_OUT, *, only: str | None = None, model: str | N
     }
     manifest_path.write_text(json.dumps(manifest, indent=2))
     return manifest
+
+
+def assemble(out_dir: Path) -> None:
+    """Write report.md and report.html from the saved state of every section that has one, in order, after the
+    title and the summary (which reads the tables the sections left on disk)."""
+    blocks = [Heading(TITLE, 1), summary_block(out_dir, SECTION_TITLES), Para(_preamble())]
+    for name in SECTION_NAMES:
+        path = out_dir / "sections" / f"{name}.json"
+        if path.exists():
+            blocks += from_json(json.loads(path.read_text()))
+    (out_dir / "report.md").write_text(render_markdown(blocks, out_dir))
+    (out_dir / "report.html").write_text(render_html(blocks, out_dir, TITLE))
 
 
 def _preamble() -> str:

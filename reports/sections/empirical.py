@@ -2,10 +2,8 @@
 from __future__ import annotations
 
 from ..blocks import Heading, Para, Table
-from ._layout import headline_table
+from ._layout import fit_table, headline_table, window_table
 
-FIT_COLUMNS = ("analysis", "family", "subject", "param", "estimate", "ci_low", "ci_high", "status",
-               "boot_ok_frac", "boot_at_bound_frac", "interval_kind", "rmse_log")
 COVERAGE_COLUMNS = ("design", "spec", "method", "param", "draws", "coverage", "mc_se", "coverage_generating",
                     "median_width", "widen_needed", "verdict", "used_by")
 
@@ -37,23 +35,22 @@ def build(ctx):
             "intervals that are conservative for the envelope's exponent but may under-cover the compute-optimal "
             "exponent by up to 10 points: both carry the `approximate` flag and note. The old percentile "
             "bootstrap covered 67–90% on the params and steps designs."))
-        blocks.append(Table(rels["coverage"], "Coverage of 95% intervals on synthetic designs (coverage study; "
-                            "regenerate with `python -m empirical.fit.coverage --draws 400`)", max_rows=60,
+        blocks.append(Table(rels["coverage"], "Coverage of 95% intervals on synthetic designs, for the methods the "
+                            "analyses use (every method compared is in the full table; regenerate with "
+                            "`python -m empirical.fit.coverage --draws 400`)", max_rows=60, nonempty=["used_by"],
                             columns=[c for c in COVERAGE_COLUMNS if c in tabs["coverage"].columns]))
-    fcols = [c for c in FIT_COLUMNS if c in tabs["fits"].columns]
-    blocks.append(Table(rels["fits"], "Fitted parameters with 95% intervals (kind in interval_kind)", max_rows=60,
-                        columns=fcols or None))
+    blocks.append(fit_table(rels["fits"], tabs["fits"]))
     for stem, fig in figures(tabs).items():
-        blocks.append(ctx.save_figure(fig, stem, _caption(stem)))
+        blocks.append(ctx.save_figure(fig, stem, fit_caption(stem)))
     blocks.append(Heading("Caveats the data impose", 3))
     blocks.append(Para("\n".join(f"- **{k}**: {v}" for k, v in zip(tabs["caveats"]["caveat"],
                                                                      tabs["caveats"]["detail"]))))
     if "window_sensitivity" in rels:
-        blocks.append(Table(rels["window_sensitivity"], "How each verdict moves with the fit window", max_rows=40))
+        blocks.append(window_table(ctx, tabs["window_sensitivity"], rels["window_sensitivity"], "pythia"))
     return blocks
 
 
-def _caption(stem: str) -> str:
+def fit_caption(stem: str) -> str:
     return {
         "fit_params": "Final-checkpoint loss against parameters, the fitted law with its 95% band, and the slope "
                       "theory predicts (Theorem 3.7).",

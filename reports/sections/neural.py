@@ -69,7 +69,8 @@ def build(ctx):
                                   "squares ≤ 0.1 ln 2); open triangles: not learned by the last step (censored). "
                                   "Lines through the fit's centre: the fitted slope and the slopes the idealized "
                                   "sequential and parallel learners give on the same window (shaded)."))
-    blocks.append(Table(rels["order"], "Learning order and concurrency per run", columns=ORDER_COLS, max_rows=30))
+    blocks.append(Table(rels["order"], "Learning order and concurrency per run at the primary threshold 0.5 ln 2",
+                        columns=ORDER_COLS, max_rows=30, where={"threshold": 0.5}))
     blocks.append(ctx.save_figure(plots.fig_loss_steps(tabs["mean_loss"], tabs["loop"], tabs["exponents"]),
                                   "neural_loss_steps",
                                   "Mean loss against steps at the largest width, with the idealized learners: the "

@@ -9,14 +9,14 @@ def _figures(ctx, tabs):
 
     exps, traj = tabs["exponents"], tabs["trajectories"]
     blocks = []
-    for alpha in sorted(set(traj["alpha"])):
-        blocks.append(ctx.save_figure(
-            plots.trajectories(traj, exps, alpha), f"simulate_trajectories_alpha{alpha}",
-            f"H(X|Y) − C on log-log axes for α = {alpha} under each learning-order and cost "
-            "assumption; black dashed lines have the slope theory predicts, drawn over the fit "
-            "window from its first point. The curves bend below them as n approaches M: with "
-            "finite M, H − C = A·x^−a − b, and the fit models the offset b (see the estimator "
-            "table below for what a straight-line fit would report instead)."))
+    for i, alpha in enumerate(sorted(set(traj["alpha"]))):
+        caption = (f"H(X|Y) − C on log-log axes for α = {alpha} under each learning-order and cost assumption"
+                   + ("; black dashed lines have the slope theory predicts, drawn over the fit window from its "
+                      "first point. The curves bend below them as n approaches M: with finite M, H − C = A·x^−a − b, "
+                      "and the fit models the offset b (see the estimator table below for what a straight-line fit "
+                      "would report instead)." if i == 0 else "; lines as in the first figure."))
+        blocks.append(ctx.save_figure(plots.trajectories(traj, exps, alpha), f"simulate_trajectories_alpha{alpha}",
+                                      caption))
     blocks.append(ctx.save_figure(plots.agreement(exps), "simulate_agreement",
                                   "Each point is one fitted exponent that a wrong dynamics could move, against its "
                                   "prediction; the dashed line is agreement. Error bars are misfit intervals (how "
@@ -80,6 +80,10 @@ def build(ctx):
     cols = [c for c in ("alpha", "order", "cost", "axis", "fitted", "ci_low", "ci_high", "predicted", "rel_error",
                         "reference_rel_error", "evidence", "agrees", "tolerance", "fit_window_lo", "fit_window_hi",
                         "note") if c in exps.columns]
-    blocks.append(Table(rels["exponents"], "Fitted against predicted exponents", max_rows=80, columns=cols))
+    n_other = int((exps["evidence"] != "dynamics").sum())
+    blocks.append(Table(rels["exponents"], "Fitted against predicted exponents, the rows that count as evidence "
+                                           f"(the other {n_other}: tail-sum rows, rows without a prediction or "
+                                           "without a converged fit, are in the full table)", max_rows=80,
+                        columns=cols, where={"evidence": "dynamics"}))
     blocks.append(Table(rels["agreement"], "What counts as agreement evidence (simulate.agreement_summary)"))
     return blocks + _figures(ctx, tabs) + _extras(tabs, rels, cols)

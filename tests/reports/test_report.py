@@ -88,7 +88,8 @@ def test_blocks_round_trip_and_render(tmp_path):
 
 
 def test_arithmetic_asterisks_are_not_emphasis():
-    from reports.blocks import _inline
+    from reports.blocks import markdown_html, md_escape
 
-    assert "<em>" not in _inline("(d+n)/2 * d * log(1 + 1/eps^2)")
-    assert _inline("an *emphasis*") == "an <em>emphasis</em>"
+    assert "<em>" not in markdown_html("(d+n)/2 * d * log(1 + 1/eps^2)")
+    assert "<em>" not in markdown_html(md_escape("(sigma - 1)*(sigma + 1)*(v - 1)"))  # data text is escaped
+    assert markdown_html("an *emphasis*").strip() == "<p>an <em>emphasis</em></p>"
