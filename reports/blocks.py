@@ -164,7 +164,7 @@ def _table_markdown(b: Table, root: Path) -> str:
 def _figure_markdown(b: Figure) -> str:
     if not b.caption:
         return f"![]({b.png})"
-    return f"![{_alt(b.caption)}]({b.png})\n\n*{b.caption}*"
+    return f"![{Path(b.png).stem}]({b.png})\n\n*{b.caption}*"  # the caption follows: a short alt
 
 
 def _alt(caption: str) -> str:

@@ -43,6 +43,7 @@ class SectionContext:
     options: dict = field(default_factory=dict)
     tables: list[str] = field(default_factory=list)
     figures: list[str] = field(default_factory=list)
+    resolutions: dict = field(default_factory=dict)
 
     @property
     def tables_dir(self) -> Path:
@@ -52,12 +53,16 @@ class SectionContext:
     def figures_dir(self) -> Path:
         return self.out_dir / "figures"
 
-    def table(self, name: str, df: pd.DataFrame) -> str:
+    def table(self, name: str, df: pd.DataFrame, resolution: dict | None = None) -> str:
         """Write a tidy table as CSV with :data:`TABLE_DIGITS` significant digits, so that the same seed gives the
-        same bytes here and on another machine."""
+        same bytes here and on another machine. ``resolution``: column -> absolute resolution, for columns whose
+        small values are floating-point noise (an optimizer's final gradient norm, a relative error of 1e-13):
+        they are rounded to a multiple of it first (recorded in the manifest)."""
         self.tables_dir.mkdir(parents=True, exist_ok=True)
         rel = f"tables/{name}.csv"
-        write_table(df, self.out_dir / rel)
+        write_table(df, self.out_dir / rel, resolution)
+        if resolution:
+            self.resolutions[rel] = dict(resolution)
         self.tables.append(rel)
         return rel
 
@@ -74,9 +79,14 @@ class SectionContext:
         return Figure(rel, caption)
 
 
-def write_table(df: pd.DataFrame, path: Path) -> None:
-    """``df`` as CSV at ``path``: floats to :data:`TABLE_DIGITS` significant digits, negative zero as 0."""
+def write_table(df: pd.DataFrame, path: Path, resolution: dict | None = None) -> None:
+    """``df`` as CSV at ``path``: floats to :data:`TABLE_DIGITS` significant digits, negative zero as 0, the columns
+    of ``resolution`` first rounded to a multiple of their resolution."""
     df = df.copy()
+    for col, res in (resolution or {}).items():
+        if col not in df.columns or not res > 0:
+            raise ValueError(f"resolution must map columns of the table to positive numbers, got {col!r}: {res!r}")
+        df[col] = (df[col].astype(float) / res).round() * res
     for col in df.columns:
         if pd.api.types.is_float_dtype(df[col].dtype):
             df[col] = df[col].where(df[col] != 0, 0.0)  # -0.0 and 0.0 print alike
@@ -164,7 +174,8 @@ def build_report(out_dir=DEFAULT_OUT, *, only: str | None = None, model: str | N
         (state_dir / f"{name}.json").write_text(json.dumps(to_json(blocks), indent=1))
         section_meta[name] = {"title": title, "seed": seed, "seconds": round(seconds, 2), "ok": error is None,
                               "error": error,
-                              "traceback": tb if error else None, "tables": ctx.tables, "figures": ctx.figures}
+                              "traceback": tb if error else None, "tables": ctx.tables, "figures": ctx.figures,
+                              "table_resolution": ctx.resolutions}
         if progress:
             print(f"[report] section {name}: {'ok' if error is None else 'FAILED'} in {seconds:.1f} s",
                   file=sys.stderr, flush=True)

@@ -4,6 +4,9 @@ from __future__ import annotations
 from ..blocks import Heading, Para, Table
 from ._layout import fit_table, headline_table, window_table
 
+#: Columns of a fits table whose small values are optimizer noise: the final projected gradient norm (below 1e-8
+#: at convergence, its digits differ between machines) is written to a resolution of 1e-6.
+FIT_RESOLUTION = {"grad_norm": 1e-6}
 COVERAGE_COLUMNS = ("design", "spec", "method", "param", "draws", "coverage", "mc_se", "coverage_generating",
                     "median_width", "widen_needed", "verdict", "used_by")
 
@@ -13,7 +16,8 @@ def build(ctx):
     from empirical.fit.plots import figures
 
     tabs = report_tables(seed=ctx.seed, progress=ctx.progress, **ctx.options.get("empirical", {}))
-    rels = {name: ctx.table(f"pythia_{name}", df) for name, df in tabs.items()}
+    rels = {name: ctx.table(f"pythia_{name}", df, FIT_RESOLUTION if name == "fits" else None)
+            for name, df in tabs.items()}
     blocks = [Para(
         "Data: EleutherAI's lm-eval-harness results for the Pythia suite (8 sizes, standard and deduplicated "
         "training data, checkpoints through step 143000; Apache-2.0; provenance and checksums in "

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ..blocks import Heading, Para, Table
 from ._layout import headline_table
-from .empirical import fit_caption
+from .empirical import FIT_RESOLUTION, fit_caption
 
 #: Section 4.2-4.3 figures drawn on the largest model: (table key, plot function name, caption).
 _PROMPT_FIGURES = (
@@ -92,7 +92,7 @@ def _loss_fits(ctx, tabs: dict) -> list:
                    "point is that every input is under our control.")]
     fits = {k[len("minipythia_"):]: v for k, v in tabs.items()
             if k.startswith("minipythia_") and k != "minipythia_losses"}
-    rels = {k: ctx.table(f"minipythia_{k}", v) for k, v in fits.items()}
+    rels = {k: ctx.table(f"minipythia_{k}", v, FIT_RESOLUTION if k == "fits" else None) for k, v in fits.items()}
     blocks.append(headline_table(rels["verdicts_headline"], fits["verdicts_headline"].columns, "minipythia"))
     batch = int(tabs["minipythia_losses"]["batch_tokens"].iloc[0])
     labels = {"loss": "held-out loss", "unit": "nats/token", "step": f"optimizer step ({batch:,} tokens each)"}

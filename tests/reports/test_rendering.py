@@ -155,3 +155,16 @@ def test_maths_in_markdown_and_the_fallback():
     broken = K.latex_html(r"\frac{")
     assert broken == r'<code class="latex">\frac{</code>'
     assert "<script" not in K.render_html([K.Para(r"$x^2$")], Path("."), "T")  # no JavaScript needed
+
+
+def test_noise_columns_are_written_to_their_resolution(tmp_path):
+    ctx = B.SectionContext("t", tmp_path)
+    df = pd.DataFrame({"grad_norm": [4.3e-11, 9.7e-9, 3e-4], "x": [4.3e-11, 9.7e-9, 3e-4]})
+    ctx.table("g", df, {"grad_norm": 1e-6})
+    back = pd.read_csv(tmp_path / "tables" / "g.csv")
+    assert list(back["grad_norm"]) == [0.0, 0.0, 3e-4] and list(back["x"]) == list(df["x"])  # only that column
+    assert ctx.resolutions == {"tables/g.csv": {"grad_norm": 1e-6}}
+    with pytest.raises(ValueError, match="resolution"):
+        ctx.table("g", df, {"nope": 1e-6})
+    with pytest.raises(ValueError, match="resolution"):
+        ctx.table("g", df, {"x": 0})
