@@ -40,7 +40,8 @@ class Para:
 class Table:
     """A CSV shown as a table. ``where``: keep rows whose column equals the value, or one of the values of a list
     (compared as text), e.g. ``{"is_default": "True"}``; ``nonempty``: keep rows where these columns have a value;
-    ``columns``: the columns shown; ``max_rows``: rows shown at most. The
+    ``columns``: the columns shown; ``clip``: columns shown up to their first ``:`` or ``;`` (a long reason's
+    gist; the caption says so and the CSV has it whole); ``max_rows``: rows shown at most. The
     caption says how many rows the full table (linked) has. ``ci_low``/``ci_high`` (and
     ``pred_low``/``pred_high``) are shown inside the estimate's (prediction's) cell as ``x [lo, hi]``."""
 
@@ -50,6 +51,7 @@ class Table:
     columns: list[str] | None = None
     where: dict = field(default_factory=dict)
     nonempty: list[str] = field(default_factory=list)
+    clip: list[str] = field(default_factory=list)
     kind: str = "table"
 
 
@@ -105,9 +107,10 @@ def fmt(v) -> str:
     return str(v)
 
 
-def md_escape(text: str) -> str:
-    """Data text made literal in Markdown: ``*`` (arithmetic, not emphasis) and ``|`` escaped."""
-    return text.replace("\\", "\\\\").replace("*", "\\*").replace("|", "\\|")
+def md_escape(text: str, cell: bool = False) -> str:
+    """Data text made literal in Markdown: ``*`` (arithmetic, not emphasis) escaped, and ``|`` in a table cell."""
+    text = text.replace("\\", "\\\\").replace("*", "\\*")
+    return text.replace("|", "\\|") if cell else text
 
 
 def interval(est, lo, hi) -> str:
@@ -141,7 +144,10 @@ def _frame(block: Table, root: Path) -> tuple[pd.DataFrame, int]:
         df = df[df[col].notna() & (df[col].astype(str) != "")]
     if block.columns:
         df = df[[c for c in block.columns if c in df.columns]]
-    return _merge_intervals(df.head(block.max_rows)), n
+    df = df.head(block.max_rows).copy()
+    for col in block.clip:
+        df[col] = [re.split(r"[:;]", str(v), maxsplit=1)[0] if isinstance(v, str) else v for v in df[col]]
+    return _merge_intervals(df), n
 
 
 def _table_markdown(b: Table, root: Path) -> str:
@@ -149,7 +155,7 @@ def _table_markdown(b: Table, root: Path) -> str:
     cols = list(df.columns)
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     for row in df.itertuples(index=False):
-        lines.append("| " + " | ".join(md_escape(fmt(v)).replace("\n", " ") for v in row) + " |")
+        lines.append("| " + " | ".join(md_escape(fmt(v), cell=True).replace("\n", " ") for v in row) + " |")
     link = f"[{b.csv}]({b.csv})"
     which = " and ".join([f"{k} = {' or '.join(map(str, v)) if isinstance(v, (list, tuple)) else v}"
                           for k, v in b.where.items()] + [f"{c} set" for c in b.nonempty])

@@ -20,8 +20,8 @@ from .blocks import Summary, fmt, interval, slug
 CLAIM_VERDICTS = ("holds", "holds-under-conditions", "corrected", "refuted")
 #: Headline tests of the fit sections, in the order the summary shows them, with their label.
 TESTS = {"params_power_law": "parameters: α of L = E + A·N^−α",
-         "frontier_exponent": "compute frontier: exponent in 6ND",
-         "steps_exponent": "training steps: exponent (median over sizes)"}
+         "frontier_exponent": "compute frontier",
+         "steps_exponent": "training steps"}
 SUMMARY_TABLES = ("claims", "claims_latex", "simulate_agreement", "neural_exponents", "pythia_verdicts_headline",
                   "minipythia_verdicts_headline")
 
@@ -93,8 +93,9 @@ def _kind(row) -> str:
     kind = str(row["interval_kind"]).split(" (")[0]
     if row["test"] == "steps_exponent":
         m = re.match(r"(\d+) of (\d+) usable", str(row["reason"]))
-        kind = f"median of {m[1]} of {m[2]} sizes; per size {kind}" if m else f"median; per size {kind}"
-    return kind + (" (approximate)" if str(row["approximate"]) == "True" else "")
+        kind = f"median of {m[1]} of {m[2]} sizes (each {kind})" if m else f"median over sizes (each {kind})"
+    return kind.replace("bootstrap-calibrated ", "calibrated ") + (", approximate" if str(row["approximate"]) == "True"
+                                                                    else "")
 
 
 def fit_rows(h: pd.DataFrame) -> pd.DataFrame:

@@ -14,8 +14,8 @@ VERDICT_COLUMNS = ("test", "family", "subject", "hypothesis", "alpha_source", "e
 def headline_table(rel: str, columns, prefix: str) -> Table:
     """The block of a ``<prefix>_verdicts_headline`` table written at ``rel`` (``columns``: the table's columns)."""
     return Table(rel, f"Verdict per prediction (steps: the median over sizes; per-size rows in "
-                      f"tables/{prefix}_verdicts.csv)", max_rows=40,
-                 columns=[c for c in VERDICT_COLUMNS if c in columns])
+                      f"tables/{prefix}_verdicts.csv); `reason` gives the gist, the full reason is in the table",
+                 max_rows=40, columns=[c for c in VERDICT_COLUMNS if c in columns], clip=["reason"])
 
 
 def window_verdicts(ws: pd.DataFrame) -> pd.DataFrame:

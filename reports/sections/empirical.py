@@ -42,7 +42,8 @@ def build(ctx):
         blocks.append(Table(rels["coverage"], "Coverage of 95% intervals on synthetic designs, for the methods the "
                             "analyses use (every method compared is in the full table; regenerate with "
                             "`python -m empirical.fit.coverage --draws 400`)", max_rows=60, nonempty=["used_by"],
-                            columns=[c for c in COVERAGE_COLUMNS if c in tabs["coverage"].columns]))
+                            columns=[c for c in COVERAGE_COLUMNS if c in tabs["coverage"].columns
+                                     and c not in ("coverage_generating", "widen_needed")]))
     blocks.append(fit_table(rels["fits"], tabs["fits"]))
     for stem, fig in figures(tabs).items():
         blocks.append(ctx.save_figure(fig, stem, fit_caption(stem)))

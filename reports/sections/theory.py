@@ -37,8 +37,8 @@ def _figures(ctx, tabs):
 
 
 def latex_table(records) -> pd.DataFrame:
-    """The LaTeX of each claim as printed and of its correction (empty without one), for the summary and the HTML."""
-    return pd.DataFrame([{"id": r.id, "latex": r.latex,
+    """Each claim as printed, in words and in LaTeX, and the LaTeX of its correction (empty without one)."""
+    return pd.DataFrame([{"id": r.id, "statement": r.statement, "latex": r.latex,
                           "correction_latex": r.correction["latex"] if r.correction else ""} for r in records])
 
 
@@ -48,16 +48,18 @@ def counterexample_table(records) -> pd.DataFrame:
                          for r in records if r.counterexample], columns=["id", "counterexample"])
 
 
-def _details(records, cex_rel: str):
-    """One paragraph per claim whose verdict is not a plain 'holds': the statement as printed (words and maths),
-    the failed checks, the verified correction or the conditions; counterexamples in ``cex_rel``."""
+def _details(records, cex_rel: str, forms_rel: str):
+    """One paragraph per claim whose verdict is not a plain 'holds': the statement as printed (maths), the failed
+    checks, the verified correction or the conditions; the statements in words in ``forms_rel``, counterexamples
+    in ``cex_rel``."""
     blocks = [Heading("Counterexamples, corrections and conditions in full", 3),
-              Para(f"Each counterexample in full (JSON): [{cex_rel}]({cex_rel}).")]
+              Para(f"Each statement as printed, in words: [{forms_rel}]({forms_rel}); each counterexample in full "
+                   f"(JSON): [{cex_rel}]({cex_rel}).")]
     for r in records:
         if r.verdict == "holds":
             continue
         lines = [f"**{r.paper_ref} — {r.title}** (`{r.id}`, verdict **{r.verdict}**)", "",
-                 f"- As printed: ${r.latex}$ ({md_escape(r.statement)})"]
+                 f"- As printed: ${r.latex}$"]
         for c in r.checks:
             if not c["passed"]:
                 lines.append(f"- Failed check ({c['target']}, {c['kind']}): {md_escape(c['name'])} — "
@@ -85,7 +87,7 @@ def build(ctx):
     records = run_all(seed=ctx.seed, progress=ctx.progress)
     tabs = report_tables(ctx.seed, ctx.progress, records=records)
     rels = {key: ctx.table(TABLE_NAMES[key], df) for key, df in tabs.items()}
-    ctx.table("claims_latex", latex_table(records))
+    forms_rel = ctx.table("claims_latex", latex_table(records))
     cex_rel = ctx.table("claims_counterexamples", counterexample_table(records))
     blocks = [Para("Every claim is encoded as printed and checked symbolically (sympy), numerically (random "
                    "instances) and, for the discrete lemmas, exhaustively. The verdict is computed from the checks "
@@ -95,6 +97,6 @@ def build(ctx):
               Table(rels["claims"], "The claims (how each is verified, its evidence, corrections and conditions are "
                                     "in the full table; those that do not simply hold are given in full below)",
                     max_rows=100, columns=["id", "origin", "paper_ref", "title", "verdict", "correction_kind"])]
-    blocks += _details(records, cex_rel)
+    blocks += _details(records, cex_rel, forms_rel)
     blocks.append(Heading("Pictures of four findings", 3))
     return blocks + _figures(ctx, tabs)
