@@ -157,10 +157,8 @@ def _table_markdown(b: Table, root: Path) -> str:
     for row in df.itertuples(index=False):
         lines.append("| " + " | ".join(md_escape(fmt(v), cell=True).replace("\n", " ") for v in row) + " |")
     link = f"[{b.csv}]({b.csv})"
-    which = " and ".join([f"{k} = {' or '.join(map(str, v)) if isinstance(v, (list, tuple)) else v}"
-                          for k, v in b.where.items()] + [f"{c} set" for c in b.nonempty])
     if len(df) < n:
-        more = f" ({len(df)} of {n} rows{', ' + which if which else ''}; full table: {link})"
+        more = f" ({len(df)} of {n} rows; full table: {link})"
     else:
         more = f" ({link})"
     head = "*" + b.caption + "*" + more if b.caption else more.strip()

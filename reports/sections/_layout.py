@@ -42,15 +42,23 @@ FIT_COLUMNS = ("analysis", "family", "subject", "window", "param", "estimate", "
 
 
 def fit_table(rel: str, fits: pd.DataFrame) -> Table:
-    """The block of a fits table: the exponents of the default window (the other parameters and windows linked)."""
+    """The block of a fits table: the exponents of the default window, but for the per-size steps fits (drawn in
+    their own figure); the other parameters, windows and fits are linked."""
     params = [p for p in ("a", "alpha", "beta") if p in set(fits["param"])]
+    analyses = [a for a in dict.fromkeys(fits["analysis"]) if a != "steps"]
     return Table(rel, "Fitted exponents in the default fit window with 95% intervals (kind in interval_kind; "
-                      "n_boot: refits behind the interval)", max_rows=80, where={"is_default": True, "param": params},
+                      "n_boot: refits behind the interval; the steps exponent of each size is in the figure "
+                      "below and the full table)", max_rows=80,
+                 where={"is_default": True, "param": params, "analysis": analyses},
                  columns=[c for c in FIT_COLUMNS if c in fits.columns])
 
 
-def window_table(ctx, ws: pd.DataFrame, rel: str, prefix: str) -> Table:
-    """Write ``<prefix>_window_verdicts`` (:func:`window_verdicts` of ``ws``) and return its block."""
-    out = ctx.table(f"{prefix}_window_verdicts", window_verdicts(ws))
-    return Table(out, f"How each verdict moves with the fit window (steps: number of sizes with each verdict; "
-                      f"every window's fit in [{rel}]({rel}))", max_rows=40)
+def window_note(ctx, tabs: dict, rels: dict, prefix: str) -> str:
+    """Write ``<prefix>_window_verdicts`` (:func:`window_verdicts` of the window-sensitivity table) and return the
+    sentence that links it and the full table (for the window figure's caption); empty without that table."""
+    if "window_sensitivity" not in tabs:
+        return ""
+    out = ctx.table(f"{prefix}_window_verdicts", window_verdicts(tabs["window_sensitivity"]))
+    full = rels["window_sensitivity"]
+    return (f" The verdict in each window, one row per prediction: [{out}]({out}); every window's fit: "
+            f"[{full}]({full}).")

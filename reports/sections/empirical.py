@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..blocks import Heading, Para, Table
-from ._layout import fit_table, headline_table, window_table
+from ._layout import fit_table, headline_table, window_note
 
 #: Columns of a fits table whose small values are optimizer noise: the final projected gradient norm (below 1e-8
 #: at convergence, its digits differ between machines) is written to a resolution of 1e-6.
@@ -45,13 +45,13 @@ def build(ctx):
                             columns=[c for c in COVERAGE_COLUMNS if c in tabs["coverage"].columns
                                      and c not in ("coverage_generating", "widen_needed")]))
     blocks.append(fit_table(rels["fits"], tabs["fits"]))
+    windows = window_note(ctx, tabs, rels, "pythia")
     for stem, fig in figures(tabs).items():
-        blocks.append(ctx.save_figure(fig, stem, fit_caption(stem)))
+        blocks.append(ctx.save_figure(fig, stem, fit_caption(stem) + (windows if stem == "fit_window_sensitivity"
+                                                                      else "")))
     blocks.append(Heading("Caveats the data impose", 3))
     blocks.append(Para("\n".join(f"- **{k}**: {v}" for k, v in zip(tabs["caveats"]["caveat"],
                                                                      tabs["caveats"]["detail"]))))
-    if "window_sensitivity" in rels:
-        blocks.append(window_table(ctx, tabs["window_sensitivity"], rels["window_sensitivity"], "pythia"))
     return blocks
 
 

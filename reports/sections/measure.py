@@ -8,7 +8,7 @@ cache) in ``<report>/measurements/<model>/``; this section only lays them out.
 from __future__ import annotations
 
 from ..blocks import Heading, Para, Table
-from ._layout import headline_table
+from ._layout import headline_table, window_note
 from .empirical import FIT_RESOLUTION, fit_caption
 
 #: Section 4.2-4.3 figures drawn on the largest model: (table key, plot function name, caption).
@@ -94,10 +94,12 @@ def _loss_fits(ctx, tabs: dict) -> list:
             if k.startswith("minipythia_") and k != "minipythia_losses"}
     rels = {k: ctx.table(f"minipythia_{k}", v, FIT_RESOLUTION if k == "fits" else None) for k, v in fits.items()}
     blocks.append(headline_table(rels["verdicts_headline"], fits["verdicts_headline"].columns, "minipythia"))
+    windows = window_note(ctx, fits, rels, "minipythia")
     batch = int(tabs["minipythia_losses"]["batch_tokens"].iloc[0])
     labels = {"loss": "held-out loss", "unit": "nats/token", "step": f"optimizer step ({batch:,} tokens each)"}
     n = tabs["minipythia_losses"]["size"].nunique()
     for stem, fig in figures(fits, labels=labels).items():
         blocks.append(ctx.save_figure(fig, f"minipythia/{stem}", f"mini-Pythia family ({n} CPU-trained GPT-NeoX "
-                                                                 f"sizes, not Pythia): {fit_caption(stem)}"))
+                                                                 f"sizes, not Pythia): {fit_caption(stem)}"
+                                      + (windows if stem == "fit_window_sensitivity" else "")))
     return blocks

@@ -96,7 +96,7 @@ def build(ctx):
                    "a wrong formula). Reproduce with `python -m theory`."),
               Table(rels["claims"], "The claims (how each is verified, its evidence, corrections and conditions are "
                                     "in the full table; those that do not simply hold are given in full below)",
-                    max_rows=100, columns=["id", "origin", "paper_ref", "title", "verdict", "correction_kind"])]
+                    max_rows=100, columns=["id", "paper_ref", "title", "verdict", "correction_kind"])]
     blocks += _details(records, cex_rel, forms_rel)
     blocks.append(Heading("Pictures of four findings", 3))
     return blocks + _figures(ctx, tabs)
