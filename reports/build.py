@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from empirical.io import DATA_DIR, read_checksums
@@ -81,7 +82,8 @@ class SectionContext:
 
 def write_table(df: pd.DataFrame, path: Path, resolution: dict | None = None) -> None:
     """``df`` as CSV at ``path``: floats to :data:`TABLE_DIGITS` significant digits, negative zero as 0, the columns
-    of ``resolution`` first rounded to a multiple of their resolution."""
+    of ``resolution`` first rounded to a multiple of their resolution; a float column whose values are all whole
+    numbers (a count, a parameter number stored as float) is written as integers, every digit."""
     df = df.copy()
     for col, res in (resolution or {}).items():
         if col not in df.columns or not res > 0:
@@ -89,7 +91,13 @@ def write_table(df: pd.DataFrame, path: Path, resolution: dict | None = None) ->
         df[col] = (df[col].astype(float) / res).round() * res
     for col in df.columns:
         if pd.api.types.is_float_dtype(df[col].dtype):
-            df[col] = df[col].where(df[col] != 0, 0.0)  # -0.0 and 0.0 print alike
+            x = df[col].to_numpy(dtype=float)
+            finite = x[np.isfinite(x)]
+            if np.isfinite(x[~np.isnan(x)]).all() and (finite == np.round(finite)).all() \
+                    and (np.abs(finite) < 2.0 ** 53).all():
+                df[col] = df[col].astype("Int64")  # counts and sizes stored as floats: every digit, exactly
+            else:
+                df[col] = df[col].where(df[col] != 0, 0.0)  # -0.0 and 0.0 print alike
     df.to_csv(path, index=False, float_format=TABLE_FLOAT_FORMAT, lineterminator="\n")
 
 

@@ -168,3 +168,11 @@ def test_noise_columns_are_written_to_their_resolution(tmp_path):
         ctx.table("g", df, {"nope": 1e-6})
     with pytest.raises(ValueError, match="resolution"):
         ctx.table("g", df, {"x": 0})
+
+
+def test_whole_numbers_stored_as_floats_keep_every_digit(tmp_path):
+    ctx = B.SectionContext("t", tmp_path)
+    df = pd.DataFrame({"n": [1041643.0, 6444163072.0, np.nan], "frac": [1.0, 0.5, np.nan], "inf": [np.inf, 1.0, 2.0]})
+    ctx.table("n", df)
+    lines = (tmp_path / "tables" / "n.csv").read_text().splitlines()
+    assert lines[1:] == ["1041643,1,inf", "6444163072,0.5,1", ",,2"]
