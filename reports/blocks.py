@@ -272,9 +272,9 @@ math{font-size:1.05em}
 #summary{border:1px solid #bbb;border-radius:6px;background:#fafafa;padding:0.2em 1em 0.6em;margin-bottom:1.5em}
 #summary h2{margin:0.4em 0 0.2em;font-size:1.25em}#summary ul{margin:0.2em 0;padding-left:1.3em}
 [class*="verdict-"]{font-weight:600}
-.verdict-holds,.verdict-consistent{color:#1b6e3a;background:#e6f4ea}
+.verdict-holds,.verdict-consistent,.verdict-calibrated,.verdict-conservative{color:#1b6e3a;background:#e6f4ea}
 .verdict-holds-under-conditions{color:#7a5300;background:#fdf3d7}
-.verdict-corrected,.verdict-fragile{color:#8a4b00;background:#fde7d2}
+.verdict-corrected,.verdict-fragile,.verdict-under-covers{color:#8a4b00;background:#fde7d2}
 .verdict-refuted,.verdict-inconsistent,.verdict-rejected,.verdict-both-rejected{color:#a11d1d;background:#fbe3e3}
 .verdict-inconclusive{color:#555;background:#eee}
 """

@@ -114,7 +114,7 @@ def test_every_verdict_in_the_tables_has_a_style():
     tables = ROOT / "reports" / "latest" / "tables"
     verdicts = set()
     for name in ("claims", "pythia_verdicts_headline", "minipythia_verdicts_headline", "neural_exponents",
-                 "pythia_verdicts"):
+                 "pythia_verdicts", "pythia_coverage"):
         if (tables / f"{name}.csv").exists():
             verdicts |= set(pd.read_csv(tables / f"{name}.csv")["verdict"].dropna())
     if not verdicts:
