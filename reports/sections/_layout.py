@@ -11,11 +11,12 @@ VERDICT_COLUMNS = ("test", "family", "subject", "hypothesis", "alpha_source", "e
                    "window_agreement")
 
 
-def headline_table(rel: str, columns, prefix: str) -> Table:
-    """The block of a ``<prefix>_verdicts_headline`` table written at ``rel`` (``columns``: the table's columns)."""
+def headline_table(rel: str, columns, prefix: str, drop=()) -> Table:
+    """The block of a ``<prefix>_verdicts_headline`` table written at ``rel`` (``columns``: the table's columns;
+    ``drop``: columns not shown)."""
     return Table(rel, f"Verdict per prediction (steps: the median over sizes; per-size rows in "
                       f"tables/{prefix}_verdicts.csv); `reason` gives the gist, the full reason is in the table",
-                 max_rows=40, columns=[c for c in VERDICT_COLUMNS if c in columns], clip=["reason"])
+                 max_rows=40, columns=[c for c in VERDICT_COLUMNS if c in columns and c not in drop], clip=["reason"])
 
 
 def window_verdicts(ws: pd.DataFrame) -> pd.DataFrame:

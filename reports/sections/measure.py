@@ -93,7 +93,12 @@ def _loss_fits(ctx, tabs: dict) -> list:
     fits = {k[len("minipythia_"):]: v for k, v in tabs.items()
             if k.startswith("minipythia_") and k != "minipythia_losses"}
     rels = {k: ctx.table(f"minipythia_{k}", v, FIT_RESOLUTION if k == "fits" else None) for k, v in fits.items()}
-    blocks.append(headline_table(rels["verdicts_headline"], fits["verdicts_headline"].columns, "minipythia"))
+    vh = fits["verdicts_headline"]
+    decided = (vh["usable"].astype(str) == "True") & (vh["verdict"] != "inconclusive")
+    # Without a single decided verdict, the prediction columns and the window agreement stay in the full table.
+    drop = () if decided.any() else ("family", "subject", "predicted", "pred_low", "pred_high", "approximate",
+                                     "window_agreement")
+    blocks.append(headline_table(rels["verdicts_headline"], vh.columns, "minipythia", drop=drop))
     windows = window_note(ctx, fits, rels, "minipythia")
     batch = int(tabs["minipythia_losses"]["batch_tokens"].iloc[0])
     labels = {"loss": "held-out loss", "unit": "nats/token", "step": f"optimizer step ({batch:,} tokens each)"}

@@ -95,9 +95,9 @@ def test_default_window_rows_with_the_columns_that_tell_them_apart(tmp_path):
               columns=["analysis", "window", "param", "estimate", "ci_low", "ci_high", "at_bound", "n_boot",
                        "interval_kind"])
     md = K.render_markdown([t], tmp_path)
-    body = [ln for ln in md.splitlines() if ln.startswith("| params")]
+    body = [ln for ln in md.splitlines() if ln.startswith("|params")]
     assert len(body) == 1 and "all (default)" in body[0] and "0.35 [0.25, 0.45]" in body[0]
-    assert "| window |" in md and "| n_boot |" in md and "| interval_kind |" in md
+    assert "|window|" in md and "|n_boot|" in md and "|interval_kind|" in md
     assert f"1 of {len(rows)} rows" in md and "[fits.csv](fits.csv)" in md  # the full table is linked
 
 

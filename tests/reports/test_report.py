@@ -82,7 +82,7 @@ def test_blocks_round_trip_and_render(tmp_path):
     blocks = [Heading("H"), Para("some `code` and **bold**"), Table("t.csv", "cap"), Figure("f.png", "fig")]
     assert from_json(to_json(blocks)) == blocks
     md = render_markdown(blocks, tmp_path)
-    assert "| a | b |" in md and "x\\|y" in md and "![f](f.png)\n\n*fig*" in md
+    assert "|a|b|" in md and "x\\|y" in md and "![f](f.png)\n\n*fig*" in md
     html = render_html(blocks, tmp_path, "T")
     assert "<code>code</code>" in html and "<strong>bold</strong>" in html and "<td>x|y</td>" in html
 
