@@ -1,15 +1,12 @@
 """Report section 4: exponents fitted to published Pythia measurements, and the theory's verdicts."""
 from __future__ import annotations
 
-from ..blocks import Heading, Para, Table
+from ..blocks import Heading, Para
 from ._layout import fit_table, headline_table, window_note
 
 #: Columns of a fits table whose small values are optimizer noise: the final projected gradient norm (below 1e-8
 #: at convergence, its digits differ between machines) is written to a resolution of 1e-6.
 FIT_RESOLUTION = {"grad_norm": 1e-6}
-COVERAGE_COLUMNS = ("design", "spec", "method", "param", "draws", "coverage", "mc_se", "coverage_generating",
-                    "median_width", "widen_needed", "verdict", "used_by")
-
 
 def build(ctx):
     from empirical.fit import report_tables
@@ -38,12 +35,9 @@ def build(ctx):
             "×1.15 (unwidened they cover 92% at strong autocorrelation) and the frontier verdicts on profile-t "
             "intervals that are conservative for the envelope's exponent but may under-cover the compute-optimal "
             "exponent by up to 10 points: both carry the `approximate` flag and note. The old percentile "
-            "bootstrap covered 67–90% on the params and steps designs."))
-        blocks.append(Table(rels["coverage"], "Coverage of 95% intervals on synthetic designs, for the methods the "
-                            "analyses use (every method compared is in the full table; regenerate with "
-                            "`python -m empirical.fit.coverage --draws 400`)", max_rows=60, nonempty=["used_by"],
-                            columns=[c for c in COVERAGE_COLUMNS if c in tabs["coverage"].columns
-                                     and c not in ("coverage_generating", "widen_needed")]))
+            "bootstrap covered 67–90% on the params and steps designs. Every design and method: "
+            f"[{rels['coverage']}]({rels['coverage']}) (regenerate with "
+            "`python -m empirical.fit.coverage --draws 400`)."))
     blocks.append(fit_table(rels["fits"], tabs["fits"]))
     windows = window_note(ctx, tabs, rels, "pythia")
     for stem, fig in figures(tabs).items():
