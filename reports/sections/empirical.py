@@ -8,6 +8,7 @@ from ._layout import fit_table, headline_table, window_note
 #: at convergence, its digits differ between machines) is written to a resolution of 1e-6.
 FIT_RESOLUTION = {"grad_norm": 1e-6}
 
+
 def build(ctx):
     from empirical.fit import report_tables
     from empirical.fit.plots import figures
