@@ -40,8 +40,9 @@ def _extras(tabs, rels, cols):
                          columns=[c for c in cols if c in st.columns and c not in ("reference_rel_error", "note")])]
     if "estimator_bias" in tabs and len(tabs["estimator_bias"]):
         blocks += [Heading("Why the finite-M form is needed", 3),
-                   Table(rels["estimator_bias"], "The flops exponent by the finite-M offset form and by a pure "
-                                                 "power law on the same window")]
+                   Table(rels["estimator_bias"], "The flops exponent by a pure power law on the same window as the "
+                                                 "finite-M offset form (whose fits are the flops rows of the table "
+                                                 "above)", where={"estimator": "pure"})]
     if "skill_graph" in tabs and len(tabs["skill_graph"]):
         g = tabs["skill_graph"]
         blocks += [Heading("Recovering α from a skill graph", 3),
