@@ -40,8 +40,9 @@ class Para:
 class Table:
     """A CSV shown as a table. ``where``: keep rows whose column equals the value, or one of the values of a list
     (compared as text), e.g. ``{"is_default": "True"}``; ``nonempty``: keep rows where these columns have a value;
-    ``columns``: the columns shown; ``clip``: columns shown up to their first ``:`` or ``;`` (a long reason's
-    gist; the caption says so and the CSV has it whole); ``max_rows``: rows shown at most. The
+    ``columns``: the columns shown; ``clip``: column -> the characters a cell is shown up to (its first
+    occurrence of any; e.g. ``":;"`` gives a long reason's gist; the caption says so and the CSV has it whole);
+    ``max_rows``: rows shown at most. The
     caption says how many rows the full table (linked) has. ``ci_low``/``ci_high`` (and
     ``pred_low``/``pred_high``) are shown inside the estimate's (prediction's) cell as ``x [lo, hi]``."""
 
@@ -51,7 +52,7 @@ class Table:
     columns: list[str] | None = None
     where: dict = field(default_factory=dict)
     nonempty: list[str] = field(default_factory=list)
-    clip: list[str] = field(default_factory=list)
+    clip: dict = field(default_factory=dict)
     kind: str = "table"
 
 
@@ -145,8 +146,10 @@ def _frame(block: Table, root: Path) -> tuple[pd.DataFrame, int]:
     if block.columns:
         df = df[[c for c in block.columns if c in df.columns]]
     df = df.head(block.max_rows).copy()
-    for col in block.clip:
-        df[col] = [re.split(r"[:;]", str(v), maxsplit=1)[0] if isinstance(v, str) else v for v in df[col]]
+    for col, stops in block.clip.items():
+        if col in df.columns:
+            df[col] = [re.split("|".join(map(re.escape, stops)), v, maxsplit=1)[0] if isinstance(v, str) else v
+                       for v in df[col]]
     return _merge_intervals(df), n
 
 

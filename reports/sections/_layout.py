@@ -15,8 +15,9 @@ def headline_table(rel: str, columns, prefix: str, drop=()) -> Table:
     """The block of a ``<prefix>_verdicts_headline`` table written at ``rel`` (``columns``: the table's columns;
     ``drop``: columns not shown)."""
     return Table(rel, f"Verdict per prediction (steps: the median over sizes; per-size rows in "
-                      f"tables/{prefix}_verdicts.csv); `reason` gives the gist, the full reason is in the table",
-                 max_rows=40, columns=[c for c in VERDICT_COLUMNS if c in columns and c not in drop], clip=["reason"])
+                      f"tables/{prefix}_verdicts.csv); `reason` and `interval_kind` shortened, in full in the table",
+                 max_rows=40, columns=[c for c in VERDICT_COLUMNS if c in columns and c not in drop],
+                 clip={"reason": ":;", "interval_kind": [" ("]})
 
 
 def window_verdicts(ws: pd.DataFrame) -> pd.DataFrame:

@@ -176,3 +176,10 @@ def test_whole_numbers_stored_as_floats_keep_every_digit(tmp_path):
     ctx.table("n", df)
     lines = (tmp_path / "tables" / "n.csv").read_text().splitlines()
     assert lines[1:] == ["1041643,1,inf", "6444163072,0.5,1", ",,2"]
+
+
+def test_clipped_columns_show_their_gist_and_link_the_whole(tmp_path):
+    pd.DataFrame({"verdict": ["fragile"], "reason": ["fragile: flips between windows; default: consistent"],
+                  "interval_kind": ["profile-t 95% (t reference, 5 df)"]}).to_csv(tmp_path / "h.csv", index=False)
+    md = K.render_markdown([K.Table("h.csv", "h", clip={"reason": ":;", "interval_kind": [" ("]})], tmp_path)
+    assert "|fragile|fragile|profile-t 95%|" in md and "flips" not in md and "[h.csv](h.csv)" in md
