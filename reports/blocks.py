@@ -146,7 +146,8 @@ def _frame(block: Table, root: Path) -> tuple[pd.DataFrame, int]:
     if block.columns:
         df = df[[c for c in block.columns if c in df.columns]]
     df = df.head(block.max_rows).copy()
-    for col, stops in block.clip.items():
+    clip = block.clip if isinstance(block.clip, dict) else dict.fromkeys(block.clip, ":;")  # states saved with a list
+    for col, stops in clip.items():
         if col in df.columns:
             df[col] = [re.split("|".join(map(re.escape, stops)), v, maxsplit=1)[0] if isinstance(v, str) else v
                        for v in df[col]]
