@@ -2,16 +2,23 @@
 
 A section is a list of blocks; each block serializes to JSON so that
 ``python -m reports --only X`` can rebuild one section and reassemble the rest.
+Markdown is the source: the HTML of a paragraph or table is its Markdown rendered
+by markdown-it-py (CommonMark with tables), with ``$...$`` maths turned into
+MathML by latex2mathml (no JavaScript, no network), verdicts tagged with a CSS
+class each, and wide tables in a horizontally scrollable box.
 """
 from __future__ import annotations
 
 import base64
 import html
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import latex2mathml.converter
 import pandas as pd
+from markdown_it import MarkdownIt
+from mdit_py_plugins.dollarmath import dollarmath_plugin
 
 from empirical.io import read_table
 
@@ -25,16 +32,27 @@ class Heading:
 
 @dataclass
 class Para:
-    text: str  # Markdown inline: `code`, **bold**, *italic*, [text](url)
+    text: str  # Markdown: `code`, **bold**, *italic*, [text](url), $latex$, "- " lists
     kind: str = "para"
 
 
 @dataclass
 class Table:
+    """A CSV shown as a table. ``where``: keep rows whose column equals the value, or one of the values of a list
+    (compared as text), e.g. ``{"is_default": "True"}``; ``nonempty``: keep rows where these columns have a value;
+    ``columns``: the columns shown; ``clip``: column -> the characters a cell is shown up to (its first
+    occurrence of any; e.g. ``":;"`` gives a long reason's gist; the caption says so and the CSV has it whole);
+    ``max_rows``: rows shown at most. The
+    caption says how many rows the full table (linked) has. ``ci_low``/``ci_high`` (and
+    ``pred_low``/``pred_high``) are shown inside the estimate's (prediction's) cell as ``x [lo, hi]``."""
+
     csv: str  # path relative to the report folder
     caption: str = ""
     max_rows: int = 40
     columns: list[str] | None = None
+    where: dict = field(default_factory=dict)
+    nonempty: list[str] = field(default_factory=list)
+    clip: dict = field(default_factory=dict)
     kind: str = "table"
 
 
@@ -52,7 +70,20 @@ class Code:
     kind: str = "code"
 
 
-KINDS = {"heading": Heading, "para": Para, "table": Table, "figure": Figure, "code": Code}
+@dataclass
+class Summary:
+    """The report's answer-first summary: Markdown, shown in ``<section id="summary">`` in the HTML."""
+
+    text: str
+    kind: str = "summary"
+
+
+KINDS = {"heading": Heading, "para": Para, "table": Table, "figure": Figure, "code": Code, "summary": Summary}
+
+#: Estimate columns that take the interval ``[ci_low, ci_high]`` into their cell, in order of preference.
+ESTIMATE_COLUMNS = ("estimate", "fitted", "alpha_hat", "coverage")
+#: Number of significant digits of a number shown in a table or the summary.
+SHOWN_DIGITS = 4
 
 
 def to_json(blocks) -> list[dict]:
@@ -63,99 +94,211 @@ def from_json(items) -> list:
     return [KINDS[it["kind"]](**it) for it in items]
 
 
-def _fmt(v) -> str:
+def slug(text: str) -> str:
+    """GitHub's heading anchor: lower case, punctuation dropped, spaces to hyphens (used by the HTML ids too)."""
+    return re.sub(r"[^\w\- ]", "", text.strip().lower()).replace(" ", "-")
+
+
+def fmt(v) -> str:
+    """A table cell as shown: floats to :data:`SHOWN_DIGITS` significant digits, NaN empty."""
     if isinstance(v, float):
         if v != v:
             return ""
-        return f"{v:.4g}"
+        return f"{v:.{SHOWN_DIGITS}g}"
     return str(v)
 
 
+def md_escape(text: str, cell: bool = False) -> str:
+    """Data text made literal in Markdown: ``*`` (arithmetic, not emphasis) escaped, and ``|`` in a table cell."""
+    text = text.replace("\\", "\\\\").replace("*", "\\*")
+    return text.replace("|", "\\|") if cell else text
+
+
+def interval(est, lo, hi) -> str:
+    """``est [lo, hi]`` as shown; the bare estimate when the interval is missing."""
+    if not (isinstance(lo, float) and isinstance(hi, float)) or lo != lo or hi != hi:
+        return fmt(est)
+    return f"{fmt(est)} [{fmt(lo)}, {fmt(hi)}]"
+
+
+def _merge_intervals(df: pd.DataFrame) -> pd.DataFrame:
+    df = df.copy()
+    pairs = [("predicted", "pred_low", "pred_high")]
+    est = next((c for c in ESTIMATE_COLUMNS if c in df.columns), None)
+    if est is not None:
+        pairs.insert(0, (est, "ci_low", "ci_high"))
+    for col, lo, hi in pairs:
+        if {col, lo, hi} <= set(df.columns):
+            df[col] = [interval(e, a, b) for e, a, b in zip(df[col], df[lo], df[hi])]
+            df = df.drop(columns=[lo, hi]).rename(columns={col: f"{col} [{lo}, {hi}]"})
+    return df
+
+
 def _frame(block: Table, root: Path) -> tuple[pd.DataFrame, int]:
+    """The rows and columns shown, and the number of rows of the full table."""
     df = read_table(root / block.csv, keep_default_na=False, na_values=[""])
+    n = len(df)
+    for col, value in block.where.items():
+        values = [str(v) for v in value] if isinstance(value, (list, tuple)) else [str(value)]
+        df = df[df[col].astype(str).isin(values)]
+    for col in block.nonempty:
+        df = df[df[col].notna() & (df[col].astype(str) != "")]
     if block.columns:
-        df = df[block.columns]
-    return df.head(block.max_rows), len(df)
+        df = df[[c for c in block.columns if c in df.columns]]
+    df = df.head(block.max_rows).copy()
+    clip = block.clip if isinstance(block.clip, dict) else dict.fromkeys(block.clip, ":;")  # states saved with a list
+    for col, stops in clip.items():
+        if col in df.columns:
+            df[col] = [re.split("|".join(map(re.escape, stops)), v, maxsplit=1)[0] if isinstance(v, str) else v
+                       for v in df[col]]
+    return _merge_intervals(df), n
+
+
+def _table_markdown(b: Table, root: Path) -> str:
+    df, n = _frame(b, root)
+    cols = list(df.columns)
+    # Rows written without padding around the pipes: the same table once rendered, fewer bytes to download.
+    lines = ["|" + "|".join(cols) + "|", "|" + "---|" * len(cols)]
+    for row in df.itertuples(index=False):
+        lines.append("|" + "|".join(md_escape(fmt(v), cell=True).replace("\n", " ") for v in row) + "|")
+    link = f"[{b.csv}]({b.csv})"
+    if len(df) < n:
+        more = f" ({len(df)} of {n} rows; full table: {link})"
+    else:
+        more = f" ({link})"
+    head = "*" + b.caption + "*" + more if b.caption else more.strip()
+    return head + "\n\n" + "\n".join(lines)
+
+
+def _figure_markdown(b: Figure) -> str:
+    if not b.caption:
+        return f"![]({b.png})"
+    return f"![{Path(b.png).stem}]({b.png})\n\n*{b.caption}*"  # the caption follows: a short alt
+
+
+def _alt(caption: str) -> str:
+    """A figure's alt text: its caption's first clause (the full caption follows the image)."""
+    first = re.split(r"(?<=[.;:])\s", caption, maxsplit=1)[0]
+    return first.replace("[", "(").replace("]", ")").rstrip(".;:")
+
+
+def block_markdown(b, root: Path) -> str:
+    if isinstance(b, Heading):
+        return "#" * b.level + " " + b.text
+    if isinstance(b, (Para, Summary)):
+        return b.text
+    if isinstance(b, Code):
+        return f"```{b.lang}\n{b.text.rstrip()}\n```"
+    if isinstance(b, Figure):
+        return _figure_markdown(b)
+    if isinstance(b, Table):
+        return _table_markdown(b, root)
+    raise TypeError(f"blocks must be Heading, Para, Table, Figure, Code or Summary, got {type(b).__name__}")
 
 
 def render_markdown(blocks, root: Path) -> str:
-    out = []
-    for b in blocks:
-        if isinstance(b, Heading):
-            out.append("#" * b.level + " " + b.text)
-        elif isinstance(b, Para):
-            out.append(b.text)
-        elif isinstance(b, Code):
-            out.append(f"```{b.lang}\n{b.text.rstrip()}\n```")
-        elif isinstance(b, Figure):
-            out.append(f"![{b.caption}]({b.png})\n\n*{b.caption}*" if b.caption else f"![]({b.png})")
-        elif isinstance(b, Table):
-            df, n = _frame(b, root)
-            cols = list(df.columns)
-            lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-            for row in df.itertuples(index=False):
-                lines.append("| " + " | ".join(_fmt(v).replace("|", "\\|").replace("\n", " ") for v in row) + " |")
-            more = f" (first {len(df)} of {n} rows; full table: [{b.csv}]({b.csv}))" if n > len(df) else \
-                f" ([{b.csv}]({b.csv}))"
-            head = "*" + b.caption + "*" + more + "\n\n" if b.caption else more.strip() + "\n\n"
-            out.append(head + "\n".join(lines))
-        out.append("")
-    return "\n".join(out)
+    return "".join(block_markdown(b, root) + "\n\n" for b in blocks)
 
 
-def _inline(text: str) -> str:
-    t = html.escape(text, quote=False)
-    t = re.sub(r"`([^`]+)`", r"<code>\1</code>", t)
-    t = re.sub(r"\*\*([^*]+)\*\*", r"<strong>\1</strong>", t)
-    # Emphasis only when the asterisks hug the text ("a * b * c" is arithmetic, as in CommonMark).
-    t = re.sub(r"(?<![*\w])\*(?=\S)([^*\n]+?)(?<=\S)\*(?!\w)", r"<em>\1</em>", t)
-    t = re.sub(r"\[([^\]]+)\]\(([^)]+)\)", r'<a href="\2">\1</a>', t)
-    return t
+# -- HTML ---------------------------------------------------------------------------------------------------------
+
+def latex_html(tex: str, display: bool = False) -> str:
+    """``tex`` as MathML; where latex2mathml cannot convert it, the LaTeX itself as code (class ``latex``)."""
+    try:
+        return latex2mathml.converter.convert(tex, display="block" if display else "inline")
+    except Exception:  # latex2mathml raises its own exception types (and IndexError on some malformed input)
+        return f'<code class="latex">{html.escape(tex)}</code>'
 
 
-def _para_html(text: str) -> str:
-    parts = []
-    for chunk in text.split("\n\n"):
-        lines = chunk.splitlines()
-        if lines and all(ln.lstrip().startswith(("- ", "* ")) for ln in lines):
-            parts.append("<ul>" + "".join(f"<li>{_inline(ln.lstrip()[2:])}</li>" for ln in lines) + "</ul>")
-        else:
-            parts.append(f"<p>{_inline(chunk)}</p>")
-    return "\n".join(parts)
+def verdict_class(text: str) -> str:
+    """The CSS class of a verdict: ``verdict-`` + its slug (``holds-under-conditions``, ``both-rejected``)."""
+    return "verdict-" + re.sub(r"[^a-z0-9]+", "-", text.strip().lower()).strip("-")
+
+
+#: Words that are verdicts when they stand alone in bold or in a ``verdict`` column.
+VERDICT_WORDS = frozenset({"holds", "holds-under-conditions", "corrected", "refuted", "consistent", "inconsistent",
+                           "inconclusive", "fragile", "rejected", "both rejected", "supported"})
+
+
+def _tag_verdicts(state) -> None:
+    """Core rule: a class per verdict on the cells of a verdict column (``verdict``, ``verdict vs ...``,
+    ``..._verdict``) and on bold verdict words."""
+    toks = state.tokens
+    header: list[str] = []
+    col = 0
+    for i, t in enumerate(toks):
+        if t.type == "thead_open":
+            header = []
+        elif t.type == "th_open":
+            header.append(toks[i + 1].content.strip())
+        elif t.type == "tr_open":
+            col = 0
+        elif t.type == "td_open":
+            text = toks[i + 1].content.strip()
+            name = header[col] if col < len(header) else ""
+            if text and (name.startswith("verdict") or name.endswith("_verdict")):
+                t.attrJoin("class", verdict_class(text))
+            col += 1
+        elif t.type == "inline" and t.children:
+            kids = t.children
+            for j, k in enumerate(kids[:-2]):
+                if (k.type == "strong_open" and kids[j + 1].type == "text"
+                        and kids[j + 1].content.strip() in VERDICT_WORDS and kids[j + 2].type == "strong_close"):
+                    k.attrJoin("class", verdict_class(kids[j + 1].content))
+
+
+def _markdown_it() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": False}).enable("table")
+    dollarmath_plugin(md, allow_digits=False, renderer=lambda tex, opts: latex_html(tex, opts["display_mode"]))
+    md.core.ruler.push("verdict_classes", _tag_verdicts)
+    md.add_render_rule("table_open", lambda *a: '<div class="table-wrap"><table>\n')
+    md.add_render_rule("table_close", lambda *a: "</table></div>\n")
+    return md
+
+
+_MD = _markdown_it()
+
+
+def markdown_html(text: str) -> str:
+    """Markdown (with ``$...$`` maths) to HTML, as the page renders it."""
+    return _MD.render(text)
 
 
 CSS = """
-body{font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;
+body{font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;max-width:1100px;margin:1.5em auto;padding:0 1em;
 line-height:1.45;color:#222}
-table{border-collapse:collapse;font-size:0.85em;margin:0.5em 0 1.5em}
+h1{font-size:1.6em;margin:0.2em 0 0.4em}
+.table-wrap{max-width:100%;overflow-x:auto;margin:0.3em 0 1.5em}
+table{border-collapse:collapse;font-size:0.85em}
 th,td{border:1px solid #ccc;padding:3px 6px;vertical-align:top}th{background:#f3f3f3}
-code{background:#f5f5f5;padding:0 3px}pre{background:#f5f5f5;padding:0.8em;overflow-x:auto}
-figure{margin:1em 0}figure img{max-width:100%}figcaption{font-style:italic;font-size:0.9em}
-.caption{font-style:italic;font-size:0.9em}
+code{background:#f5f5f5;padding:0 3px;overflow-wrap:anywhere}pre{background:#f5f5f5;padding:0.8em;overflow-x:auto}
+figure{margin:1em 0}img{max-width:100%;height:auto}figcaption{font-style:italic;font-size:0.9em}
+math{font-size:1.05em}
+#summary{border:1px solid #bbb;border-radius:6px;background:#fafafa;padding:0.2em 1em 0.6em;margin-bottom:1.5em}
+#summary h2{margin:0.4em 0 0.2em;font-size:1.25em}#summary ul{margin:0.2em 0;padding-left:1.3em}
+[class*="verdict-"]{font-weight:600}
+.verdict-holds,.verdict-consistent,.verdict-calibrated,.verdict-conservative{color:#1b6e3a;background:#e6f4ea}
+.verdict-holds-under-conditions{color:#7a5300;background:#fdf3d7}
+.verdict-corrected,.verdict-fragile,.verdict-under-covers{color:#8a4b00;background:#fde7d2}
+.verdict-refuted,.verdict-inconsistent,.verdict-rejected,.verdict-both-rejected{color:#a11d1d;background:#fbe3e3}
+.verdict-inconclusive{color:#555;background:#eee}
 """
 
 
+def block_html(b, root: Path) -> str:
+    if isinstance(b, Heading):
+        return f'<h{b.level} id="{slug(b.text)}">{_MD.renderInline(b.text)}</h{b.level}>'
+    if isinstance(b, Summary):
+        return f'<section id="summary">\n{markdown_html(b.text)}</section>'
+    if isinstance(b, Figure):
+        data = base64.b64encode((root / b.png).read_bytes()).decode()
+        return (f'<figure><img alt="{html.escape(_alt(b.caption))}" src="data:image/png;base64,{data}">'
+                f"<figcaption>{_MD.renderInline(b.caption)}</figcaption></figure>")
+    return markdown_html(block_markdown(b, root))
+
+
 def render_html(blocks, root: Path, title: str) -> str:
-    body = []
-    for b in blocks:
-        if isinstance(b, Heading):
-            body.append(f"<h{b.level}>{_inline(b.text)}</h{b.level}>")
-        elif isinstance(b, Para):
-            body.append(_para_html(b.text))
-        elif isinstance(b, Code):
-            body.append(f"<pre><code>{html.escape(b.text)}</code></pre>")
-        elif isinstance(b, Figure):
-            data = base64.b64encode((root / b.png).read_bytes()).decode()
-            body.append(f'<figure><img alt="{html.escape(b.caption)}" src="data:image/png;base64,{data}">'
-                        f"<figcaption>{_inline(b.caption)}</figcaption></figure>")
-        elif isinstance(b, Table):
-            df, n = _frame(b, root)
-            cap = _inline(b.caption) + (f" (first {len(df)} of {n} rows; full table in {b.csv})" if n > len(df)
-                                        else f" ({b.csv})")
-            head = "".join(f"<th>{html.escape(str(c))}</th>" for c in df.columns)
-            rows = "".join("<tr>" + "".join(f"<td>{html.escape(_fmt(v))}</td>" for v in row) + "</tr>"
-                           for row in df.itertuples(index=False))
-            body.append(f'<div class="caption">{cap}</div><table><thead><tr>{head}</tr></thead><tbody>{rows}'
-                        "</tbody></table>")
-    return (f"<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>{html.escape(title)}</title>"
-            f"<style>{CSS}</style></head><body>\n" + "\n".join(body) + "\n</body></html>\n")
+    body = "\n".join(block_html(b, root) for b in blocks)
+    return (f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            f"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{html.escape(title)}"
+            f"</title><style>{CSS}</style></head><body>\n{body}\n</body></html>\n")

@@ -16,15 +16,22 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from empirical.io import DATA_DIR, read_checksums
 
 from .blocks import Figure, Heading, Para, from_json, render_html, render_markdown, to_json
 from .style import save
+from .summary import summary_block
 
 DEFAULT_OUT = Path(__file__).resolve().parent / "latest"
 TITLE = "infogeo report: The Information of Large Language Model Geometry, checked"
+#: Significant digits of every float written to tables/. Fits and linear algebra agree across machines and BLAS
+#: builds to ~1e-9 relative; 6 digits leave a margin of three orders of magnitude (a value still differs when it
+#: sits within that margin of a rounding boundary) and keep more than the report shows (4).
+TABLE_DIGITS = 6
+TABLE_FLOAT_FORMAT = f"%.{TABLE_DIGITS}g"
 
 
 @dataclass
@@ -37,6 +44,7 @@ class SectionContext:
     options: dict = field(default_factory=dict)
     tables: list[str] = field(default_factory=list)
     figures: list[str] = field(default_factory=list)
+    resolutions: dict = field(default_factory=dict)
 
     @property
     def tables_dir(self) -> Path:
@@ -46,11 +54,16 @@ class SectionContext:
     def figures_dir(self) -> Path:
         return self.out_dir / "figures"
 
-    def table(self, name: str, df: pd.DataFrame) -> str:
-        """Write a tidy table as CSV (fixed float format, so the same seed gives the same bytes)."""
+    def table(self, name: str, df: pd.DataFrame, resolution: dict | None = None) -> str:
+        """Write a tidy table as CSV with :data:`TABLE_DIGITS` significant digits, so that the same seed gives the
+        same bytes here and on another machine. ``resolution``: column -> absolute resolution, for columns whose
+        small values are floating-point noise (an optimizer's final gradient norm, a relative error of 1e-13):
+        they are rounded to a multiple of it first (recorded in the manifest)."""
         self.tables_dir.mkdir(parents=True, exist_ok=True)
         rel = f"tables/{name}.csv"
-        df.to_csv(self.out_dir / rel, index=False, float_format="%.10g", lineterminator="\n")
+        write_table(df, self.out_dir / rel, resolution)
+        if resolution:
+            self.resolutions[rel] = dict(resolution)
         self.tables.append(rel)
         return rel
 
@@ -67,26 +80,51 @@ class SectionContext:
         return Figure(rel, caption)
 
 
+def write_table(df: pd.DataFrame, path: Path, resolution: dict | None = None) -> None:
+    """``df`` as CSV at ``path``: floats to :data:`TABLE_DIGITS` significant digits, negative zero as 0, the columns
+    of ``resolution`` first rounded to a multiple of their resolution; a float column whose values are all whole
+    numbers (a count, a parameter number stored as float) is written as integers, every digit."""
+    df = df.copy()
+    for col, res in (resolution or {}).items():
+        if col not in df.columns or not res > 0:
+            raise ValueError(f"resolution must map columns of the table to positive numbers, got {col!r}: {res!r}")
+        df[col] = (df[col].astype(float) / res).round() * res
+    for col in df.columns:
+        if pd.api.types.is_float_dtype(df[col].dtype):
+            x = df[col].to_numpy(dtype=float)
+            finite = x[np.isfinite(x)]
+            if np.isfinite(x[~np.isnan(x)]).all() and (finite == np.round(finite)).all() \
+                    and (np.abs(finite) < 2.0 ** 53).all():
+                df[col] = df[col].astype("Int64")  # counts and sizes stored as floats: every digit, exactly
+            else:
+                df[col] = df[col].where(df[col] != 0, 0.0)  # -0.0 and 0.0 print alike
+    df.to_csv(path, index=False, float_format=TABLE_FLOAT_FORMAT, lineterminator="\n")
+
+
+SECTION_TITLES = {
+    "theory": "1. The paper's claims, checked",
+    "simulate": "2. Simulation against theory",
+    "neural": "3. Neural networks: are skills learned one after another?",
+    "empirical": "4. Pythia: fitted exponents against the predictions",
+    "measure": "5. Measurements of language models (Figures 1, 3 to 6)",
+    "assumption": "6. How to check a new assumption",
+}
+SECTION_NAMES = tuple(SECTION_TITLES)
+
+
 def _sections():
     from .sections import assumption, empirical, measure, neural, simulate, theory
 
-    return {
-        "theory": ("1. The paper's claims, checked", theory.build),
-        "simulate": ("2. Simulation against theory", simulate.build),
-        "neural": ("3. Neural networks: are skills learned one after another?", neural.build),
-        "empirical": ("4. Pythia: fitted exponents against the predictions", empirical.build),
-        "measure": ("5. Measurements of language models (Figures 1, 3 to 6)", measure.build),
-        "assumption": ("6. How to check a new assumption", assumption.build),
-    }
-
-
-SECTION_NAMES = ("theory", "simulate", "neural", "empirical", "measure", "assumption")
+    fns = {"theory": theory.build, "simulate": simulate.build, "neural": neural.build, "empirical": empirical.build,
+           "measure": measure.build, "assumption": assumption.build}
+    return {name: (SECTION_TITLES[name], fns[name]) for name in SECTION_NAMES}
 
 
 def _versions() -> dict:
     out = {"python": platform.python_version()}
     for pkg in ("infogeo", "numpy", "scipy", "sympy", "pandas", "matplotlib", "scikit-learn", "powerlaw", "torch",
-                "transformers", "tokenizers", "pyriemann", "hypothesis"):
+                "transformers", "tokenizers", "pyriemann", "hypothesis", "markdown-it-py", "mdit-py-plugins",
+                "latex2mathml"):
         try:
             out[pkg] = metadata.version(pkg)
         except metadata.PackageNotFoundError:
@@ -142,24 +180,24 @@ def build_report(out_dir=DEFAULT_OUT, *, only: str | None = None, model: str | N
             print(tb, file=sys.stderr)
         seconds = time.perf_counter() - t0
         (state_dir / f"{name}.json").write_text(json.dumps(to_json(blocks), indent=1))
-        section_meta[name] = {"title": title, "seconds": round(seconds, 2), "ok": error is None, "error": error,
-                              "traceback": tb if error else None, "tables": ctx.tables, "figures": ctx.figures}
+        section_meta[name] = {"title": title, "seed": seed, "seconds": round(seconds, 2), "ok": error is None,
+                              "error": error,
+                              "traceback": tb if error else None, "tables": ctx.tables, "figures": ctx.figures,
+                              "table_resolution": ctx.resolutions}
         if progress:
             print(f"[report] section {name}: {'ok' if error is None else 'FAILED'} in {seconds:.1f} s",
                   file=sys.stderr, flush=True)
-    # Assemble every section that has state, in order.
-    blocks = [Heading(TITLE, 1), Para(_preamble())]
-    for name in SECTION_NAMES:
-        path = state_dir / f"{name}.json"
-        if path.exists():
-            blocks += from_json(json.loads(path.read_text()))
-    (out_dir / "report.md").write_text(render_markdown(blocks, out_dir))
-    (out_dir / "report.html").write_text(render_html(blocks, out_dir, TITLE))
+    for meta in section_meta.values():  # sections built before seeds were recorded per section
+        meta.setdefault("seed", old.get("seed"))
+    assemble(out_dir)
     manifest = {
         "suite": "infogeo",
         "command": " ".join([Path(sys.argv[0]).name] + sys.argv[1:]),
         "git_commit": _git_commit(),
         "seed": seed,
+        "seed_note": "the seed of this command; sections.<name>.seed is the seed each section was built with",
+        "table_float_digits": TABLE_DIGITS,
+        "table_float_format": TABLE_FLOAT_FORMAT,
         "model": model,
         "versions": _versions(),
         "data_sha256": _data_checksums(),
@@ -171,15 +209,24 @@ def build_report(out_dir=DEFAULT_OUT, *, only: str | None = None, model: str | N
     return manifest
 
 
-def _preamble() -> str:
-    return ("This report is generated by `python -m reports` from the infogeo suite. It checks the claims of Tan,"
-            " Li and Huang, *The Information of Large Language Model Geometry* (arXiv:2402.03471), symbolically "
-            "and numerically (section 1), runs the paper's skill model as a simulation under its own and "
-            "alternative assumptions (section 2), trains real networks on skills of known frequency to test the "
-            "paper's learning-order assumption (section 3), fits the predicted exponents to published Pythia "
-            "measurements (section 4), and measures language models the way the paper does (section 5). Every "
-            "number comes from the tables in `tables/`; `manifest.json` records versions, seeds, data checksums "
-            "and the time of each section. Verdicts: **holds**; **holds-under-conditions** (a regime the paper "
-            "does not exclude breaks it); **corrected** (the printed statement fails, a corrected one is "
-            "verified); **refuted**.")
+def assemble(out_dir: Path) -> None:
+    """Write report.md and report.html from the saved state of every section that has one, in order, after the
+    title and the summary (which reads the tables the sections left on disk)."""
+    blocks = [Heading(TITLE, 1), summary_block(out_dir, SECTION_TITLES), Para(_preamble())]
+    for name in SECTION_NAMES:
+        path = out_dir / "sections" / f"{name}.json"
+        if path.exists():
+            blocks += from_json(json.loads(path.read_text()))
+    (out_dir / "report.md").write_text(render_markdown(blocks, out_dir))
+    (out_dir / "report.html").write_text(render_html(blocks, out_dir, TITLE))
 
+
+def _preamble() -> str:
+    return ("Generated by `python -m reports` from the infogeo suite: the claims of Tan, Li and Huang, *The "
+            "Information of Large Language Model Geometry* (arXiv:2402.03471) checked symbolically and numerically "
+            "(section 1), the paper's skill model simulated under its own and other assumptions (2), real networks "
+            "trained on skills of known frequency (3), the predicted exponents fitted to published Pythia losses "
+            "(4), language models measured the way the paper does (5). Every number comes from `tables/`; "
+            "`manifest.json` records versions, seeds, data checksums and timings. Verdicts: **holds**; "
+            "**holds-under-conditions** (a regime the paper does not exclude breaks it); **corrected** (the printed "
+            "statement fails, a corrected one is verified); **refuted**.")

@@ -1,6 +1,8 @@
 """Layout shared by the data sections (3 and 4): how a headline verdicts table is shown."""
 from __future__ import annotations
 
+import pandas as pd
+
 from ..blocks import Table
 
 #: The verdict columns the report shows; every column stays in the CSV.
@@ -9,8 +11,56 @@ VERDICT_COLUMNS = ("test", "family", "subject", "hypothesis", "alpha_source", "e
                    "window_agreement")
 
 
-def headline_table(rel: str, columns, prefix: str) -> Table:
-    """The block of a ``<prefix>_verdicts_headline`` table written at ``rel`` (``columns``: the table's columns)."""
+def headline_table(rel: str, columns, prefix: str, drop=()) -> Table:
+    """The block of a ``<prefix>_verdicts_headline`` table written at ``rel`` (``columns``: the table's columns;
+    ``drop``: columns not shown)."""
     return Table(rel, f"Verdict per prediction (steps: the median over sizes; per-size rows in "
-                      f"tables/{prefix}_verdicts.csv)", max_rows=40,
-                 columns=[c for c in VERDICT_COLUMNS if c in columns])
+                      f"tables/{prefix}_verdicts.csv); `reason` and `interval_kind` shortened, in full in the table",
+                 max_rows=40, columns=[c for c in VERDICT_COLUMNS if c in columns and c not in drop],
+                 clip={"reason": ":;", "interval_kind": [" ("]})
+
+
+def window_verdicts(ws: pd.DataFrame) -> pd.DataFrame:
+    """The window-sensitivity table in one row per prediction: the verdict in each fit window (for the per-size
+    steps tests, the count of sizes with each verdict), the default window first."""
+    rows = []
+    key = ["test", "family", "alpha_source", "hypothesis"]
+    for k, g in ws.groupby(key, sort=False):
+        windows = list(dict.fromkeys(g.sort_values("is_default", ascending=False, kind="stable")["window"]))
+        parts = []
+        for w in windows:
+            counts = g[g["window"] == w]["verdict"].value_counts()
+            if g["subject"].nunique() > 1:
+                parts.append(f"{w}: " + ", ".join(f"{n} {v}" for v, n in counts.items()))
+            else:
+                parts.append(f"{w}: {counts.index[0]}")
+        rows.append(dict(zip(key, k)) | {"sizes": g["subject"].nunique(), "verdict_by_window": "; ".join(parts)})
+    return pd.DataFrame(rows)
+
+
+#: The fit columns the report shows (the default window's exponents); every column stays in the CSV.
+FIT_COLUMNS = ("analysis", "family", "subject", "window", "param", "estimate", "ci_low", "ci_high", "status",
+               "at_bound", "n_boot", "boot_ok_frac", "interval_kind", "rmse_log")
+
+
+def fit_table(rel: str, fits: pd.DataFrame) -> Table:
+    """The block of a fits table: the exponents of the default window, but for the per-size steps fits (drawn in
+    their own figure); the other parameters, windows and fits are linked."""
+    params = [p for p in ("a", "alpha", "beta") if p in set(fits["param"])]
+    analyses = [a for a in dict.fromkeys(fits["analysis"]) if a != "steps"]
+    return Table(rel, "Fitted exponents in the default fit window with 95% intervals (kind in interval_kind; "
+                      "n_boot: refits behind the interval; the steps exponent of each size is in the figure "
+                      "below and the full table)", max_rows=80,
+                 where={"is_default": True, "param": params, "analysis": analyses},
+                 columns=[c for c in FIT_COLUMNS if c in fits.columns])
+
+
+def window_note(ctx, tabs: dict, rels: dict, prefix: str) -> str:
+    """Write ``<prefix>_window_verdicts`` (:func:`window_verdicts` of the window-sensitivity table) and return the
+    sentence that links it and the full table (for the window figure's caption); empty without that table."""
+    if "window_sensitivity" not in tabs:
+        return ""
+    out = ctx.table(f"{prefix}_window_verdicts", window_verdicts(tabs["window_sensitivity"]))
+    full = rels["window_sensitivity"]
+    return (f" The verdict in each window, one row per prediction: [{out}]({out}); every window's fit: "
+            f"[{full}]({full}).")

@@ -25,7 +25,10 @@ def build(ctx):
         Code("python -m simulate --assumptions simulate/examples/sqrt_cost.toml --json\n"
              "python -m simulate --assumptions simulate/examples/sqrt_cost.toml --order parallel --json", "bash"),
         Code(examples.SQRT_COST_TOML.read_text(), "toml"),
-        Code(examples.SQRT_COST_PY.read_text(), "python"),
+        Para("The class it names, with the exponents its author derives, is "
+             "[simulate/examples/sqrt_cost.py](../../simulate/examples/sqrt_cost.py) "
+             f"({len(examples.SQRT_COST_PY.read_text().splitlines())} lines: the cost of a skill of probability p "
+             "and the two exponents its author predicts)."),
         Table(rel, f"Fitted exponents against the class's own predictions ({ag['agree']} of {ag['counted']} rows "
                    f"a wrong dynamics could move agree within {exps['tolerance'].iloc[0]:.0%}; the intervals are "
                    "misfit intervals)", columns=cols),

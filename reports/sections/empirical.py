@@ -1,13 +1,12 @@
 """Report section 4: exponents fitted to published Pythia measurements, and the theory's verdicts."""
 from __future__ import annotations
 
-from ..blocks import Heading, Para, Table
-from ._layout import headline_table
+from ..blocks import Heading, Para
+from ._layout import fit_table, headline_table, window_note
 
-FIT_COLUMNS = ("analysis", "family", "subject", "param", "estimate", "ci_low", "ci_high", "status",
-               "boot_ok_frac", "boot_at_bound_frac", "interval_kind", "rmse_log")
-COVERAGE_COLUMNS = ("design", "spec", "method", "param", "draws", "coverage", "mc_se", "coverage_generating",
-                    "median_width", "widen_needed", "verdict", "used_by")
+#: Columns of a fits table whose small values are optimizer noise: the final projected gradient norm (below 1e-8
+#: at convergence, its digits differ between machines) is written to a resolution of 1e-6.
+FIT_RESOLUTION = {"grad_norm": 1e-6}
 
 
 def build(ctx):
@@ -15,7 +14,8 @@ def build(ctx):
     from empirical.fit.plots import figures
 
     tabs = report_tables(seed=ctx.seed, progress=ctx.progress, **ctx.options.get("empirical", {}))
-    rels = {name: ctx.table(f"pythia_{name}", df) for name, df in tabs.items()}
+    rels = {name: ctx.table(f"pythia_{name}", df, FIT_RESOLUTION if name == "fits" else None)
+            for name, df in tabs.items()}
     blocks = [Para(
         "Data: EleutherAI's lm-eval-harness results for the Pythia suite (8 sizes, standard and deduplicated "
         "training data, checkpoints through step 143000; Apache-2.0; provenance and checksums in "
@@ -36,24 +36,21 @@ def build(ctx):
             "×1.15 (unwidened they cover 92% at strong autocorrelation) and the frontier verdicts on profile-t "
             "intervals that are conservative for the envelope's exponent but may under-cover the compute-optimal "
             "exponent by up to 10 points: both carry the `approximate` flag and note. The old percentile "
-            "bootstrap covered 67–90% on the params and steps designs."))
-        blocks.append(Table(rels["coverage"], "Coverage of 95% intervals on synthetic designs (coverage study; "
-                            "regenerate with `python -m empirical.fit.coverage --draws 400`)", max_rows=60,
-                            columns=[c for c in COVERAGE_COLUMNS if c in tabs["coverage"].columns]))
-    fcols = [c for c in FIT_COLUMNS if c in tabs["fits"].columns]
-    blocks.append(Table(rels["fits"], "Fitted parameters with 95% intervals (kind in interval_kind)", max_rows=60,
-                        columns=fcols or None))
+            "bootstrap covered 67–90% on the params and steps designs. Every design and method: "
+            f"[{rels['coverage']}]({rels['coverage']}) (regenerate with "
+            "`python -m empirical.fit.coverage --draws 400`)."))
+    blocks.append(fit_table(rels["fits"], tabs["fits"]))
+    windows = window_note(ctx, tabs, rels, "pythia")
     for stem, fig in figures(tabs).items():
-        blocks.append(ctx.save_figure(fig, stem, _caption(stem)))
+        blocks.append(ctx.save_figure(fig, stem, fit_caption(stem) + (windows if stem == "fit_window_sensitivity"
+                                                                      else "")))
     blocks.append(Heading("Caveats the data impose", 3))
     blocks.append(Para("\n".join(f"- **{k}**: {v}" for k, v in zip(tabs["caveats"]["caveat"],
                                                                      tabs["caveats"]["detail"]))))
-    if "window_sensitivity" in rels:
-        blocks.append(Table(rels["window_sensitivity"], "How each verdict moves with the fit window", max_rows=40))
     return blocks
 
 
-def _caption(stem: str) -> str:
+def fit_caption(stem: str) -> str:
     return {
         "fit_params": "Final-checkpoint loss against parameters, the fitted law with its 95% band, and the slope "
                       "theory predicts (Theorem 3.7).",

@@ -8,7 +8,8 @@ cache) in ``<report>/measurements/<model>/``; this section only lays them out.
 from __future__ import annotations
 
 from ..blocks import Heading, Para, Table
-from ._layout import headline_table
+from ._layout import headline_table, window_note
+from .empirical import FIT_RESOLUTION, fit_caption
 
 #: Section 4.2-4.3 figures drawn on the largest model: (table key, plot function name, caption).
 _PROMPT_FIGURES = (
@@ -45,9 +46,11 @@ def build(ctx):
     family = "minipythia_losses" in tabs
     if family:
         ctx.table("minipythia_losses", tabs["minipythia_losses"])
-        blocks = [_family_intro(tabs["minipythia_losses"]),
-                  Table("tables/minipythia_losses.csv", "Training and held-out loss (nats per token) at every "
-                                                        "checkpoint", max_rows=12)]
+        losses = tabs["minipythia_losses"]
+        blocks = [_family_intro(losses),
+                  Table("tables/minipythia_losses.csv", "Training and held-out loss (nats per token) at the last "
+                                                        "checkpoint (every checkpoint in the full table)",
+                        where={"step": int(losses["step"].max())})]
     else:
         blocks = [Para(f"Measurements of `{ctx.model}` ({N_TEXTS} hh-rlhf transcripts, first {MAX_TOKENS} "
                        "tokens each; every hidden layer).")]
@@ -89,10 +92,19 @@ def _loss_fits(ctx, tabs: dict) -> list:
                    "point is that every input is under our control.")]
     fits = {k[len("minipythia_"):]: v for k, v in tabs.items()
             if k.startswith("minipythia_") and k != "minipythia_losses"}
-    rels = {k: ctx.table(f"minipythia_{k}", v) for k, v in fits.items()}
-    blocks.append(headline_table(rels["verdicts_headline"], fits["verdicts_headline"].columns, "minipythia"))
+    rels = {k: ctx.table(f"minipythia_{k}", v, FIT_RESOLUTION if k == "fits" else None) for k, v in fits.items()}
+    vh = fits["verdicts_headline"]
+    decided = (vh["usable"].astype(str) == "True") & (vh["verdict"] != "inconclusive")
+    # Without a single decided verdict, the prediction columns and the window agreement stay in the full table.
+    drop = () if decided.any() else ("family", "subject", "predicted", "pred_low", "pred_high", "approximate",
+                                     "window_agreement")
+    blocks.append(headline_table(rels["verdicts_headline"], vh.columns, "minipythia", drop=drop))
+    windows = window_note(ctx, fits, rels, "minipythia")
     batch = int(tabs["minipythia_losses"]["batch_tokens"].iloc[0])
     labels = {"loss": "held-out loss", "unit": "nats/token", "step": f"optimizer step ({batch:,} tokens each)"}
+    n = tabs["minipythia_losses"]["size"].nunique()
     for stem, fig in figures(fits, labels=labels).items():
-        blocks.append(ctx.save_figure(fig, f"minipythia/{stem}", f"mini-Pythia: {stem.replace('_', ' ')}"))
+        blocks.append(ctx.save_figure(fig, f"minipythia/{stem}", f"mini-Pythia family ({n} CPU-trained GPT-NeoX "
+                                                                 f"sizes, not Pythia): {fit_caption(stem)}"
+                                      + (windows if stem == "fit_window_sensitivity" else "")))
     return blocks

@@ -6,8 +6,7 @@ import numpy as np
 from ..blocks import Heading, Para, Table
 
 EXP_COLS = ["alpha", "axis", "threshold", "fitted", "ci_low", "ci_high", "interval_kind", "predicted_sequential",
-            "predicted_parallel", "asymptotic_sequential", "asymptotic_parallel", "verdict", "window_lo", "window_hi",
-            "window_unit", "n_censored", "n_seeds", "note"]
+            "predicted_parallel", "verdict", "window_lo", "window_hi", "window_unit", "n_censored", "n_seeds", "note"]
 ORDER_COLS = ["alpha", "seed", "width", "threshold", "tasks_learned", "in_order_prefix", "inversions", "kendall_tau",
               "max_concurrent", "mean_concurrent", "median_transition_rel", "shape"]
 
@@ -59,7 +58,8 @@ def build(ctx):
         + _summary(tabs))]
     blocks.append(Table(rels["exponents"], "Exponents and verdicts (learning_time: slope of log t_k in log k; steps "
                                            "and width: exponent of the mean loss; tasks_vs_params: slope of tasks "
-                                           "learned in parameters)", columns=EXP_COLS))
+                                           "learned in parameters; the asymptotic M = ∞ predictions are in the "
+                                           "full table)", columns=EXP_COLS))
     blocks.append(ctx.save_figure(plots.fig_task_curves(tabs["task_curves"], tabs["mean_loss"]), "neural_task_curves",
                                   "Per-task held-out loss against steps at the largest width (Michaud's picture); "
                                   "dotted lines: the two learning thresholds; dashed: the mean loss."))
@@ -69,7 +69,8 @@ def build(ctx):
                                   "squares ≤ 0.1 ln 2); open triangles: not learned by the last step (censored). "
                                   "Lines through the fit's centre: the fitted slope and the slopes the idealized "
                                   "sequential and parallel learners give on the same window (shaded)."))
-    blocks.append(Table(rels["order"], "Learning order and concurrency per run", columns=ORDER_COLS, max_rows=30))
+    blocks.append(Table(rels["order"], "Learning order and concurrency per run at the primary threshold 0.5 ln 2",
+                        columns=ORDER_COLS, max_rows=30, where={"threshold": 0.5}))
     blocks.append(ctx.save_figure(plots.fig_loss_steps(tabs["mean_loss"], tabs["loop"], tabs["exponents"]),
                                   "neural_loss_steps",
                                   "Mean loss against steps at the largest width, with the idealized learners: the "

@@ -9,14 +9,14 @@ def _figures(ctx, tabs):
 
     exps, traj = tabs["exponents"], tabs["trajectories"]
     blocks = []
-    for alpha in sorted(set(traj["alpha"])):
-        blocks.append(ctx.save_figure(
-            plots.trajectories(traj, exps, alpha), f"simulate_trajectories_alpha{alpha}",
-            f"H(X|Y) − C on log-log axes for α = {alpha} under each learning-order and cost "
-            "assumption; black dashed lines have the slope theory predicts, drawn over the fit "
-            "window from its first point. The curves bend below them as n approaches M: with "
-            "finite M, H − C = A·x^−a − b, and the fit models the offset b (see the estimator "
-            "table below for what a straight-line fit would report instead)."))
+    for i, alpha in enumerate(sorted(set(traj["alpha"]))):
+        caption = (f"H(X|Y) − C on log-log axes for α = {alpha} under each learning-order and cost assumption"
+                   + ("; black dashed lines have the slope theory predicts, drawn over the fit window from its "
+                      "first point. The curves bend below them as n approaches M: with finite M, H − C = A·x^−a − b, "
+                      "and the fit models the offset b (see the estimator table below for what a straight-line fit "
+                      "would report instead)." if i == 0 else "; lines as in the first figure."))
+        blocks.append(ctx.save_figure(plots.trajectories(traj, exps, alpha), f"simulate_trajectories_alpha{alpha}",
+                                      caption))
     blocks.append(ctx.save_figure(plots.agreement(exps), "simulate_agreement",
                                   "Each point is one fitted exponent that a wrong dynamics could move, against its "
                                   "prediction; the dashed line is agreement. Error bars are misfit intervals (how "
@@ -36,12 +36,13 @@ def _extras(tabs, rels, cols):
                         f"seeds and the interval is `{st['ci_method'].iloc[0]}`: where a single stochastic "
                         "learner's exponent falls. A row agrees when the mean is within the asymptotic tolerance "
                         "plus two Monte Carlo standard errors of the prediction (the `tolerance` column)."),
-                   Table(rels["stochastic"], "Exponents from stochastic runs", columns=[c for c in cols if c in
-                                                                                        tabs["stochastic"].columns])]
+                   Table(rels["stochastic"], "Exponents from stochastic runs",
+                         columns=[c for c in cols if c in st.columns and c not in ("reference_rel_error", "note")])]
     if "estimator_bias" in tabs and len(tabs["estimator_bias"]):
         blocks += [Heading("Why the finite-M form is needed", 3),
-                   Table(rels["estimator_bias"], "The flops exponent by the finite-M offset form and by a pure "
-                                                 "power law on the same window")]
+                   Table(rels["estimator_bias"], "The flops exponent by a pure power law on the same window as the "
+                                                 "finite-M offset form (whose fits are the flops rows of the table "
+                                                 "above)", where={"estimator": "pure"})]
     if "skill_graph" in tabs and len(tabs["skill_graph"]):
         g = tabs["skill_graph"]
         blocks += [Heading("Recovering α from a skill graph", 3),
@@ -74,12 +75,20 @@ def build(ctx):
     from simulate import report_tables
 
     tabs = report_tables(seed=ctx.seed, progress=ctx.progress, **ctx.options.get("simulate", {}))
-    rels = {name: ctx.table(f"simulate_{name}", df) for name, df in tabs.items()}
+    # reference_rel_error: the fit against theory's exact finite-M curve, ~1e-11 (rounding noise; its tolerance is 1e-3)
+    rels = {name: ctx.table(f"simulate_{name}", df, {"reference_rel_error": 1e-9} if name == "exponents" else None)
+            for name, df in tabs.items()}
     exps = tabs["exponents"]
     blocks = [Para(_agreement_text(tabs, int(exps["M"].iloc[0])))]
     cols = [c for c in ("alpha", "order", "cost", "axis", "fitted", "ci_low", "ci_high", "predicted", "rel_error",
                         "reference_rel_error", "evidence", "agrees", "tolerance", "fit_window_lo", "fit_window_hi",
                         "note") if c in exps.columns]
-    blocks.append(Table(rels["exponents"], "Fitted against predicted exponents", max_rows=80, columns=cols))
+    body_cols = [c for c in cols if c not in ("evidence", "tolerance", "note")]
+    n_other = int((exps["evidence"] != "dynamics").sum())
+    blocks.append(Table(rels["exponents"], "Fitted against predicted exponents with misfit intervals, the rows "
+                                           f"that count as evidence (tolerance {exps['tolerance'].iloc[0]:g}; the "
+                                           f"other {n_other}: tail-sum rows, rows without a prediction or without "
+                                           "a converged fit, are in the full table)", max_rows=80,
+                        columns=body_cols, where={"evidence": "dynamics"}))
     blocks.append(Table(rels["agreement"], "What counts as agreement evidence (simulate.agreement_summary)"))
     return blocks + _figures(ctx, tabs) + _extras(tabs, rels, cols)

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import json
-import textwrap
+
+import pandas as pd
 
 from theory import plots, report_tables
 from theory.catalogue import run_all
 
-from ..blocks import Code, Heading, Para, Table
+from ..blocks import Heading, Para, Table, md_escape
 
 #: table of :func:`theory.report_tables` -> file name under tables/
 TABLE_NAMES = {"claims": "claims", "verdict_counts": "theory_verdict_counts",
@@ -35,25 +36,39 @@ def _figures(ctx, tabs):
     ]
 
 
-def _details(records):
-    """One paragraph (and the counterexample as JSON) per claim whose verdict is not a plain 'holds'."""
-    blocks = [Heading("Counterexamples, corrections and conditions in full", 3)]
+def latex_table(records) -> pd.DataFrame:
+    """Each claim as printed, in words and in LaTeX, and the LaTeX of its correction (empty without one)."""
+    return pd.DataFrame([{"id": r.id, "statement": r.statement, "latex": r.latex,
+                          "correction_latex": r.correction["latex"] if r.correction else ""} for r in records])
+
+
+def counterexample_table(records) -> pd.DataFrame:
+    """The counterexample of each claim that has one, as JSON."""
+    return pd.DataFrame([{"id": r.id, "counterexample": json.dumps(r.counterexample, default=float)}
+                         for r in records if r.counterexample], columns=["id", "counterexample"])
+
+
+def _details(records, cex_rel: str, forms_rel: str):
+    """One paragraph per claim whose verdict is not a plain 'holds': the statement as printed (maths), the failed
+    checks, the verified correction or the conditions; the statements in words in ``forms_rel``, counterexamples
+    in ``cex_rel``."""
+    blocks = [Heading("Counterexamples, corrections and conditions in full", 3),
+              Para(f"Each statement as printed, in words: [{forms_rel}]({forms_rel}); each counterexample in full "
+                   f"(JSON): [{cex_rel}]({cex_rel}).")]
     for r in records:
         if r.verdict == "holds":
             continue
         lines = [f"**{r.paper_ref} — {r.title}** (`{r.id}`, verdict **{r.verdict}**)", "",
-                 f"- As printed: {r.statement}"]
+                 f"- As printed: ${r.latex}$"]
         for c in r.checks:
             if not c["passed"]:
-                lines.append(f"- Failed check ({c['target']}, {c['kind']}): {c['name']} — {c['detail']}")
+                lines.append(f"- Failed check ({c['target']}, {c['kind']}): {md_escape(c['name'])} — "
+                             f"{md_escape(c['detail'])}")
         if r.correction:
-            lines.append(f"- Correction (verified; {r.correction['kind']}): {r.correction['statement']}")
+            lines.append(f"- Correction (verified; {r.correction['kind']}): ${r.correction['latex']}$")
         for cond in r.conditions:
-            lines.append(f"- Condition: {cond}")
+            lines.append(f"- Condition: {md_escape(cond)}")
         blocks.append(Para("\n".join(lines)))
-        if r.counterexample:
-            text = json.dumps(r.counterexample, default=float)
-            blocks.append(Code("\n".join(textwrap.wrap(text, 110)), "json"))
     return blocks
 
 
@@ -72,13 +87,16 @@ def build(ctx):
     records = run_all(seed=ctx.seed, progress=ctx.progress)
     tabs = report_tables(ctx.seed, ctx.progress, records=records)
     rels = {key: ctx.table(TABLE_NAMES[key], df) for key, df in tabs.items()}
+    forms_rel = ctx.table("claims_latex", latex_table(records))
+    cex_rel = ctx.table("claims_counterexamples", counterexample_table(records))
     blocks = [Para("Every claim is encoded as printed and checked symbolically (sympy), numerically (random "
                    "instances) and, for the discrete lemmas, exhaustively. The verdict is computed from the checks "
                    f"by one rule. Summary: {_summary(tabs['verdict_counts'])}. Each correction names what it "
                    "repairs (`correction_kind`: a constant factor, the order of a remainder, a degenerate case, or "
                    "a wrong formula). Reproduce with `python -m theory`."),
-              Table(rels["claims"], "The claims table", max_rows=100,
-                    columns=["id", "origin", "paper_ref", "verdict", "correction_kind", "evidence"])]
-    blocks += _details(records)
+              Table(rels["claims"], "The claims that hold as printed (the others follow in full below; every claim "
+                                    "with its evidence in the full table)", max_rows=100,
+                    columns=["id", "paper_ref", "title", "verdict"], where={"verdict": "holds"})]
+    blocks += _details(records, cex_rel, forms_rel)
     blocks.append(Heading("Pictures of four findings", 3))
     return blocks + _figures(ctx, tabs)

@@ -82,13 +82,14 @@ def test_blocks_round_trip_and_render(tmp_path):
     blocks = [Heading("H"), Para("some `code` and **bold**"), Table("t.csv", "cap"), Figure("f.png", "fig")]
     assert from_json(to_json(blocks)) == blocks
     md = render_markdown(blocks, tmp_path)
-    assert "| a | b |" in md and "x\\|y" in md and "![fig](f.png)" in md
+    assert "|a|b|" in md and "x\\|y" in md and "![f](f.png)\n\n*fig*" in md
     html = render_html(blocks, tmp_path, "T")
     assert "<code>code</code>" in html and "<strong>bold</strong>" in html and "<td>x|y</td>" in html
 
 
 def test_arithmetic_asterisks_are_not_emphasis():
-    from reports.blocks import _inline
+    from reports.blocks import markdown_html, md_escape
 
-    assert "<em>" not in _inline("(d+n)/2 * d * log(1 + 1/eps^2)")
-    assert _inline("an *emphasis*") == "an <em>emphasis</em>"
+    assert "<em>" not in markdown_html("(d+n)/2 * d * log(1 + 1/eps^2)")
+    assert "<em>" not in markdown_html(md_escape("(sigma - 1)*(sigma + 1)*(v - 1)"))  # data text is escaped
+    assert markdown_html("an *emphasis*").strip() == "<p>an <em>emphasis</em></p>"

@@ -1,0 +1,178 @@
+"""The answer first: the report's summary, assembled from the tables the sections left in ``tables/``.
+
+Every number in it is read from a table (``tests/reports/test_summary.py`` parses
+them back and looks each one up), so the summary is rebuilt whenever the report is
+reassembled, ``--only`` included. A section whose tables are missing is named, not
+guessed.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from empirical.io import read_table
+
+from .blocks import Summary, fmt, interval, slug
+
+#: Verdicts of the claim catalogue, in the order the summary counts them.
+CLAIM_VERDICTS = ("holds", "holds-under-conditions", "corrected", "refuted")
+#: Headline tests of the fit sections, in the order the summary shows them, with their label.
+TESTS = {"params_power_law": "parameters: α of L = E + A·N^−α",
+         "frontier_exponent": "compute frontier",
+         "steps_exponent": "training steps"}
+SUMMARY_TABLES = ("claims", "claims_latex", "simulate_agreement", "neural_exponents", "pythia_verdicts_headline",
+                  "minipythia_verdicts_headline")
+
+
+def read_summary_tables(root: Path) -> dict[str, pd.DataFrame]:
+    """The tables the summary reads, by name; a missing table is absent from the dict."""
+    out = {}
+    for name in SUMMARY_TABLES:
+        path = Path(root) / "tables" / f"{name}.csv"
+        if path.exists():
+            out[name] = read_table(path, keep_default_na=False, na_values=[""])
+    return out
+
+
+def _link(titles: dict, name: str) -> str:
+    title = titles[name]
+    return f"[section {title.split('.')[0]}](#{slug(title)})"
+
+
+def _claims(t: dict, titles: dict) -> list[str]:
+    c = t["claims"]
+    parts = []
+    for origin, what in (("paper", "printed in the paper"), ("derived", "variants the suite derives")):
+        mine = c[c["origin"] == origin]
+        if len(mine):
+            n = {v: int((mine["verdict"] == v).sum()) for v in CLAIM_VERDICTS}
+            counts = ", ".join(f"{k} **{v}**" for v, k in n.items() if k or origin == "paper")
+            parts.append(f"{len(mine)} {what}: {counts}")
+    lines = [f"**The paper's claims** ({_link(titles, 'theory')}, checked symbolically and numerically): "
+             + "; ".join(parts) + "."]
+    latex = t.get("claims_latex")
+    latex = {} if latex is None else dict(zip(latex["id"], latex["correction_latex"]))
+    failing = c[c["verdict"].isin(["corrected", "refuted"])]
+    if len(failing):
+        lines += ["", "Where the printed statement fails (the corrected form is verified):", ""]
+        for r in failing.itertuples():
+            tex = latex.get(r.id)
+            form = f"${tex}$" if isinstance(tex, str) and tex else (r.correction or "no corrected form")
+            lines.append(f"- {r.paper_ref} (`{r.id}`, **{r.verdict}**, {r.correction_kind}): {form}")
+    cond = c[c["verdict"] == "holds-under-conditions"]
+    if len(cond):
+        lines.append("")
+        lines.append("Holding only under a condition the paper does not state: "
+                     + ", ".join(f"{r.paper_ref} (`{r.id}`)" for r in cond.itertuples()) + ".")
+    return lines
+
+
+def _simulate(t: dict, titles: dict) -> list[str]:
+    ag = t["simulate_agreement"].set_index("table")
+    parts = [f"{int(ag.loc[k, 'agree'])} of {int(ag.loc[k, 'counted'])} {what}"
+             for k, what in (("exponents", "exact-run exponents"), ("stochastic", "stochastic-run exponents"))
+             if k in ag.index]
+    return [f"**Simulation** ({_link(titles, 'simulate')}): the skill model run as specified reproduces the "
+            f"predicted exponents: {', '.join(parts)} that a wrong dynamics could move agree (misfit intervals "
+            "and replicate ranges)."]
+
+
+def _neural(t: dict, titles: dict) -> list[str]:
+    e = t["neural_exponents"]
+    rows = e[(e["axis"] == "learning_time") & (e["threshold"] == 0.5)]
+    parts = [f"α = {fmt(r.alpha)}: slope {interval(r.fitted, r.ci_low, r.ci_high)} ({r.interval_kind}) against "
+             f"{fmt(r.predicted_sequential)} sequential and {fmt(r.predicted_parallel)} parallel: **{r.verdict}**"
+             for r in rows.itertuples()]
+    return [f"**Are skills learned one after another?** ({_link(titles, 'neural')}, sparse-parity networks; "
+            "slope of the learning step t_k in the task rank k): " + "; ".join(parts) + "."]
+
+
+def _kind(row) -> str:
+    kind = str(row["interval_kind"]).split(" (")[0]
+    if row["test"] == "steps_exponent":
+        m = re.match(r"(\d+) of (\d+) usable", str(row["reason"]))
+        kind = f"median of {m[1]} of {m[2]} sizes (each {kind})" if m else f"median over sizes (each {kind})"
+    return kind.replace("bootstrap-calibrated ", "calibrated ") + (", approximate" if str(row["approximate"]) == "True"
+                                                                    else "")
+
+
+def fit_rows(h: pd.DataFrame) -> pd.DataFrame:
+    """One row per exponent test (frontier, steps) and (family, alpha_source) of a headline table, the two
+    predictions side by side."""
+    rows = []
+    h = h[h["test"] != "params_power_law"]
+    for (test, family, source), g in h.groupby(["test", "family", "alpha_source"], sort=False):
+        first = g.iloc[0]
+        row = {"test": TESTS.get(test, test), "data": f"{family}, α from N {source}",
+               "fitted [95% interval]": interval(first["estimate"], first["ci_low"], first["ci_high"]),
+               "interval": _kind(first)}
+        for label in ("α/(α+2)", "α/(α+1)"):
+            m = g[g["hypothesis"].str.contains(label, regex=False)]
+            r = m.iloc[0] if len(m) else None
+            row[f"predicted {label}"] = "" if r is None else interval(r["predicted"], r["pred_low"], r["pred_high"])
+            row[f"verdict vs {label}"] = "" if r is None else r["verdict"]
+        rows.append(row)
+    order = {label: i for i, label in enumerate(TESTS.values())}
+    out = pd.DataFrame(rows)
+    return out.sort_values("test", key=lambda s: s.map(order), kind="stable") if len(out) else out
+
+
+def params_line(h: pd.DataFrame) -> str:
+    """The power-law fits in N of a headline table, one clause each."""
+    p = h[h["test"] == "params_power_law"]
+    return "; ".join(f"{r.family}, N {r.alpha_source}: α = {interval(r.estimate, r.ci_low, r.ci_high)} "
+                     f"({_kind(r._asdict())}) **{r.verdict}**" for r in p.itertuples())
+
+
+def _markdown_table(df: pd.DataFrame) -> str:
+    lines = ["| " + " | ".join(df.columns) + " |", "|" + "---|" * len(df.columns)]
+    lines += ["| " + " | ".join(str(v).replace("|", "\\|") for v in row) + " |" for row in df.itertuples(index=False)]
+    return "\n".join(lines)
+
+
+def _pythia(t: dict, titles: dict) -> list[str]:
+    h = t["pythia_verdicts_headline"]
+    return [f"**Pythia** ({_link(titles, 'empirical')}, published LAMBADA losses; a verdict needs an interval "
+            "narrower than the gap between the predictions, and a rejected α makes its predictions inconclusive; "
+            "rules in docs/statistics.md). Power law in parameters, " + TESTS["params_power_law"].split(": ")[1]
+            + ": " + params_line(h) + ".", "", _markdown_table(fit_rows(h))]
+
+
+def _minipythia(t: dict, titles: dict) -> list[str]:
+    h = t["minipythia_verdicts_headline"]
+    usable = h[h["usable"].astype(str) == "True"]
+    decided = usable[usable["verdict"] != "inconclusive"]
+    head = (f"**mini-Pythia** ({_link(titles, 'measure')}, our CPU-trained family): {len(usable)} of {len(h)} "
+            f"headline fits usable, ")
+    if not len(decided):
+        params = h[h["test"] == "params_power_law"]
+        why = "; its α fit is not usable" if len(params) and not (params["usable"].astype(str) == "True").any() \
+            else ""
+        return [head + f"no verdict other than inconclusive{why}: it says nothing for or against the theory."]
+    return [head + "verdicts where usable: " + (params_line(decided) or "none on the power law in N") + ".", "",
+            _markdown_table(fit_rows(decided))]
+
+
+SUMMARY_PARTS = (("claims", _claims), ("simulate_agreement", _simulate), ("neural_exponents", _neural),
+                 ("pythia_verdicts_headline", _pythia), ("minipythia_verdicts_headline", _minipythia))
+
+
+def summary_text(root: Path, titles: dict) -> str:
+    """The summary's Markdown, read from ``root/tables``; ``titles``: section name -> heading (for the links)."""
+    t = read_summary_tables(root)
+    lines = ["## Summary", ""]
+    missing = []
+    for table, part in SUMMARY_PARTS:
+        if table in t:
+            lines += part(t, titles) + [""]
+        else:
+            missing.append(f"`tables/{table}.csv`")
+    if missing:
+        lines.append("Not built yet, so not summarised: " + ", ".join(missing) + ".")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def summary_block(root: Path, titles: dict) -> Summary:
+    return Summary(summary_text(root, titles))

@@ -1,0 +1,153 @@
+"""The answer-first summary: each of its numbers is read back and looked up in the table it comes from."""
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from reports.blocks import fmt, interval, markdown_html
+from reports.build import SECTION_TITLES
+from reports.summary import TESTS, read_summary_tables, summary_text
+
+LATEST = Path(__file__).resolve().parents[2] / "reports" / "latest"
+NUM = r"-?\d+(?:\.\d+)?(?:e[+-]?\d+)?"
+
+
+@pytest.fixture
+def tables_dir(tmp_path):
+    """A copy of the committed report's tables (the fixture; the summary only reads tables)."""
+    src = LATEST / "tables"
+    if not (src / "claims.csv").exists():
+        pytest.skip("reports/latest/tables is not there")
+    shutil.copytree(src, tmp_path / "tables")
+    return tmp_path
+
+
+def _row(df, **eq):
+    m = pd.Series(True, index=df.index)
+    for k, v in eq.items():
+        m &= df[k].astype(str) == str(v)
+    assert m.sum() >= 1, f"no row with {eq}"
+    return df[m].iloc[0]
+
+
+def _check_claims(text, t):
+    c = t["claims"]
+    head = re.search(r"(\d+) printed in the paper: (.*?); (\d+) variants the suite derives: (.*?)\.\n", text)
+    assert head, "claims line not found"
+    for n_total, counts, origin in ((head[1], head[2], "paper"), (head[3], head[4], "derived")):
+        mine = c[c["origin"] == origin]
+        assert int(n_total) == len(mine)
+        shown = {v: int(n) for n, v in re.findall(r"(\d+) \*\*([a-z-]+)\*\*", counts)}
+        assert shown and all(n == int((mine["verdict"] == v).sum()) for v, n in shown.items())
+        assert sum(shown.values()) == len(mine)  # every claim is counted
+    listed = re.findall(r"^- (.*?) \(`([^`]+)`, \*\*([a-z-]+)\*\*, ([^)]*)\): ", text, flags=re.M)
+    failing = c[c["verdict"].isin(["corrected", "refuted"])]
+    assert sorted(i for _, i, _, _ in listed) == sorted(failing["id"])
+    for ref, cid, verdict, kind in listed:
+        r = _row(c, id=cid)
+        assert (ref, verdict, kind) == (r["paper_ref"], r["verdict"], r["correction_kind"])
+    return {str(len(c[c["origin"] == o])) for o in ("paper", "derived")} | set(re.findall(r"(\d+) \*\*", text))
+
+
+def _check_neural(text, t):
+    e = t["neural_exponents"]
+    found = re.findall(rf"α = ({NUM}): slope ({NUM}) \[({NUM}), ({NUM})\] \(([^)]+)\) against ({NUM}) sequential "
+                       rf"and ({NUM}) parallel: \*\*([a-z ]+)\*\*", text)
+    lt = e[(e["axis"] == "learning_time") & (e["threshold"] == 0.5)]
+    assert len(found) == len(lt) > 0
+    for alpha, est, lo, hi, kind, seq, par, verdict in found:
+        r = lt[lt["alpha"].map(fmt) == alpha].iloc[0]
+        assert (est, lo, hi, seq, par) == tuple(fmt(r[k]) for k in ("fitted", "ci_low", "ci_high",
+                                                                      "predicted_sequential", "predicted_parallel"))
+        assert (kind, verdict) == (r["interval_kind"], r["verdict"])
+
+
+def _md_table(text, first_col):
+    """The rows of the Markdown table whose header starts with ``first_col``."""
+    lines = text.splitlines()
+    start = next(i for i, ln in enumerate(lines) if ln.startswith(f"| {first_col} |"))
+    head = [c.strip() for c in lines[start].strip("|").split("|")]
+    rows = []
+    for ln in lines[start + 2:]:
+        if not ln.startswith("|"):
+            break
+        rows.append(dict(zip(head, [c.strip() for c in ln.strip("|").split("|")])))
+    return rows
+
+
+def _check_pythia(text, t):
+    h = t["pythia_verdicts_headline"]
+    params = re.findall(rf"(\w+), N (\w+): α = ({NUM}) \[({NUM}), ({NUM})\] \(([^)]+)\) \*\*([a-z]+)\*\*", text)
+    assert len(params) == (h["test"] == "params_power_law").sum() > 0
+    for family, source, est, lo, hi, kind, verdict in params:
+        r = _row(h, test="params_power_law", family=family, alpha_source=source)
+        assert f"{est} [{lo}, {hi}]" == interval(r["estimate"], r["ci_low"], r["ci_high"])
+        assert verdict == r["verdict"] and r["interval_kind"].startswith(kind)
+    rows = _md_table(text, "test")
+    assert len(rows) == len(h[h["test"] != "params_power_law"]) // 2
+    label_to_test = {v: k for k, v in TESTS.items()}
+    for row in rows:
+        family, source = re.fullmatch(r"(\w+), α from N (\w+)", row["data"]).groups()
+        for hyp in ("α/(α+2)", "α/(α+1)"):
+            sel = h[(h["test"] == label_to_test[row["test"]]) & (h["family"] == family)
+                    & (h["alpha_source"] == source) & h["hypothesis"].str.contains(hyp, regex=False)]
+            r = sel.iloc[0]
+            assert row["fitted [95% interval]"] == interval(r["estimate"], r["ci_low"], r["ci_high"])
+            assert row[f"predicted {hyp}"] == interval(r["predicted"], r["pred_low"], r["pred_high"])
+            assert row[f"verdict vs {hyp}"] == r["verdict"]
+        if row["test"].startswith("training steps"):
+            n_use, n_all = re.search(r"median of (\d+) of (\d+) sizes", row["interval"]).groups()
+            assert re.match(rf"{n_use} of {n_all} usable", r["reason"])
+
+
+def _all_cells(t) -> set[str]:
+    return {s for df in t.values() for col in df.columns for v in df[col] for s in (fmt(v), str(v))}
+
+
+def test_every_number_in_the_summary_is_read_from_its_table(tables_dir):
+    text = summary_text(tables_dir, SECTION_TITLES)
+    t = read_summary_tables(tables_dir)
+    counts = _check_claims(text, t)
+    _check_neural(text, t)
+    _check_pythia(text, t)
+    ag = t["simulate_agreement"].set_index("table")
+    sim = re.search(r"(\d+) of (\d+) exact-run exponents, (\d+) of (\d+) stochastic", text).groups()
+    assert sim == tuple(str(int(ag.loc[k, c])) for k in ("exponents", "stochastic") for c in ("agree", "counted"))
+    # Every number left once maths, links, ids, paper references and the predictions' formulas are set aside is
+    # a cell of a table the summary reads (or a count of claims checked above).
+    formulas_dropped = re.sub(r"^(- .*?\)): .*$", r"\1", text, flags=re.M)  # corrected forms: maths, not data
+    bare = re.sub(r"\$[^$]*\$|\]\(#[^)]*\)|`[^`]*`|α/\(α\+[12]\)|section \d|95%|6ND|"
+                  r"(Theorem|Lemma|Section|Definition|Equation|Appendix) \(?[\dA.]+\)?", " ", formulas_dropped)
+    usable = {n for reason in t["pythia_verdicts_headline"]["reason"]  # sizes behind a median (see _check_pythia)
+              for pair in re.findall(r"(\d+) of (\d+) usable", reason) for n in pair}
+    known = _all_cells(t) | counts | usable | {str(len(t["minipythia_verdicts_headline"]))}
+    stray = [n for n in re.findall(NUM, bare) if n not in known]
+    assert not stray, f"numbers in the summary that no table holds: {stray}"
+
+
+def test_the_summary_follows_its_tables(tables_dir):
+    """Change a table, and the summary changes with it (it is read, not remembered)."""
+    path = tables_dir / "tables" / "pythia_verdicts_headline.csv"
+    h = pd.read_csv(path)
+    before = summary_text(tables_dir, SECTION_TITLES)
+    old = interval(h.loc[0, "estimate"], h.loc[0, "ci_low"], h.loc[0, "ci_high"])
+    h.loc[0, ["estimate", "ci_low", "ci_high"]] = [0.123456, 0.0111, 0.2222]
+    h.to_csv(path, index=False)
+    after = summary_text(tables_dir, SECTION_TITLES)
+    assert "0.1235 [0.0111, 0.2222]" in after and "0.1235 [0.0111, 0.2222]" not in before and old in before
+    (tables_dir / "tables" / "neural_exponents.csv").unlink()
+    assert "`tables/neural_exponents.csv`" in summary_text(tables_dir, SECTION_TITLES)  # named, not guessed
+
+
+def test_summary_links_resolve_to_section_headings(tables_dir):
+    from reports.blocks import slug
+
+    text = summary_text(tables_dir, SECTION_TITLES)
+    targets = set(re.findall(r"\]\(#([^)]+)\)", text))
+    assert targets and targets <= {slug(title) for title in SECTION_TITLES.values()}
+    html = markdown_html(text)
+    assert 'class="verdict-corrected"' in html and 'class="verdict-inconsistent"' in html
