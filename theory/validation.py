@@ -16,6 +16,7 @@ Arrays: :func:`as_float_array` (finite, optional bounds), :func:`as_matrix`,
 from __future__ import annotations
 
 import numbers
+import os
 
 import numpy as np
 
@@ -38,6 +39,10 @@ __all__ = [
     "choice",
     "as_generator",
     "probability_vector",
+    "available_memory",
+    "require_memory",
+    "format_bytes",
+    "MEMORY_FRACTION",
 ]
 
 
@@ -233,3 +238,45 @@ def probability_vector(p, name: str, *, atol: float = 1e-9, ndim: int | None = 1
     if abs(total - 1.0) > atol:
         raise ValueError(f"{name} must sum to 1 (sums to {total:.12g}, tolerance {atol:g})")
     return arr
+
+
+#: The share of the available memory a single command may plan to use (the rest is left to the system, to
+#: Python's own objects and to allocator fragmentation). See :func:`require_memory`.
+MEMORY_FRACTION = 0.8
+
+
+def available_memory() -> int:
+    """Bytes of memory available now: ``MemAvailable`` of /proc/meminfo, else the physical memory (sysconf)."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return int(os.sysconf("SC_PHYS_PAGES")) * int(os.sysconf("SC_PAGE_SIZE"))
+    except (OSError, ValueError, AttributeError):  # pragma: no cover - exotic platforms: no estimate to compare
+        return 1 << 62
+
+
+def format_bytes(n: float) -> str:
+    """``1.5e9`` -> ``'1.5 GB'`` (decimal units, as memory estimates are stated)."""
+    for unit, scale in (("TB", 1e12), ("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if n >= scale:
+            return f"{n / scale:.3g} {unit}"
+    return f"{int(n)} B"
+
+
+def require_memory(nbytes: float, what: str, detail: str = "") -> None:
+    """Refuse, before allocating, a computation estimated to need more than ``MEMORY_FRACTION`` of the memory
+    available now.
+
+    ``what`` names the argument and its value as the user gave it (``"--skills 1000000000"`` or
+    ``"M=1000000000"``); ``detail`` says what the estimate counts (``"22 float64 arrays of M"``).
+    """
+    avail = available_memory()
+    if nbytes > MEMORY_FRACTION * avail:
+        counted = f" ({detail})" if detail else ""
+        raise ValueError(f"{what} needs ~{format_bytes(nbytes)}{counted} but {format_bytes(avail)} are available "
+                         f"(at most {MEMORY_FRACTION:.0%} of it is planned for); use smaller sizes")
