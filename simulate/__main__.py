@@ -83,7 +83,7 @@ def _model_args(p: argparse.ArgumentParser) -> None:
 
 
 #: How the library's argument names read on this command line (messages name the option a user typed).
-OPTION_NAMES = {"M": "--skills", "points": "--points", "hits": "--skills x (B-C)/--delta hits",
+OPTION_NAMES = {"M": "--skills", "points": "--points", "hits": "--skills x (B-C)/--delta hit events",
                 "replicates": "--replicates", "n_boot": "--n-boot"}
 
 
@@ -119,9 +119,9 @@ def _order_spec(name: str, k: int):
     return {"name": "k_at_a_time", "k": k} if name == "k_at_a_time" else name
 
 
-def _check_counts(args, order) -> None:
+def _check_counts(args, order, default_M: int = 10**6) -> None:
     """--capacity and --k against --skills, by option name, before the assumptions are built."""
-    M = args.skills if args.skills is not None else (None if getattr(args, "assumptions", None) else 10**6)
+    M = args.skills if args.skills is not None else (None if getattr(args, "assumptions", None) else default_M)
     if M is None:
         return  # M comes from the file: the assumptions check it and name its keys
     if args.capacity is not None and args.capacity > M:
@@ -268,7 +268,7 @@ def _check_sweep(args, base) -> None:
     from .laws import PowerLaw
 
     for o in args.orders:
-        _check_counts(args, o)
+        _check_counts(args, o, 100_000)
         for c in args.costs:
             a = Assumptions(law=PowerLaw(args.alphas[0]), M=args.skills or 100_000,
                             order=make("order", _order_spec(o, args.k)), cost=make("cost", c), **base)
