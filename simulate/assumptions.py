@@ -207,7 +207,7 @@ def make(kind: str, spec) -> Any:
     if isinstance(spec, dict):
         spec = dict(spec)
         name = spec.pop("name", None)
-        if name not in REGISTRY[kind]:
+        if not isinstance(name, str) or name not in REGISTRY[kind]:
             raise ValueError(f"{kind}.name must be one of {sorted(REGISTRY[kind])}, got {name!r}")
         factory = REGISTRY[kind][name]
         if factory in _BUILTINS:
@@ -311,7 +311,7 @@ _MODEL_KEYS = {"M", "B", "C", "delta", "delta_noise", "capacity", "r"}
 
 
 def _load_python(ref: str, base: pathlib.Path, field: str):
-    if ":" not in ref:
+    if not isinstance(ref, str) or ":" not in ref:
         raise ValueError(f"{field}.python must look like 'file.py:ClassName', got {ref!r}")
     file, _, attr = ref.rpartition(":")
     path = (base / file).resolve()
@@ -387,10 +387,23 @@ def load_toml(path, **overrides) -> Assumptions:
     ``overrides`` (e.g. ``M=10**6``) win over the file.
     """
     path = pathlib.Path(path)
+    if path.is_dir():
+        raise ValueError(f"assumptions file {str(path)!r} is a folder; give a .toml file")
     if not path.is_file():
         raise ValueError(f"assumptions file {str(path)!r} not found")
+    raw = path.read_bytes()
     try:
-        data = tomllib.loads(path.read_text())
-    except tomllib.TOMLDecodeError as exc:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ValueError(f"assumptions file {str(path)!r} is not UTF-8 text (TOML must be): byte "
+                         f"{raw[exc.start]:#04x} at line {line}, offset {exc.start}") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:  # its message carries "(at line L, column C)"
         raise ValueError(f"malformed TOML in {str(path)!r}: {exc}") from None
-    return from_dict(data, base_dir=path.parent, **overrides)
+    try:
+        return from_dict(data, base_dir=path.parent, **overrides)
+    except (TypeError, ValueError) as exc:  # a key or value the model refuses: say which file it came from
+        kind = ValueError if isinstance(exc, ValueError) else TypeError
+        raise kind(f"assumptions file {str(path)!r}: {exc}") from None

@@ -33,6 +33,10 @@ def token_covariance(Z, *, center: bool = False) -> np.ndarray:
     Z = as_matrix(Z, "Z")
     if center:
         Z = Z - Z.mean(axis=0)
+    big = float(np.max(np.abs(Z)))
+    if big > 0 and 2 * np.log(big) + np.log(Z.shape[0]) > np.log(np.finfo(np.float64).max) - 1:
+        raise ValueError(f"Z has entries up to {big:.3g}: Z^T Z overflows float64 (the covariance would be inf); "
+                         "rescale Z")
     return Z.T @ Z / Z.shape[0]
 
 

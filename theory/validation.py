@@ -39,6 +39,7 @@ __all__ = [
     "choice",
     "as_generator",
     "probability_vector",
+    "unit_rows",
     "available_memory",
     "require_memory",
     "format_bytes",
@@ -238,6 +239,24 @@ def probability_vector(p, name: str, *, atol: float = 1e-9, ndim: int | None = 1
     if abs(total - 1.0) > atol:
         raise ValueError(f"{name} must sum to 1 (sums to {total:.12g}, tolerance {atol:g})")
     return arr
+
+
+def unit_rows(Z, name: str) -> np.ndarray:
+    """Rows of the matrix ``Z`` divided by their l2 norms; a row of zeros is refused by name.
+
+    Rows whose squares would overflow or underflow float64 (entries beyond ~1e150 or below ~1e-150) are
+    first divided by their largest entry, so 1e300 and 1e-320 rows are normalized exactly instead of
+    becoming zero rows (overflow) or "all-zero rows" (underflow); other rows keep the plain route's bytes.
+    """
+    Z = as_matrix(Z, name)
+    peak = np.max(np.abs(Z), axis=1)
+    if np.any(peak == 0):
+        raise ValueError(f"{name} has an all-zero row; cannot l2-normalize it")
+    extreme = (peak > 1e150) | (peak < 1e-150)
+    if np.any(extreme):
+        Z = Z.copy()
+        Z[extreme] /= peak[extreme, None]
+    return Z / np.linalg.norm(Z, axis=1)[:, None]
 
 
 #: The share of the available memory a single command may plan to use (the rest is left to the system, to
