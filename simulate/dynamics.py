@@ -179,15 +179,28 @@ def _prepare(a: Assumptions, rng: np.random.Generator):
     q = np.minimum(q, 1.0)
     if a.delta_noise > 0:
         s = a.delta_noise
-        dy = a.delta * np.exp(s * rng.standard_normal(n_learn) - 0.5 * s * s)
+        with np.errstate(over="ignore", under="ignore"):
+            dy = a.delta * np.exp(s * rng.standard_normal(n_learn) - 0.5 * s * s)
         dy = np.minimum(dy, a.B - a.C)  # a hit cannot overshoot C
     else:
         dy = np.full(n_learn, a.delta)
+    with np.errstate(over="ignore", divide="ignore"):
+        worst = np.float64(a.B - a.C) / (np.min(q) * np.min(dy))
+    if not np.isfinite(worst):  # durations would be inf and every later step blame the order
+        raise ValueError(f"the flops to comprehend a skill, (B-C)/(q delta), overflow float64 (B-C={a.B - a.C:g}, "
+                         f"delta={a.delta:g}, delta_noise={a.delta_noise:g}, smallest hit probability "
+                         f"{float(np.min(q)):.3g}, smallest delta drawn {float(np.min(dy)):.3g}): use a smaller B - C, "
+                         "a larger delta or less delta_noise")
     return p, perm, learn, p_l, q, dy
 
 
 def _starts(a: Assumptions, durations: np.ndarray) -> np.ndarray:
-    st = np.asarray(call_plugin(a.order, "starts", durations, kind="order"), dtype=np.float64)
+    with np.errstate(over="ignore"):
+        st = np.asarray(call_plugin(a.order, "starts", durations, kind="order"), dtype=np.float64)
+        total = float(np.sum(durations))
+    if not np.all(np.isfinite(st)) and not np.isfinite(total):
+        raise ValueError(f"the flops of a run overflow float64: the skills' durations (B-C)/(q delta) sum to more than "
+                         f"1.8e308 (B-C={a.B - a.C:g}, delta={a.delta:g}); use a smaller B - C or a larger delta")
     if st.shape != durations.shape or np.any(~np.isfinite(st)) or np.any(st < 0):
         raise ValueError(f"order {a.order.name!r}: starts must return finite nonnegative flops of shape "
                          f"{durations.shape}")

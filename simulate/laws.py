@@ -83,7 +83,12 @@ class PowerLaw(SkillLaw):
         self.alpha = positive(alpha, "alpha")
 
     def probabilities(self, M: int) -> np.ndarray:
-        return th.skill_law(self.alpha, M)
+        p = th.skill_law(self.alpha, M)
+        if p[-1] == 0:  # k^-(alpha+1) underflows: those skills would silently never occur
+            last = int(np.argmax(p == 0))
+            raise ValueError(f"alpha={self.alpha:g} with M={M}: p_k = k^-(alpha+1)/Z underflows to 0 from rank "
+                             f"{last + 1} on (float64); lower alpha or M")
+        return p
 
     def describe(self) -> dict:
         return {"name": self.name, "alpha": self.alpha}
