@@ -295,7 +295,11 @@ def _run_graph(argv) -> int:
     t0 = time.perf_counter()
     g = skill_graph(args.alpha, args.skills, args.edges, n_texts=args.texts, seed=args.seed)
     t_graph = time.perf_counter() - t0
-    f = fit_alpha(g.degrees, model=args.model)
+    try:
+        f = fit_alpha(g.degrees, model=args.model)
+    except ValueError as exc:  # too few or non-Zipf degrees: say which options made the graph
+        raise UsageError(f"alpha cannot be recovered from this graph (--alpha {args.alpha:g}, --skills {args.skills}, "
+                         f"--edges {args.edges}): {exc}; more --edges give more skills a degree") from None
     fit = {("alpha_hat" if k == "alpha" else k): _jsonable(v) for k, v in f.as_dict().items()}
     out = {"alpha_true": args.alpha, "M": args.skills, "edges": args.edges, "texts": g.adjacency.shape[0],
            "seed": args.seed, "graph_s": round(t_graph, 3), **fit,

@@ -13,14 +13,14 @@ in-process (``main(argv)``) and, for the size cases whose failure would be a run
 - ``runaway``: past the time guard (10 s in-process, 60 s in a subprocess) or killed for memory.
 
 The test asserts that each input gets the outcome listed for it (``clean`` or ``ok``), so none is silent, a
-runaway or a traceback. Inputs per category (112 in all, ~30 s on one core):
+runaway or a traceback. Inputs per category (114 in all, ~10 s on one core):
 
 ==========  =====  ===================================================================================
 category    count  what
 ==========  =====  ===================================================================================
 usage          25  unknown options, missing values, non-numbers, NaN/inf, negative and zero counts
 paths           8  --csv/--out as a folder, in a missing folder; --assumptions missing or a folder
-sizes          15  M, edges, texts, points, replicates, n-boot, hits far beyond memory; tiny M; 1e6-style
+sizes          17  M, edges, texts, points, replicates, n-boot, hits far beyond memory; tiny M; 1e6-style
 numerics       24  alpha, B, C, delta, r, noise at the edges of float64; windows; k and capacity vs M
 plug-ins       13  registered and TOML python plug-ins failing at import, construction and run time
 files          17  TOML: non-UTF-8, syntax errors, unknown keys and sections, wrong types, empty, binary
@@ -138,6 +138,7 @@ def _cases(tmp: Path):
         (W + ["--skills", "1e10"], "--skills 10000000000 needs"),
         (["--alpha", "0.5", "--skills", "10"], "--skills 10"), (["--alpha", "0.5", "--skills", "2"], "--skills 2"),
         (["--alpha", "0.5", "--skills", "1"], "--skills"),
+        (G + ["--edges", "10"], "--edges 10"), (G + ["--skills", "2", "--edges", "1000"], "--skills 2"),
     ]:
         tail = [] if argv[0] == "graph" else ["--no-progress"] if argv[0] == "sweep" else None
         add(("sizes", "simulate", argv + tail if tail is not None else FAST + argv, "clean", needle))
@@ -325,5 +326,5 @@ def test_sweep_has_no_silent_runaway_or_traceback_outcome(tmp_path, capsys, plug
             bad.append(f"[{category}] {entry} {' '.join(map(str, argv))}: expected {expected}, got {got}: "
                        f"{err.strip()[-400:]}")
     assert not bad, "\n".join(bad)
-    assert counts == {"usage": 25, "paths": 8, "sizes": 15, "numerics": 24, "plug-ins": 13, "files": 17,
+    assert counts == {"usage": 25, "paths": 8, "sizes": 17, "numerics": 24, "plug-ins": 13, "files": 17,
                       "theory": 10}, counts
