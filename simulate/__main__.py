@@ -108,9 +108,11 @@ def _check(a, args) -> None:
     else:
         lo, hi = default_window(a.M, n_learned)
         if hi - lo + 1 < need:
-            raise UsageError(f"--skills {a.M}: the default fit window {lo}..{hi} skills (N_HI = M/10) holds "
-                             f"{hi - lo + 1} skill counts and a fit needs >= {need}; use --skills >= {10 * need} "
-                             f"or --window N_LO N_HI with N_HI - N_LO >= {need - 1} and N_HI <= {n_learned}")
+            by = f"--skills {a.M}" if a.capacity is None else f"--capacity {a.capacity}"
+            raise UsageError(f"{by}: the default fit window {lo}..{hi} skills (N_HI = a tenth of the {n_learned} "
+                             f"skills learned) holds {hi - lo + 1} skill counts and a fit needs >= {need}; use "
+                             f"{by.split()[0]} >= {10 * need} or --window N_LO N_HI with N_HI - N_LO >= {need - 1} and "
+                             f"N_HI <= {n_learned}")
     check_memory(*exponents_memory(a, mode=args.mode, replicates=args.replicates, points=args.points,
                                    n_boot=args.n_boot), OPTION_NAMES)
 

@@ -113,3 +113,32 @@ def assumption_files(draw):
         at = draw(st.integers(0, len(raw)))
         return raw[:at] + draw(st.sampled_from([b"\xff", b"\xc3", b"\xe9", b"\x80\x80"])) + raw[at:], None
     return draw(st.binary(max_size=64)), None
+
+
+# ------------------------------------------------------------------ simulate command lines
+#: Values that break number parsers and models; sizes stay small or far beyond any memory, so that every
+#: accepted command finishes in about a second whatever machine runs it.
+EDGE_NUMBERS = ("nan", "inf", "-inf", "-1", "0", "1", "2", "0.5", "1e-9", "1e300", "1e12", "x", "", "1.5")
+SIMULATE_OPTIONS = {
+    "--alpha": EDGE_NUMBERS, "--skills": ("2", "10", "60", "1000", "1e3", "1e12", "-5", "nan", "x"),
+    "--B": EDGE_NUMBERS, "--C": EDGE_NUMBERS, "--delta": ("0.5", "0.1", "2", "nan", "-1", "0", "1e300"),
+    "--delta-noise": ("0", "0.5", "100", "nan", "-1"), "--capacity": ("1", "50", "5000", "0", "1e12"),
+    "--r": EDGE_NUMBERS, "--k": ("1", "4", "5000", "0"), "--order": ("sequential", "parallel", "random",
+                                                                     "k_at_a_time", "nope"),
+    "--cost": ("inverse_p", "constant", "nope"), "--mode": ("expected", "stochastic", "exact"),
+    "--replicates": ("0", "1", "2", "3", "nan"), "--estimator": ("offset", "pure", "x"),
+    "--n-boot": ("0", "10", "-1", "1e13"), "--points": ("2", "3", "60", "1e12"), "--seed": ("0", "-1", "7", "1e3"),
+}
+
+
+@st.composite
+def simulate_argv(draw):
+    """A ``python -m simulate`` command line: 0-5 options with edge values, plus a window sometimes."""
+    opts = draw(st.lists(st.sampled_from(sorted(SIMULATE_OPTIONS)), max_size=5, unique=True))
+    argv = []
+    for o in opts:
+        argv += [o, draw(st.sampled_from(SIMULATE_OPTIONS[o]))]
+    if draw(st.booleans()):
+        argv += ["--window", *draw(st.lists(st.sampled_from(["0", "1", "5", "10", "100", "100000"]), min_size=2,
+                                            max_size=2))]
+    return argv
