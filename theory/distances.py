@@ -44,7 +44,11 @@ def regularize_covariance(C, ridge: float) -> np.ndarray:
     """``C + ridge * I``: makes a PSD (possibly rank-deficient) covariance SPD when ridge > 0."""
     C = as_psd(C, "C")
     ridge = nonnegative(ridge, "ridge")
-    return C + ridge * np.eye(C.shape[0])
+    with np.errstate(over="ignore"):
+        out = C + ridge * np.eye(C.shape[0])
+    if not np.all(np.isfinite(out)):
+        raise ValueError(f"ridge={ridge:g} overflows float64 when added to C (max |C| {np.max(np.abs(C)):.3g})")
+    return out
 
 
 def _pair(A, B, kind: str) -> tuple[np.ndarray, np.ndarray]:

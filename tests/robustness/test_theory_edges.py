@@ -96,3 +96,25 @@ def test_an_alpha_float64_cannot_hold_is_refused_naming_alpha(alpha):
         skills.skill_tail_mass(999, 1e-8, 1000)  # one term of 1e-3 from two zeta values of 1e8: 2e-5 off
     with pytest.raises(ValueError, match="alpha=.* is too small for float64"):
         skills.expected_conditional_entropy_infinite(np.array([1.0, 10.0]), alpha, 2.0, 1.0, 0.1)
+
+
+def test_skill_law_memory_is_estimated_before_allocating():
+    """M = 1e12 was a raw MemoryError; the estimate (26 bytes per skill) bounds the measured peak within 2x."""
+    import time
+    import tracemalloc
+
+    M = 200_000
+    tracemalloc.start()
+    skills.skill_law(0.5, M)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak <= 26.0 * M <= 2 * peak
+    t0 = time.perf_counter()
+    with pytest.raises(ValueError, match=r"M=1000000000000 needs ~26 TB"):
+        skills.skill_law(0.5, 10**12)
+    assert time.perf_counter() - t0 < 1.0
+
+
+def test_a_ridge_that_overflows_is_refused():
+    with pytest.raises(ValueError, match="ridge=1e\\+308 overflows"):
+        distances.regularize_covariance(1.5e308 * np.eye(2), 1e308)  # was a matrix of inf
