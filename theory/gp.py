@@ -126,6 +126,8 @@ def gp_posterior(Z_prev, y, z, sigma: float, *, normalize: bool = True) -> tuple
         z = l2_normalize_rows(z[None, :], "z")[0]
     K = Z_prev @ Z_prev.T
     k = Z_prev @ z
+    if not np.isfinite(_sq(sigma)):  # infinite noise: the posterior is the prior (exact in float64)
+        return 0.0, float(z @ z)
     try:
         L = np.linalg.cholesky(K + _sq(sigma) * np.eye(K.shape[0]))
     except np.linalg.LinAlgError:

@@ -109,6 +109,8 @@ def _symmetric(arr: np.ndarray, name: str, rtol: float) -> np.ndarray:
     scale = max(1.0, float(np.max(np.abs(arr))))
     if np.max(np.abs(arr - arr.T)) > rtol * scale:
         raise ValueError(f"{name} must be symmetric (max |A - A^T| = {np.max(np.abs(arr - arr.T)):.3g})")
+    if scale > 1e307:  # arr + arr.T would overflow: halve first (exact for normal numbers)
+        return 0.5 * arr + 0.5 * arr.T
     return 0.5 * (arr + arr.T)
 
 

@@ -76,6 +76,8 @@ def test_gp_sigma_extremes():
     for f in (gp.posterior_variance, gp.ridge_coefficients, gp.information_gain_increment):
         with pytest.raises(ValueError, match="sigma=1e-200 is too small"):
             f(Z, np.ones(3), 1e-200)  # raw LinAlgError before
+    # infinite noise: the posterior is the prior, k(z, z) = 1 for a unit z (was NaN from inf * 0)
+    assert gp.posterior_variance(Z, np.ones(3), 1e200) == pytest.approx(1.0, rel=1e-15)
     with pytest.raises(ValueError, match="overflows float64 at sigma=1e\\+200"):
         gp.information_gain_increment_as_printed(Z, np.ones(3), 1e200)  # OverflowError before
 
