@@ -142,3 +142,20 @@ def simulate_argv(draw):
         argv += ["--window", *draw(st.lists(st.sampled_from(["0", "1", "5", "10", "100", "100000"]), min_size=2,
                                             max_size=2))]
     return argv
+
+
+GRAPH_OPTIONS = {
+    "--alpha": EDGE_NUMBERS, "--skills": ("2", "50", "2000", "1e12", "0", "x"),
+    "--edges": ("1", "10", "1000", "1e5", "1e13", "-1", "nan"), "--texts": ("1", "100", "1e15", "0", "x"),
+    "--seed": ("0", "-1", "3"), "--model": ("poisson_zipf", "power", "x"),
+}
+
+
+@st.composite
+def graph_argv(draw):
+    """A ``python -m simulate graph`` command line: 0-4 options with edge values."""
+    opts = draw(st.lists(st.sampled_from(sorted(GRAPH_OPTIONS)), max_size=4, unique=True))
+    argv = []
+    for o in opts:
+        argv += [o, draw(st.sampled_from(GRAPH_OPTIONS[o]))]
+    return argv
