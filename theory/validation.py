@@ -266,19 +266,44 @@ def unit_rows(Z, name: str) -> np.ndarray:
 MEMORY_FRACTION = 0.8
 
 
+def _read_int(path: str) -> int | None:
+    try:
+        with open(path) as f:
+            return int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):  # absent, "max" (no limit) or unreadable
+        return None
+
+
+def _cgroup_room() -> int | None:
+    """Bytes left under this process's cgroup memory limit (v2, else v1), or None without a limit."""
+    for limit_file, usage_file in (("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current"),
+                                   ("/sys/fs/cgroup/memory/memory.limit_in_bytes",
+                                    "/sys/fs/cgroup/memory/memory.usage_in_bytes")):
+        limit, used = _read_int(limit_file), _read_int(usage_file)
+        if limit is not None and limit < 1 << 60 and used is not None:
+            return max(limit - used, 0)
+    return None
+
+
 def available_memory() -> int:
-    """Bytes of memory available now: ``MemAvailable`` of /proc/meminfo, else the physical memory (sysconf)."""
+    """Bytes of memory available now: ``MemAvailable`` of /proc/meminfo (else the physical memory), or the room
+    left under a container's cgroup limit when that is smaller."""
+    avail = None
     try:
         with open("/proc/meminfo") as f:
             for line in f:
                 if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
+                    avail = int(line.split()[1]) * 1024
+                    break
     except (OSError, ValueError, IndexError):
         pass
-    try:
-        return int(os.sysconf("SC_PHYS_PAGES")) * int(os.sysconf("SC_PAGE_SIZE"))
-    except (OSError, ValueError, AttributeError):  # pragma: no cover - exotic platforms: no estimate to compare
-        return 1 << 62
+    if avail is None:
+        try:
+            avail = int(os.sysconf("SC_PHYS_PAGES")) * int(os.sysconf("SC_PAGE_SIZE"))
+        except (OSError, ValueError, AttributeError):  # pragma: no cover - exotic platforms: nothing to compare
+            avail = 1 << 62
+    room = _cgroup_room()
+    return avail if room is None else min(avail, room)
 
 
 def format_bytes(n: float) -> str:

@@ -120,3 +120,14 @@ def test_skill_law_memory_is_estimated_before_allocating():
 def test_a_ridge_that_overflows_is_refused():
     with pytest.raises(ValueError, match="ridge=1e\\+308 overflows"):
         distances.regularize_covariance(1.5e308 * np.eye(2), 1e308)  # was a matrix of inf
+
+
+def test_available_memory_respects_a_container_limit(monkeypatch):
+    """Under a cgroup limit of 1 GB with 0.4 GB used, at most 0.6 GB is available whatever the host has."""
+    import theory.validation as v
+
+    files = {"/sys/fs/cgroup/memory.max": 10**9, "/sys/fs/cgroup/memory.current": 4 * 10**8}
+    monkeypatch.setattr(v, "_read_int", files.get)
+    assert v.available_memory() <= 6 * 10**8
+    with pytest.raises(ValueError, match="M=100000000 needs ~2.6 GB .* but .* are available"):
+        skills.skill_law(0.5, 10**8)
