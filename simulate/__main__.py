@@ -15,7 +15,7 @@ import time
 
 import numpy as np
 
-from infogeo.runner import ArgumentParser, output_file, run
+from infogeo.runner import ArgumentParser, UsageError, output_file, run
 
 _ORDER_HELP = "learning order: sequential, parallel, random, k_at_a_time (with --k), or any registered name"
 
@@ -23,32 +23,121 @@ _ORDER_HELP = "learning order: sequential, parallel, random, k_at_a_time (with -
 _Parser = ArgumentParser  # usage errors raise UsageError; infogeo.runner prints one line and exits 2
 
 
+def _number(kind: str):
+    """An argparse ``type`` for a float that must be finite (``"finite"``), > 0 (``"positive"``) or >= 0."""
+    def parse(text: str) -> float:
+        try:
+            v = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be a number, got {text!r}") from None
+        ok = math.isfinite(v) and (kind == "finite" or v > 0 or (kind == "nonnegative" and v == 0))
+        if not ok:
+            want = {"finite": "a finite number", "positive": "a finite number > 0",
+                    "nonnegative": "a finite number >= 0"}[kind]
+            raise argparse.ArgumentTypeError(f"must be {want}, got {text!r}")
+        return v
+    parse.__name__ = kind
+    return parse
+
+
+def _count(minimum: int):
+    """An argparse ``type`` for an integer >= ``minimum``; ``1e9`` is accepted when it is an integer."""
+    def parse(text: str) -> int:
+        try:
+            v = int(text)
+        except ValueError:
+            try:
+                f = float(text)
+            except ValueError:
+                raise argparse.ArgumentTypeError(f"must be an integer, got {text!r}") from None
+            if not (math.isfinite(f) and f.is_integer()):
+                raise argparse.ArgumentTypeError(f"must be an integer, got {text!r}") from None
+            v = int(f)
+        if v < minimum:
+            raise argparse.ArgumentTypeError(f"must be an integer >= {minimum}, got {text!r}")
+        return v
+    parse.__name__ = "integer"
+    return parse
+
+
 def _model_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--skills", "-M", type=int, default=None, help="number of skills M (default 10^6, sweep 10^5)")
-    p.add_argument("--B", type=float, default=None, help="initial conditional entropy per skill (default 2.0)")
-    p.add_argument("--C", type=float, default=None, help="comprehended conditional entropy (default 1.0)")
-    p.add_argument("--delta", type=float, default=None, help="entropy drop per hit (default 0.1)")
-    p.add_argument("--delta-noise", type=float, default=None, help="sd of log-normal noise on delta per skill")
-    p.add_argument("--capacity", type=int, default=None, help="capacity limit N/r in skills")
-    p.add_argument("--r", type=float, default=None, help="parameters per skill (N = r n; default 100)")
-    p.add_argument("--k", type=int, default=4, help="batch size for --order k_at_a_time")
+    p.add_argument("--skills", "-M", type=_count(2), default=None,
+                   help="number of skills M (default 10^6, sweep 10^5)")
+    p.add_argument("--B", type=_number("finite"), default=None,
+                   help="initial conditional entropy per skill (default 2.0)")
+    p.add_argument("--C", type=_number("finite"), default=None, help="comprehended conditional entropy (default 1.0)")
+    p.add_argument("--delta", type=_number("positive"), default=None, help="entropy drop per hit (default 0.1)")
+    p.add_argument("--delta-noise", type=_number("nonnegative"), default=None,
+                   help="sd of log-normal noise on delta per skill")
+    p.add_argument("--capacity", type=_count(1), default=None, help="capacity limit N/r in skills (<= M)")
+    p.add_argument("--r", type=_number("positive"), default=None, help="parameters per skill (N = r n; default 100)")
+    p.add_argument("--k", type=_count(1), default=4, help="batch size for --order k_at_a_time (<= M)")
     p.add_argument("--mode", choices=("expected", "stochastic"), default="expected")
-    p.add_argument("--replicates", type=int, default=8, help="stochastic runs per setting (mode stochastic)")
-    p.add_argument("--window", type=int, nargs=2, metavar=("N_LO", "N_HI"), default=None,
-                   help="fit window in skills comprehended (default 100 .. M/10)")
+    p.add_argument("--replicates", type=_count(2), default=8, help="stochastic runs per setting (mode stochastic)")
+    p.add_argument("--window", type=_count(1), nargs=2, metavar=("N_LO", "N_HI"), default=None,
+                   help="fit window in skills comprehended (default 100 .. M/10; N_HI <= M, >= 6 skills)")
     p.add_argument("--estimator", choices=("offset", "pure"), default="offset")
-    p.add_argument("--n-boot", type=int, default=200, help="block-bootstrap resamples (expected mode)")
-    p.add_argument("--points", type=int, default=400, help="log-grid points per axis")
+    p.add_argument("--n-boot", type=_count(0), default=200, help="block-bootstrap resamples (expected mode)")
+    p.add_argument("--points", type=_count(3), default=400, help="log-grid points per axis")
     p.add_argument("--no-progress", action="store_true")
+
+
+#: How the library's argument names read on this command line (messages name the option a user typed).
+OPTION_NAMES = {"M": "--skills", "points": "--points", "hits": "--skills x (B-C)/--delta hit events",
+                "replicates": "--replicates", "n_boot": "--n-boot"}
+
+
+def _check(a, args) -> None:
+    """Checks that need the assumptions, with the options' names, before any run starts."""
+    from .compare import MIN_WINDOW_SKILLS, exponents_memory
+    from .dynamics import check_memory
+    from .fitting import default_window
+
+    n_learned = a.M if a.capacity is None else a.capacity
+    need = MIN_WINDOW_SKILLS
+    if args.window:
+        lo, hi = args.window
+        if not lo < hi:
+            raise UsageError(f"--window N_LO N_HI needs N_LO < N_HI, got {lo} {hi}")
+        if hi > n_learned:
+            by = f"--skills {a.M}" if a.capacity is None else f"--capacity {a.capacity}"
+            raise UsageError(f"--window N_HI={hi} exceeds the {n_learned} skills a run comprehends ({by})")
+        if hi - lo + 1 < need:
+            raise UsageError(f"--window {lo} {hi} holds {hi - lo + 1} skill counts; a fit needs >= {need} "
+                             f"(N_HI - N_LO >= {need - 1})")
+    else:
+        lo, hi = default_window(a.M, n_learned)
+        if hi - lo + 1 < need:
+            by = f"--skills {a.M}" if a.capacity is None else f"--capacity {a.capacity}"
+            raise UsageError(f"{by}: the default fit window {lo}..{hi} skills (N_HI = a tenth of the {n_learned} "
+                             f"skills learned) holds {hi - lo + 1} skill counts and a fit needs >= {need}; use "
+                             f"{by.split()[0]} >= {10 * need} or --window N_LO N_HI with N_HI - N_LO >= {need - 1} and "
+                             f"N_HI <= {n_learned}")
+    check_memory(*exponents_memory(a, mode=args.mode, replicates=args.replicates, points=args.points,
+                                   n_boot=args.n_boot), OPTION_NAMES)
 
 
 def _order_spec(name: str, k: int):
     return {"name": "k_at_a_time", "k": k} if name == "k_at_a_time" else name
 
 
+def _check_counts(args, order, default_M: int = 10**6) -> None:
+    """--capacity and --k against --skills, by option name, before the assumptions are built."""
+    M = args.skills if args.skills is not None else (None if getattr(args, "assumptions", None) else default_M)
+    if M is None:
+        return  # M comes from the file: the assumptions check it and name its keys
+    if args.capacity is not None and args.capacity > M:
+        raise UsageError(f"--capacity {args.capacity} exceeds --skills {M} (a learner cannot hold more skills "
+                         "than exist)")
+    if order == "k_at_a_time" and args.k > M:
+        raise UsageError(f"--k {args.k} exceeds --skills {M} (a batch of all skills is --order parallel)")
+
+
 def _assumptions(args, alpha, order, cost):
     from .assumptions import Assumptions, load_toml
     from .laws import PowerLaw
+
+    _check_counts(args, order)
 
     model = {f: getattr(args, f) for f in ("B", "C", "delta", "capacity", "r")}
     model["delta_noise"] = args.delta_noise
@@ -100,11 +189,11 @@ def _run_single(argv) -> int:
     from .compare import exponents
 
     p = _Parser(prog="python -m simulate", description="Simulate the skill model of Section 3 and fit its exponents.")
-    p.add_argument("--alpha", type=float, default=None, help="power-law alpha of p_k ∝ k^-(alpha+1)")
+    p.add_argument("--alpha", type=_number("positive"), default=None, help="power-law alpha of p_k ∝ k^-(alpha+1)")
     p.add_argument("--order", default=None, help=_ORDER_HELP)
     p.add_argument("--cost", default=None, help="cost of a skill: inverse_p (Theorem 3.8), constant, or registered")
     p.add_argument("--assumptions", default=None, help="TOML file of assumptions (see docs/simulate.md)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=_count(0), default=0)
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--csv", default=None, help="also write the exponents table to this CSV")
     _model_args(p)
@@ -112,6 +201,7 @@ def _run_single(argv) -> int:
     if args.csv:
         output_file(args.csv, "--csv")
     a = _assumptions(args, args.alpha, args.order, args.cost)
+    _check(a, args)
     t0 = time.perf_counter()
     df = exponents(a, mode=args.mode, seed=args.seed, replicates=args.replicates,
                    window=tuple(args.window) if args.window else None, estimator=args.estimator,
@@ -146,10 +236,10 @@ def _run_sweep(argv) -> int:
 
     p = _Parser(prog="python -m simulate sweep", description="Exponents over a grid alpha × order × cost × seed; tidy "
                                                              "CSV.")
-    p.add_argument("--alphas", type=float, nargs="+", required=True)
+    p.add_argument("--alphas", type=_number("positive"), nargs="+", required=True)
     p.add_argument("--orders", nargs="+", default=["sequential", "parallel"], help=_ORDER_HELP)
     p.add_argument("--costs", nargs="+", default=["inverse_p"])
-    p.add_argument("--seeds", type=int, nargs="+", default=[0])
+    p.add_argument("--seeds", type=_count(0), nargs="+", default=[0])
     p.add_argument("--out", default=None, help="CSV path (default: print CSV to stdout)")
     p.add_argument("--json", action="store_true", help="print the table as JSON records instead of CSV")
     _model_args(p)
@@ -159,6 +249,7 @@ def _run_sweep(argv) -> int:
     base = {f: getattr(args, f) for f in ("B", "C", "delta", "capacity", "r")}
     base["delta_noise"] = args.delta_noise
     base = {k: v for k, v in base.items() if v is not None}
+    _check_sweep(args, base)
     df = sweep(args.alphas, [_order_spec(o, args.k) for o in args.orders], args.seeds, costs=args.costs,
                M=args.skills or 100_000, mode=args.mode, base=base, progress=not args.no_progress,
                replicates=args.replicates, window=tuple(args.window) if args.window else None,
@@ -173,23 +264,44 @@ def _run_sweep(argv) -> int:
     return 0
 
 
+def _check_sweep(args, base) -> None:
+    """Every order and cost of the grid with the first alpha: the same checks as a single run, named by option."""
+    from .assumptions import Assumptions, make
+    from .laws import PowerLaw
+
+    for o in args.orders:
+        _check_counts(args, o, 100_000)
+        for c in args.costs:
+            a = Assumptions(law=PowerLaw(args.alphas[0]), M=args.skills or 100_000,
+                            order=make("order", _order_spec(o, args.k)), cost=make("cost", c), **base)
+            _check(a, args)
+
+
 def _run_graph(argv) -> int:
     from .graph import fit_alpha, skill_graph
 
     p = _Parser(prog="python -m simulate graph", description="Draw a text-skill graph and recover alpha from its "
                                                              "degrees.")
-    p.add_argument("--alpha", type=float, required=True)
-    p.add_argument("--skills", "-M", type=int, default=10**6)
-    p.add_argument("--edges", type=int, default=10**7)
-    p.add_argument("--texts", type=int, default=None)
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--alpha", type=_number("positive"), required=True)
+    p.add_argument("--skills", "-M", type=_count(2), default=10**6)
+    p.add_argument("--edges", type=_count(1), default=10**7)
+    p.add_argument("--texts", type=_count(1), default=None)
+    p.add_argument("--seed", type=_count(0), default=0)
     p.add_argument("--model", choices=("poisson_zipf", "power"), default="poisson_zipf")
     p.add_argument("--json", action="store_true")
     args = p.parse_args(argv)
+    from .dynamics import check_memory
+    from .graph import graph_memory
+
+    check_memory(*graph_memory(args.skills, args.edges, args.texts), {"M": "--skills", "n_edges": "--edges"})
     t0 = time.perf_counter()
     g = skill_graph(args.alpha, args.skills, args.edges, n_texts=args.texts, seed=args.seed)
     t_graph = time.perf_counter() - t0
-    f = fit_alpha(g.degrees, model=args.model)
+    try:
+        f = fit_alpha(g.degrees, model=args.model)
+    except ValueError as exc:  # too few or non-Zipf degrees: say which options made the graph
+        raise UsageError(f"alpha cannot be recovered from this graph (--alpha {args.alpha:g}, --skills {args.skills}, "
+                         f"--edges {args.edges}): {exc}; more --edges give more skills a degree") from None
     fit = {("alpha_hat" if k == "alpha" else k): _jsonable(v) for k, v in f.as_dict().items()}
     out = {"alpha_true": args.alpha, "M": args.skills, "edges": args.edges, "texts": g.adjacency.shape[0],
            "seed": args.seed, "graph_s": round(t_graph, 3), **fit,

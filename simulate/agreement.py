@@ -41,6 +41,7 @@ import numpy as np
 import pandas as pd
 
 from theory import skills as th
+from theory.validation import nonnegative
 
 from . import dynamics as dyn
 from .fitting import fit_exponent
@@ -126,6 +127,7 @@ def reference_exponent(traj: dyn.Trajectory, axis: str, win, estimator: str, see
 def verdict(fitted: float, predicted: float, reference: float, tolerance: float) -> bool:
     """The agreement rule: within ``tolerance`` of the prediction, and within REFERENCE_TOLERANCE of the
     reference where there is one."""
+    tolerance = nonnegative(tolerance, "tolerance")  # a negative or NaN tolerance would make every row disagree
     if not (np.isfinite(fitted) and np.isfinite(predicted)):
         return False
     ok = abs(fitted / predicted - 1.0) <= tolerance

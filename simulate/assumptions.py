@@ -37,10 +37,11 @@ from typing import Any
 import numpy as np
 import tomllib
 
+from infogeo.runner import PluginError
 from theory import skills as th
 from theory.validation import choice, finite, nonnegative, positive, positive_int
 
-from .laws import BrokenPowerLaw, EmpiricalLaw, ExponentialLaw, PowerLaw, check_probabilities
+from .laws import BrokenPowerLaw, EmpiricalLaw, ExponentialLaw, PowerLaw, call_plugin, check_probabilities
 
 __all__ = [
     "Order", "Sequential", "Parallel", "RandomOrder", "KAtATime",
@@ -169,7 +170,13 @@ class FunctionCost(Cost):
         self.fn, self.name = fn, str(name)
 
     def expected_flops(self, p, B, C, delta):
-        rel = np.asarray(self.fn(np.asarray(p, dtype=np.float64)), dtype=np.float64)
+        try:  # fn is the user's: its errors are reported as a plug-in's (see simulate.laws.call_plugin)
+            rel = self.fn(np.asarray(p, dtype=np.float64))
+        except (MemoryError, RecursionError):
+            raise
+        except Exception as exc:
+            raise PluginError(self.name, exc, where="while running (cost function)") from exc
+        rel = np.asarray(rel, dtype=np.float64)
         if rel.shape != np.shape(p) or not np.all(np.isfinite(rel)) or np.any(rel <= 0):
             raise ValueError(f"cost function {self.name!r} must return finite positive flops of shape {np.shape(p)}")
         return rel / rel.min() * (B - C) / delta
@@ -200,17 +207,34 @@ def make(kind: str, spec) -> Any:
     if isinstance(spec, dict):
         spec = dict(spec)
         name = spec.pop("name", None)
-        if name not in REGISTRY[kind]:
+        if not isinstance(name, str) or name not in REGISTRY[kind]:
             raise ValueError(f"{kind}.name must be one of {sorted(REGISTRY[kind])}, got {name!r}")
-        try:
-            return REGISTRY[kind][name](**spec)
-        except TypeError as exc:
-            raise ValueError(f"{kind} {name!r}: bad parameters {sorted(spec)}: {exc}") from None
+        factory = REGISTRY[kind][name]
+        if factory in _BUILTINS:
+            try:
+                return factory(**spec)
+            except TypeError as exc:
+                raise ValueError(f"{kind} {name!r}: bad parameters {sorted(spec)}: {exc}") from None
+        return make(kind, construct(factory, spec, name))
     needed = {"law": ("probabilities",), "order": ("starts",), "cost": ("expected_flops",)}[kind]
     for attr in needed + ("name",):
         if not hasattr(spec, attr):
             raise TypeError(f"{kind} object must define {attr!r} (got {type(spec).__name__})")
     return spec
+
+
+_BUILTINS = frozenset(f for table in REGISTRY.values() for f in table.values())
+
+
+def construct(factory, params: dict, name: str):
+    """``factory(**params)`` for a user's plug-in: whatever it raises becomes
+    :class:`infogeo.runner.PluginError` naming it (``where="in its constructor"``)."""
+    try:
+        return factory(**params)
+    except (MemoryError, RecursionError):
+        raise
+    except Exception as exc:
+        raise PluginError(name, exc, where="in its constructor") from exc
 
 
 # ---------------------------------------------------------------- assumptions
@@ -253,7 +277,13 @@ class Assumptions:
         self.delta = min(self.delta, self.B - self.C)  # round-off only
         self.delta_noise = nonnegative(self.delta_noise, "delta_noise")
         if self.capacity is not None:
-            self.capacity = min(positive_int(self.capacity, "capacity"), self.M)
+            self.capacity = positive_int(self.capacity, "capacity")
+            if self.capacity > self.M:  # refused, not clipped: the user asked for something else
+                raise ValueError(f"capacity must be <= M={self.M} skills, got {self.capacity}")
+        k = getattr(self.order, "k", None)
+        if isinstance(self.order, KAtATime) and k > self.M:
+            raise ValueError(f"order k_at_a_time: k={k} exceeds M={self.M} (a batch of all skills is the parallel "
+                             "order)")
         self.r = positive(self.r, "r")
 
     @property
@@ -261,7 +291,8 @@ class Assumptions:
         return getattr(self.law, "alpha", None)
 
     def probabilities(self) -> np.ndarray:
-        return check_probabilities(self.law.probabilities(self.M), self.M, f"law {self.law.name!r}")
+        p = call_plugin(self.law, "probabilities", self.M, kind="law")
+        return check_probabilities(p, self.M, f"law {self.law.name!r}")
 
     def replace(self, **changes) -> Assumptions:
         return dataclasses.replace(self, **changes)
@@ -280,7 +311,7 @@ _MODEL_KEYS = {"M", "B", "C", "delta", "delta_noise", "capacity", "r"}
 
 
 def _load_python(ref: str, base: pathlib.Path, field: str):
-    if ":" not in ref:
+    if not isinstance(ref, str) or ":" not in ref:
         raise ValueError(f"{field}.python must look like 'file.py:ClassName', got {ref!r}")
     file, _, attr = ref.rpartition(":")
     path = (base / file).resolve()
@@ -290,7 +321,7 @@ def _load_python(ref: str, base: pathlib.Path, field: str):
     module = importlib.util.module_from_spec(spec)
     try:
         spec.loader.exec_module(module)
-    except Exception as exc:  # a user's file: report, never crash the CLI with a traceback
+    except (Exception, SystemExit) as exc:  # a user's file: report, never crash the CLI with a traceback
         raise ValueError(f"{field}.python: importing {file!r} failed: {type(exc).__name__}: {exc}") from None
     if not hasattr(module, attr):
         raise ValueError(f"{field}.python: {file!r} has no attribute {attr!r}")
@@ -314,12 +345,13 @@ def from_dict(data: dict, *, base_dir: str | pathlib.Path = ".", **overrides) ->
             raise ValueError(f"[{kind}] must be a table")
         sec = dict(sec)
         if "python" in sec:
-            factory = _load_python(sec.pop("python"), base, kind)
+            ref = sec.pop("python")
+            factory = _load_python(ref, base, kind)
             sec.pop("name", None)
             try:
-                kw[kind] = make(kind, factory(**sec))
-            except (TypeError, ValueError) as exc:
-                raise ValueError(f"[{kind}] python plug-in: {exc}") from None
+                kw[kind] = make(kind, construct(factory, sec, str(ref)))
+            except (TypeError, ValueError) as exc:  # the object lacks what a plug-in of this kind must define
+                raise ValueError(f"[{kind}] python plug-in {ref!r}: {exc}") from None
         else:
             if "name" not in sec:
                 raise ValueError(f"[{kind}] needs 'name' (one of {sorted(REGISTRY[kind])}) or 'python'")
@@ -355,10 +387,23 @@ def load_toml(path, **overrides) -> Assumptions:
     ``overrides`` (e.g. ``M=10**6``) win over the file.
     """
     path = pathlib.Path(path)
+    if path.is_dir():
+        raise ValueError(f"assumptions file {str(path)!r} is a folder; give a .toml file")
     if not path.is_file():
         raise ValueError(f"assumptions file {str(path)!r} not found")
+    raw = path.read_bytes()
     try:
-        data = tomllib.loads(path.read_text())
-    except tomllib.TOMLDecodeError as exc:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ValueError(f"assumptions file {str(path)!r} is not UTF-8 text (TOML must be): byte "
+                         f"{raw[exc.start]:#04x} at line {line}, offset {exc.start}") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:  # its message carries "(at line L, column C)"
         raise ValueError(f"malformed TOML in {str(path)!r}: {exc}") from None
-    return from_dict(data, base_dir=path.parent, **overrides)
+    try:
+        return from_dict(data, base_dir=path.parent, **overrides)
+    except (TypeError, ValueError) as exc:  # a key or value the model refuses: say which file it came from
+        kind = ValueError if isinstance(exc, ValueError) else TypeError
+        raise kind(f"assumptions file {str(path)!r}: {exc}") from None

@@ -43,10 +43,10 @@ from .agreement import (
 )
 from .assumptions import Assumptions, make
 from .fitting import default_window, replicate_interval
-from .laws import PowerLaw
+from .laws import PowerLaw, call_plugin
 
-__all__ = ["exponents", "predicted", "sweep", "report_tables", "simulate_loss_curve", "trajectory_table",
-           "EXPONENT_COLUMNS", "TRAJECTORY_COLUMNS", "TOLERANCE"]
+__all__ = ["exponents", "exponents_memory", "predicted", "sweep", "report_tables", "simulate_loss_curve",
+           "trajectory_table", "EXPONENT_COLUMNS", "TRAJECTORY_COLUMNS", "TOLERANCE"]
 
 AXES = ("flops", "skills", "params", "frontier")
 X_UNITS = {"flops": "flops", "skills": "skills", "params": "parameters", "frontier": "flops"}
@@ -89,7 +89,7 @@ def predicted(a: Assumptions, axis: str) -> tuple[float, str]:
         for plug in (a.cost, a.order, a.law):
             hook = getattr(plug, "predicted_exponent", None)
             if callable(hook):
-                v = hook(alpha, axis, a.order.name)
+                v = call_plugin(plug, "predicted_exponent", alpha, axis, a.order.name, kind="prediction")
                 if v is not None and np.isfinite(v):
                     return float(v), "user"
     return float("nan"), "none"
@@ -135,13 +135,48 @@ def _order_label(order) -> str:
     return f"{order.name}(k={k})" if k is not None else order.name
 
 
+#: The fewest skill counts a fit window may hold: the skills and params axes have one grid point per count,
+#: and the three-parameter fit (:func:`simulate.fitting.fit_exponent`) needs 6 points.
+MIN_WINDOW_SKILLS = 6
+
+
 def _window(a: Assumptions, window, n_learned):
+    """The fit window (n_lo, n_hi) in skills comprehended, checked: inside 1..n_learned, >= 6 skill counts."""
     if window is None:
-        return default_window(a.M, n_learned)
+        lo, hi = default_window(a.M, n_learned)
+        if hi - lo + 1 < MIN_WINDOW_SKILLS:
+            raise ValueError(f"the default fit window {lo}..{hi} skills (n_hi = M/10 for M={a.M}) holds "
+                             f"{hi - lo + 1} skill counts; a fit needs >= {MIN_WINDOW_SKILLS}: use M >= "
+                             f"{10 * MIN_WINDOW_SKILLS} or give a window of >= {MIN_WINDOW_SKILLS} skills")
+        return lo, hi
+    if len(window) != 2:
+        raise ValueError(f"window must be (n_lo, n_hi) skills, got {window!r}")
     lo, hi = positive_int(window[0], "window[0]"), positive_int(window[1], "window[1]")
     if not lo < hi:
-        raise ValueError(f"window must be (n_lo, n_hi) skills with 1 <= n_lo < n_hi, got {window}")
+        raise ValueError(f"window must be (n_lo, n_hi) skills with 1 <= n_lo < n_hi, got {tuple(window)}")
+    if hi > n_learned:
+        limit = f"M={a.M}" if n_learned == a.M else f"capacity={n_learned}"
+        raise ValueError(f"window n_hi={hi} exceeds the {n_learned} skills a run comprehends ({limit}); "
+                         f"no point lies beyond it")
+    if hi - lo + 1 < MIN_WINDOW_SKILLS:
+        raise ValueError(f"window {lo}..{hi} holds {hi - lo + 1} skill counts; a fit needs >= {MIN_WINDOW_SKILLS} "
+                         f"(n_hi - n_lo >= {MIN_WINDOW_SKILLS - 1})")
     return lo, hi
+
+
+def _no_fit_message(a: Assumptions, rows, win) -> str:
+    """Why no axis could be fitted, for the error :func:`exponents` raises instead of an all-NaN table."""
+    reasons: dict[str, list[str]] = {}
+    for r in rows:
+        reasons.setdefault(r["note"].removeprefix("no fit: "), []).append(r["axis"])
+    why = "; ".join(f"{', '.join(axes)}: {reason}" for reason, axes in reasons.items())
+    msg = f"no axis could be fitted on the window {win[0]}..{win[1]} skills ({why})"
+    alpha = a.alpha
+    if alpha is not None and alpha * np.log(win[1] / win[0]) < 0.5:
+        msg += (f". With alpha={alpha:g} the tail n^-alpha changes by only {alpha * np.log(win[1] / win[0]):.2g} "
+                "in log over the window: the curve is logarithmic there and A x^-a - b cannot separate its "
+                "exponent from its offset; use a larger alpha, a wider window (larger M), or estimator 'pure'")
+    return msg
 
 
 def _replicate_summary(vals: np.ndarray):
@@ -184,6 +219,25 @@ def _frontier_row(a, window, estimator, n_boot, points, seed, tolerance):
                 note="no finite-M reference: theory has no closed form of the frontier")
 
 
+def exponents_memory(a: Assumptions, *, mode: str = "expected", replicates: int = 8, points: int = 400,
+                     n_boot: int = 200, axes=AXES) -> tuple[dict[str, float], dict[str, float]]:
+    """Estimated peak bytes of :func:`exponents` by what drives them, and the values of those arguments.
+
+    One run at its peak (:func:`simulate.dynamics.run_memory`) while the earlier replicates are held (their
+    comprehension flops, M float64 each, and their grids), the frontier when it is fitted, the bootstrap draws.
+    """
+    R = replicates if mode == "stochastic" else 1
+    terms = dyn.run_memory(a, mode, points)
+    terms["replicates"] = 8.0 * (R - 1) * (1.1 * a.M + 6 * points)
+    if "frontier" in axes and getattr(a.order, "theory_order", None) == "parallel" and a.capacity is None:
+        fr = dyn.frontier_memory(a, points)
+        terms = {**terms, "M": max(terms["M"], fr["M"]), "points": max(terms["points"], fr["points"])}
+    terms["n_boot"] = 8.0 * n_boot
+    values = {"M": a.M, "points": points, "hits": dyn._expected_hits(a) if mode == "stochastic" else 0,
+              "replicates": R, "n_boot": n_boot}
+    return terms, values
+
+
 def exponents(
     assumptions: Assumptions,
     *,
@@ -224,11 +278,13 @@ def exponents(
     tolerance = positive(tolerance, "tolerance")
     if mode == "stochastic":
         replicates = positive_int(replicates, "replicates", minimum=2)
+    points = positive_int(points, "points", minimum=3)
+    dyn.check_memory(*exponents_memory(a, mode=mode, replicates=replicates, points=points, n_boot=n_boot, axes=axes))
+    win = _window(a, window, a.M if a.capacity is None else a.capacity)  # = runs[0].n_learned, known before
     seeds = [seed] if mode == "expected" else [seed + i for i in range(replicates)]
     runs = [dyn.run(a, mode=mode, seed=s, points=points) for s in seeds]
     rows = []
     for axis in [x for x in axes if x != "frontier"]:
-        win = _window(a, window, runs[0].n_learned)
         try:
             rows.append(_axis_row(a, axis, runs, seeds, win, estimator, n_boot, tolerance))
         except ValueError as exc:
@@ -236,6 +292,10 @@ def exponents(
     if "frontier" in axes and getattr(a.order, "theory_order", None) == "parallel" and a.capacity is None \
             and a.delta_noise == 0:
         rows.append(_frontier_row(a, window, estimator, n_boot, points, seed, tolerance))
+    # A law with a prediction whose every fit failed would give an all-NaN table: not a result, an error.
+    # (A law without one, e.g. exponential, may well have no power law to fit: its rows say why.)
+    if rows and all(r["evidence"] == "no fit" for r in rows) and any(np.isfinite(r["predicted"]) for r in rows):
+        raise ValueError(_no_fit_message(a, rows, win))
     df = pd.DataFrame(rows, columns=EXPONENT_COLUMNS)
     return (df, runs) if return_runs else df
 

@@ -31,15 +31,79 @@ import dataclasses
 
 import numpy as np
 
-from theory.validation import as_float_array, as_generator, choice, increasing, nonnegative_int, positive, positive_int
+from theory.validation import (
+    as_float_array,
+    as_generator,
+    choice,
+    format_bytes,
+    increasing,
+    nonnegative_int,
+    positive,
+    positive_int,
+    require_memory,
+)
 
 from .assumptions import Assumptions
+from .laws import call_plugin
 
-__all__ = ["Trajectory", "run", "naive_expected", "naive_stochastic", "default_grid", "MODES"]
+__all__ = ["Trajectory", "run", "naive_expected", "naive_stochastic", "default_grid", "MODES", "run_memory",
+           "frontier_memory", "check_memory"]
 
 MODES = ("expected", "stochastic")
 
 _CHUNK = 1 << 21  # events processed per chunk in stochastic mode (bounded memory)
+
+
+# Peak memory of one run, in float64-sized words (8 bytes) per element, measured with tracemalloc (numpy 2,
+# M = 1e5..1e6; tests/robustness/test_simulate_memory.py keeps the estimate within [1, 2] x the measured peak):
+# expected mode 21.2 per skill; stochastic mode 13 per skill + 5 per hit; 12.4 per grid point (S and the
+# comprehension flops evaluated together). The frontier holds 3.2 words per (grid point, capacity) pair + 8 per skill.
+_WORDS_PER_SKILL = 22
+_WORDS_PER_HIT = 6
+_WORDS_PER_POINT = 13
+_WORDS_PER_FRONTIER_CELL = 4
+_WORDS_PER_FRONTIER_SKILL = 8
+
+
+def _expected_hits(a: Assumptions) -> float:
+    """Hit events a stochastic run draws: M ceil((B-C)/delta), or its mean under log-normal noise on delta."""
+    n = a.M if a.capacity is None else a.capacity
+    bc = a.B - a.C
+    if a.delta_noise > 0:  # E[1/delta_y] = exp(s^2)/delta; each skill needs at least one hit
+        return n * (bc / a.delta * float(np.exp(min(a.delta_noise**2, 700.0))) + 1.0)
+    return n * float(np.ceil(bc / a.delta - 1e-9))
+
+
+def run_memory(a: Assumptions, mode: str = "expected", points: int = 400) -> dict[str, float]:
+    """Estimated peak bytes of :func:`run`, by what drives them: ``{"M": ..., "points": ..., "hits": ...}``.
+
+    ``hits`` (stochastic mode only) is the number of hit events, ``M * ceil((B-C)/delta)``.
+    """
+    hits = _expected_hits(a) if mode == "stochastic" else 0.0
+    return {"M": 8.0 * _WORDS_PER_SKILL * a.M, "points": 8.0 * _WORDS_PER_POINT * points,
+            "hits": 8.0 * _WORDS_PER_HIT * hits}
+
+
+def frontier_memory(a: Assumptions, points: int = 400, caps: int = 2000) -> dict[str, float]:
+    """Estimated peak bytes of :func:`frontier`: the (points x caps) tables and the per-skill arrays."""
+    return {"M": 8.0 * _WORDS_PER_FRONTIER_SKILL * a.M, "points": 8.0 * _WORDS_PER_FRONTIER_CELL * points * caps}
+
+
+def check_memory(terms: dict[str, float], values: dict[str, float], names: dict[str, str] | None = None) -> None:
+    """Refuse (ValueError) when the summed estimate ``terms`` exceeds the memory available.
+
+    The message names the argument with the largest term, as ``names`` spells it (``{"M": "--skills"}``;
+    default the library's own name, ``M=...``), with its value from ``values``, and lists every term.
+    """
+    names = names or {}
+    total = float(sum(terms.values()))
+    top = max(terms, key=terms.get)
+    label = names.get(top)
+    v = values[top]
+    v = f"{int(v)}" if float(v).is_integer() else f"{v:g}"
+    what = f"{label} {v}" if label else f"{top}={v}"
+    detail = ", ".join(f"{names.get(k, k)} {format_bytes(v)}" for k, v in terms.items() if v > 0)
+    require_memory(total, what, detail)
 
 
 @dataclasses.dataclass
@@ -97,14 +161,14 @@ def _int_grid(hi: int, points: int) -> np.ndarray:
 
 def _prepare(a: Assumptions, rng: np.random.Generator):
     p = a.probabilities()
-    perm = np.asarray(a.order.learning_order(p, rng), dtype=np.int64)
+    perm = np.asarray(call_plugin(a.order, "learning_order", p, rng, kind="order"), dtype=np.int64)
     if perm.shape != (a.M,) or not np.array_equal(np.sort(perm), np.arange(a.M)):
         raise ValueError(f"order {a.order.name!r}: learning_order must return a permutation of 0..M-1")
     n_learn = a.M if a.capacity is None else a.capacity
     learn = perm[:n_learn]
     p_l = p[learn]
     # the cost sees the whole law (it may normalize by it); a capacity limit only drops skills afterwards
-    flops = np.asarray(a.cost.expected_flops(p, a.B, a.C, a.delta), dtype=np.float64)
+    flops = np.asarray(call_plugin(a.cost, "expected_flops", p, a.B, a.C, a.delta, kind="cost"), dtype=np.float64)
     if flops.shape != p.shape or not np.all(np.isfinite(flops)) or np.any(flops <= 0):
         raise ValueError(f"cost {a.cost.name!r}: expected_flops must return finite positive values of shape {p.shape}")
     flops = flops[learn]
@@ -115,15 +179,28 @@ def _prepare(a: Assumptions, rng: np.random.Generator):
     q = np.minimum(q, 1.0)
     if a.delta_noise > 0:
         s = a.delta_noise
-        dy = a.delta * np.exp(s * rng.standard_normal(n_learn) - 0.5 * s * s)
+        with np.errstate(over="ignore", under="ignore"):
+            dy = a.delta * np.exp(s * rng.standard_normal(n_learn) - 0.5 * s * s)
         dy = np.minimum(dy, a.B - a.C)  # a hit cannot overshoot C
     else:
         dy = np.full(n_learn, a.delta)
+    with np.errstate(over="ignore", divide="ignore"):
+        worst = np.float64(a.B - a.C) / (np.min(q) * np.min(dy))
+    if not np.isfinite(worst):  # durations would be inf and every later step blame the order
+        raise ValueError(f"the flops to comprehend a skill, (B-C)/(q delta), overflow float64 (B-C={a.B - a.C:g}, "
+                         f"delta={a.delta:g}, delta_noise={a.delta_noise:g}, smallest hit probability "
+                         f"{float(np.min(q)):.3g}, smallest delta drawn {float(np.min(dy)):.3g}): use a smaller B - C, "
+                         "a larger delta or less delta_noise")
     return p, perm, learn, p_l, q, dy
 
 
 def _starts(a: Assumptions, durations: np.ndarray) -> np.ndarray:
-    st = np.asarray(a.order.starts(durations), dtype=np.float64)
+    with np.errstate(over="ignore"):
+        st = np.asarray(call_plugin(a.order, "starts", durations, kind="order"), dtype=np.float64)
+        total = float(np.sum(durations))
+    if not np.all(np.isfinite(st)) and not np.isfinite(total):
+        raise ValueError(f"the flops of a run overflow float64: the skills' durations (B-C)/(q delta) sum to more than "
+                         f"1.8e308 (B-C={a.B - a.C:g}, delta={a.delta:g}); use a smaller B - C or a larger delta")
     if st.shape != durations.shape or np.any(~np.isfinite(st)) or np.any(st < 0):
         raise ValueError(f"order {a.order.name!r}: starts must return finite nonnegative flops of shape "
                          f"{durations.shape}")
@@ -239,6 +316,8 @@ def run(
     points = positive_int(points, "points", minimum=3)  # fewer grid points cannot carry a fit
     rng = as_generator(seed)
     a = assumptions
+    check_memory(run_memory(a, mode, points if S is None else np.size(S)),
+                 {"M": a.M, "points": points if S is None else np.size(S), "hits": _expected_hits(a)})
     BC = a.B - a.C
     p, perm, learn, p_l, q, dy = _prepare(a, rng)
     n_learn = learn.size
@@ -371,6 +450,7 @@ def frontier(assumptions: Assumptions, *, points: int = 400, caps: int = 2000, k
     points = positive_int(points, "points", minimum=3)
     caps = positive_int(caps, "caps", minimum=2)
     kappa = positive(kappa, "kappa")
+    check_memory(frontier_memory(a, points, caps), {"M": a.M, "points": points})
     rng = as_generator(seed)
     BC = a.B - a.C
     p, perm, learn, p_l, q, dy = _prepare(a, rng)

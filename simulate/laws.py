@@ -15,10 +15,35 @@ from __future__ import annotations
 
 import numpy as np
 
+from infogeo.runner import PluginError
 from theory import skills as th
 from theory.validation import as_float_array, positive, positive_int, probability_vector
 
-__all__ = ["SkillLaw", "PowerLaw", "BrokenPowerLaw", "ExponentialLaw", "EmpiricalLaw", "check_probabilities"]
+__all__ = ["SkillLaw", "PowerLaw", "BrokenPowerLaw", "ExponentialLaw", "EmpiricalLaw", "check_probabilities",
+           "call_plugin", "is_builtin"]
+
+_BUILTIN_MODULES = ("simulate.laws", "simulate.assumptions")
+
+
+def is_builtin(plugin) -> bool:
+    """True for this package's own laws, orders and costs (their errors are bugs, shown with a traceback)."""
+    return type(plugin).__module__ in _BUILTIN_MODULES
+
+
+def call_plugin(plugin, method: str, *args, kind: str = "plug-in"):
+    """``plugin.method(*args)``; an exception raised by a user's plug-in becomes
+    :class:`infogeo.runner.PluginError` naming it (the command line prints one line saying which plug-in
+    failed and its error). Built-in plug-ins are called plainly: their exceptions are library bugs."""
+    fn = getattr(plugin, method)
+    if is_builtin(plugin):
+        return fn(*args)
+    try:
+        return fn(*args)
+    except (MemoryError, RecursionError):
+        raise
+    except Exception as exc:
+        name = getattr(plugin, "name", type(plugin).__name__)
+        raise PluginError(str(name), exc, where=f"while running ({kind}.{method})") from exc
 
 
 def check_probabilities(p, M: int, name: str = "law") -> np.ndarray:
@@ -58,7 +83,12 @@ class PowerLaw(SkillLaw):
         self.alpha = positive(alpha, "alpha")
 
     def probabilities(self, M: int) -> np.ndarray:
-        return th.skill_law(self.alpha, M)
+        p = th.skill_law(self.alpha, M)
+        if p[-1] == 0:  # k^-(alpha+1) underflows: those skills would silently never occur
+            last = int(np.argmax(p == 0))
+            raise ValueError(f"alpha={self.alpha:g} with M={M}: p_k = k^-(alpha+1)/Z underflows to 0 from rank "
+                             f"{last + 1} on (float64); lower alpha or M")
+        return p
 
     def describe(self) -> dict:
         return {"name": self.name, "alpha": self.alpha}

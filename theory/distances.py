@@ -33,6 +33,10 @@ def token_covariance(Z, *, center: bool = False) -> np.ndarray:
     Z = as_matrix(Z, "Z")
     if center:
         Z = Z - Z.mean(axis=0)
+    big = float(np.max(np.abs(Z)))
+    if big > 0 and 2 * np.log(big) + np.log(Z.shape[0]) > np.log(np.finfo(np.float64).max) - 1:
+        raise ValueError(f"Z has entries up to {big:.3g}: Z^T Z overflows float64 (the covariance would be inf); "
+                         "rescale Z")
     return Z.T @ Z / Z.shape[0]
 
 
@@ -40,7 +44,11 @@ def regularize_covariance(C, ridge: float) -> np.ndarray:
     """``C + ridge * I``: makes a PSD (possibly rank-deficient) covariance SPD when ridge > 0."""
     C = as_psd(C, "C")
     ridge = nonnegative(ridge, "ridge")
-    return C + ridge * np.eye(C.shape[0])
+    with np.errstate(over="ignore"):
+        out = C + ridge * np.eye(C.shape[0])
+    if not np.all(np.isfinite(out)):
+        raise ValueError(f"ridge={ridge:g} overflows float64 when added to C (max |C| {np.max(np.abs(C)):.3g})")
+    return out
 
 
 def _pair(A, B, kind: str) -> tuple[np.ndarray, np.ndarray]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .validation import as_float_array, as_matrix, as_symmetric, choice, positive, positive_int
+from .validation import as_float_array, as_matrix, as_symmetric, choice, positive, positive_int, unit_rows
 
 __all__ = [
     "logdet_spd",
@@ -50,23 +50,48 @@ def rate_distortion_entropy(Z, eps: float = 0.1, *, method: str = "auto") -> flo
 
     Returns
     -------
-    float, in nats.
+    float, in nats; exact to about ``(d+n)/2 * k * u * max diag(I + c Z^T Z)`` (k the size factored, u the
+    float64 unit round-off). Refused (ValueError naming Z and eps) where the matrix overflows, where
+    ``d/(eps^2 n)`` does, and where a rank-deficient Z is so large that the identity is lost to round-off
+    (Cholesky fails): the entropy is then not determined in float64.
     """
     Z = as_matrix(Z, "Z")
     eps = positive(eps, "eps")
     method = choice(method, "method", ("auto", "gram", "covariance"))
     n, d = Z.shape
-    c = d / (eps**2 * n)
+    c = _coefficient(n, d, eps)
     if method == "auto":
         method = "gram" if n < d else "covariance"
     # The Gram/covariance entries are at most max|Z|^2 * max(n, d); beyond float64 they would overflow
     # to inf and the log-determinant with them. Refused rather than returned as inf.
     big = float(np.max(np.abs(Z))) if Z.size else 0.0
-    if big > 0 and 2 * np.log(big) + np.log(c * max(n, d)) > np.log(np.finfo(np.float64).max) - 1:
+    if big > 0 and c > 0 and 2 * np.log(big) + np.log(c * max(n, d)) > np.log(np.finfo(np.float64).max) - 1:
         raise ValueError(f"Z has entries up to {big:.3g}: d/(eps^2 n) * Z^T Z overflows float64; rescale Z "
                          f"(L_eps depends on its scale) or use a larger eps")
     M = np.eye(n) + c * (Z @ Z.T) if method == "gram" else np.eye(d) + c * (Z.T @ Z)
-    return 0.5 * (d + n) * logdet_spd(M)
+    try:
+        return 0.5 * (d + n) * logdet_spd(M)
+    except np.linalg.LinAlgError:
+        # I + c Z^T Z is positive definite in exact arithmetic; Cholesky fails only when the identity is below the
+        # round-off of c Z^T Z on a (numerically) rank-deficient Z: L_eps then depends on digits float64 lost.
+        bound = M.shape[0] * np.finfo(np.float64).eps * float(np.max(np.diag(M)))
+        raise ValueError(f"Z (entries up to {big:.3g}) at eps={eps:g}: d/(eps^2 n) Z^T Z reaches "
+                         f"{np.max(np.diag(M)):.3g}, so its round-off ({bound:.3g}) swamps the identity of "
+                         "I + d/(eps^2 n) Z^T Z on the directions a rank-deficient Z does not span, and log det is "
+                         "not determined in float64 (it is while k * 2.2e-16 * max diag << 1): rescale Z and eps "
+                         "together (L_eps(aZ) at a*eps equals L_eps(Z) at eps) or use a larger eps") from None
+
+
+def _coefficient(n: int, d: int, eps: float) -> float:
+    """d/(eps^2 n), refused when it overflows float64 (eps below ~1e-154): the determinant would be inf."""
+    if 1e-150 < eps < 1e150:
+        return d / (eps**2 * n)
+    with np.errstate(over="ignore", under="ignore"):
+        c = float(d / n / np.float64(eps) / np.float64(eps))
+    if not np.isfinite(c):
+        raise ValueError(f"eps={eps:g} is too small: d/(eps^2 n) overflows float64; rescale Z and eps together "
+                         "(L_eps(aZ) at a*eps equals L_eps(Z) at eps)")
+    return c
 
 
 def rate_distortion_entropy_max(n: int, d: int, eps: float = 0.1) -> float:
@@ -79,7 +104,16 @@ def rate_distortion_entropy_max(n: int, d: int, eps: float = 0.1) -> float:
     n = positive_int(n, "n")
     d = positive_int(d, "d")
     eps = positive(eps, "eps")
-    return 0.5 * (d + n) * d * np.log1p(1.0 / eps**2)
+    return 0.5 * (d + n) * d * _log1p_inv_sq(eps)
+
+
+def _log1p_inv_sq(eps, q=1.0):
+    """log(1 + 1/(eps^2 q)), also where eps^2 q under- or overflows (then from log(eps^2 q))."""
+    q = np.asarray(q, dtype=np.float64)
+    if 1e-150 < eps < 1e150 and (q.size == 0 or np.min(q) > 1e-150):
+        return np.log1p(1.0 / (eps**2 * q))
+    t = 2.0 * np.log(eps) + np.log(q)  # log(eps^2 q): log(1 + e^-t) = -t + log1p(e^t) for t < 0
+    return np.where(t < 0, -t + np.log1p(np.exp(np.minimum(t, 0.0))), np.log1p(np.exp(-np.maximum(t, 0.0))))
 
 
 def normalized_rate_distortion_entropy(Z, eps: float = 0.1) -> float:
@@ -106,7 +140,10 @@ def equal_singular_value_normalized_entropy(r, d, eps: float = 0.1):
     if np.any(r_arr > d):
         raise ValueError(f"r must lie in (0, d]={d:g}, got {r!r}")
     q = r_arr / d
-    out = q * np.log1p(1.0 / (eps**2 * q)) / np.log1p(1.0 / eps**2)
+    if eps >= 1e150:  # both logs underflow to 0; the ratio tends to 1 with an error O(1/eps^2) < 1e-300
+        out = np.ones_like(q)
+    else:
+        out = q * _log1p_inv_sq(eps, q) / _log1p_inv_sq(eps)
     return float(out) if out.ndim == 0 else out
 
 
@@ -122,10 +159,10 @@ def matrix_entropy(Z, *, normalized: bool = True) -> float:
     """
     Z = as_matrix(Z, "Z")
     n, d = Z.shape
-    norms = np.linalg.norm(Z, axis=1)
-    if np.any(norms == 0):
-        raise ValueError("Z has an all-zero row; matrix entropy needs nonzero token representations")
-    U = Z / norms[:, None]
+    try:
+        U = unit_rows(Z, "Z")  # exact at any scale (1e300 rows used to overflow to zero rows and H = 0)
+    except ValueError:
+        raise ValueError("Z has an all-zero row; matrix entropy needs nonzero token representations") from None
     G = (U @ U.T) / n if n <= d else (U.T @ U) / n
     lam = np.linalg.eigvalsh(G)
     if lam.min() < -1e-12:

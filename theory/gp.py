@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .validation import as_float_array, as_matrix, as_symmetric, positive
+from .validation import as_float_array, as_matrix, as_symmetric, positive, unit_rows
 
 __all__ = [
     "l2_normalize_rows",
@@ -25,11 +25,14 @@ __all__ = [
 
 
 def l2_normalize_rows(Z, name: str = "Z") -> np.ndarray:
-    Z = as_matrix(Z, name)
-    norms = np.linalg.norm(Z, axis=1)
-    if np.any(norms == 0):
-        raise ValueError(f"{name} has an all-zero row; cannot l2-normalize it")
-    return Z / norms[:, None]
+    """Rows of Z scaled to unit l2 norm (exact for rows of any float64 scale; a zero row is refused)."""
+    return unit_rows(Z, name)
+
+
+def _sq(x: float) -> np.float64:
+    """x^2 as float64 that may round to 0 or inf (Python's ``x**2`` raises OverflowError at 1e200)."""
+    with np.errstate(over="ignore", under="ignore"):
+        return np.float64(x) * np.float64(x)
 
 
 def linear_kernel(Z, *, normalize: bool = True) -> np.ndarray:
@@ -56,13 +59,15 @@ def _noisy_kernel_cholesky(K, sigma: float) -> np.ndarray:
     # float64 unit round-off) against pivots >= 1. Above MAX_ROUNDOFF the information gain is lost to
     # round-off (K = ones((2, 2)) at sigma = 1e-10 gave 27.88 nats for the exact 23.37), so it is refused.
     T = K.shape[0]
-    roundoff = T * np.finfo(np.float64).eps * float(np.max(np.diag(K), initial=0.0)) / sigma**2
+    s2 = _sq(sigma)
+    with np.errstate(divide="ignore"):  # sigma^2 underflowing to 0 gives an infinite round-off: refused below
+        roundoff = T * np.finfo(np.float64).eps * float(np.max(np.diag(K), initial=0.0)) / s2
     if roundoff > MAX_ROUNDOFF:
         raise ValueError(f"sigma={sigma:.3g} is too small for this kernel: T * eps * max k(z,z) / sigma^2 = "
                          f"{roundoff:.3g} exceeds {MAX_ROUNDOFF:g}, so I + K/sigma^2 cannot be factored "
                          "accurately in float64; use a larger sigma or rescale K")
     try:
-        return np.linalg.cholesky(np.eye(T) + K / sigma**2)
+        return np.linalg.cholesky(np.eye(T) + K / s2)
     except np.linalg.LinAlgError:
         raise ValueError("K must be positive semi-definite: I + K/sigma^2 is not positive definite") from None
 
@@ -121,7 +126,14 @@ def gp_posterior(Z_prev, y, z, sigma: float, *, normalize: bool = True) -> tuple
         z = l2_normalize_rows(z[None, :], "z")[0]
     K = Z_prev @ Z_prev.T
     k = Z_prev @ z
-    L = np.linalg.cholesky(K + sigma**2 * np.eye(K.shape[0]))
+    if not np.isfinite(_sq(sigma)):  # infinite noise: the posterior is the prior (exact in float64)
+        return 0.0, float(z @ z)
+    try:
+        L = np.linalg.cholesky(K + _sq(sigma) * np.eye(K.shape[0]))
+    except np.linalg.LinAlgError:
+        raise ValueError(f"sigma={sigma:.3g} is too small for these tokens: K + sigma^2 I is numerically singular "
+                         f"(sigma^2 = {_sq(sigma):.3g} against kernel entries up to {np.max(np.abs(K)):.3g}); "
+                         "use a larger sigma") from None
     a = np.linalg.solve(L, k)
     b = np.linalg.solve(L, y)
     return float(a @ b), float(z @ z - a @ a)
@@ -130,7 +142,7 @@ def gp_posterior(Z_prev, y, z, sigma: float, *, normalize: bool = True) -> tuple
 def information_gain_increment(Z_prev, z, sigma: float, *, normalize: bool = True) -> float:
     r"""Corrected Theorem 4.1: :math:`I(y_{T+1};f) - I(y_T;f) = \tfrac12\log(1 + \sigma^{-2}\sigma_T^2(z_{T+1}))`."""
     sigma = positive(sigma, "sigma")
-    return 0.5 * float(np.log1p(posterior_variance(Z_prev, z, sigma, normalize=normalize) / sigma**2))
+    return 0.5 * float(np.log1p(posterior_variance(Z_prev, z, sigma, normalize=normalize) / _sq(sigma)))
 
 
 def information_gain_increment_as_printed(Z_prev, z, sigma: float, *, normalize: bool = True) -> float:
@@ -142,7 +154,14 @@ def information_gain_increment_as_printed(Z_prev, z, sigma: float, *, normalize:
     """
     sigma = positive(sigma, "sigma")
     var = posterior_variance(Z_prev, z, sigma, normalize=normalize)
-    arg = (1.0 + sigma**-2 - sigma**2) + sigma**2 * var
+    if 1e-150 < sigma < 1e150:
+        arg = (1.0 + sigma**-2 - sigma**2) + sigma**2 * var
+    else:  # sigma**-2 would raise OverflowError
+        s2 = _sq(sigma)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            arg = (1.0 + 1.0 / s2 - s2) + s2 * var
+    if not np.isfinite(arg):
+        raise ValueError(f"the printed Theorem 4.1 overflows float64 at sigma={sigma:g}")
     if arg <= 0:
         # Possible for sigma > 1: the printed formula is then undefined, not merely inaccurate.
         raise ValueError(f"the printed Theorem 4.1 is undefined at sigma={sigma:g}: its log argument is {arg:.3g} <= 0")
@@ -158,13 +177,20 @@ def ridge_coefficients(Z_prev, z, sigma: float) -> np.ndarray:
     sigma = positive(sigma, "sigma")
     if z.shape[0] != Z_prev.shape[1]:
         raise ValueError(f"z must have length d={Z_prev.shape[1]}, got {z.shape[0]}")
-    G = Z_prev @ Z_prev.T + sigma**2 * np.eye(Z_prev.shape[0])
-    return np.linalg.solve(G, Z_prev @ z)
+    G = Z_prev @ Z_prev.T + _sq(sigma) * np.eye(Z_prev.shape[0])
+    try:
+        return np.linalg.solve(G, Z_prev @ z)
+    except np.linalg.LinAlgError:
+        raise ValueError(f"sigma={sigma:.3g} is too small for Z_prev: Z Z^T + sigma^2 I is singular in float64 "
+                         "(rank-deficient tokens); use a larger sigma") from None
 
 
 def stable_rank(A) -> float:
     r"""Definition 4.2: :math:`\mathrm{srank}(A) = \|A\|_F^2 / \|A\|_2^2`."""
     A = as_matrix(A, "A")
+    peak = float(np.max(np.abs(A)))
+    if 0 < peak and not 1e-100 < peak < 1e100:  # srank(cA) = srank(A): rescaled where the squares would overflow
+        A = A / peak
     s = np.linalg.norm(A, 2)
     if s == 0:
         raise ValueError("A is the zero matrix; its stable rank is undefined")

@@ -16,6 +16,7 @@ Arrays: :func:`as_float_array` (finite, optional bounds), :func:`as_matrix`,
 from __future__ import annotations
 
 import numbers
+import os
 
 import numpy as np
 
@@ -38,6 +39,11 @@ __all__ = [
     "choice",
     "as_generator",
     "probability_vector",
+    "unit_rows",
+    "available_memory",
+    "require_memory",
+    "format_bytes",
+    "MEMORY_FRACTION",
 ]
 
 
@@ -103,6 +109,8 @@ def _symmetric(arr: np.ndarray, name: str, rtol: float) -> np.ndarray:
     scale = max(1.0, float(np.max(np.abs(arr))))
     if np.max(np.abs(arr - arr.T)) > rtol * scale:
         raise ValueError(f"{name} must be symmetric (max |A - A^T| = {np.max(np.abs(arr - arr.T)):.3g})")
+    if scale > 1e307:  # arr + arr.T would overflow: halve first (exact for normal numbers)
+        return 0.5 * arr + 0.5 * arr.T
     return 0.5 * (arr + arr.T)
 
 
@@ -233,3 +241,88 @@ def probability_vector(p, name: str, *, atol: float = 1e-9, ndim: int | None = 1
     if abs(total - 1.0) > atol:
         raise ValueError(f"{name} must sum to 1 (sums to {total:.12g}, tolerance {atol:g})")
     return arr
+
+
+def unit_rows(Z, name: str) -> np.ndarray:
+    """Rows of the matrix ``Z`` divided by their l2 norms; a row of zeros is refused by name.
+
+    Rows whose squares would overflow or underflow float64 (entries beyond ~1e150 or below ~1e-150) are
+    first divided by their largest entry, so 1e300 and 1e-320 rows are normalized exactly instead of
+    becoming zero rows (overflow) or "all-zero rows" (underflow); other rows keep the plain route's bytes.
+    """
+    Z = as_matrix(Z, name)
+    peak = np.max(np.abs(Z), axis=1)
+    if np.any(peak == 0):
+        raise ValueError(f"{name} has an all-zero row; cannot l2-normalize it")
+    extreme = (peak > 1e150) | (peak < 1e-150)
+    if np.any(extreme):
+        Z = Z.copy()
+        Z[extreme] /= peak[extreme, None]
+    return Z / np.linalg.norm(Z, axis=1)[:, None]
+
+
+#: The share of the available memory a single command may plan to use (the rest is left to the system, to
+#: Python's own objects and to allocator fragmentation). See :func:`require_memory`.
+MEMORY_FRACTION = 0.8
+
+
+def _read_int(path: str) -> int | None:
+    try:
+        with open(path) as f:
+            return int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):  # absent, "max" (no limit) or unreadable
+        return None
+
+
+def _cgroup_room() -> int | None:
+    """Bytes left under this process's cgroup memory limit (v2, else v1), or None without a limit."""
+    for limit_file, usage_file in (("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current"),
+                                   ("/sys/fs/cgroup/memory/memory.limit_in_bytes",
+                                    "/sys/fs/cgroup/memory/memory.usage_in_bytes")):
+        limit, used = _read_int(limit_file), _read_int(usage_file)
+        if limit is not None and limit < 1 << 60 and used is not None:
+            return max(limit - used, 0)
+    return None
+
+
+def available_memory() -> int:
+    """Bytes of memory available now: ``MemAvailable`` of /proc/meminfo (else the physical memory), or the room
+    left under a container's cgroup limit when that is smaller."""
+    avail = None
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    avail = int(line.split()[1]) * 1024
+                    break
+    except (OSError, ValueError, IndexError):
+        pass
+    if avail is None:
+        try:
+            avail = int(os.sysconf("SC_PHYS_PAGES")) * int(os.sysconf("SC_PAGE_SIZE"))
+        except (OSError, ValueError, AttributeError):  # pragma: no cover - exotic platforms: nothing to compare
+            avail = 1 << 62
+    room = _cgroup_room()
+    return avail if room is None else min(avail, room)
+
+
+def format_bytes(n: float) -> str:
+    """``1.5e9`` -> ``'1.5 GB'`` (decimal units, as memory estimates are stated)."""
+    for unit, scale in (("TB", 1e12), ("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if n >= scale:
+            return f"{n / scale:.3g} {unit}"
+    return f"{int(n)} B"
+
+
+def require_memory(nbytes: float, what: str, detail: str = "") -> None:
+    """Refuse, before allocating, a computation estimated to need more than ``MEMORY_FRACTION`` of the memory
+    available now.
+
+    ``what`` names the argument and its value as the user gave it (``"--skills 1000000000"`` or
+    ``"M=1000000000"``); ``detail`` says what the estimate counts (``"22 float64 arrays of M"``).
+    """
+    avail = available_memory()
+    if nbytes > MEMORY_FRACTION * avail:
+        counted = f" ({detail})" if detail else ""
+        raise ValueError(f"{what} needs ~{format_bytes(nbytes)}{counted} but {format_bytes(avail)} are available "
+                         f"(at most {MEMORY_FRACTION:.0%} of it is planned for); use smaller sizes")

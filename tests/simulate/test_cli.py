@@ -56,7 +56,7 @@ def test_graph_subcommand(capsys):
     (["--alpha", "0.5", "--skills", "100", "--mode", "exact"], "mode"),
     (["--skills", "100"], "alpha"),
     (["sweep", "--alphas", "0.5", "--orders", "nope", "--skills", "100", "--no-progress"], "order"),
-    (["graph", "--alpha", "0.5", "--edges", "0"], "n_edges"),
+    (["graph", "--alpha", "0.5", "--edges", "0"], "--edges"),
 ])
 def test_bad_input_exits_2_with_named_field(argv, field, capsys):
     rc = main(argv)
@@ -78,14 +78,15 @@ def test_frequencies_that_do_not_sum_to_one_exit_2(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "probabilities" in err and "sum to 1" in err
     f.write_text("[law]\nname = 'empirical'\nprobabilities = [0.5, 0.3, 0.2]\n[model]\nM = 3\n")
-    # tiny but valid: the rows say why there is no fit
-    assert main(["--assumptions", str(f), "--window", "1", "3", "--n-boot", "0"]) == 0
+    # too few skills for any fit: refused with the window's size, not an all-NaN table (issue 13)
+    assert main(["--assumptions", str(f), "--window", "1", "3", "--n-boot", "0"]) == 2
+    assert "--window 1 3 holds 3 skill counts" in capsys.readouterr().err
 
 
 def test_bad_bootstrap_and_grid_sizes_exit_2(capsys):
     from simulate.__main__ import main
 
     assert main(["--alpha", "0.5", "--skills", "1000", "--n-boot", "-1"]) == 2
-    assert "n_boot" in capsys.readouterr().err
+    assert "--n-boot" in capsys.readouterr().err
     assert main(["--alpha", "0.5", "--skills", "1000", "--points", "1"]) == 2
-    assert "points" in capsys.readouterr().err
+    assert "--points" in capsys.readouterr().err

@@ -101,7 +101,7 @@ def test_cli_json_and_resume_from_shards(tmp_path, capsys, monkeypatch):
 def test_bad_input_exits_2_naming_the_argument(argv, name, capsys):
     assert main(["neural", "--tier", "ci", *argv] if "--tier" not in argv else ["neural", *argv]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("error:") and name in err
+    assert err.startswith("python -m simulate neural: error: ") and name in err  # the shared runner's one line
 
 
 def test_width_ladder_halves_down_to_four():
