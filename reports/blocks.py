@@ -274,8 +274,9 @@ th,td{border:1px solid #ccc;padding:3px 6px;vertical-align:top}th{background:#f3
 code{background:#f5f5f5;padding:0 3px;overflow-wrap:anywhere}pre{background:#f5f5f5;padding:0.8em;overflow-x:auto}
 figure{margin:1em 0}img{max-width:100%;height:auto}figcaption{font-style:italic;font-size:0.9em}
 math{font-size:1.05em}
-#summary{border:1px solid #bbb;border-radius:6px;background:#fafafa;padding:0.2em 1em 0.6em;margin-bottom:1.5em}
-#summary h2{margin:0.4em 0 0.2em;font-size:1.25em}#summary ul{margin:0.2em 0;padding-left:1.3em}
+#summary{border:1px solid #bbb;border-radius:6px;background:#fafafa;padding:0.1em 1em 0.4em;margin-bottom:1.5em;
+font-size:0.9em;line-height:1.35}#summary p{margin:0.45em 0}#summary td,#summary th{padding:1px 6px}
+#summary h2{margin:0.3em 0 0.1em;font-size:1.25em}#summary ul{margin:0.2em 0;padding-left:1.3em}
 [class*="verdict-"]{font-weight:600}
 .verdict-holds,.verdict-consistent,.verdict-calibrated,.verdict-conservative{color:#1b6e3a;background:#e6f4ea}
 .verdict-holds-under-conditions{color:#7a5300;background:#fdf3d7}

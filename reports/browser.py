@@ -13,8 +13,8 @@ into the DOM; ``--headless --dump-dom`` prints that DOM and the results are read
 * overflow: the document is no wider than the viewport (``scrollWidth <= clientWidth``); otherwise the
   outermost elements sticking out on the right are named (elements inside a scrolling or clipping box, such as
   a ``div.table-wrap`` with ``overflow-x:auto``, do not count: they do not widen the page);
-* summary: an element ``id="summary"`` exists, comes right after the ``<h1>`` title, and its top lies within
-  the first screen (``top < height``);
+* summary: an element ``id="summary"`` exists, comes right after the ``<h1>`` title, and lies wholly within
+  the first screen (``top + its height <= viewport height``: it fits one screen);
 * verdicts: verdicts are marked with CSS classes ``verdict-<slug>`` (at least one such element).
 
 These follow the report's HTML contract: summary first after the title, a class per verdict, wide tables in
@@ -165,6 +165,9 @@ class BrowserChecks:
             return 'the element id="summary" has no height (hidden or empty)'
         if top >= h:
             return f'the summary (id="summary") starts at {top:.0f} px, below the first screen ({h} px high)'
+        if top + self.summary["height"] > h:  # the issue's "fits one screen": a reader who stops there has it all
+            return (f'the summary (id="summary") ends at {top + self.summary["height"]:.0f} px, past the first '
+                    f"screen ({h} px high): it does not fit one screen")
         if self.summary.get("after") != "h1":
             return (f'the summary (id="summary") follows a <{self.summary.get("after")}>, not the <h1> title '
                     "(the report's contract: summary first, right after the title)")

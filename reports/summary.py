@@ -56,37 +56,37 @@ def _claims(t: dict, titles: dict) -> list[str]:
     latex = {} if latex is None else dict(zip(latex["id"], latex["correction_latex"]))
     failing = c[c["verdict"].isin(["corrected", "refuted"])]
     if len(failing):
-        lines += ["", "Where the printed statement fails (the corrected form is verified):", ""]
+        lines += ["", "Where the printed statement fails, the verified correction:", ""]
         for r in failing.itertuples():
             tex = latex.get(r.id)
             form = f"${tex}$" if isinstance(tex, str) and tex else (r.correction or "no corrected form")
             lines.append(f"- {r.paper_ref} (`{r.id}`, **{r.verdict}**, {r.correction_kind}): {form}")
     cond = c[c["verdict"] == "holds-under-conditions"]
     if len(cond):
-        lines.append("")
-        lines.append("Holding only under a condition the paper does not state: "
-                     + ", ".join(f"{r.paper_ref} (`{r.id}`)" for r in cond.itertuples()) + ".")
+        shared = set(c["paper_ref"][c["paper_ref"].duplicated()])  # a reference several claims share: add the id
+        refs = [f"{r.paper_ref} (`{r.id}`)" if r.paper_ref in shared else r.paper_ref for r in cond.itertuples()]
+        lines += ["", "**holds-under-conditions** (a regime the paper does not exclude breaks it): "
+                  + ", ".join(refs) + "."]
     return lines
 
 
 def _simulate(t: dict, titles: dict) -> list[str]:
     ag = t["simulate_agreement"].set_index("table")
     parts = [f"{int(ag.loc[k, 'agree'])} of {int(ag.loc[k, 'counted'])} {what}"
-             for k, what in (("exponents", "exact-run exponents"), ("stochastic", "stochastic-run exponents"))
+             for k, what in (("exponents", "exact-run"), ("stochastic", "stochastic-run"))
              if k in ag.index]
-    return [f"**Simulation** ({_link(titles, 'simulate')}): the skill model run as specified reproduces the "
-            f"predicted exponents: {', '.join(parts)} that a wrong dynamics could move agree (misfit intervals "
-            "and replicate ranges)."]
+    return [f"**Simulation** ({_link(titles, 'simulate')}): {' and '.join(parts)} exponents that a wrong dynamics "
+            "could move agree with the theory."]
 
 
 def _neural(t: dict, titles: dict) -> list[str]:
     e = t["neural_exponents"]
     rows = e[(e["axis"] == "learning_time") & (e["threshold"] == 0.5)]
-    parts = [f"α = {fmt(r.alpha)}: slope {interval(r.fitted, r.ci_low, r.ci_high)} ({r.interval_kind}) against "
-             f"{fmt(r.predicted_sequential)} sequential and {fmt(r.predicted_parallel)} parallel: **{r.verdict}**"
-             for r in rows.itertuples()]
-    return [f"**Are skills learned one after another?** ({_link(titles, 'neural')}, sparse-parity networks; "
-            "slope of the learning step t_k in the task rank k): " + "; ".join(parts) + "."]
+    kinds = sorted(set(rows["interval_kind"].astype(str)))
+    parts = [f"α = {fmt(r.alpha)}: slope {interval(r.fitted, r.ci_low, r.ci_high)} vs {fmt(r.predicted_sequential)} "
+             f"sequential, {fmt(r.predicted_parallel)} parallel: **{r.verdict}**" for r in rows.itertuples()]
+    return [f"**Skills one after another?** ({_link(titles, 'neural')}, sparse-parity MLPs; slope of learning step "
+            f"vs task rank, {', '.join(kinds)} 95%): " + "; ".join(parts) + "."]
 
 
 def _kind(row) -> str:
@@ -98,32 +98,43 @@ def _kind(row) -> str:
                                                                     else "")
 
 
+def _fitted(row) -> str:
+    if row["test"] == "steps_exponent":
+        m = re.match(r"(\d+) of (\d+) usable", str(row["reason"]))
+        return f"{fmt(row['estimate'])} (median, {m[1]} of {m[2]} sizes)" if m else f"{fmt(row['estimate'])} (median)"
+    return interval(row["estimate"], row["ci_low"], row["ci_high"])
+
+
 def fit_rows(h: pd.DataFrame) -> pd.DataFrame:
-    """One row per exponent test (frontier, steps) and (family, alpha_source) of a headline table, the two
-    predictions side by side."""
+    """One row per exponent test (frontier, steps) and (family, alpha_source) of a headline table: the fitted
+    exponent and, per prediction, its value and the verdict."""
     rows = []
     h = h[h["test"] != "params_power_law"]
     for (test, family, source), g in h.groupby(["test", "family", "alpha_source"], sort=False):
         first = g.iloc[0]
-        row = {"test": TESTS.get(test, test), "data": f"{family}, α from N {source}",
-               "fitted [95% interval]": interval(first["estimate"], first["ci_low"], first["ci_high"]),
-               "interval": _kind(first)}
+        row = {"test": TESTS.get(test, test), "data": f"{family}, α from N {source}", "fitted": _fitted(first)}
         for label in ("α/(α+2)", "α/(α+1)"):
             m = g[g["hypothesis"].str.contains(label, regex=False)]
-            r = m.iloc[0] if len(m) else None
-            row[f"predicted {label}"] = "" if r is None else interval(r["predicted"], r["pred_low"], r["pred_high"])
-            row[f"verdict vs {label}"] = "" if r is None else r["verdict"]
+            row[f"vs {label}"] = "" if not len(m) else f"{fmt(m.iloc[0]['predicted'])}: **{m.iloc[0]['verdict']}**"
         rows.append(row)
     order = {label: i for i, label in enumerate(TESTS.values())}
     out = pd.DataFrame(rows)
     return out.sort_values("test", key=lambda s: s.map(order), kind="stable") if len(out) else out
 
 
+def _kinds_line(h: pd.DataFrame) -> str:
+    """The kind of interval of each exponent test, once."""
+    seen = {}
+    for _, r in h[h["test"] != "params_power_law"].iterrows():
+        seen.setdefault(TESTS.get(r["test"], r["test"]), _kind(r))
+    return "; ".join(f"{k}: {v}" for k, v in seen.items())
+
+
 def params_line(h: pd.DataFrame) -> str:
     """The power-law fits in N of a headline table, one clause each."""
     p = h[h["test"] == "params_power_law"]
     return "; ".join(f"{r.family}, N {r.alpha_source}: α = {interval(r.estimate, r.ci_low, r.ci_high)} "
-                     f"({_kind(r._asdict())}) **{r.verdict}**" for r in p.itertuples())
+                     f"**{r.verdict}**" for r in p.itertuples())
 
 
 def _markdown_table(df: pd.DataFrame) -> str:
@@ -134,10 +145,12 @@ def _markdown_table(df: pd.DataFrame) -> str:
 
 def _pythia(t: dict, titles: dict) -> list[str]:
     h = t["pythia_verdicts_headline"]
-    return [f"**Pythia** ({_link(titles, 'empirical')}, published LAMBADA losses; a verdict needs an interval "
-            "narrower than the gap between the predictions, and a rejected α makes its predictions inconclusive; "
-            "rules in docs/statistics.md). Power law in parameters, " + TESTS["params_power_law"].split(": ")[1]
-            + ": " + params_line(h) + ".", "", _markdown_table(fit_rows(h))]
+    p = h[h["test"] == "params_power_law"]
+    kind = ", ".join(sorted({str(k).split(" (")[0] for k in p["interval_kind"]}))
+    return [f"**Pythia** ({_link(titles, 'empirical')}, published LAMBADA losses). "
+            f"{TESTS['params_power_law'].split(': ')[1]} ({kind}): " + params_line(h) + ". "
+            f"Exponents of steps and compute against the predictions ({_kinds_line(h)}):", "",
+            _markdown_table(fit_rows(h))]
 
 
 def _minipythia(t: dict, titles: dict) -> list[str]:

@@ -1,6 +1,6 @@
 """The report as a browser shows it: headless Chromium opens reports/latest/report.html at 1280 x 800.
 
-Checks: every image decodes and is visible, nothing widens the page past the viewport, the summary starts in
+Checks: every image decodes and is visible, nothing widens the page past the viewport, the summary fits in
 the first screen; a screenshot of the first screen is saved. Skipped only where no Chromium binary exists
 (.ci/run installs Debian's chromium-headless-shell). The fixture tests prove each check can fail.
 """
@@ -100,6 +100,12 @@ def test_each_check_reports_a_broken_page(chromium, tmp_path):
     assert not c.ok
     shot = browser.screenshot(page, tmp_path / "shots" / "first.png", chromium=chromium)
     assert _png_size(shot) == (1280, 800)
+
+
+def test_summary_taller_than_a_screen_is_named(chromium, tmp_path):
+    c = browser.check_page(_page(tmp_path, "<h1>Report</h1><div id='summary' style='height:1500px'>long</div>"),
+                           chromium=chromium)
+    assert c.summary["top"] < 800 and "does not fit one screen" in c.summary_problem()
 
 
 def test_missing_or_misplaced_summary_is_named(chromium, tmp_path):

@@ -55,15 +55,17 @@ def _check_claims(text, t):
 
 def _check_neural(text, t):
     e = t["neural_exponents"]
-    found = re.findall(rf"α = ({NUM}): slope ({NUM}) \[({NUM}), ({NUM})\] \(([^)]+)\) against ({NUM}) sequential "
-                       rf"and ({NUM}) parallel: \*\*([a-z ]+)\*\*", text)
+    kind = re.search(r"slope of learning step vs task rank, ([^)]+) 95%\)", text)[1]
+    found = re.findall(rf"α = ({NUM}): slope ({NUM}) \[({NUM}), ({NUM})\] vs ({NUM}) sequential, ({NUM}) parallel: "
+                       rf"\*\*([a-z ]+)\*\*", text)
     lt = e[(e["axis"] == "learning_time") & (e["threshold"] == 0.5)]
     assert len(found) == len(lt) > 0
-    for alpha, est, lo, hi, kind, seq, par, verdict in found:
+    assert kind == ", ".join(sorted(set(lt["interval_kind"])))
+    for alpha, est, lo, hi, seq, par, verdict in found:
         r = lt[lt["alpha"].map(fmt) == alpha].iloc[0]
         assert (est, lo, hi, seq, par) == tuple(fmt(r[k]) for k in ("fitted", "ci_low", "ci_high",
                                                                       "predicted_sequential", "predicted_parallel"))
-        assert (kind, verdict) == (r["interval_kind"], r["verdict"])
+        assert verdict == r["verdict"]
 
 
 def _md_table(text, first_col):
@@ -81,12 +83,13 @@ def _md_table(text, first_col):
 
 def _check_pythia(text, t):
     h = t["pythia_verdicts_headline"]
-    params = re.findall(rf"(\w+), N (\w+): α = ({NUM}) \[({NUM}), ({NUM})\] \(([^)]+)\) \*\*([a-z]+)\*\*", text)
+    params = re.findall(rf"(\w+), N (\w+): α = ({NUM}) \[({NUM}), ({NUM})\] \*\*([a-z]+)\*\*", text)
     assert len(params) == (h["test"] == "params_power_law").sum() > 0
-    for family, source, est, lo, hi, kind, verdict in params:
+    p_kind = re.search(r"α of L = E \+ A·N\^−α \(([^)]+)\)", text)[1]
+    for family, source, est, lo, hi, verdict in params:
         r = _row(h, test="params_power_law", family=family, alpha_source=source)
         assert f"{est} [{lo}, {hi}]" == interval(r["estimate"], r["ci_low"], r["ci_high"])
-        assert verdict == r["verdict"] and r["interval_kind"].startswith(kind)
+        assert verdict == r["verdict"] and r["interval_kind"].startswith(p_kind)
     rows = _md_table(text, "test")
     assert len(rows) == len(h[h["test"] != "params_power_law"]) // 2
     label_to_test = {v: k for k, v in TESTS.items()}
@@ -96,12 +99,19 @@ def _check_pythia(text, t):
             sel = h[(h["test"] == label_to_test[row["test"]]) & (h["family"] == family)
                     & (h["alpha_source"] == source) & h["hypothesis"].str.contains(hyp, regex=False)]
             r = sel.iloc[0]
-            assert row["fitted [95% interval]"] == interval(r["estimate"], r["ci_low"], r["ci_high"])
-            assert row[f"predicted {hyp}"] == interval(r["predicted"], r["pred_low"], r["pred_high"])
-            assert row[f"verdict vs {hyp}"] == r["verdict"]
-        if row["test"].startswith("training steps"):
-            n_use, n_all = re.search(r"median of (\d+) of (\d+) sizes", row["interval"]).groups()
-            assert re.match(rf"{n_use} of {n_all} usable", r["reason"])
+            assert row[f"vs {hyp}"] == f"{fmt(r['predicted'])}: **{r['verdict']}**"
+            if row["test"].startswith("training steps"):  # a median over sizes: no interval of its own
+                n_use, n_all = re.fullmatch(rf"{NUM} \(median, (\d+) of (\d+) sizes\)", row["fitted"]).groups()
+                assert row["fitted"].startswith(fmt(r["estimate"]) + " ")
+                assert re.match(rf"{n_use} of {n_all} usable", r["reason"])
+            else:
+                assert row["fitted"] == interval(r["estimate"], r["ci_low"], r["ci_high"])
+    # The kind of interval of each test is stated once, above the table, as its rows' interval_kind says.
+    kinds = re.search(r"against the predictions \((.*)\):\n", text)[1]
+    for label, test in label_to_test.items():
+        if label in kinds and test != "params_power_law":
+            first = h[h["test"] == test].iloc[0]
+            assert str(first["interval_kind"]).split(" (")[0].replace("bootstrap-calibrated ", "calibrated ") in kinds
 
 
 def _all_cells(t) -> set[str]:
@@ -115,7 +125,7 @@ def test_every_number_in_the_summary_is_read_from_its_table(tables_dir):
     _check_neural(text, t)
     _check_pythia(text, t)
     ag = t["simulate_agreement"].set_index("table")
-    sim = re.search(r"(\d+) of (\d+) exact-run exponents, (\d+) of (\d+) stochastic", text).groups()
+    sim = re.search(r"(\d+) of (\d+) exact-run and (\d+) of (\d+) stochastic-run exponents", text).groups()
     assert sim == tuple(str(int(ag.loc[k, c])) for k in ("exponents", "stochastic") for c in ("agree", "counted"))
     # Every number left once maths, links, ids, paper references and the predictions' formulas are set aside is
     # a cell of a table the summary reads (or a count of claims checked above).
