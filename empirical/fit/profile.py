@@ -83,6 +83,7 @@ from scipy import stats
 from theory.validation import as_float_array
 
 __all__ = ["ProfileFit", "fit_power_law", "fit_joint_law", "usable", "ar1_confidence", "ar1_rho", "INTERVALS",
+           "bootstrap_memory_bytes", "check_bootstrap_memory",
            "RESAMPLES", "STATUSES", "EXP_BOUNDS"]
 
 INTERVALS = ("profile", "profile-boot", "studentized", "percentile")
@@ -853,10 +854,37 @@ def _intervals_and_draws(dz, theta_hat, ssr_hat, se, interval, boot, use, conf, 
     return _boot_intervals(interval, dz, theta_hat, boot, use, se, conf, widen)
 
 
+def bootstrap_memory_bytes(n: int, K: int, n_boot: int, resample: str = "residual") -> int:
+    """Upper estimate of the peak bytes of ``n_boot`` vectorized refits of an ``n``-point fit with ``K`` terms.
+
+    The refits are solved all at once: the grid start holds ``(n_boot, G, m, m)``
+    Gram stacks (G grid points, m = K + 1 amplitudes) and a few copies in the
+    active-set solve; Levenberg-Marquardt holds ``(n_boot, n, p)`` Jacobians;
+    ``resample="ar1"`` adds ``(n_boot, n, n)`` Cholesky factors. Checked against
+    tracemalloc's peak in tests/robustness/test_empirical_memory.py.
+    """
+    G = _grid(K).shape[0]
+    m, p = K + 1, 1 + 2 * K
+    per_draw = max(G * (4 * m * m + 5 * m + 4), 3 * n * p + 6 * n) + 2 * n
+    if resample == "ar1":
+        per_draw += n * n
+    return int(1.2 * 8 * n_boot * per_draw)  # 1.2: temporaries of numpy's batched solves
+
+
+def check_bootstrap_memory(n: int, K: int, n_boot: int, resample: str = "residual") -> None:
+    """Refuse (ValueError naming ``--n-boot``) refits whose estimate exceeds the memory budget of empirical.memory."""
+    from ..memory import check_memory
+
+    need = bootstrap_memory_bytes(n, K, n_boot, resample)
+    check_memory(need, f"n_boot={n_boot} refits of a {n}-point fit with {K} power term(s)",
+                 "use fewer refits (--n-boot)")
+
+
 def _fit(form, X, y, *, names, interval, resample, n_boot, conf, seed, block, widen, calibration) -> ProfileFit:
     rng = np.random.default_rng(seed) if not isinstance(seed, np.random.Generator) else seed
     dz, _ = _make_design(X, y)
     n, K, p = dz.n, dz.K, dz.p
+    check_bootstrap_memory(n, K, n_boot, resample)  # before any array of n_boot rows exists
     block = block if block is not None else max(2, math.ceil(n ** (1 / 3)))
     theta_hat, ssr_hat, status = _point_fit(dz)
     se = _wald_se(dz, theta_hat[None], np.array([ssr_hat]))[0]
