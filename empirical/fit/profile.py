@@ -83,13 +83,15 @@ from scipy import stats
 from theory.validation import as_float_array
 
 __all__ = ["ProfileFit", "fit_power_law", "fit_joint_law", "usable", "ar1_confidence", "ar1_rho", "INTERVALS",
-           "bootstrap_memory_bytes", "check_bootstrap_memory",
+           "bootstrap_memory_bytes", "check_bootstrap_memory", "LOSS_RANGE",
            "RESAMPLES", "STATUSES", "EXP_BOUNDS"]
 
 INTERVALS = ("profile", "profile-boot", "studentized", "percentile")
 RESAMPLES = ("residual", "wild", "ar1", "block")
 STATUSES = ("ok", "at_bound", "no_power_law", "not_converged")
 EXP_BOUNDS = (1e-3, 5.0)
+#: Losses the fitter accepts: its weights 1/L are squared, so L^-2 must stay a normal float64.
+LOSS_RANGE = (1e-100, 1e100)
 _OK, _AT_BOUND, _NO_PL, _NOT_CONV = range(4)
 _STEP_SE = 1e-4  # converged: the remaining Gauss-Newton step is below this many standard errors
 _BOUND_RTOL = 1e-6
@@ -969,6 +971,17 @@ def _positive_1d(v, name: str) -> np.ndarray:
     return arr
 
 
+def _loss_1d(v, name: str) -> np.ndarray:
+    """Losses: > 0 and inside :data:`LOSS_RANGE`, where the weighted least squares of the fitter is exact."""
+    arr = _positive_1d(v, name)
+    lo, hi = LOSS_RANGE
+    if np.any((arr < lo) | (arr > hi)):
+        bad = arr[(arr < lo) | (arr > hi)][0]
+        raise ValueError(f"{name} holds {bad:g}, outside [{lo:g}, {hi:g}]: the fit squares 1/L, which "
+                         "under- or overflows there; rescale the losses (a loss in nats is of order 1-10)")
+    return arr
+
+
 def _check_options(interval, resample, n_boot, conf, seed, block, widen, calibration=None):
     if interval not in INTERVALS:
         raise ValueError(f"interval must be one of {INTERVALS}, got {interval!r}")
@@ -1018,7 +1031,7 @@ def fit_power_law(x, y, *, interval: str = "profile", resample: str = "residual"
     """
     _check_options(interval, resample, n_boot, conf, seed, block, widen, calibration)
     x = _positive_1d(x, x_name)
-    y = _positive_1d(y, y_name)
+    y = _loss_1d(y, y_name)
     if x.size != y.size:
         raise ValueError(f"{x_name} and {y_name} must have the same length, got {x.size} and {y.size}")
     if x.size < 4:
@@ -1045,7 +1058,7 @@ def fit_joint_law(N, D, loss_values, *, interval: str = "profile", resample: str
         raise TypeError(f"names must be a tuple of three strings, got {names!r}")
     N = _positive_1d(N, names[0])
     D = _positive_1d(D, names[1])
-    y = _positive_1d(loss_values, names[2])
+    y = _loss_1d(loss_values, names[2])
     if not (N.size == D.size == y.size):
         raise ValueError(f"{names[0]}, {names[1]} and {names[2]} must have the same length, "
                          f"got {N.size}, {D.size}, {y.size}")

@@ -79,6 +79,17 @@ def _numeric(df: pd.DataFrame, col: str, *, positive: bool = False, nonneg: bool
         raise ValueError(f"column {col!r} of {where} must be >= 0 (found {vals.min():g})")
 
 
+def _loss_range(df: pd.DataFrame, col: str, where: str) -> None:
+    from .profile import LOSS_RANGE
+
+    vals = pd.to_numeric(df[col]).to_numpy(np.float64)
+    lo, hi = LOSS_RANGE
+    out = (vals < lo) | (vals > hi)
+    if out.any():
+        raise ValueError(f"column {col!r} of {where} holds {vals[out][0]:g}, outside [{lo:g}, {hi:g}] "
+                         "(overflow or underflow in the fit); a loss in nats is of order 1-10")
+
+
 def validate_loss_table(df: pd.DataFrame, loss_column: str = DEFAULT_LOSS, *,
                         where: str = "table") -> pd.DataFrame:
     """Check a loss table and return a copy with optional columns filled and flops added.
@@ -116,6 +127,7 @@ def validate_loss_table(df: pd.DataFrame, loss_column: str = DEFAULT_LOSS, *,
     for col in ("step", "tokens"):
         _numeric(out, col, nonneg=True, where=where)
     _numeric(out, loss_column, positive=True, where=where)
+    _loss_range(out, loss_column, where)
     for col, default in OPTIONAL_DEFAULTS.items():
         if col not in out.columns:
             out[col] = default

@@ -78,9 +78,9 @@ def loss_csvs(draw) -> LossCase:
         i = draw(st.integers(0, len(df) - 1))
         d = df.astype({col: object})
         d.loc[i, col] = value
-        # 1e300 is a finite, positive number: accepted everywhere (the fit, not the reader, judges it);
-        # -1 is refused where the column must be >= 0 or > 0 (every numeric column here).
-        ok = value == "1e300"
+        # 1e300 is a finite, positive number: accepted as a size or step, refused as a loss (outside the
+        # fitter's LOSS_RANGE); -1 is refused where the column must be >= 0 or > 0 (every numeric column here).
+        ok = value == "1e300" and col != LOSS
         return LossCase(csv(d), not ok, "" if ok else col, len(df))
     if defect == "negative_step":
         d = df.copy()

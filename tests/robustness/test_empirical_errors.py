@@ -15,6 +15,7 @@ import gzip
 import json
 import logging
 import os
+import re
 import shutil
 import time
 from pathlib import Path
@@ -78,6 +79,22 @@ def test_two_selected_rows_of_one_checkpoint_are_refused_not_first_kept(small_ta
     with pytest.raises(ValueError, match="selected rows for model") as e:
         select_rows(read_loss_csv(path))
     assert str(path) in str(e.value) and "elsewhere" in str(e.value)
+
+
+@pytest.mark.parametrize("value", [1e300, 1e-300])
+def test_losses_where_the_fit_would_overflow_are_refused_naming_file_and_column(small_table, tmp_path, value):
+    from empirical.fit.profile import LOSS_RANGE, fit_power_law
+
+    bad = small_table.copy()
+    bad.loc[3, DEFAULT_LOSS] = value
+    bad.to_csv(tmp_path / "big.csv", index=False)
+    where = f"column '{DEFAULT_LOSS}' of {tmp_path / 'big.csv'} holds {value:g}"
+    with pytest.raises(ValueError, match=re.escape(where)):
+        read_loss_csv(tmp_path / "big.csv")
+    x = np.geomspace(1e6, 1e9, 8)
+    with pytest.raises(ValueError, match="outside"):
+        fit_power_law(x, np.full(8, value), n_boot=0, y_name="loss")
+    fit_power_law(x, (2 + 30 * x ** -0.3) * LOSS_RANGE[1] / 100, n_boot=0)  # the range's edge still fits
 
 
 # --------------------------------------------------------------------------- states near the float64 limits
