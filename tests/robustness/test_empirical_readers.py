@@ -85,3 +85,30 @@ def test_read_jobs_returns_model_revision_pairs_or_names_the_file(lines):
         except Exception as exc:  # pragma: no cover
             raise AssertionError(f"{type(exc).__name__} escaped read_jobs: {exc}") from exc
         assert jobs and all(isinstance(m, str) and m and (r is None or (isinstance(r, str) and r)) for m, r in jobs)
+
+
+_HEX = st.text(alphabet="0123456789abcdef", min_size=64, max_size=64)
+
+
+@settings(max_examples=50)
+@given(lines=st.lists(st.one_of(st.binary(max_size=80),
+                                st.tuples(_HEX, st.sampled_from(["a.csv", "*b.csv", "c d.csv"])).map(
+                                    lambda t: f"{t[0]} {t[1]}".encode())), max_size=5))
+def test_read_checksums_returns_the_listing_or_names_the_file_and_line(lines):
+    from empirical.io import read_checksums
+
+    tmp, path = _write(b"\n".join(lines), "SHA256SUMS")
+    with tmp:
+        try:
+            listed = read_checksums(path.parent)
+        except NAMED_ERRORS as exc:
+            assert f"{path}:" in str(exc), str(exc)
+            return
+        except Exception as exc:  # pragma: no cover
+            raise AssertionError(f"{type(exc).__name__} escaped read_checksums: {exc}") from exc
+        expected = {}
+        for raw in lines:
+            if raw.strip():
+                digest, name = raw.decode().split(maxsplit=1)
+                expected[name.lstrip("*")] = digest
+        assert listed == expected
