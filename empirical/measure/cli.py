@@ -131,9 +131,13 @@ def measure_config_from_args(args: argparse.Namespace):
 
 
 def _check_device_options(args) -> None:
-    """--dtype and --device named before texts are read or a model is loaded."""
+    """--layers (its syntax), --dtype and --device named before texts are read or a model is loaded."""
     from .models import DTYPES, resolve_device
 
+    if args.layers is not None and args.layers.strip() != "all":
+        parts = [x for x in args.layers.replace(" ", "").split(",") if x]
+        if not parts or not all(x.lstrip("-").isdigit() for x in parts):
+            raise UsageError(f"--layers {args.layers!r}: give 'all' or comma-separated integers such as '0,6,-1'")
     if args.dtype not in DTYPES:
         raise UsageError(f"--dtype {args.dtype!r}: choose from {', '.join(DTYPES)}")
     try:

@@ -151,7 +151,7 @@ CASES = [
     Case("measure-text-field-empty", U, MEASURE, "--text-field ''", "clean", "--text-field"),
     Case("measure-jobs-and-model", U, MEASURE, "--jobs {jobs} --model x/y --out {out}", "clean", "--jobs"),
     Case("measure-layers-garbage", U, MEASURE, f"{M_RUN} --texts {{jsonl}} --layers abc --out {{out}}", "clean",
-         "layers"),
+         "--layers"),
     Case("measure-layers-99", U, MEASURE, f"{M_RUN} --texts {{jsonl}} --layers 99 --out {{out}}", "clean",
          "layer 99"),
     # ------------------------------------------------------------------ usage: minipythia (never trains)
