@@ -32,10 +32,20 @@ def read_checksums(folder) -> dict[str, str]:
     if not sums.exists():
         raise FileNotFoundError(f"no {SUMS_FILE} in {folder}")
     out = {}
-    for line in sums.read_text().splitlines():
-        if line.strip():
-            digest, name = line.split(maxsplit=1)
-            out[name.lstrip("*")] = digest
+    for lineno, raw in enumerate(sums.read_bytes().splitlines(), 1):
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ValueError(f"{sums}:{lineno}: not UTF-8 text") from None
+        if not line.strip():
+            continue
+        parts = line.split(maxsplit=1)
+        if len(parts) != 2 or len(parts[0]) != 64 or any(c not in "0123456789abcdef" for c in parts[0].lower()):
+            raise ValueError(f"{sums}:{lineno}: expected '<sha256 hex> <file name>' (sha256sum format)")
+        digest, name = parts
+        if name.lstrip("*") in out:
+            raise ValueError(f"{sums}:{lineno}: {name.lstrip('*')!r} is listed twice")
+        out[name.lstrip("*")] = digest.lower()
     return out
 
 

@@ -110,7 +110,8 @@ def select_rows(df: pd.DataFrame, loss_column: str = DEFAULT_LOSS) -> pd.DataFra
     ``loss_column``). Pythia's ``baseline`` folders (dense extra checkpoints
     near the end of three runs) are left out so every size has the same grid.
     """
-    d = validate_loss_table(df, loss_column)
+    where = str(df.attrs.get("source", "table")) if isinstance(df, pd.DataFrame) else "table"
+    d = validate_loss_table(df, loss_column, where=where)
     d = d[(d["primary"] == 1) & (d["run"] == "standard")]
     if len(d) == 0:
         raise ValueError("no rows with primary == 1 and run == 'standard' in column 'run'")
@@ -118,7 +119,15 @@ def select_rows(df: pd.DataFrame, loss_column: str = DEFAULT_LOSS) -> pd.DataFra
     d = d[~d["source_dir"].str.endswith("baseline")]
     d = d.assign(family=np.where(d["deduped"] == 1, "deduped", "standard"), loss=d[loss_column])
     d = d.sort_values(["family", "params_nonembedding", "model", "step"], kind="stable")
-    d = d.drop_duplicates(["model", "step"], keep="first")
+    # One checkpoint, one row: two selected rows of one (model, step) (e.g. differing in deduped or
+    # source_dir) would silently drop one of them; refuse and name them.
+    clash = d[d.duplicated(["model", "step"], keep=False)]
+    if len(clash):
+        r = clash.iloc[0]
+        same = clash[(clash["model"] == r["model"]) & (clash["step"] == r["step"])]
+        raise ValueError(f"{where}: {len(same)} selected rows for model {r['model']!r}, step {r['step']:g} "
+                         f"(deduped {same['deduped'].tolist()}, source_dir {same['source_dir'].tolist()}, "
+                         f"{loss_column} {same[loss_column].tolist()}); keep one row per checkpoint")
     return d.reset_index(drop=True)
 
 

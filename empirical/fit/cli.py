@@ -14,9 +14,24 @@ from pathlib import Path
 
 import numpy as np
 
-from infogeo.runner import ArgumentParser, input_file, output_dir, run
+from infogeo.runner import ArgumentParser, UsageError, input_file, output_dir, run
 
 __all__ = ["main", "build_parser"]
+
+
+def _int_at_least(minimum: int):
+    """An argparse type: an integer >= ``minimum`` (argparse then names the option in its error)."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be an integer, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be an integer >= {minimum}, got {value}")
+        return value
+
+    parse.__name__ = f"integer >= {minimum}"
+    return parse
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -29,8 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="loss column to fit, in nats (default lambada_openai:nll_per_word_nats)")
     p.add_argument("--out", metavar="DIR", default="out/empirical_fit", help="output folder (default %(default)s)")
     p.add_argument("--json", action="store_true", help="print a JSON summary instead of text")
-    p.add_argument("--seed", type=int, default=0, help="base seed (default %(default)s)")
-    p.add_argument("--n-boot", type=int, default=1000,
+    p.add_argument("--seed", type=_int_at_least(0), default=0, help="base seed (default %(default)s)")
+    p.add_argument("--n-boot", type=_int_at_least(0), default=1000,
                    help="bootstrap refits per default-window fit (default %(default)s; windows get half; "
                         "0 gives no refits, so every verdict is inconclusive)")
     p.add_argument("--no-windows", action="store_true", help="skip the fit-window sensitivity table")
@@ -93,6 +108,25 @@ def _print_text(tables, out: Path, figures) -> None:
     print(f"Tables written to {out}/" + (f"; figures: {', '.join(p.name for p in figures)}" if figures else ""))
 
 
+def _csv_columns(path) -> list[str]:
+    """The header of a CSV; [] when it cannot be parsed (``read_loss_csv`` then names the file and the problem)."""
+    from ..io import read_table
+
+    try:
+        return list(read_table(path, nrows=0).columns)
+    except (ValueError, UnicodeDecodeError, OSError):  # pandas' parser errors are ValueErrors
+        return []
+
+
+def _check_loss_column(columns, loss_column: str, source) -> None:
+    """``--loss-column`` must be a column of the table, named before anything is read or fitted."""
+    columns = [str(c) for c in columns]
+    if columns and loss_column not in columns:
+        numeric_like = [c for c in columns if "loss" in c or "nll" in c or "nats" in c] or columns
+        raise UsageError(f"--loss-column {loss_column!r} is not a column of {source} "
+                         f"(candidates: {', '.join(numeric_like[:8])})")
+
+
 def main(argv: list[str] | None = None) -> int:
     return run("python -m empirical fit", _main, argv)
 
@@ -100,15 +134,19 @@ def main(argv: list[str] | None = None) -> int:
 def _main(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
     from .analyses import run_analyses
-    from .pythia import DEFAULT_LOSS, load_pythia, read_loss_csv
+    from .profile import check_bootstrap_memory
+    from .pythia import DEFAULT_LOSS, LAMBADA_COLUMNS, LAMBADA_FILE, load_pythia, read_loss_csv
 
     loss_column = args.loss_column or DEFAULT_LOSS
-    if args.n_boot < 0:
-        raise ValueError(f"--n-boot must be >= 0, got {args.n_boot}")
     output_dir(args.out, "--out")  # before minutes of fitting, not after
     if args.data:
         input_file(args.data, "--data")
+        _check_loss_column(_csv_columns(args.data), loss_column, args.data)
+    else:
+        _check_loss_column(LAMBADA_COLUMNS, loss_column, LAMBADA_FILE)
     df = read_loss_csv(args.data, loss_column) if args.data else load_pythia()
+    # The largest fit (the joint law on every row) bounds the memory of the refits: checked before any fit.
+    check_bootstrap_memory(len(df), 2, args.n_boot)
     tables = run_analyses(df, loss_column=loss_column, seed=args.seed, n_boot=args.n_boot,
                           windows=not args.no_windows, progress=not args.quiet)
     out = Path(args.out)

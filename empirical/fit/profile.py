@@ -83,12 +83,15 @@ from scipy import stats
 from theory.validation import as_float_array
 
 __all__ = ["ProfileFit", "fit_power_law", "fit_joint_law", "usable", "ar1_confidence", "ar1_rho", "INTERVALS",
+           "bootstrap_memory_bytes", "check_bootstrap_memory", "LOSS_RANGE",
            "RESAMPLES", "STATUSES", "EXP_BOUNDS"]
 
 INTERVALS = ("profile", "profile-boot", "studentized", "percentile")
 RESAMPLES = ("residual", "wild", "ar1", "block")
 STATUSES = ("ok", "at_bound", "no_power_law", "not_converged")
 EXP_BOUNDS = (1e-3, 5.0)
+#: Losses the fitter accepts: its weights 1/L are squared, so L^-2 must stay a normal float64.
+LOSS_RANGE = (1e-100, 1e100)
 _OK, _AT_BOUND, _NO_PL, _NOT_CONV = range(4)
 _STEP_SE = 1e-4  # converged: the remaining Gauss-Newton step is below this many standard errors
 _BOUND_RTOL = 1e-6
@@ -853,10 +856,37 @@ def _intervals_and_draws(dz, theta_hat, ssr_hat, se, interval, boot, use, conf, 
     return _boot_intervals(interval, dz, theta_hat, boot, use, se, conf, widen)
 
 
+def bootstrap_memory_bytes(n: int, K: int, n_boot: int, resample: str = "residual") -> int:
+    """Upper estimate of the peak bytes of ``n_boot`` vectorized refits of an ``n``-point fit with ``K`` terms.
+
+    The refits are solved all at once: the grid start holds ``(n_boot, G, m, m)``
+    Gram stacks (G grid points, m = K + 1 amplitudes) and a few copies in the
+    active-set solve; Levenberg-Marquardt holds ``(n_boot, n, p)`` Jacobians;
+    ``resample="ar1"`` adds ``(n_boot, n, n)`` Cholesky factors. Checked against
+    tracemalloc's peak in tests/robustness/test_empirical_memory.py.
+    """
+    G = _grid(K).shape[0]
+    m, p = K + 1, 1 + 2 * K
+    per_draw = max(G * (4 * m * m + 5 * m + 4), 3 * n * p + 6 * n) + 2 * n
+    if resample == "ar1":
+        per_draw += n * n
+    return int(1.2 * 8 * n_boot * per_draw)  # 1.2: temporaries of numpy's batched solves
+
+
+def check_bootstrap_memory(n: int, K: int, n_boot: int, resample: str = "residual") -> None:
+    """Refuse (ValueError naming ``--n-boot``) refits whose estimate exceeds the memory budget of empirical.memory."""
+    from ..memory import check_memory
+
+    need = bootstrap_memory_bytes(n, K, n_boot, resample)
+    check_memory(need, f"n_boot={n_boot} refits of a {n}-point fit with {K} power term(s)",
+                 "use fewer refits (--n-boot)")
+
+
 def _fit(form, X, y, *, names, interval, resample, n_boot, conf, seed, block, widen, calibration) -> ProfileFit:
     rng = np.random.default_rng(seed) if not isinstance(seed, np.random.Generator) else seed
     dz, _ = _make_design(X, y)
     n, K, p = dz.n, dz.K, dz.p
+    check_bootstrap_memory(n, K, n_boot, resample)  # before any array of n_boot rows exists
     block = block if block is not None else max(2, math.ceil(n ** (1 / 3)))
     theta_hat, ssr_hat, status = _point_fit(dz)
     se = _wald_se(dz, theta_hat[None], np.array([ssr_hat]))[0]
@@ -941,6 +971,17 @@ def _positive_1d(v, name: str) -> np.ndarray:
     return arr
 
 
+def _loss_1d(v, name: str) -> np.ndarray:
+    """Losses: > 0 and inside :data:`LOSS_RANGE`, where the weighted least squares of the fitter is exact."""
+    arr = _positive_1d(v, name)
+    lo, hi = LOSS_RANGE
+    if np.any((arr < lo) | (arr > hi)):
+        bad = arr[(arr < lo) | (arr > hi)][0]
+        raise ValueError(f"{name} holds {bad:g}, outside [{lo:g}, {hi:g}]: the fit squares 1/L, which "
+                         "under- or overflows there; rescale the losses (a loss in nats is of order 1-10)")
+    return arr
+
+
 def _check_options(interval, resample, n_boot, conf, seed, block, widen, calibration=None):
     if interval not in INTERVALS:
         raise ValueError(f"interval must be one of {INTERVALS}, got {interval!r}")
@@ -990,7 +1031,7 @@ def fit_power_law(x, y, *, interval: str = "profile", resample: str = "residual"
     """
     _check_options(interval, resample, n_boot, conf, seed, block, widen, calibration)
     x = _positive_1d(x, x_name)
-    y = _positive_1d(y, y_name)
+    y = _loss_1d(y, y_name)
     if x.size != y.size:
         raise ValueError(f"{x_name} and {y_name} must have the same length, got {x.size} and {y.size}")
     if x.size < 4:
@@ -1017,7 +1058,7 @@ def fit_joint_law(N, D, loss_values, *, interval: str = "profile", resample: str
         raise TypeError(f"names must be a tuple of three strings, got {names!r}")
     N = _positive_1d(N, names[0])
     D = _positive_1d(D, names[1])
-    y = _positive_1d(loss_values, names[2])
+    y = _loss_1d(loss_values, names[2])
     if not (N.size == D.size == y.size):
         raise ValueError(f"{names[0]}, {names[1]} and {names[2]} must have the same length, "
                          f"got {N.size}, {D.size}, {y.size}")

@@ -31,6 +31,7 @@ Columns of the shipped ``lambada_v1.csv`` (units in brackets):
 """
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -38,6 +39,7 @@ import pandas as pd
 
 from ..io import DATA_DIR, read_checked_table, read_table
 
+log = logging.getLogger("empirical.fit")
 PYTHIA_DIR = DATA_DIR / "pythia"
 LAMBADA_FILE = PYTHIA_DIR / "lambada_v1.csv"
 DEFAULT_LOSS = "lambada_openai:nll_per_word_nats"
@@ -56,8 +58,11 @@ LAMBADA_COLUMNS = (
 
 __all__ = [
     "PYTHIA_DIR", "LAMBADA_FILE", "DEFAULT_LOSS", "REQUIRED_COLUMNS", "LAMBADA_COLUMNS",
-    "load_pythia", "load_params", "read_loss_csv", "validate_loss_table",
+    "load_pythia", "load_params", "read_loss_csv", "validate_loss_table", "ROW_KEY",
 ]
+
+#: What identifies one measurement: a loss table holds at most one row per key (see ``validate_loss_table``).
+ROW_KEY = ("model", "run", "deduped", "shots", "primary", "source_dir", "step")
 
 
 def _numeric(df: pd.DataFrame, col: str, *, positive: bool = False, nonneg: bool = False,
@@ -74,6 +79,17 @@ def _numeric(df: pd.DataFrame, col: str, *, positive: bool = False, nonneg: bool
         raise ValueError(f"column {col!r} of {where} must be >= 0 (found {vals.min():g})")
 
 
+def _loss_range(df: pd.DataFrame, col: str, where: str) -> None:
+    from .profile import LOSS_RANGE
+
+    vals = pd.to_numeric(df[col]).to_numpy(np.float64)
+    lo, hi = LOSS_RANGE
+    out = (vals < lo) | (vals > hi)
+    if out.any():
+        raise ValueError(f"column {col!r} of {where} holds {vals[out][0]:g}, outside [{lo:g}, {hi:g}] "
+                         "(overflow or underflow in the fit); a loss in nats is of order 1-10")
+
+
 def validate_loss_table(df: pd.DataFrame, loss_column: str = DEFAULT_LOSS, *,
                         where: str = "table") -> pd.DataFrame:
     """Check a loss table and return a copy with optional columns filled and flops added.
@@ -88,6 +104,12 @@ def validate_loss_table(df: pd.DataFrame, loss_column: str = DEFAULT_LOSS, *,
     works (e.g. parameters in billions; the fits are unit-free). Raises
     ``TypeError`` for a non-DataFrame and ``ValueError`` naming the offending
     column otherwise.
+
+    Duplicates: one row per :data:`ROW_KEY` (model, run, deduped, shots,
+    primary, source_dir, step). Rows identical in every column are kept once
+    and a warning says how many copies were dropped; two rows with one key
+    and any other column different (e.g. two losses for one checkpoint) are
+    refused, naming the key, the column, both values and their CSV lines.
     """
     if not isinstance(df, pd.DataFrame):
         raise TypeError(f"{where} must be a pandas DataFrame, got {type(df).__name__}")
@@ -105,6 +127,7 @@ def validate_loss_table(df: pd.DataFrame, loss_column: str = DEFAULT_LOSS, *,
     for col in ("step", "tokens"):
         _numeric(out, col, nonneg=True, where=where)
     _numeric(out, loss_column, positive=True, where=where)
+    _loss_range(out, loss_column, where)
     for col, default in OPTIONAL_DEFAULTS.items():
         if col not in out.columns:
             out[col] = default
@@ -130,7 +153,41 @@ def validate_loss_table(df: pd.DataFrame, loss_column: str = DEFAULT_LOSS, *,
     if (n_sizes > 1).any():
         bad = list(n_sizes[n_sizes > 1].index[:3])
         raise ValueError(f"column 'params_nonembedding' of {where} differs within model(s) {bad}")
-    return out
+    return _one_row_per_key(out, where)
+
+
+def _one_row_per_key(df: pd.DataFrame, where: str) -> pd.DataFrame:
+    """Drop exact repeats (with a warning); refuse two different rows for one :data:`ROW_KEY`."""
+    key = list(ROW_KEY)
+    exact = df.duplicated(keep="first")
+    if exact.any():
+        log.warning("%s: dropped %d row(s) that repeat an earlier row exactly (first at CSV line %d)", where,
+                    int(exact.sum()), int(np.flatnonzero(exact.to_numpy())[0]) + 2)
+        df = df[~exact]
+    clash = df.duplicated(key, keep=False)
+    if clash.any():
+        rows = df[clash]
+        first = rows.iloc[0]
+        same = rows[(rows[key] == first[key]).all(axis=1)]
+        a, b = same.iloc[0], same.iloc[1]
+        col = next(c for c in df.columns if not _same_value(a[c], b[c]))
+        a, b = a.map(_plain), b.map(_plain)
+        # Read from a CSV (``where`` names it), index i is line i + 2; a DataFrame's rows keep their labels.
+        at = [f"row {i!r}" if where == "table" else f"line {int(i) + 2}" for i in same.index[:2]]
+        raise ValueError(
+            f"{where} holds {len(same)} different rows for model {a['model']!r}, step {a['step']:g} "
+            f"(run {a['run']!r}, deduped {a['deduped']}, shots {a['shots']}, primary {a['primary']}, "
+            f"source_dir {a['source_dir']!r}): column {col!r} is {a[col]!r} at {at[0]} and {b[col]!r} "
+            f"at {at[1]}; keep one row per checkpoint")
+    return df
+
+
+def _plain(v):
+    return v.item() if isinstance(v, np.generic) else v
+
+
+def _same_value(x, y) -> bool:
+    return (x == y) or (isinstance(x, float) and isinstance(y, float) and np.isnan(x) and np.isnan(y))
 
 
 def read_loss_csv(path, loss_column: str = DEFAULT_LOSS) -> pd.DataFrame:
@@ -142,7 +199,9 @@ def read_loss_csv(path, loss_column: str = DEFAULT_LOSS) -> pd.DataFrame:
         df = read_table(path)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise ValueError(f"{path} is not a readable CSV ({exc})") from None
-    return validate_loss_table(df, loss_column, where=str(path))
+    out = validate_loss_table(df, loss_column, where=str(path))
+    out.attrs["source"] = str(path)  # so later checks (e.g. analyses.select_rows) can name the file
+    return out
 
 
 def load_pythia(*, primary_only: bool = True, verify: bool = True) -> pd.DataFrame:

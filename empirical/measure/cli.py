@@ -14,7 +14,7 @@ import argparse
 import logging
 import sys
 
-from infogeo.runner import ArgumentParser, run
+from infogeo.runner import ArgumentParser, UsageError, run
 
 __all__ = ["main", "build_parser", "measure_config_from_args", "DEFAULT_MODEL"]
 
@@ -118,11 +118,32 @@ def measure_config_from_args(args: argparse.Namespace):
     """The one :class:`~empirical.measure.config.MeasureConfig` of a command line."""
     from .config import MeasureConfig
 
-    return MeasureConfig(
-        measurements=tuple(m.strip() for m in args.measurements.split(",") if m.strip()), layers=args.layers,
-        max_tokens=args.max_tokens, text_limit=args.limit, text_field=args.text_field, eps=args.eps,
-        sigma=args.sigma, lasso_lambda=args.lasso_lambda, threshold=args.threshold, gamma=args.gamma,
-        ridge=args.ridge, seed=args.seed)
+    try:
+        return MeasureConfig(
+            measurements=tuple(m.strip() for m in args.measurements.split(",") if m.strip()), layers=args.layers,
+            max_tokens=args.max_tokens, text_limit=args.limit, text_field=args.text_field, eps=args.eps,
+            sigma=args.sigma, lasso_lambda=args.lasso_lambda, threshold=args.threshold, gamma=args.gamma,
+            ridge=args.ridge, seed=args.seed)
+    except (ValueError, TypeError) as exc:  # name the option, not the config field
+        field = str(exc).split(" ", 1)[0]
+        option = {"text_limit": "--limit"}.get(field, "--" + field.replace("_", "-"))
+        raise UsageError(f"{option}: {exc}") from None
+
+
+def _check_device_options(args) -> None:
+    """--layers (its syntax), --dtype and --device named before texts are read or a model is loaded."""
+    from .models import DTYPES, resolve_device
+
+    if args.layers is not None and args.layers.strip() != "all":
+        parts = [x for x in args.layers.replace(" ", "").split(",") if x]
+        if not parts or not all(x.lstrip("-").isdigit() for x in parts):
+            raise UsageError(f"--layers {args.layers!r}: give 'all' or comma-separated integers such as '0,6,-1'")
+    if args.dtype not in DTYPES:
+        raise UsageError(f"--dtype {args.dtype!r}: choose from {', '.join(DTYPES)}")
+    try:
+        resolve_device(args.device)
+    except (ValueError, TypeError) as exc:
+        raise UsageError(f"--device: {exc}") from None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -151,7 +172,9 @@ def _main(argv: list[str]) -> int:
         for name, path in paths.items():
             print(f"{name}: {path}")
         return 0
-    kwargs = dict(config=measure_config_from_args(args), texts=args.texts, device=args.device, dtype=args.dtype,
+    config = measure_config_from_args(args)
+    _check_device_options(args)
+    kwargs = dict(config=config, texts=args.texts, device=args.device, dtype=args.dtype,
                   progress=not args.no_progress, batch_size=args.batch_size,
                   attn_implementation=args.attn_implementation, allow_download=args.allow_download,
                   overwrite=args.overwrite)

@@ -21,9 +21,11 @@ from .metrics import (
     PAPER_SIGMA,
 )
 
-__all__ = ["MEASUREMENTS", "MeasureConfig"]
+__all__ = ["MEASUREMENTS", "SQUARED_RANGE", "MeasureConfig"]
 
 MEASUREMENTS = ("entropy", "infogain", "lasso", "embeddings", "distances")
+#: eps and sigma are squared (log(1 + 1/eps^2), I + K/sigma^2): outside this range the square is not a normal float.
+SQUARED_RANGE = (1e-150, 1e150)
 
 
 @dataclass(frozen=True)
@@ -40,8 +42,8 @@ class MeasureConfig:
         None = ``min(DEFAULT_MAX_TOKENS, context)``.
     text_limit : measure only the first ``text_limit`` texts (None: all).
     text_field : the JSONL key holding a text (a user's texts file).
-    eps : distortion ε of the rate-distortion entropy (Definition 3.1; paper 0.1).
-    sigma : GP noise σ of the information gain (Section 4.1; paper 0.01).
+    eps : distortion ε of the rate-distortion entropy (Definition 3.1; paper 0.1), in ``SQUARED_RANGE``.
+    sigma : GP noise σ of the information gain (Section 4.1; paper 0.01), in ``SQUARED_RANGE``.
     lasso_lambda : λ of the Lasso ``||z - Zᵀβ||² + λ||β||₁`` (Section 4.2; paper 1e-4).
     threshold : selection threshold on Lasso and attention weights (Section 4.2; paper 0.01).
     gamma : γ of the JS distance (Section 4.3; paper 100).
@@ -82,6 +84,11 @@ class MeasureConfig:
             raise TypeError(f"text_field must be a non-empty string, got {self.text_field!r}")
         for name in ("eps", "sigma", "lasso_lambda", "gamma"):
             set_(self, name, positive(getattr(self, name), name))
+        lo, hi = SQUARED_RANGE
+        for name in ("eps", "sigma"):  # the formulas use 1/eps^2 and K/sigma^2: squares must stay normal floats
+            if not lo <= getattr(self, name) <= hi:
+                raise ValueError(f"{name} must lie in [{lo:g}, {hi:g}] (its square enters the formula and must "
+                                 f"neither overflow nor underflow), got {getattr(self, name)!r}")
         for name in ("threshold", "ridge"):
             set_(self, name, nonnegative(getattr(self, name), name))
         set_(self, "seed", positive_int(self.seed, "seed", minimum=0))

@@ -211,7 +211,7 @@ def finished(out_dir, *, model: str, revision: str | None, config: MeasureConfig
     marker = Path(out_dir) / MARKER
     if not marker.exists():
         return None
-    done = json.loads(marker.read_text())
+    done = _read_record(marker, "tables")
     cfg = done.get("config", {})
     same = (cfg.get("model") == str(model) and cfg.get("revision") == _revision_label(revision)
             and cfg.get("measure_config") == config.to_dict() and cfg.get("recipe") == recipe
@@ -336,7 +336,7 @@ def _finished_marker(out: Path, ident: dict) -> dict[str, Path] | None:
     marker = out / MARKER
     if not marker.exists():
         return None
-    done = json.loads(marker.read_text())
+    done = _read_record(marker, "tables")
     cfg = done.get("config", {})
     stored, wanted = dict(cfg, **cfg.get("measure_config", {})), dict(ident, **ident["measure_config"])
     differ = [f"{k} {stored.get(k)!r} there, {wanted[k]!r} now" for k in wanted
@@ -562,10 +562,21 @@ def _record_jobs(out_dir: Path, jobs: list[tuple[str, str | None]]) -> None:
     listed = [[m, _revision_label(r)] for m, r in jobs]
     path = check_writable(out_dir) / JOBS_FILE
     if path.exists():
-        if json.loads(path.read_text()).get("jobs") != listed:
+        if _read_record(path, "jobs").get("jobs") != listed:
             raise ValueError(f"{out_dir} already belongs to a different job list ({path}); use another --out")
         return
     atomic_write_text(path, json.dumps({"jobs": listed}, indent=1) + "\n")
+
+
+def _read_record(path: Path, key: str) -> dict:
+    """A JSON record this package wrote (run marker, job list); a damaged one is a ValueError naming it."""
+    try:
+        record = json.loads(Path(path).read_bytes().decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValueError(f"{path} is damaged ({exc}); delete it to recompute that part") from None
+    if not isinstance(record, dict) or key not in record:
+        raise ValueError(f"{path} is damaged (no {key!r} entry); delete it to recompute that part")
+    return record
 
 
 def read_jobs(path) -> list[tuple[str, str | None]]:
@@ -573,8 +584,14 @@ def read_jobs(path) -> list[tuple[str, str | None]]:
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"jobs file not found: {path}")
+    if path.is_dir():
+        raise IsADirectoryError(f"jobs file {path} is a folder; give a file of 'MODEL [REVISION]' lines")
     jobs = []
-    for lineno, line in enumerate(path.read_text().splitlines(), 1):
+    for lineno, raw in enumerate(path.read_bytes().splitlines(), 1):
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ValueError(f"{path}:{lineno}: not UTF-8 text; expected 'MODEL [REVISION]' lines") from None
         line = line.split("#", 1)[0].strip()
         if not line:
             continue
@@ -612,7 +629,7 @@ def _merge_locked(root: Path, allow_partial: bool) -> dict[str, Path]:
     markers = sorted(p for p in root.rglob(MARKER) if p.parent != root)
     if not markers:
         raise ValueError(f"no finished measurements (no {MARKER} markers) under {root}")
-    runs = {mk.parent: json.loads(mk.read_text()) for mk in markers}
+    runs = {mk.parent: _read_record(mk, "tables") for mk in markers}
     _check_identities(root, runs)
     missing = _missing_parts(root, runs)
     if missing and not allow_partial:
@@ -693,7 +710,7 @@ def _missing_parts(root: Path, runs: dict[Path, dict]) -> list[str]:
             where = "" if parent == root else f"{parent.relative_to(root)}: "
             missing.append(f"{where}shards " + ", ".join(f"{k}/{n}" for k in absent))
     for jobs_file in sorted(root.rglob(JOBS_FILE)):
-        jobs = json.loads(jobs_file.read_text())["jobs"]
+        jobs = _read_record(jobs_file, "jobs")["jobs"]
         absent = [f"{m}@{r}" for m, r in jobs if jobs_file.parent / _slug(m) / r not in runs]
         if absent:
             missing.append(f"jobs of {jobs_file.relative_to(root)}: " + ", ".join(absent))

@@ -33,6 +33,7 @@ __all__ = [
     "PAPER_JS_GAMMA",
     "DEFAULT_RIDGE",
     "check_states",
+    "unit_rows",
     "entropy_measures",
     "info_gain_curve",
     "lasso_alpha_from_lambda",
@@ -56,21 +57,49 @@ DEFAULT_RIDGE = 1e-4
 
 
 def check_states(Z, name: str = "Z") -> np.ndarray:
-    """``Z`` as a finite float64 (n, d) matrix with no all-zero row; errors name ``name``."""
+    """``Z`` as a finite float64 (n, d) matrix with no all-zero row; errors name ``name``.
+
+    A row counts as all-zero only when every entry is exactly 0 (not when its
+    norm underflows, e.g. entries of 1e-300).
+    """
     if not isinstance(Z, (str, bytes)):
         if np.ndim(Z) != 2:
             raise ValueError(f"{name} must have shape (n_tokens, d), got shape {np.shape(Z)}")
         if 0 in np.shape(Z):
             raise ValueError(f"{name} must hold at least one token and one dimension, got shape {np.shape(Z)}")
     arr = as_matrix(Z, name)  # finite float64; a NaN from the model is reported, never propagated
-    if np.any(np.linalg.norm(arr, axis=1) == 0):
-        raise ValueError(f"{name} has an all-zero token row; it cannot be l2-normalized")
+    zero = ~np.any(arr != 0, axis=1)
+    if np.any(zero):
+        raise ValueError(f"{name} has an all-zero token row (row {int(np.flatnonzero(zero)[0])}); "
+                         "it cannot be l2-normalized")
     return arr
 
 
+def unit_rows(Z, name: str = "Z") -> np.ndarray:
+    """Rows of ``Z`` scaled to unit l2 norm, exactly also for entries near the float64 limits.
+
+    Each row is first divided by its largest absolute entry (a power-of-two
+    free rescaling that the normalization undoes), so a row of 1e300 (whose
+    norm overflows) or of 1e-300 (whose norm underflows) keeps its direction.
+    """
+    arr = check_states(Z, name)
+    scaled = arr / np.max(np.abs(arr), axis=1, keepdims=True)
+    return l2_normalize_rows(scaled, name)
+
+
 def _rows(Z, normalize: bool, name: str = "Z") -> np.ndarray:
+    if normalize:
+        return unit_rows(Z, name)
     Z = check_states(Z, name)
-    return l2_normalize_rows(Z, name) if normalize else Z
+    # Unnormalized rows enter Gram matrices and covariances: their squares must stay finite and nonzero.
+    with np.errstate(over="ignore", under="ignore"):
+        sq = np.einsum("ij,ij->i", Z, Z)
+    if not np.all(np.isfinite(sq)) or np.any(sq == 0):
+        bad = int(np.flatnonzero(~np.isfinite(sq) | (sq == 0))[0])
+        raise ValueError(f"{name}: row {bad} has a squared norm of {sq[bad]:g} in float64 (entries up to "
+                         f"{np.max(np.abs(Z[bad])):g}: overflow or underflow without normalization); "
+                         "rescale the states or use normalize=True")
+    return Z
 
 
 def entropy_measures(Z, eps: float = PAPER_EPS, *, normalize: bool = True) -> dict[str, float]:
@@ -118,8 +147,8 @@ def info_gain_curve(Z, sigma: float = PAPER_SIGMA, *, normalize: bool = True) ->
     ``info_gain_normalized`` (``info_gain / d``, the paper's normalization
     motivated by ``I(y_T; f) <= d log(1 + σ^{-2} T)``).
     """
-    U = _rows(Z, False)
-    K = linear_kernel(U, normalize=normalize)
+    U = _rows(Z, normalize)
+    K = linear_kernel(U, normalize=False)
     gains, increments = information_gain_curve(K, sigma)
     n, d = U.shape
     return {
@@ -174,10 +203,7 @@ def lasso_fit(
     from sklearn.linear_model import Lasso
 
     Zp = _rows(Z_prev, normalize, "Z_prev")
-    zz = check_states(np.asarray(z, dtype=np.float64).reshape(1, -1), "z")
-    if normalize:
-        zz = l2_normalize_rows(zz, "z")
-    zz = zz[0]
+    zz = _rows(np.asarray(z, dtype=np.float64).reshape(1, -1), normalize, "z")[0]
     if zz.shape[0] != Zp.shape[1]:
         raise ValueError(f"z must have length d={Zp.shape[1]}, got {zz.shape[0]}")
     d = Zp.shape[1]

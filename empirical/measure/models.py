@@ -52,10 +52,14 @@ __all__ = [
     "resolve_layers",
     "tokenize_texts",
     "forward_states",
+    "forward_memory_bytes",
+    "check_forward_memory",
 ]
 
 DTYPES = ("float32", "float64", "bfloat16", "float16")
 _TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "vocab.json", "tokenizer.model")
+_WEIGHT_PATTERNS = ("model.safetensors", "model-*.safetensors", "pytorch_model.bin", "pytorch_model-*.bin",
+                    "*.safetensors.index.json", "pytorch_model.bin.index.json")
 
 
 class ModelUnavailableError(ValueError):
@@ -135,8 +139,55 @@ def _resolve_local(path: Path, revision: str | None) -> tuple[Path, Path]:
         avail = (f"available: {', '.join(steps[:5])}{' ...' if len(steps) > 5 else ''}" if steps
                  else "it holds no step<k>/ checkpoints")
         raise ModelUnavailableError(f"revision {revision!r}: no checkpoint directory {rev_dir} ({avail})")
-    tok_dir = rev_dir if any((rev_dir / f).exists() for f in _TOKENIZER_FILES) else path
+    tok_dir = rev_dir if _has_tokenizer(rev_dir) else path
     return rev_dir, tok_dir
+
+
+def _has_tokenizer(folder: Path) -> bool:
+    return any((folder / f).is_file() for f in _TOKENIZER_FILES)
+
+
+def _check_local_files(model_dir: Path, tok_dir: Path) -> None:
+    """Name a missing tokenizer or weights file before transformers builds something empty or fails deep inside."""
+    if not _has_tokenizer(tok_dir):
+        where = f"{model_dir}" + (f" (nor {tok_dir})" if tok_dir != model_dir else "")
+        raise ModelUnavailableError(f"model folder {where} has no tokenizer (looked for {', '.join(_TOKENIZER_FILES)});"
+                                    " copy the tokenizer files next to config.json (or into the family folder)")
+    if not any(model_dir.glob(pat) for pat in _WEIGHT_PATTERNS):
+        raise ModelUnavailableError(f"model folder {model_dir} has no weights (looked for "
+                                    f"{', '.join(_WEIGHT_PATTERNS)})")
+
+
+def _load_local(path: Path, revision: str | None, load_kw: dict):
+    """Tokenizer and model from a local folder; a missing or damaged file is one error naming it."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    if not path.is_dir():
+        raise ModelUnavailableError(f"model path {path} is a file; expected a save_pretrained directory")
+    model_dir, tok_dir = _resolve_local(path, revision)
+    _check_local_files(model_dir, tok_dir)
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(str(tok_dir), local_files_only=True)
+        model = AutoModelForCausalLM.from_pretrained(str(model_dir), local_files_only=True, **load_kw)
+    except _load_errors() as exc:  # a truncated model.safetensors, a damaged config.json, ...
+        reason = " ".join(str(exc).split()) or type(exc).__name__
+        weights = sorted(p.name for pat in _WEIGHT_PATTERNS for p in model_dir.glob(pat))
+        raise ModelUnavailableError(f"cannot load local model {model_dir} (weights {', '.join(weights)}; "
+                                    f"tokenizer from {tok_dir}): {type(exc).__name__}: {reason[:400]}; "
+                                    "a truncated or damaged file: copy it again") from None
+    return tokenizer, model
+
+
+def _load_errors() -> tuple[type[BaseException], ...]:
+    """What a damaged model folder raises inside transformers/safetensors/torch (caught at the load boundary)."""
+    errors: list[type[BaseException]] = [OSError, ValueError, RuntimeError, KeyError, EOFError]
+    try:
+        from safetensors import SafetensorError
+
+        errors.append(SafetensorError)
+    except ImportError:  # pragma: no cover - safetensors ships with transformers
+        pass
+    return tuple(errors)
 
 
 def _offline_message(name: str, revision: str | None, reason: str) -> str:
@@ -193,15 +244,7 @@ def load_model(
     if attn_implementation is not None:
         load_kw["attn_implementation"] = attn_implementation
     if path.exists():
-        if not path.is_dir():
-            raise ModelUnavailableError(f"model path {path} is a file; expected a save_pretrained directory")
-        model_dir, tok_dir = _resolve_local(path, revision)
-        try:
-            tokenizer = AutoTokenizer.from_pretrained(str(tok_dir), local_files_only=True)
-            model = AutoModelForCausalLM.from_pretrained(str(model_dir), local_files_only=True, **load_kw)
-        except (OSError, ValueError) as exc:
-            raise ModelUnavailableError(f"cannot load local model {model_dir} (tokenizer from {tok_dir}): "
-                                        f"{exc}") from None
+        tokenizer, model = _load_local(path, revision, load_kw)
     else:
         if _looks_like_path(name):
             raise ModelUnavailableError(f"model path {name!r} does not exist")
@@ -218,6 +261,8 @@ def load_model(
             reason = ("it is not in the local Hugging Face cache and downloads are off" if local_only
                       else f"download failed ({exc})")
             raise ModelUnavailableError(_offline_message(name, revision, reason)) from None
+    if len(tokenizer) == 0:
+        raise ModelUnavailableError(f"the tokenizer of {name!r} is empty (no vocabulary); check its tokenizer files")
     model.to(dev)
     model.eval()
     cfg = model.config
@@ -291,6 +336,48 @@ def tokenize_texts(lm: LoadedModel, texts: list[str], max_tokens: int | None = N
     return out
 
 
+def forward_memory_bytes(config, batch_size: int, tokens: int, *, attentions: bool = False,
+                         dtype: str = "float32") -> int:
+    """Upper estimate of the bytes one forward pass holds at its peak (activations only, not the weights).
+
+    From the model config: the ``L + 1`` hidden states that ``output_hidden_states``
+    keeps (``batch × tokens × hidden``), the logits (``batch × tokens × vocab``,
+    in float32 at least, and one float32 copy of them), one block's transients
+    (the MLP's ``batch × tokens × intermediate`` twice, eight hidden-sized
+    tensors: q, k, v, attention output, residuals, norms; a
+    ``batch × heads × tokens²`` score matrix, twice for its softmax) and, when attentions are measured, the
+    ``L`` kept attention maps (``batch × heads × tokens²`` each). Checked against
+    a real forward pass in tests/robustness/test_empirical_memory.py.
+    """
+    L = int(config.num_hidden_layers)
+    d = int(config.hidden_size)
+    heads = int(getattr(config, "num_attention_heads", 1) or 1)
+    vocab = int(getattr(config, "vocab_size", 0) or 0)
+    inter = int(getattr(config, "intermediate_size", 0) or 4 * d)
+    size = {"float64": 8, "float32": 4, "bfloat16": 2, "float16": 2}.get(dtype, 4)
+    bt = batch_size * tokens
+    kept = (L + 1) * bt * d * size + bt * vocab * max(size, 4)
+    transient = (bt * (2 * inter + 8 * d) * size + bt * vocab * 4
+                 + 2 * batch_size * heads * tokens * tokens * max(size, 4))
+    maps = L * batch_size * heads * tokens * tokens * size if attentions else 0
+    return int(kept + transient + maps)
+
+
+def check_forward_memory(lm: LoadedModel, batch_size: int, tokens: int, *, attentions: bool = False,
+                         available: int | None = None) -> int:
+    """Refuse a forward pass whose estimate exceeds the memory budget, naming --batch-size and --max-tokens.
+
+    Returns the estimate (bytes). ``available`` overrides the measured free memory (tests).
+    """
+    from ..memory import check_memory
+
+    need = forward_memory_bytes(lm.model.config, batch_size, tokens, attentions=attentions, dtype=lm.dtype)
+    check_memory(need, f"a forward pass of --batch-size {batch_size} texts of {tokens} tokens"
+                       f"{' with attention maps (lasso)' if attentions else ''} through {lm.name}",
+                 "use a smaller --batch-size or --max-tokens", device=lm.device, available=available)
+    return need
+
+
 def forward_states(
     lm: LoadedModel,
     token_ids: list[list[int]],
@@ -319,6 +406,9 @@ def forward_states(
         if lm.attn_implementation not in (None, "eager"):
             raise ValueError(f"attention weights need attn_implementation='eager'; this model uses "
                              f"{lm.attn_implementation!r}")
+    if token_ids:  # the widest batch decides; refused before the model runs
+        width = max(len(b) for b in token_ids)
+        check_forward_memory(lm, min(batch_size, len(token_ids)), width, attentions=attentions)
     pad_id = lm.tokenizer.pad_token_id
     if pad_id is None:
         pad_id = 0  # any id: pads sit to the right and are masked

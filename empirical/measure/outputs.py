@@ -5,7 +5,10 @@
 refused with one line naming the holder. A lock whose pid no longer runs on
 this host (a crashed or killed run) is stale and is taken over; a lock from
 another host is never judged stale (its pid means nothing here): remove it by
-hand once that run is gone. Every file is written to a unique temporary file
+hand once that run is gone. A lock file that is empty or not JSON (a crash
+between creating and writing it) is stale once it is older than
+``DAMAGED_LOCK_AGE_S`` seconds (a live writer fills it within microseconds of
+creating it); a younger one is waited for. Every file is written to a unique temporary file
 in the same folder and moved into place with ``os.replace``, so a reader sees
 either the old file or the new one, never half of one.
 """
@@ -17,11 +20,14 @@ import json
 import os
 import socket
 import tempfile
+import time
 from pathlib import Path
 
 __all__ = ["LOCK", "OutputLockedError", "OutputLock", "atomic_write_bytes", "atomic_write_text", "check_writable"]
 
 LOCK = "_lock.json"
+#: An empty or unreadable lock file older than this (seconds) is left from a crash: taken over.
+DAMAGED_LOCK_AGE_S = 5.0
 
 
 class OutputLockedError(ValueError):
@@ -83,29 +89,32 @@ class OutputLock:
 
     def _holder(self) -> dict | None:
         try:
-            return json.loads(self.path.read_text())
+            holder = json.loads(self.path.read_text())
+            return holder if isinstance(holder, dict) and holder else {}
         except FileNotFoundError:
             return None
         except (OSError, ValueError):
-            return {}  # being written or damaged: treated as held
+            return {}  # being written (young) or left damaged by a crash (old): see acquire
 
     def acquire(self) -> OutputLock:
         record = {"pid": os.getpid(), "host": socket.gethostname(),
                   "started": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
-        for _ in range(3):
+        deadline = time.monotonic() + 2 * DAMAGED_LOCK_AGE_S
+        while time.monotonic() < deadline:
             try:
                 fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
             except FileExistsError:
                 holder = self._holder()
                 if holder is None:
                     continue  # released in between: try again
-                if (holder.get("host") == record["host"] and isinstance(holder.get("pid"), int)
-                        and not _pid_alive(holder["pid"])):
-                    # stale: its process is gone on this host. Remove and retry (O_EXCL decides any race).
-                    try:
-                        os.unlink(self.path)
-                    except FileNotFoundError:
-                        pass
+                if holder == {} and not self._damaged_and_old():
+                    time.sleep(0.05)  # being written right now: wait for its content
+                    continue
+                if holder == {} or (holder.get("host") == record["host"] and isinstance(holder.get("pid"), int)
+                                    and not _pid_alive(holder["pid"])):
+                    # stale: its process is gone on this host, or a crash left it empty. Remove and retry
+                    # (O_EXCL decides any race).
+                    self._remove_stale()
                     continue
                 raise OutputLockedError(
                     f"{self.folder} is being written by another run (pid {holder.get('pid', '?')} on "
@@ -120,6 +129,18 @@ class OutputLock:
             self.record = record
             return self
         raise OutputLockedError(f"{self.folder}: could not take the lock {self.path} (it keeps changing hands)")
+
+    def _damaged_and_old(self) -> bool:
+        try:
+            return time.time() - self.path.stat().st_mtime > DAMAGED_LOCK_AGE_S
+        except FileNotFoundError:
+            return True
+
+    def _remove_stale(self) -> None:
+        try:
+            os.unlink(self.path)
+        except FileNotFoundError:
+            pass
 
     def release(self) -> None:
         if self.record is not None and self._holder() == self.record:

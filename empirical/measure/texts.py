@@ -6,9 +6,11 @@ never print its texts in logs, tests or reports.
 """
 from __future__ import annotations
 
+import codecs
 import gzip
 import io
 import json
+import zlib
 from pathlib import Path
 
 from ..io import DATA_DIR, read_checked_bytes, verify_checksums
@@ -35,36 +37,74 @@ def load_hh_rlhf(field: str = "chosen", limit: int | None = None) -> list[str]:
 
 def load_texts(path, field: str = "text", limit: int | None = None) -> list[str]:
     """Texts from a user's file: ``.jsonl`` (one object per line, key ``field``; gzip allowed) or
-    ``.txt`` (one text per non-empty line). Empty texts are an error naming the line."""
+    ``.txt`` (one text per non-empty line; gzip allowed), UTF-8 (a leading byte-order mark is skipped).
+
+    Every problem is a ``ValueError`` naming the file (and the line where there is one): bytes that are
+    not UTF-8, a ``.gz`` that is not gzip, invalid JSON, a missing key, a value that is not a string
+    (``{"text": 3}`` is "a number, expected a string"), an empty text. Blank lines are skipped.
+    """
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"texts file not found: {path}")
-    opener = gzip.open if path.suffix == ".gz" else open
-    stem_suffix = Path(path.stem).suffix if path.suffix == ".gz" else path.suffix
+    if path.is_dir():
+        raise IsADirectoryError(f"texts file {path} is a folder; give a .jsonl or .txt file")
+    gz = path.suffix == ".gz"
+    kind = Path(path.stem).suffix if gz else path.suffix
+    if kind not in (".jsonl", ".txt"):
+        raise ValueError(f"texts file must end in .jsonl, .jsonl.gz, .txt or .txt.gz, got {path.name}")
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
+        raise ValueError(f"limit must be a positive integer or None, got {limit!r}")
     texts: list[str] = []
-    with opener(path, "rt", encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, 1):
-            if stem_suffix == ".jsonl":
-                if not line.strip():
-                    continue
+    try:
+        with gzip.open(path, "rb") if gz else open(path, "rb") as fh:
+            for lineno, raw in enumerate(fh, 1):  # bytes, decoded line by line: an error knows its line
+                if lineno == 1 and raw.startswith(codecs.BOM_UTF8):
+                    raw = raw[len(codecs.BOM_UTF8):]
                 try:
-                    obj = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise ValueError(f"{path}:{lineno}: not valid JSON ({exc.msg})") from None
-                if not isinstance(obj, dict) or field not in obj:
-                    raise ValueError(f"{path}:{lineno}: missing key {field!r}")
-                text = obj[field]
-            elif stem_suffix == ".txt":
-                text = line.rstrip("\n")
-                if not text.strip():
+                    line = raw.decode("utf-8")
+                except UnicodeDecodeError as exc:
+                    raise ValueError(f"{path}:{lineno}: not UTF-8 text (byte {raw[exc.start:exc.start + 1]!r} at "
+                                     f"column {exc.start + 1}); save the file as UTF-8") from None
+                text = _parse_line(path, lineno, line, kind, field)
+                if text is None:
                     continue
-            else:
-                raise ValueError(f"texts file must end in .jsonl, .jsonl.gz or .txt, got {path.name}")
-            if not isinstance(text, str) or not text.strip():
-                raise ValueError(f"{path}:{lineno}: empty text")
-            texts.append(text)
-            if limit is not None and len(texts) >= limit:
-                break
+                texts.append(text)
+                if limit is not None and len(texts) >= limit:
+                    break
+    except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
+        raise ValueError(f"{path}: not a valid gzip file ({exc}); a .gz name needs gzip-compressed content") from None
     if not texts:
         raise ValueError(f"{path} holds no texts")
     return texts
+
+
+def _parse_line(path: Path, lineno: int, line: str, kind: str, field: str) -> str | None:
+    """The text on one line (None for a blank line); errors name ``path:lineno``."""
+    if not line.strip():
+        return None
+    if kind == ".txt":
+        return line.rstrip("\r\n")
+    try:
+        obj = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{path}:{lineno}: not valid JSON ({exc.msg})") from None
+    if not isinstance(obj, dict):
+        raise ValueError(f"{path}:{lineno}: expected a JSON object with key {field!r}, got a {_json_kind(obj)}")
+    if field not in obj:
+        raise ValueError(f"{path}:{lineno}: missing key {field!r} (keys: {sorted(obj)[:5]}; see --text-field)")
+    text = obj[field]
+    if not isinstance(text, str):
+        raise ValueError(f"{path}:{lineno}: field {field!r} is a {_json_kind(text)}, expected a string")
+    if not text.strip():
+        raise ValueError(f"{path}:{lineno}: field {field!r} is an empty text")
+    return text
+
+
+def _json_kind(value) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    return {dict: "object", list: "list", str: "string"}.get(type(value), type(value).__name__)

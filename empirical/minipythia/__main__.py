@@ -9,10 +9,26 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
-from infogeo.runner import ArgumentParser, run
+from infogeo.runner import ArgumentParser, UsageError, output_dir, run
 
 _Parser = ArgumentParser  # usage errors raise UsageError; infogeo.runner prints one line and exits 2
+
+
+def _int_at_least(minimum: int):
+    """An argparse type: an integer >= ``minimum`` (argparse names the option in its error)."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be an integer, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be an integer >= {minimum}, got {value}")
+        return value
+
+    parse.__name__ = f"integer >= {minimum}"
+    return parse
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -24,22 +40,38 @@ def _parser() -> argparse.ArgumentParser:
         sp.add_argument("--root",
                         help="cache root (default: $INFOGEO_CACHE, $XDG_CACHE_HOME/infogeo, ~/.cache/infogeo)")
         sp.add_argument("--minimal", action="store_true", help="the seconds-long CI configuration")
-        sp.add_argument("--seed", type=int, default=None,
+        sp.add_argument("--seed", type=_int_at_least(0), default=None,
                         help="training seed (default 0; another seed is another family)")
 
     t = sub.add_parser("train", help="train the family's missing sizes (resumes interrupted ones)")
     common(t)
     t.add_argument("--sizes", nargs="+", metavar="SIZE", help="size names (default: all)")
-    t.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's own)")
+    t.add_argument("--threads", type=_int_at_least(1), default=None, help="torch threads (default: torch's own)")
     t.add_argument("--no-progress", action="store_true")
     t.add_argument("--json", action="store_true", help="print a JSON summary")
     pp = sub.add_parser("path", help="print a directory of the family (builds nothing)")
     common(pp)
     pp.add_argument("size", nargs="?")
-    pp.add_argument("--step", type=int, default=None)
+    pp.add_argument("--step", type=_int_at_least(0), default=None)
     lo = sub.add_parser("losses", help="print the losses table as CSV")
     common(lo)
     return p
+
+
+def _check_args(args, config) -> None:
+    """Sizes, step and --root named by their option, before anything is built."""
+    names = [s.name for s in config.sizes]
+    for opt, sizes in (("--sizes", getattr(args, "sizes", None)), ("SIZE", [getattr(args, "size", None)])):
+        bad = [s for s in sizes or [] if s is not None and s not in names]
+        if bad:
+            raise UsageError(f"{opt}: unknown size(s) {bad}; choose from {names}")
+    if getattr(args, "step", None) is not None and args.step not in config.steps:
+        raise UsageError(f"--step {args.step} is not a checkpoint; choose from {list(config.steps)}")
+    if args.root is not None:
+        if args.cmd == "train":
+            output_dir(args.root, "--root")
+        elif Path(args.root).exists() and not Path(args.root).is_dir():
+            raise UsageError(f"--root {args.root!r} is a file, not a folder")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -57,9 +89,8 @@ def _main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     config = MINIMAL_CONFIG if args.minimal else DEFAULT_CONFIG
     if args.seed is not None:
-        if args.seed < 0:
-            raise ValueError(f"--seed must be non-negative, got {args.seed}")
         config = config.replace(seed=args.seed)
+    _check_args(args, config)
     if args.cmd == "train":
         info = ensure_family(args.sizes, root=args.root, progress=not args.no_progress, config=config,
                              threads=args.threads)
