@@ -10,23 +10,20 @@ peaks in tests/robustness/test_empirical_memory.py), not of the whole process.
 """
 from __future__ import annotations
 
-import os
+from theory.validation import available_memory, format_bytes
 
 __all__ = ["SAFETY_FRACTION", "available_bytes", "check_memory", "format_bytes"]
 
-#: A step may plan to use at most this fraction of the memory available when it starts.
+#: A step may plan to use at most this fraction of the memory available when it starts (half, not the 80% of
+#: theory.validation.MEMORY_FRACTION that simulate plans for: torch's caching allocator and the model's own
+#: buffers hold memory beyond the activations estimated here).
 SAFETY_FRACTION = 0.5
 
 
-def format_bytes(n: float) -> str:
-    for unit, size in (("TiB", 2 ** 40), ("GiB", 2 ** 30), ("MiB", 2 ** 20), ("KiB", 2 ** 10)):
-        if n >= size:
-            return f"{n / size:.1f} {unit}"
-    return f"{int(n)} B"
-
-
 def available_bytes(device=None) -> int | None:
-    """Free memory of ``device`` (None or a CPU device: the host's MemAvailable); None when unknown."""
+    """Free memory of ``device``: a GPU's free memory, or for None or a CPU device the host's (MemAvailable, or
+    the room under a container's cgroup limit when smaller: :func:`theory.validation.available_memory`);
+    None when unknown."""
     dev_type = getattr(device, "type", None) or (str(device).split(":")[0] if device is not None else "cpu")
     if dev_type == "cuda":
         import torch
@@ -35,17 +32,7 @@ def available_bytes(device=None) -> int | None:
         return int(free)
     if dev_type != "cpu":
         return None
-    try:
-        with open("/proc/meminfo") as fh:
-            for line in fh:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    try:
-        return int(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
-    except (ValueError, OSError, AttributeError):
-        return None
+    return available_memory()
 
 
 def check_memory(need: float, what: str, hint: str, *, device=None, available: int | None = None) -> None:

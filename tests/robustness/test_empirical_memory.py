@@ -59,8 +59,8 @@ def test_the_bootstrap_estimate_bounds_the_traced_peak_within_a_factor_2_5(K, n,
 
 def test_check_memory_refuses_above_the_safety_fraction_only():
     check_memory(SAFETY_FRACTION * 1000, "x", "y", available=1000)
-    with pytest.raises(ValueError, match=r"--opt=3 needs about 1.0 KiB.*of the 1.5 KiB of memory available"):
-        check_memory(1024, "--opt=3", "use less", available=1536)
+    with pytest.raises(ValueError, match=r"--opt=3 needs about 1 kB.*of the 1.5 kB of memory available"):
+        check_memory(1000, "--opt=3", "use less", available=1500)
 
 
 def test_a_huge_n_boot_is_refused_with_its_estimate_before_any_fit(tmp_path, capsys, monkeypatch):
@@ -70,7 +70,7 @@ def test_a_huge_n_boot_is_refused_with_its_estimate_before_any_fit(tmp_path, cap
     assert cli.main(["--n-boot", "1000000000", "--out", str(tmp_path / "o")]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("python -m empirical fit: error: n_boot=1000000000 refits") and "--n-boot" in err
-    assert "TiB" in err and len(err.splitlines()) == 1
+    assert "TB" in err and len(err.splitlines()) == 1
 
 
 RSS_SCRIPT = r"""
@@ -151,5 +151,5 @@ def test_an_impossible_batch_is_refused_with_the_estimate_before_the_model_runs(
                    "--out", str(tmp_path / "out")])
     err = [ln for ln in capsys.readouterr().err.splitlines() if "error:" in ln]
     assert rc == 2 and len(err) == 1 and "--batch-size 16" in err[0] and "--max-tokens" in err[0]
-    assert "MiB" in err[0] and not calls
+    assert "MB" in err[0] and not calls
     assert not (tmp_path / "out" / "_done.json").exists()
