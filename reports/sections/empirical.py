@@ -26,19 +26,14 @@ def build(ctx):
         "`theory.skills.predicted_exponent` with the interval of α propagated; the verdict rules (width of the "
         "interval below the gap between the competing predictions, a rejected α makes its predictions "
         "inconclusive, usable fits only in medians, `fragile` when windows flip) are in docs/statistics.md.")]
-    blocks.append(headline_table(rels["verdicts_headline"], tabs["verdicts_headline"].columns, "pythia"))
+    blocks.append(headline_table(rels["verdicts_headline"], tabs["verdicts_headline"].columns, "pythia",
+                                 drop=("subject",)))
     if "coverage" in tabs:
         blocks.append(Para(
-            "What the intervals rest on: each analysis uses the interval method a coverage study chose on "
-            "synthetic designs shaped like it (400 draws per design, well and mildly misspecified truth; "
-            "`used_by` names the analysis). The params verdicts (and the joint fit) rest on profile-t intervals "
-            "that cover 93–96% at nominal 95%; the steps verdicts on AR(1)-calibrated profile-t intervals widened "
-            "×1.15 (unwidened they cover 92% at strong autocorrelation) and the frontier verdicts on profile-t "
-            "intervals that are conservative for the envelope's exponent but may under-cover the compute-optimal "
-            "exponent by up to 10 points: both carry the `approximate` flag and note. The old percentile "
-            "bootstrap covered 67–90% on the params and steps designs. Every design and method: "
-            f"[{rels['coverage']}]({rels['coverage']}) (regenerate with "
-            "`python -m empirical.fit.coverage --draws 400`)."))
+            "What the intervals rest on: a coverage study on synthetic designs shaped like each analysis (400 "
+            "draws per design): params and joint profile-t intervals cover 93–96% at nominal 95%; steps "
+            "(AR(1)-calibrated profile-t ×1.15) and frontier intervals are flagged `approximate` (caveats below). "
+            f"Every design and method: [{rels['coverage']}]({rels['coverage']}); docs/statistics.md."))
     blocks.append(fit_table(rels["fits"], tabs["fits"]))
     windows = window_note(ctx, tabs, rels, "pythia")
     for stem, fig in figures(tabs).items():

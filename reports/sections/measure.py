@@ -50,7 +50,9 @@ def build(ctx):
         blocks = [_family_intro(losses),
                   Table("tables/minipythia_losses.csv", "Training and held-out loss (nats per token) at the last "
                                                         "checkpoint (every checkpoint in the full table)",
-                        where={"step": int(losses["step"].max())})]
+                        where={"step": int(losses["step"].max())},
+                        columns=["size", "params_total", "params_nonembedding", "flops_6ND_nonemb",
+                                 "train_loss_nats", "heldout_loss_nats"])]
     else:
         blocks = [Para(f"Measurements of `{ctx.model}` ({N_TEXTS} hh-rlhf transcripts, first {MAX_TOKENS} "
                        "tokens each; every hidden layer).")]
@@ -62,8 +64,13 @@ def build(ctx):
             "normalized rate-distortion entropy and matrix entropy, per model size. The paper's Figure 1 plots "
             "Equation (1) applied to matrix-entropy estimates of Pythia; here both quantities are measured directly."))
     ctx.table("measure_infogain_mean", tabs["measure_infogain_mean"])
+    label = None
+    if family:  # figure titles say what the models are (not Pythia)
+        from infogeo.plotstyle import minipythia_label
+
+        label = minipythia_label(losses["params_nonembedding"].min(), losses["params_nonembedding"].max())
     blocks.append(ctx.save_figure(
-        PM.plot_infogain(tabs["measure_infogain"]), "measure_fig3_infogain",
+        PM.plot_infogain(tabs["measure_infogain"], family=label), "measure_fig3_infogain",
         "Figure 3 analogue: normalized information gain I(y_t; f)/d (σ = 0.01, linear kernel on l2-normalized "
         "states of each model's last layer) and its increment, against prefix length, averaged over texts, per model."))
     for key, plot, cap in _PROMPT_FIGURES:
@@ -71,7 +78,7 @@ def build(ctx):
             continue
         df = tabs[f"measure_{key}"]
         rel = ctx.table(f"measure_{key}", df)
-        blocks.append(ctx.save_figure(getattr(PM, plot)(df), f"measure_{key}",
+        blocks.append(ctx.save_figure(getattr(PM, plot)(df, family=label), f"measure_{key}",
                                       f"{cap}; model `{df['model'].iloc[0]}`."))
         if key == "lasso":
             blocks.append(Table(ctx.table("measure_lasso_picks", tabs["measure_lasso_picks"]),

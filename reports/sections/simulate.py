@@ -36,8 +36,10 @@ def _extras(tabs, rels, cols):
                         f"seeds and the interval is `{st['ci_method'].iloc[0]}`: where a single stochastic "
                         "learner's exponent falls. A row agrees when the mean is within the asymptotic tolerance "
                         "plus two Monte Carlo standard errors of the prediction (the `tolerance` column)."),
-                   Table(rels["stochastic"], "Exponents from stochastic runs",
-                         columns=[c for c in cols if c in st.columns and c not in ("reference_rel_error", "note")])]
+                   Table(rels["stochastic"], "Exponents from stochastic runs that a wrong dynamics could move (the "
+                                             "tail-sum rows are in the full table)", where={"evidence": "dynamics"},
+                         columns=[c for c in cols if c in st.columns
+                                  and c not in ("reference_rel_error", "note", "evidence")])]
     if "estimator_bias" in tabs and len(tabs["estimator_bias"]):
         blocks += [Heading("Why the finite-M form is needed", 3),
                    Table(rels["estimator_bias"], "The flops exponent by a pure power law on the same window as the "
