@@ -38,7 +38,8 @@ _FIT = COLORS["orange"]
 #: subject such as ``minipythia-7k`` gives the mini-Pythia description with its size range).
 PYTHIA_LABELS = {"loss": "LAMBADA loss", "unit": "nats/word", "step": "optimizer step (2M tokens each)",
                  "family": "Pythia (EleutherAI; published LAMBADA evaluations)"}
-_VERDICT_WORDS = {"consistent": "consistent", "inconsistent": "rejected", "inconclusive": "inconclusive",
+#: The words of the verdicts tables, as the figures print them (the same words, so a figure and its table agree).
+_VERDICT_WORDS = {"consistent": "consistent", "inconsistent": "inconsistent", "inconclusive": "inconclusive",
                   "fragile": "fragile (flips with the fit window)"}
 
 

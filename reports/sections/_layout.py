@@ -14,8 +14,8 @@ VERDICT_COLUMNS = ("test", "family", "subject", "hypothesis", "alpha_source", "e
 def headline_table(rel: str, columns, prefix: str, drop=()) -> Table:
     """The block of a ``<prefix>_verdicts_headline`` table written at ``rel`` (``columns``: the table's columns;
     ``drop``: columns not shown)."""
-    return Table(rel, f"Verdict per prediction (steps: the median over sizes; per-size rows in "
-                      f"tables/{prefix}_verdicts.csv); `reason` and `interval_kind` shortened, in full in the table",
+    return Table(rel, f"Verdict per prediction (steps: median over sizes; per size: tables/{prefix}_verdicts.csv; "
+                      "`reason`, `interval_kind`: their gist)",
                  max_rows=40, columns=[c for c in VERDICT_COLUMNS if c in columns and c not in drop],
                  clip={"reason": ":;", "interval_kind": [" ("]})
 
@@ -48,9 +48,8 @@ def fit_table(rel: str, fits: pd.DataFrame) -> Table:
     their own figure); the other parameters, windows and fits are linked."""
     params = [p for p in ("a", "alpha", "beta") if p in set(fits["param"])]
     analyses = [a for a in dict.fromkeys(fits["analysis"]) if a != "steps"]
-    return Table(rel, "Fitted exponents in the default fit window with 95% intervals (kind in interval_kind; "
-                      "n_boot: refits behind the interval; the steps exponent of each size is in the figure "
-                      "below and the full table)", max_rows=80,
+    return Table(rel, "Fitted exponents in the default fit window, 95% intervals (n_boot: refits behind each; "
+                      "per-size steps exponents: figure below, full table)", max_rows=80,
                  where={"is_default": True, "param": params, "analysis": analyses},
                  columns=[c for c in FIT_COLUMNS if c in fits.columns])
 

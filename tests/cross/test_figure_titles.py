@@ -68,7 +68,7 @@ def test_fit_title_gives_the_ratio_to_the_prediction_and_the_verdict():
     from empirical.fit.plots import _against
 
     r = pd.Series({"estimate": 0.5, "predicted": 0.25, "verdict": "inconsistent"})
-    assert _against(r, "α/(α+2)") == "vs α/(α+2) = 0.25 (2.0×): rejected"
+    assert _against(r, "α/(α+2)") == "vs α/(α+2) = 0.25 (2.0×): inconsistent"
     near = r.copy()
     near["estimate"], near["verdict"] = 0.26, "consistent"
     assert _against(near, "α/(α+2)") == "vs α/(α+2) = 0.25: consistent"
