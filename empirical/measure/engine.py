@@ -309,6 +309,13 @@ def run_measurements(model, config: MeasureConfig | None = None, *, out_dir, rev
     if not overwrite and (done := _finished_marker(out, ident)) is not None:
         return done
     check_writable(out)
+    if not loaded:  # weights + one forward pass from the config alone: an impossible size is refused before loading
+        from .models import preflight_memory
+
+        preflight_memory(model, revision=revision, dtype=dtype, device=device,
+                         batch_size=max(1, min(batch_size, len(text_list) or 1)), tokens=config.max_tokens,
+                         default_tokens=DEFAULT_MAX_TOKENS, attentions="lasso" in active,
+                         allow_download=allow_download)
     with OutputLock(out):
         if not overwrite and (done := _finished_marker(out, ident)) is not None:  # finished while we waited
             return done

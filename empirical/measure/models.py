@@ -54,6 +54,8 @@ __all__ = [
     "forward_states",
     "forward_memory_bytes",
     "check_forward_memory",
+    "parameter_count",
+    "preflight_memory",
 ]
 
 DTYPES = ("float32", "float64", "bfloat16", "float16")
@@ -361,6 +363,58 @@ def forward_memory_bytes(config, batch_size: int, tokens: int, *, attentions: bo
                  + 2 * batch_size * heads * tokens * tokens * max(size, 4))
     maps = L * batch_size * heads * tokens * tokens * size if attentions else 0
     return int(kept + transient + maps)
+
+
+def parameter_count(config) -> int:
+    """Parameters of a GPT-style decoder from its config (the weights' memory before they load).
+
+    ``L (4 d² + 2 d · intermediate) + 2 · vocab · d``: attention and MLP matrices of every block and untied input
+    and output embeddings; biases and norms (``O(L d)``) are left out. Pythia-12B: 11.84e9 of its 11.85e9.
+    """
+    L = int(config.num_hidden_layers)
+    d = int(config.hidden_size)
+    inter = int(getattr(config, "intermediate_size", 0) or 4 * d)
+    vocab = int(getattr(config, "vocab_size", 0) or 0)
+    return L * (4 * d * d + 2 * d * inter) + 2 * vocab * d
+
+
+def _read_config(name_or_path, revision: str | None, allow_download: bool):
+    """The model's config without its weights, or None when it cannot be read here (the load then says why)."""
+    from transformers import AutoConfig
+
+    path = Path(str(name_or_path)).expanduser()
+    try:
+        if path.exists():
+            model_dir, _ = _resolve_local(path, revision)
+            return AutoConfig.from_pretrained(str(model_dir), local_files_only=True)
+        return AutoConfig.from_pretrained(str(name_or_path), revision=revision, local_files_only=not allow_download)
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+def preflight_memory(name_or_path, *, revision: str | None = None, dtype: str = "float32", device: str = "auto",
+                     batch_size: int, tokens: int | None, default_tokens: int, attentions: bool = False,
+                     allow_download: bool = False, available: int | None = None) -> int | None:
+    """Before a model loads: refuse weights plus one forward pass that cannot fit, from the config alone.
+
+    ``tokens``: the ``--max-tokens`` given (None: ``min(default_tokens, context)``). Returns the estimate in
+    bytes, or None when the config cannot be read without loading (the load reports that).
+    """
+    from ..memory import check_memory, format_bytes
+
+    cfg = _read_config(name_or_path, revision, allow_download)
+    if cfg is None:
+        return None
+    context = int(getattr(cfg, "max_position_embeddings", 0) or default_tokens)
+    t = min(default_tokens, context) if tokens is None else int(tokens)
+    size = {"float64": 8, "float32": 4, "bfloat16": 2, "float16": 2}.get(dtype, 4)
+    weights = parameter_count(cfg) * size
+    need = weights + forward_memory_bytes(cfg, batch_size, t, attentions=attentions, dtype=dtype)
+    check_memory(need, f"--model {name_or_path} ({format_bytes(weights)} of weights in {dtype}) with a forward "
+                       f"pass of --batch-size {batch_size} texts of {t} tokens (--max-tokens)",
+                 "use a smaller --batch-size or --max-tokens, a smaller --dtype, or a machine with more memory",
+                 device=resolve_device(device), available=available)
+    return need
 
 
 def check_forward_memory(lm: LoadedModel, batch_size: int, tokens: int, *, attentions: bool = False,

@@ -144,6 +144,7 @@ def test_an_impossible_batch_is_refused_with_the_estimate_before_the_model_runs(
         return lm
 
     monkeypatch.setattr(models, "load_model", load_and_watch)
+    monkeypatch.setattr(models, "preflight_memory", lambda *a, **k: None)  # the second line of defence alone
     monkeypatch.setattr(memory, "available_bytes", lambda device=None: 2 ** 20)  # 1 MiB free
     (tmp_path / "t.txt").write_text("the quick brown fox jumps over the lazy dog\n" * 20)
     rc = cli.main(["--model", str(tiny_family), "--revision", "step0", "--texts", str(tmp_path / "t.txt"),
@@ -153,3 +154,43 @@ def test_an_impossible_batch_is_refused_with_the_estimate_before_the_model_runs(
     assert rc == 2 and len(err) == 1 and "--batch-size 16" in err[0] and "--max-tokens" in err[0]
     assert "MB" in err[0] and not calls
     assert not (tmp_path / "out" / "_done.json").exists()
+
+
+@pytest.mark.models
+def test_parameter_count_from_the_config_matches_the_loaded_weights(tiny_family):
+    """The weights' estimate (matrices and embeddings, no biases or norms) is a lower bound within 10% of the
+    parameters a GPT-NeoX model really has, here and at Pythia's own shapes (transformers' meta device)."""
+    import torch
+    from transformers import AutoConfig, AutoModelForCausalLM, GPTNeoXConfig
+
+    from empirical.measure.models import parameter_count
+
+    cfg = AutoConfig.from_pretrained(str(tiny_family / "step0"))
+    n = sum(p.numel() for p in AutoModelForCausalLM.from_pretrained(str(tiny_family / "step0")).parameters())
+    assert 0.9 * n <= parameter_count(cfg) <= n
+    for d, L, heads in ((512, 6, 8), (2048, 16, 8)):  # Pythia-70m and -1b shapes, built without memory
+        big = GPTNeoXConfig(hidden_size=d, num_hidden_layers=L, num_attention_heads=heads, intermediate_size=4 * d,
+                            vocab_size=50304)
+        with torch.device("meta"):
+            n = sum(p.numel() for p in AutoModelForCausalLM.from_config(big).parameters())
+        assert 0.99 * n <= parameter_count(big) <= n
+
+
+@pytest.mark.models
+def test_a_model_too_big_for_memory_is_refused_before_it_loads(tiny_family, tmp_path, monkeypatch, capsys):
+    from empirical import memory
+    from empirical.measure import cli, models
+
+    monkeypatch.setattr(models, "load_model", lambda *a, **k: pytest.fail("the model was loaded"))
+    monkeypatch.setattr(memory, "available_bytes", lambda device=None: 2 ** 16)  # 64 KiB free
+    (tmp_path / "t.txt").write_text("the quick brown fox jumps over the lazy dog\n" * 20)
+    rc = cli.main(["--model", str(tiny_family), "--revision", "step0", "--texts", str(tmp_path / "t.txt"),
+                   "--measurements", "entropy", "--device", "cpu", "--batch-size", "4", "--no-progress",
+                   "--out", str(tmp_path / "out")])
+    err = [ln for ln in capsys.readouterr().err.splitlines() if "error:" in ln]
+    assert rc == 2 and len(err) == 1, err
+    assert "of weights in float32" in err[0] and "--batch-size 4" in err[0] and "--max-tokens" in err[0]
+    # With room to spare the same command passes the check (the estimate, not a blanket refusal, decides).
+    need = models.preflight_memory(str(tiny_family), revision="step0", device="cpu", batch_size=4, tokens=None,
+                                   default_tokens=512, available=10 ** 12)
+    assert need is not None and need > 2 ** 16
