@@ -407,6 +407,8 @@ def preflight_memory(name_or_path, *, revision: str | None = None, dtype: str = 
         return None
     context = int(getattr(cfg, "max_position_embeddings", 0) or default_tokens)
     t = min(default_tokens, context) if tokens is None else int(tokens)
+    if t > context:  # named before the memory it would take (and before the weights load)
+        raise ValueError(f"--max-tokens: max_tokens={t} exceeds the model's context of {context} tokens")
     size = {"float64": 8, "float32": 4, "bfloat16": 2, "float16": 2}.get(dtype, 4)
     weights = parameter_count(cfg) * size
     need = weights + forward_memory_bytes(cfg, batch_size, t, attentions=attentions, dtype=dtype)
