@@ -26,13 +26,14 @@ errors too (to debug a plug-in, or to report a message that looks wrong).
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 import traceback
 from collections.abc import Callable, Sequence
 
 __all__ = ["ArgumentParser", "PluginError", "UsageError", "run", "output_dir", "output_file", "input_file",
-           "EXIT_USAGE", "EXIT_INTERRUPTED"]
+           "integer", "number", "EXIT_USAGE", "EXIT_INTERRUPTED"]
 
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
@@ -60,6 +61,47 @@ class ArgumentParser(argparse.ArgumentParser):
 
     def error(self, message):
         raise UsageError(f"{message} (see {self.prog} --help)")
+
+
+def number(kind: str = "finite"):
+    """An argparse ``type``: a float that must be finite (``"finite"``), > 0 (``"positive"``) or >= 0
+    (``"nonnegative"``); NaN and inf are refused, and argparse names the option in the error."""
+    if kind not in ("finite", "positive", "nonnegative"):
+        raise ValueError(f"kind must be 'finite', 'positive' or 'nonnegative', got {kind!r}")
+
+    def parse(text: str) -> float:
+        try:
+            v = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be a number, got {text!r}") from None
+        ok = math.isfinite(v) and (kind == "finite" or v > 0 or (kind == "nonnegative" and v == 0))
+        if not ok:
+            want = {"finite": "a finite number", "positive": "a finite number > 0",
+                    "nonnegative": "a finite number >= 0"}[kind]
+            raise argparse.ArgumentTypeError(f"must be {want}, got {text!r}")
+        return v
+    parse.__name__ = kind
+    return parse
+
+
+def integer(minimum: int):
+    """An argparse ``type``: an integer >= ``minimum`` (``1e9`` is accepted when it is a whole number)."""
+    def parse(text: str) -> int:
+        try:
+            v = int(text)
+        except ValueError:
+            try:
+                f = float(text)
+            except ValueError:
+                raise argparse.ArgumentTypeError(f"must be an integer, got {text!r}") from None
+            if not (math.isfinite(f) and f.is_integer()):
+                raise argparse.ArgumentTypeError(f"must be an integer, got {text!r}") from None
+            v = int(f)
+        if v < minimum:
+            raise argparse.ArgumentTypeError(f"must be an integer >= {minimum}, got {text!r}")
+        return v
+    parse.__name__ = f"integer >= {minimum}"
+    return parse
 
 
 def _say(prog: str, text: str) -> None:

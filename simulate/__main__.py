@@ -15,7 +15,7 @@ import time
 
 import numpy as np
 
-from infogeo.runner import ArgumentParser, UsageError, output_file, run
+from infogeo.runner import ArgumentParser, UsageError, integer, number, output_file, run
 
 _ORDER_HELP = "learning order: sequential, parallel, random, k_at_a_time (with --k), or any registered name"
 
@@ -23,62 +23,25 @@ _ORDER_HELP = "learning order: sequential, parallel, random, k_at_a_time (with -
 _Parser = ArgumentParser  # usage errors raise UsageError; infogeo.runner prints one line and exits 2
 
 
-def _number(kind: str):
-    """An argparse ``type`` for a float that must be finite (``"finite"``), > 0 (``"positive"``) or >= 0."""
-    def parse(text: str) -> float:
-        try:
-            v = float(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"must be a number, got {text!r}") from None
-        ok = math.isfinite(v) and (kind == "finite" or v > 0 or (kind == "nonnegative" and v == 0))
-        if not ok:
-            want = {"finite": "a finite number", "positive": "a finite number > 0",
-                    "nonnegative": "a finite number >= 0"}[kind]
-            raise argparse.ArgumentTypeError(f"must be {want}, got {text!r}")
-        return v
-    parse.__name__ = kind
-    return parse
-
-
-def _count(minimum: int):
-    """An argparse ``type`` for an integer >= ``minimum``; ``1e9`` is accepted when it is an integer."""
-    def parse(text: str) -> int:
-        try:
-            v = int(text)
-        except ValueError:
-            try:
-                f = float(text)
-            except ValueError:
-                raise argparse.ArgumentTypeError(f"must be an integer, got {text!r}") from None
-            if not (math.isfinite(f) and f.is_integer()):
-                raise argparse.ArgumentTypeError(f"must be an integer, got {text!r}") from None
-            v = int(f)
-        if v < minimum:
-            raise argparse.ArgumentTypeError(f"must be an integer >= {minimum}, got {text!r}")
-        return v
-    parse.__name__ = "integer"
-    return parse
-
-
 def _model_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--skills", "-M", type=_count(2), default=None,
+    p.add_argument("--skills", "-M", type=integer(2), default=None,
                    help="number of skills M (default 10^6, sweep 10^5)")
-    p.add_argument("--B", type=_number("finite"), default=None,
+    p.add_argument("--B", type=number("finite"), default=None,
                    help="initial conditional entropy per skill (default 2.0)")
-    p.add_argument("--C", type=_number("finite"), default=None, help="comprehended conditional entropy (default 1.0)")
-    p.add_argument("--delta", type=_number("positive"), default=None, help="entropy drop per hit (default 0.1)")
-    p.add_argument("--delta-noise", type=_number("nonnegative"), default=None,
+    p.add_argument("--C", type=number("finite"), default=None, help="comprehended conditional entropy (default 1.0)")
+    p.add_argument("--delta", type=number("positive"), default=None, help="entropy drop per hit (default 0.1)")
+    p.add_argument("--delta-noise", type=number("nonnegative"), default=None,
                    help="sd of log-normal noise on delta per skill")
-    p.add_argument("--capacity", type=_count(1), default=None, help="capacity limit N/r in skills (<= M)")
-    p.add_argument("--r", type=_number("positive"), default=None, help="parameters per skill (N = r n; default 100)")
-    p.add_argument("--k", type=_count(1), default=4, help="batch size for --order k_at_a_time (<= M)")
+    p.add_argument("--capacity", type=integer(1), default=None, help="capacity limit N/r in skills (<= M)")
+    p.add_argument("--r", type=number("positive"), default=None, help="parameters per skill (N = r n; default 100)")
+    p.add_argument("--k", type=integer(1), default=4, help="batch size for --order k_at_a_time (<= M)")
     p.add_argument("--mode", choices=("expected", "stochastic"), default="expected")
-    p.add_argument("--replicates", type=_count(2), default=8, help="stochastic runs per setting (mode stochastic)")
-    p.add_argument("--window", type=_count(1), nargs=2, metavar=("N_LO", "N_HI"), default=None,
+    p.add_argument("--replicates", type=integer(2), default=8, help="stochastic runs per setting (mode stochastic)")
+    p.add_argument("--window", type=integer(1), nargs=2, metavar=("N_LO", "N_HI"), default=None,
                    help="fit window in skills comprehended (default 100 .. M/10; N_HI <= M, >= 6 skills)")
     p.add_argument("--estimator", choices=("offset", "pure"), default="offset")
-    p.add_argument("--n-boot", type=_count(0), default=200, help="block-bootstrap resamples (expected mode)")
-    p.add_argument("--points", type=_count(3), default=400, help="log-grid points per axis")
+    p.add_argument("--n-boot", type=integer(0), default=200, help="block-bootstrap resamples (expected mode)")
+    p.add_argument("--points", type=integer(3), default=400, help="log-grid points per axis")
     p.add_argument("--no-progress", action="store_true")
 
 
@@ -189,11 +152,11 @@ def _run_single(argv) -> int:
     from .compare import exponents
 
     p = _Parser(prog="python -m simulate", description="Simulate the skill model of Section 3 and fit its exponents.")
-    p.add_argument("--alpha", type=_number("positive"), default=None, help="power-law alpha of p_k ∝ k^-(alpha+1)")
+    p.add_argument("--alpha", type=number("positive"), default=None, help="power-law alpha of p_k ∝ k^-(alpha+1)")
     p.add_argument("--order", default=None, help=_ORDER_HELP)
     p.add_argument("--cost", default=None, help="cost of a skill: inverse_p (Theorem 3.8), constant, or registered")
     p.add_argument("--assumptions", default=None, help="TOML file of assumptions (see docs/simulate.md)")
-    p.add_argument("--seed", type=_count(0), default=0)
+    p.add_argument("--seed", type=integer(0), default=0)
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--csv", default=None, help="also write the exponents table to this CSV")
     _model_args(p)
@@ -236,10 +199,10 @@ def _run_sweep(argv) -> int:
 
     p = _Parser(prog="python -m simulate sweep", description="Exponents over a grid alpha × order × cost × seed; tidy "
                                                              "CSV.")
-    p.add_argument("--alphas", type=_number("positive"), nargs="+", required=True)
+    p.add_argument("--alphas", type=number("positive"), nargs="+", required=True)
     p.add_argument("--orders", nargs="+", default=["sequential", "parallel"], help=_ORDER_HELP)
     p.add_argument("--costs", nargs="+", default=["inverse_p"])
-    p.add_argument("--seeds", type=_count(0), nargs="+", default=[0])
+    p.add_argument("--seeds", type=integer(0), nargs="+", default=[0])
     p.add_argument("--out", default=None, help="CSV path (default: print CSV to stdout)")
     p.add_argument("--json", action="store_true", help="print the table as JSON records instead of CSV")
     _model_args(p)
@@ -282,11 +245,11 @@ def _run_graph(argv) -> int:
 
     p = _Parser(prog="python -m simulate graph", description="Draw a text-skill graph and recover alpha from its "
                                                              "degrees.")
-    p.add_argument("--alpha", type=_number("positive"), required=True)
-    p.add_argument("--skills", "-M", type=_count(2), default=10**6)
-    p.add_argument("--edges", type=_count(1), default=10**7)
-    p.add_argument("--texts", type=_count(1), default=None)
-    p.add_argument("--seed", type=_count(0), default=0)
+    p.add_argument("--alpha", type=number("positive"), required=True)
+    p.add_argument("--skills", "-M", type=integer(2), default=10**6)
+    p.add_argument("--edges", type=integer(1), default=10**7)
+    p.add_argument("--texts", type=integer(1), default=None)
+    p.add_argument("--seed", type=integer(0), default=0)
     p.add_argument("--model", choices=("poisson_zipf", "power"), default="poisson_zipf")
     p.add_argument("--json", action="store_true")
     args = p.parse_args(argv)

@@ -14,24 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
-from infogeo.runner import ArgumentParser, UsageError, input_file, output_dir, run
+from infogeo.runner import ArgumentParser, UsageError, input_file, integer, output_dir, run
 
 __all__ = ["main", "build_parser"]
-
-
-def _int_at_least(minimum: int):
-    """An argparse type: an integer >= ``minimum`` (argparse then names the option in its error)."""
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"must be an integer, got {text!r}") from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"must be an integer >= {minimum}, got {value}")
-        return value
-
-    parse.__name__ = f"integer >= {minimum}"
-    return parse
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -44,8 +29,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="loss column to fit, in nats (default lambada_openai:nll_per_word_nats)")
     p.add_argument("--out", metavar="DIR", default="out/empirical_fit", help="output folder (default %(default)s)")
     p.add_argument("--json", action="store_true", help="print a JSON summary instead of text")
-    p.add_argument("--seed", type=_int_at_least(0), default=0, help="base seed (default %(default)s)")
-    p.add_argument("--n-boot", type=_int_at_least(0), default=1000,
+    p.add_argument("--seed", type=integer(0), default=0, help="base seed (default %(default)s)")
+    p.add_argument("--n-boot", type=integer(0), default=1000,
                    help="bootstrap refits per default-window fit (default %(default)s; windows get half; "
                         "0 gives no refits, so every verdict is inconclusive)")
     p.add_argument("--no-windows", action="store_true", help="skip the fit-window sensitivity table")

@@ -14,7 +14,7 @@ import argparse
 import logging
 import sys
 
-from infogeo.runner import ArgumentParser, UsageError, run
+from infogeo.runner import ArgumentParser, UsageError, integer, run
 
 __all__ = ["main", "build_parser", "measure_config_from_args", "DEFAULT_MODEL"]
 
@@ -31,21 +31,6 @@ def resolve_default_model(model: str, revision: str | None, *, progress: bool = 
     DEFAULT_CONFIG.size(size)  # unknown size: a ValueError naming it
     info = ensure_family([size], progress=progress)
     return str(info.sizes[size]), revision if revision is not None else f"step{info.steps[-1]}"
-
-
-def _int_at_least(minimum: int):
-    """An argparse type: an integer >= ``minimum`` (argparse names the option in its error)."""
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"must be an integer, got {text!r}") from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"must be an integer >= {minimum}, got {value}")
-        return value
-
-    parse.__name__ = f"integer >= {minimum}"
-    return parse
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -73,13 +58,13 @@ def build_parser() -> argparse.ArgumentParser:
     src.add_argument("--texts", default=None, metavar="FILE",
                      help="JSONL (key --text-field) or TXT (one text per line); default: the shipped hh-rlhf sample")
     src.add_argument("--text-field", default="text", help="JSONL key holding the text (default: text)")
-    src.add_argument("--limit", type=_int_at_least(1), default=None, help="measure only the first N texts")
+    src.add_argument("--limit", type=integer(1), default=None, help="measure only the first N texts")
     src.add_argument("--measurements", default=",".join(MEASUREMENTS),
                      help=f"comma-separated subset of {','.join(MEASUREMENTS)} (default: all)")
     src.add_argument("--layers", default=None,
                      help="hidden-state indices: 'all', or e.g. '0,6,-1' (0 = embeddings, -1 = last, after the "
                           "final layer norm); default: last")
-    src.add_argument("--max-tokens", type=_int_at_least(1), default=None,
+    src.add_argument("--max-tokens", type=integer(1), default=None,
                      help=f"truncate texts to their first N tokens (logged; default min({DEFAULT_MAX_TOKENS}, "
                           "context))")
     run = p.add_argument_group("how to run")
@@ -87,7 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--device", default="auto", help="auto (CUDA when present), cpu, cuda, cuda:N")
     run.add_argument("--dtype", default="float32", help="float32, bfloat16, float16 or float64 (model weights; "
                                                         "all log-determinants and regressions run in float64)")
-    run.add_argument("--batch-size", type=_int_at_least(1), default=8)
+    run.add_argument("--batch-size", type=integer(1), default=8)
     run.add_argument("--attn-implementation", default=None,
                      help="transformers attention; 'eager' is used automatically when lasso is measured")
     run.add_argument("--shard", default=None, metavar="K/N",
@@ -101,7 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--allow-download", action="store_true", help="let transformers download from the hub")
     run.add_argument("--overwrite", action="store_true", help="recompute even if a finished marker exists")
     run.add_argument("--no-progress", action="store_true", help="no progress bars")
-    run.add_argument("--seed", type=_int_at_least(0), default=0, help="UMAP random state (the only random step)")
+    run.add_argument("--seed", type=integer(0), default=0, help="UMAP random state (the only random step)")
     par = p.add_argument_group("paper parameters (defaults are the paper's)")
     par.add_argument("--eps", type=float, default=paper.eps, help="rate-distortion eps (Definition 3.1)")
     par.add_argument("--sigma", type=float, default=paper.sigma, help="GP noise sigma (Section 4.1)")

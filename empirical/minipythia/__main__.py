@@ -11,24 +11,9 @@ import json
 import sys
 from pathlib import Path
 
-from infogeo.runner import ArgumentParser, UsageError, output_dir, run
+from infogeo.runner import ArgumentParser, UsageError, integer, output_dir, run
 
 _Parser = ArgumentParser  # usage errors raise UsageError; infogeo.runner prints one line and exits 2
-
-
-def _int_at_least(minimum: int):
-    """An argparse type: an integer >= ``minimum`` (argparse names the option in its error)."""
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"must be an integer, got {text!r}") from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"must be an integer >= {minimum}, got {value}")
-        return value
-
-    parse.__name__ = f"integer >= {minimum}"
-    return parse
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -40,19 +25,19 @@ def _parser() -> argparse.ArgumentParser:
         sp.add_argument("--root",
                         help="cache root (default: $INFOGEO_CACHE, $XDG_CACHE_HOME/infogeo, ~/.cache/infogeo)")
         sp.add_argument("--minimal", action="store_true", help="the seconds-long CI configuration")
-        sp.add_argument("--seed", type=_int_at_least(0), default=None,
+        sp.add_argument("--seed", type=integer(0), default=None,
                         help="training seed (default 0; another seed is another family)")
 
     t = sub.add_parser("train", help="train the family's missing sizes (resumes interrupted ones)")
     common(t)
     t.add_argument("--sizes", nargs="+", metavar="SIZE", help="size names (default: all)")
-    t.add_argument("--threads", type=_int_at_least(1), default=None, help="torch threads (default: torch's own)")
+    t.add_argument("--threads", type=integer(1), default=None, help="torch threads (default: torch's own)")
     t.add_argument("--no-progress", action="store_true")
     t.add_argument("--json", action="store_true", help="print a JSON summary")
     pp = sub.add_parser("path", help="print a directory of the family (builds nothing)")
     common(pp)
     pp.add_argument("size", nargs="?")
-    pp.add_argument("--step", type=_int_at_least(0), default=None)
+    pp.add_argument("--step", type=integer(0), default=None)
     lo = sub.add_parser("losses", help="print the losses table as CSV")
     common(lo)
     return p

@@ -192,3 +192,20 @@ def test_ctrl_c_in_a_real_run_is_one_line_and_130(tmp_path):
     assert "Traceback" not in err
     lines = [ln for ln in err.splitlines() if ln.strip()]
     assert lines[-1].startswith("python -m simulate: interrupted; "), err
+
+
+def test_shared_argument_types_refuse_by_name(capsys):
+    """integer/number: what they accept comes back exactly; what they refuse is a usage error naming the option."""
+    import argparse
+
+    from infogeo.runner import ArgumentParser, integer, number
+
+    assert integer(0)("7") == 7 and integer(2)("1e9") == 10**9 and number("nonnegative")("0") == 0.0
+    for parse, bad in ((integer(1), "0"), (integer(0), "1.5"), (integer(0), "x"), (number("positive"), "0"),
+                       (number("finite"), "nan"), (number("finite"), "inf"), (number("nonnegative"), "-1e-300")):
+        with pytest.raises(argparse.ArgumentTypeError):
+            parse(bad)
+    p = ArgumentParser(prog="prog")
+    p.add_argument("--batch-size", type=integer(1))
+    assert run("prog", lambda argv: p.parse_args(argv) and 0, ["--batch-size", "0"]) == 2
+    assert "--batch-size" in _one_error_line(capsys.readouterr().err, "prog")
