@@ -202,8 +202,10 @@ def _config(lm, config: MeasureConfig, *, layers, max_tokens, measurements, text
     }
 
 
-def finished(out_dir, *, model: str, revision: str | None, config: MeasureConfig, recipe=None) -> dict | None:
-    """``{table: CSV path}`` of a finished run in ``out_dir`` made by this model, revision, config and recipe.
+def finished(out_dir, *, model: str, revision: str | None, config: MeasureConfig, recipe=None,
+             dtype: str | None = None) -> dict | None:
+    """``{table: CSV path}`` of a finished run in ``out_dir`` made by this model, revision, config and recipe
+    (and ``dtype`` of the weights, when given).
 
     Reads only the run marker (no model is loaded), so a caller can skip
     loading and training when the run is done; None when it is not.
@@ -215,7 +217,7 @@ def finished(out_dir, *, model: str, revision: str | None, config: MeasureConfig
     cfg = done.get("config", {})
     same = (cfg.get("model") == str(model) and cfg.get("revision") == _revision_label(revision)
             and cfg.get("measure_config") == config.to_dict() and cfg.get("recipe") == recipe
-            and cfg.get("shard") is None)
+            and cfg.get("shard") is None and (dtype is None or cfg.get("dtype") == dtype))
     return {t: Path(out_dir) / f"{t}.csv" for t in done["tables"]} if same else None
 
 

@@ -30,14 +30,20 @@ def report_config(seed: int = 0) -> MeasureConfig:
     return MeasureConfig(layers="all", max_tokens=MAX_TOKENS, text_limit=N_TEXTS, seed=seed)
 
 
+#: The report measures the (small) mini-Pythia models with float64 weights and activations: float32 forward
+#: passes differ between CPUs' kernels (AVX2, AVX-512, generic) by ~1e-5 relative in the measured quantities, which
+#: would change the tables' sixth digits from machine to machine; in float64 they agree far below it.
+REPORT_DTYPE = "float64"
+
+
 def measure_cached(model, revision: str | None, folder, config: MeasureConfig, *, recipe: str | None = None,
-                   progress: bool = True) -> dict[str, Path]:
+                   progress: bool = True, dtype: str = REPORT_DTYPE) -> dict[str, Path]:
     """The tables of ``model`` measured with ``config`` in ``folder``: reused when its marker matches, else remade."""
-    done = finished(folder, model=str(model), revision=revision, config=config, recipe=recipe)
+    done = finished(folder, model=str(model), revision=revision, config=config, recipe=recipe, dtype=dtype)
     if done is not None:
         return done
     return run_measurements(model, config, revision=revision, out_dir=folder, progress=progress, overwrite=True,
-                            recipe=recipe)
+                            recipe=recipe, dtype=dtype)
 
 
 def _read(path, label: str) -> pd.DataFrame:

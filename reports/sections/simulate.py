@@ -73,13 +73,19 @@ def _agreement_text(tabs, M) -> str:
         "number. Intervals are misfit intervals of a deterministic curve, not confidence intervals.")
 
 
+def _resolution(df) -> dict | None:
+    """Absolute resolutions of the noise columns: ``reference_rel_error`` (the fit against theory's exact finite-M
+    curve, ~1e-11 of rounding noise; its tolerance is 1e-3) to 1e-9, and ``rel_error`` (fitted / predicted - 1: a
+    difference, so its sixth significant digit is the fitted exponent's eleventh) to 1e-6 (its tolerance: 0.01)."""
+    res = {c: r for c, r in (("reference_rel_error", 1e-9), ("rel_error", 1e-6)) if c in df.columns}
+    return res or None
+
+
 def build(ctx):
     from simulate import report_tables
 
     tabs = report_tables(seed=ctx.seed, progress=ctx.progress, **ctx.options.get("simulate", {}))
-    # reference_rel_error: the fit against theory's exact finite-M curve, ~1e-11 (rounding noise; its tolerance is 1e-3)
-    rels = {name: ctx.table(f"simulate_{name}", df, {"reference_rel_error": 1e-9} if name == "exponents" else None)
-            for name, df in tabs.items()}
+    rels = {name: ctx.table(f"simulate_{name}", df, _resolution(df)) for name, df in tabs.items()}
     exps = tabs["exponents"]
     blocks = [Para(_agreement_text(tabs, int(exps["M"].iloc[0])))]
     cols = [c for c in ("alpha", "order", "cost", "axis", "fitted", "ci_low", "ci_high", "predicted", "rel_error",

@@ -42,9 +42,23 @@ def latex_table(records) -> pd.DataFrame:
                           "correction_latex": r.correction["latex"] if r.correction else ""} for r in records])
 
 
+def _rounded(x, digits: int):
+    """``x`` (JSON-like) with every float to ``digits`` significant digits, as the tables are written."""
+    if isinstance(x, dict):
+        return {k: _rounded(v, digits) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_rounded(v, digits) for v in x]
+    if isinstance(x, float) and x == x and abs(x) != float("inf"):
+        return float(f"{x:.{digits}g}")
+    return x
+
+
 def counterexample_table(records) -> pd.DataFrame:
-    """The counterexample of each claim that has one, as JSON."""
-    return pd.DataFrame([{"id": r.id, "counterexample": json.dumps(r.counterexample, default=float)}
+    """The counterexample of each claim that has one, as JSON (floats to the tables' significant digits)."""
+    from ..build import TABLE_DIGITS
+
+    return pd.DataFrame([{"id": r.id, "counterexample": json.dumps(_rounded(r.counterexample, TABLE_DIGITS),
+                                                                   default=float)}
                          for r in records if r.counterexample], columns=["id", "counterexample"])
 
 

@@ -27,6 +27,16 @@ def check(name: str, kind: str, target: str, passed, detail: str, **data) -> Che
     return Check(name=name, kind=kind, target=target, passed=bool(passed), detail=detail, data=j(data))
 
 
+#: Errors below this are float64 round-off: their value depends on the BLAS kernel and summation order of the
+#: machine, so evidence (a table column) states the bound, and the check's detail keeps the measured value.
+ROUNDOFF = 1e-12
+
+
+def agreement(err: float, floor: float = ROUNDOFF) -> str:
+    """``"< 1e-12 (round-off)"`` for an error at round-off level, else the error to two digits (``"3.4e-05"``)."""
+    return f"< {floor:.0e} (round-off)" if err < floor else f"{err:.1e}"
+
+
 def rel_err(a, b) -> float:
     a, b = np.asarray(a, float), np.asarray(b, float)
     return float(np.max(np.abs(a - b) / np.maximum(np.abs(b), 1e-300)))

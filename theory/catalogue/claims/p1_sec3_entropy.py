@@ -6,7 +6,7 @@ import sympy as sp
 
 from ... import entropy as E
 from .._core import Finding, claim
-from ._util import check, rel_err, unit_rows
+from ._util import agreement, check, rel_err, unit_rows
 
 
 def _r_subspace(rng, n, d, r):
@@ -115,4 +115,4 @@ def equation_1(ctx) -> Finding:
     incr = bool(np.all(np.diff(vals) > 0))
     checks.append(check("Equation (1) increases with r/d from 0 to 1 (eps = 0.1)", "numeric", "printed",
                         incr and abs(vals[-1] - 1) < 1e-12, f"value at r=d is {vals[-1]:.12f}"))
-    return Finding(checks, evidence=f"symbolic identity; 60 random r-subspaces agree to {max(errs):.1e}")
+    return Finding(checks, evidence=f"symbolic identity; 60 random r-subspaces agree to {agreement(max(errs))}")

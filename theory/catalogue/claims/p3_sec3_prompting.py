@@ -13,7 +13,7 @@ import sympy as sp
 
 from ... import discrete as D
 from .._core import Correction, Finding, claim
-from ._util import check
+from ._util import agreement, check
 
 MENU = np.array([
     [1 / 3, 1 / 3, 1 / 3],
@@ -245,8 +245,8 @@ def lemma_3_17(ctx) -> Finding:
         worst = max(worst, abs(D.entropy(p_x) - D.conditional_entropy(J) - rhs))
     checks.append(check("300 random joints with zero cells: |lhs - rhs|", "numeric", "printed", worst < 1e-12,
                         f"max error {worst:.2e}", max_abs_err=worst))
-    return Finding(checks, evidence=f"symbolic on a 2x2 joint; 300 random joints with zeros, max error {worst:.1e} "
-                                    "(the right side is the mutual information I(X;Y))")
+    return Finding(checks, evidence=f"symbolic on a 2x2 joint; 300 random joints with zeros, max error "
+                                    f"{agreement(worst)} (the right side is the mutual information I(X;Y))")
 
 
 @claim(

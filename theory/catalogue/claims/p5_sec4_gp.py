@@ -6,7 +6,7 @@ import sympy as sp
 
 from ... import gp as G
 from .._core import Correction, Finding, claim
-from ._util import check, rel_err, unit_rows
+from ._util import agreement, check, rel_err, unit_rows
 
 
 @claim(
@@ -36,7 +36,7 @@ def equation_2(ctx) -> Finding:
         worst = max(worst, abs(var - var_ref) / max(var_ref, 1e-300), abs(mean - mean_ref) / max(1.0, abs(mean_ref)))
     return Finding([check("50 random instances: equation (2) equals conditioning via the joint precision matrix",
                           "numeric", "printed", worst < 1e-8, f"max relative error {worst:.2e}")],
-                   evidence=f"matches Gaussian conditioning to {worst:.1e}")
+                   evidence=f"matches Gaussian conditioning to {agreement(worst)}")
 
 
 @claim(
@@ -138,7 +138,7 @@ def ridge_identity(ctx) -> Finding:
     return Finding([check("symbolic, T = 1, d = 2", "symbolic", "printed", sym == 0, f"difference {sym}"),
                     check("60 random (Z, z, sigma), unnormalized", "numeric", "printed", worst < 1e-10,
                           f"max error {worst:.2e}")],
-                   evidence=f"push-through identity; random instances agree to {worst:.1e}")
+                   evidence=f"push-through identity; random instances agree to {agreement(worst)}")
 
 
 @claim(
