@@ -78,9 +78,11 @@ def loss_csvs(draw) -> LossCase:
         i = draw(st.integers(0, len(df) - 1))
         d = df.astype({col: object})
         d.loc[i, col] = value
-        # 1e300 is a finite, positive number: accepted as a size or step, refused as a loss (outside the
-        # fitter's LOSS_RANGE); -1 is refused where the column must be >= 0 or > 0 (every numeric column here).
-        ok = value == "1e300" and col != LOSS
+        # 1e300 is a finite, positive number: accepted as a step, refused as a loss (outside the fitter's
+        # LOSS_RANGE) and as the size of one row of a model with other rows (its size then differs within the
+        # model); -1 is refused where the column must be >= 0 or > 0 (every numeric column here).
+        shares_model = (df["model"] == df.loc[i, "model"]).sum() > 1
+        ok = value == "1e300" and col != LOSS and not (col.startswith("params_") and shares_model)
         return LossCase(csv(d), not ok, "" if ok else col, len(df))
     if defect == "negative_step":
         d = df.copy()
