@@ -132,6 +132,12 @@ def _versions() -> dict:
     return out
 
 
+def _torch_capability() -> str | None:
+    """The CPU kernels torch ran with (``DEFAULT`` when ``python -m reports`` pinned them), None without torch."""
+    torch = sys.modules.get("torch")
+    return None if torch is None else str(torch.backends.cpu.get_cpu_capability())
+
+
 def _git_commit() -> str | None:
     try:
         return subprocess.run(["git", "rev-parse", "HEAD"], cwd=Path(__file__).resolve().parent, capture_output=True,
@@ -200,6 +206,7 @@ def build_report(out_dir=DEFAULT_OUT, *, only: str | None = None, model: str | N
         "table_float_format": TABLE_FLOAT_FORMAT,
         "model": model,
         "versions": _versions(),
+        "torch_cpu_capability": _torch_capability(),
         "data_sha256": _data_checksums(),
         "sections": section_meta,
         "run_seconds_total": round(sum(v["seconds"] for v in section_meta.values()), 2),

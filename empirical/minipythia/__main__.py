@@ -8,7 +8,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+
+# The family is trained on torch's generic CPU kernels, as `python -m reports` trains it (see reports/__main__.py):
+# then the same seed gives the same weights on every x86 machine. An explicit ATEN_CPU_CAPABILITY is kept.
+os.environ.setdefault("ATEN_CPU_CAPABILITY", "default")
 from pathlib import Path
 
 from infogeo.runner import ArgumentParser, UsageError, integer, output_dir, run

@@ -183,3 +183,20 @@ def test_clipped_columns_show_their_gist_and_link_the_whole(tmp_path):
                   "interval_kind": ["profile-t 95% (t reference, 5 df)"]}).to_csv(tmp_path / "h.csv", index=False)
     md = K.render_markdown([K.Table("h.csv", "h", clip={"reason": ":;", "interval_kind": [" ("]})], tmp_path)
     assert "|fragile|fragile|profile-t 95%|" in md and "flips" not in md and "[h.csv](h.csv)" in md
+
+
+def test_the_report_command_pins_torchs_generic_cpu_kernels():
+    """python -m reports runs torch on its generic CPU kernels (the same code on every x86 machine), unless the user
+    set ATEN_CPU_CAPABILITY; the manifest records what ran (``torch_cpu_capability``)."""
+    import os
+    import subprocess
+    import sys
+
+    pytest.importorskip("torch")
+    code = "import reports.__main__, torch; print(torch.backends.cpu.get_cpu_capability())"
+    env = {k: v for k, v in os.environ.items() if k != "ATEN_CPU_CAPABILITY"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "DEFAULT"
+    env["ATEN_CPU_CAPABILITY"] = "default"  # an explicit choice is the user's: kept (here the same value)
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "DEFAULT"
