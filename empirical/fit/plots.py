@@ -143,38 +143,47 @@ def _panel(ax, c: pd.DataFrame, *, theory: bool = True, label_data: str = "data 
     ax.set_yscale("log")
 
 
+def _family_grid(c: pd.DataFrame, what: str, *, width: float, height: float):
+    """One panel per parameter count (rows) and family (columns) of the curves ``c``; an empty cell is hidden.
+
+    Returns the figure, the row subjects, and the panels as ``(row, ax, family, subject, rows of c)``."""
+    fams = list(dict.fromkeys(c["family"]))
+    subs = list(dict.fromkeys(c["subject"]))
+    if not fams:
+        raise ValueError(f"tables['curves'] has no {what} rows")
+    fig, axes = figure(ncols=len(fams), nrows=len(subs), width=width, height=height)
+    panels = []
+    for i, sub in enumerate(subs):
+        for j, fam in enumerate(fams):
+            g = c[(c["family"] == fam) & (c["subject"] == sub)]
+            if len(g):
+                panels.append((i, axes[i, j], fam, sub, g))
+            else:
+                axes[i, j].set_visible(False)
+    return fig, subs, panels
+
+
 def plot_params(tables: dict, labels: dict | None = None) -> Figure:
     """α_N: final-checkpoint loss against N, per family (columns) and parameter count (rows).
 
     Titles carry each fit's α with its interval and the verdict of the power law (table ``verdicts``)."""
     _need(tables, "curves", "fits")
     c = tables["curves"]
-    c = c[c["analysis"] == "params"]
-    fams = list(dict.fromkeys(c["family"]))
-    subs = list(dict.fromkeys(c["subject"]))
-    if not fams:
-        raise ValueError("tables['curves'] has no params rows")
+    fig, subs, panels = _family_grid(c[c["analysis"] == "params"], "params", width=5.0, height=3.8)
     labels = _labels(labels, tables)
-    fig, axes = figure(ncols=len(fams), nrows=len(subs), width=5.0, height=3.8)
     found = []
-    for i, sub in enumerate(subs):
-        for j, fam in enumerate(fams):
-            ax = axes[i, j]
-            g = c[(c["family"] == fam) & (c["subject"] == sub)]
-            if not len(g):
-                ax.set_visible(False)
-                continue
-            _panel(ax, g, theory=False)
-            a, lo, hi = _fit_param(tables["fits"], "params", fam, sub)
-            r = _verdict_row(tables, "params_power_law", fam, sub, "N^-α")
-            verdict = f": {_VERDICT_WORDS.get(r['verdict'], r['verdict'])}" if r is not None else ""
-            if sub == subs[0]:
-                found.append(f"{fam} α = {fmt_interval(a, lo, hi)}{verdict}")
-            short = f"\npower law: {r['verdict']}" if r is not None else ""
-            ax.set_title(f"{fam}, {_n(sub)}: α = {fmt_interval(a, lo, hi, 3)}{short}", fontsize=9.5)
-            ax.set_xlabel(_X_LABELS.get(g["x_name"].iloc[0], g["x_name"].iloc[0]))
-            ax.set_ylabel(_y_label(labels))
-            ax.legend(fontsize=8)
+    for i, ax, fam, sub, g in panels:
+        _panel(ax, g, theory=False)
+        a, lo, hi = _fit_param(tables["fits"], "params", fam, sub)
+        r = _verdict_row(tables, "params_power_law", fam, sub, "N^-α")
+        verdict = f": {_VERDICT_WORDS.get(r['verdict'], r['verdict'])}" if r is not None else ""
+        if i == 0:
+            found.append(f"{fam} α = {fmt_interval(a, lo, hi)}{verdict}")
+        short = f"\npower law: {r['verdict']}" if r is not None else ""
+        ax.set_title(f"{fam}, {_n(sub)}: α = {fmt_interval(a, lo, hi, 3)}{short}", fontsize=9.5)
+        ax.set_xlabel(_X_LABELS.get(g["x_name"].iloc[0], g["x_name"].iloc[0]))
+        ax.set_ylabel(_y_label(labels))
+        ax.legend(fontsize=8)
     suptitle(fig, f"{labels['family']}: final {labels['loss']} against parameters N, L = E + A·N^-α (Theorem 3.7)\n"
                  f"{_n(subs[0])}: {'; '.join(found)}", fontsize=10.5)
     return fig
@@ -290,39 +299,27 @@ def plot_frontier(tables: dict, labels: dict | None = None) -> Figure:
     """Compute frontier: every checkpoint, the lower envelope, its fit and band, and the theory slopes."""
     _need(tables, "curves", "fits")
     c = tables["curves"]
-    c = c[c["analysis"] == "frontier"]
+    fig, subs, panels = _family_grid(c[c["analysis"] == "frontier"], "frontier", width=5.5, height=4.2)
     labels = _labels(labels, tables)
-    groups = list(dict.fromkeys(zip(c["family"], c["subject"])))
-    if not groups:
-        raise ValueError("tables['curves'] has no frontier rows")
-    fams = list(dict.fromkeys(g[0] for g in groups))
-    subs = list(dict.fromkeys(g[1] for g in groups))
-    fig, axes = figure(ncols=len(fams), nrows=len(subs), width=5.5, height=4.2)
     found = []
-    for i, sub in enumerate(subs):
-        for j, fam in enumerate(fams):
-            ax = axes[i, j]
-            g = c[(c["family"] == fam) & (c["subject"] == sub)]
-            if not len(g):
-                ax.set_visible(False)
-                continue
-            E = float(g["E_hat"].iloc[0])
-            ck = g[(g["kind"] == "checkpoints") & (g["y"] > E)]
-            for _, m in ck.groupby("model", sort=False):
-                m = m.sort_values("x")
-                ax.plot(m["x"], m["y"] - E, color=COLORS["grey"], alpha=0.6, lw=0.8)
-            ax.plot([], [], color=COLORS["grey"], lw=0.8, label="each size, all checkpoints")
-            _panel(ax, g, label_data="frontier (lower envelope)")
-            a, lo, hi = _fit_param(tables["fits"], "frontier", fam, sub)
-            r = _verdict_row(tables, "frontier_exponent", fam, sub, "frontier")
-            against = _against(r, "α/(α+2)") + _alpha_note(r)
-            if i == 0:
-                found.append(f"{fam} a = {fmt_interval(a, lo, hi)} {against}")
-            ax.set_title(wrap(f"{fam}, α from {_n(sub)}: a = {fmt_interval(a, lo, hi, 3)}\n{against}", 5.0, 9.5),
-                         fontsize=9.5)
-            ax.set_xlabel(_X_LABELS.get(g["x_name"].iloc[0], g["x_name"].iloc[0]))
-            ax.set_ylabel(_y_label(labels))
-            ax.legend(fontsize=7)
+    for i, ax, fam, sub, g in panels:
+        E = float(g["E_hat"].iloc[0])
+        ck = g[(g["kind"] == "checkpoints") & (g["y"] > E)]
+        for _, m in ck.groupby("model", sort=False):
+            m = m.sort_values("x")
+            ax.plot(m["x"], m["y"] - E, color=COLORS["grey"], alpha=0.6, lw=0.8)
+        ax.plot([], [], color=COLORS["grey"], lw=0.8, label="each size, all checkpoints")
+        _panel(ax, g, label_data="frontier (lower envelope)")
+        a, lo, hi = _fit_param(tables["fits"], "frontier", fam, sub)
+        r = _verdict_row(tables, "frontier_exponent", fam, sub, "frontier")
+        against = _against(r, "α/(α+2)") + _alpha_note(r)
+        if i == 0:
+            found.append(f"{fam} a = {fmt_interval(a, lo, hi)} {against}")
+        ax.set_title(wrap(f"{fam}, α from {_n(sub)}: a = {fmt_interval(a, lo, hi, 3)}\n{against}", 5.0, 9.5),
+                     fontsize=9.5)
+        ax.set_xlabel(_X_LABELS.get(g["x_name"].iloc[0], g["x_name"].iloc[0]))
+        ax.set_ylabel(_y_label(labels))
+        ax.legend(fontsize=7)
     suptitle(fig, f"{labels['family']}: compute-optimal frontier of {labels['loss']} (Theorem 3.8), α from "
                  f"{_n(subs[0])}\n" + "\n".join(found), fontsize=10.5)
     return fig
