@@ -84,12 +84,15 @@ def number(kind: str = "finite"):
     return parse
 
 
-def integer(minimum: int):
-    """An argparse ``type``: an integer >= ``minimum`` (``1e9`` is accepted when it is a whole number)."""
+def integer(minimum: int, *, scientific: bool = True):
+    """An argparse ``type``: an integer >= ``minimum`` (``1e9`` is accepted when it is a whole number, unless
+    ``scientific=False``: then only digits, e.g. for a seed)."""
     def parse(text: str) -> int:
         try:
             v = int(text)
         except ValueError:
+            if not scientific:
+                raise argparse.ArgumentTypeError(f"must be an integer, got {text!r}") from None
             try:
                 f = float(text)
             except ValueError:

@@ -9,18 +9,15 @@ still written, with the failure in it), 2 on bad arguments.
 """
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
-# torch's generic CPU kernels, set before torch loads: the vectorized ones (AVX2, AVX-512) differ from CPU to CPU in
-# the last bits, which training and float32 forward passes amplify; pinned, the report's tables do not depend on
-# the machine's vector extensions (docs/report.md, "Stable numbers"). An explicit setting is kept.
-os.environ.setdefault("ATEN_CPU_CAPABILITY", "default")
-
+from infogeo import pin_torch_cpu_kernels
 from infogeo.runner import ArgumentParser, output_dir, run
 
 from .build import DEFAULT_OUT, SECTION_NAMES, build_report
+
+pin_torch_cpu_kernels()  # none of the imports above loads torch; the sections load it later
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -89,19 +89,30 @@ def _neural(t: dict, titles: dict) -> list[str]:
             f"vs task rank, {', '.join(kinds)} 95%): " + "; ".join(parts) + "."]
 
 
+def _gist(interval_kind) -> str:
+    """An interval kind without its parenthesised detail (``profile-t 95% (t reference, ...)`` -> ``profile-t 95%``)."""
+    return str(interval_kind).split(" (")[0]
+
+
+def _sizes(row) -> str | None:
+    """``"6 of 8"``: the usable sizes behind a steps median, read from its ``reason``; None when it does not say."""
+    m = re.match(r"(\d+) of (\d+) usable", str(row["reason"]))
+    return f"{m[1]} of {m[2]}" if m else None
+
+
 def _kind(row) -> str:
-    kind = str(row["interval_kind"]).split(" (")[0]
+    kind = _gist(row["interval_kind"])
     if row["test"] == "steps_exponent":
-        m = re.match(r"(\d+) of (\d+) usable", str(row["reason"]))
-        kind = f"median of {m[1]} of {m[2]} sizes (each {kind})" if m else f"median over sizes (each {kind})"
+        n = _sizes(row)
+        kind = f"median of {n} sizes (each {kind})" if n else f"median over sizes (each {kind})"
     return kind.replace("bootstrap-calibrated ", "calibrated ") + (", approximate" if str(row["approximate"]) == "True"
                                                                     else "")
 
 
 def _fitted(row) -> str:
     if row["test"] == "steps_exponent":
-        m = re.match(r"(\d+) of (\d+) usable", str(row["reason"]))
-        return f"{fmt(row['estimate'])} (median, {m[1]} of {m[2]} sizes)" if m else f"{fmt(row['estimate'])} (median)"
+        n = _sizes(row)
+        return f"{fmt(row['estimate'])} (median, {n} sizes)" if n else f"{fmt(row['estimate'])} (median)"
     return interval(row["estimate"], row["ci_low"], row["ci_high"])
 
 
@@ -146,7 +157,7 @@ def _markdown_table(df: pd.DataFrame) -> str:
 def _pythia(t: dict, titles: dict) -> list[str]:
     h = t["pythia_verdicts_headline"]
     p = h[h["test"] == "params_power_law"]
-    kind = ", ".join(sorted({str(k).split(" (")[0] for k in p["interval_kind"]}))
+    kind = ", ".join(sorted({_gist(k) for k in p["interval_kind"]}))
     return [f"**Pythia** ({_link(titles, 'empirical')}, published LAMBADA losses). "
             f"{TESTS['params_power_law'].split(': ')[1]} ({kind}): " + params_line(h) + ". "
             f"Exponents of steps and compute against the predictions ({_kinds_line(h)}):", "",

@@ -86,3 +86,13 @@ def test_functions_fit_in_one_sitting():
 def test_the_length_check_can_fail(limit):
     """The checker finds long functions when there are some (a guard against a walker that sees nothing)."""
     assert len(_long_functions(limit)) > 10
+
+
+def test_the_kernel_pinning_commands_do_not_load_torch_before_they_pin_it():
+    """python -m reports and infogeo minipythia pin torch's CPU kernels after their imports; none may load torch."""
+    import subprocess
+    import sys
+
+    code = "import sys, reports.__main__, empirical.minipythia.__main__; print('torch' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert out.stdout.strip() == "False"

@@ -5,12 +5,11 @@ result, not a failure); 1 if a check crashed; 2 on bad arguments.
 """
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import textwrap
 
-from infogeo.runner import ArgumentParser, run
+from infogeo.runner import ArgumentParser, integer, run
 
 from .catalogue import ORIGINS, registry, run_all, run_claim
 
@@ -39,17 +38,6 @@ def _table(records) -> str:
     return "\n".join(lines)
 
 
-def _seed(text: str) -> int:
-    """--seed: an integer >= 0 (numpy's seeds; a negative one used to reach the claims unchecked)."""
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be an integer >= 0, got {text!r}") from None
-    if v < 0:
-        raise argparse.ArgumentTypeError(f"must be an integer >= 0, got {text!r}")
-    return v
-
-
 def main(argv: list[str] | None = None) -> int:
     return run("python -m theory", _main, argv)
 
@@ -59,7 +47,8 @@ def _main(argv: list[str]) -> int:
     ap.add_argument("--json", action="store_true", help="print a JSON array of claim records")
     ap.add_argument("--claim", metavar="ID", help="run one claim by id or former id (see --list)")
     ap.add_argument("--list", action="store_true", help="list claim ids and paper references")
-    ap.add_argument("--seed", type=_seed, default=0, help="seed of the random instances (default 0)")
+    ap.add_argument("--seed", type=integer(0, scientific=False), default=0,
+                    help="seed of the random instances (default 0)")
     args = ap.parse_args(argv)
     if args.list:
         for spec in registry().values():

@@ -338,6 +338,10 @@ def tokenize_texts(lm: LoadedModel, texts: list[str], max_tokens: int | None = N
     return out
 
 
+#: Bytes per weight or activation of each ``--dtype`` (the memory estimates).
+_DTYPE_BYTES = {"float64": 8, "float32": 4, "bfloat16": 2, "float16": 2}
+
+
 def forward_memory_bytes(config, batch_size: int, tokens: int, *, attentions: bool = False,
                          dtype: str = "float32") -> int:
     """Upper estimate of the bytes one forward pass holds at its peak (activations only, not the weights).
@@ -356,7 +360,7 @@ def forward_memory_bytes(config, batch_size: int, tokens: int, *, attentions: bo
     heads = int(getattr(config, "num_attention_heads", 1) or 1)
     vocab = int(getattr(config, "vocab_size", 0) or 0)
     inter = int(getattr(config, "intermediate_size", 0) or 4 * d)
-    size = {"float64": 8, "float32": 4, "bfloat16": 2, "float16": 2}.get(dtype, 4)
+    size = _DTYPE_BYTES.get(dtype, 4)
     bt = batch_size * tokens
     kept = (L + 1) * bt * d * size + bt * vocab * max(size, 4)
     transient = (bt * (2 * inter + 8 * d) * size + bt * vocab * 4
@@ -409,7 +413,7 @@ def preflight_memory(name_or_path, *, revision: str | None = None, dtype: str = 
     t = min(default_tokens, context) if tokens is None else int(tokens)
     if t > context:  # named before the memory it would take (and before the weights load)
         raise ValueError(f"--max-tokens: max_tokens={t} exceeds the model's context of {context} tokens")
-    size = {"float64": 8, "float32": 4, "bfloat16": 2, "float16": 2}.get(dtype, 4)
+    size = _DTYPE_BYTES.get(dtype, 4)
     weights = parameter_count(cfg) * size
     need = weights + forward_memory_bytes(cfg, batch_size, t, attentions=attentions, dtype=dtype)
     check_memory(need, f"--model {name_or_path} ({format_bytes(weights)} of weights in {dtype}) with a forward "

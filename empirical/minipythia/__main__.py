@@ -8,15 +8,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-
-# The family is trained on torch's generic CPU kernels, as `python -m reports` trains it (see reports/__main__.py):
-# then the same seed gives the same weights on every x86 machine. An explicit ATEN_CPU_CAPABILITY is kept.
-os.environ.setdefault("ATEN_CPU_CAPABILITY", "default")
 from pathlib import Path
 
+from infogeo import pin_torch_cpu_kernels
 from infogeo.runner import ArgumentParser, UsageError, integer, output_dir, run
+
+pin_torch_cpu_kernels()  # torch loads later (lazily): the family trains as `python -m reports` trains it
 
 _Parser = ArgumentParser  # usage errors raise UsageError; infogeo.runner prints one line and exits 2
 

@@ -201,6 +201,9 @@ def test_shared_argument_types_refuse_by_name(capsys):
     from infogeo.runner import ArgumentParser, integer, number
 
     assert integer(0)("7") == 7 and integer(2)("1e9") == 10**9 and number("nonnegative")("0") == 0.0
+    assert integer(0, scientific=False)("7") == 7
+    with pytest.raises(argparse.ArgumentTypeError):  # a seed is digits only
+        integer(0, scientific=False)("1e3")
     for parse, bad in ((integer(1), "0"), (integer(0), "1.5"), (integer(0), "x"), (number("positive"), "0"),
                        (number("finite"), "nan"), (number("finite"), "inf"), (number("nonnegative"), "-1e-300")):
         with pytest.raises(argparse.ArgumentTypeError):
