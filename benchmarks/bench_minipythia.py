@@ -17,33 +17,39 @@ import os
 import tempfile
 import time
 
-from empirical.minipythia import DEFAULT_CONFIG, MINIMAL_CONFIG, ensure_family, losses_table
+from infogeo import pin_torch_cpu_kernels
+
+pin_torch_cpu_kernels()  # the kernels `infogeo minipythia train` and `python -m reports` train on
+
+from empirical.minipythia import DEFAULT_CONFIG, MINIMAL_CONFIG, ensure_family, losses_table  # noqa: E402
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--threads", type=int, default=None, help="training threads (default: the recipe's)")
     ap.add_argument("--sizes", nargs="+", default=None)
     ap.add_argument("--root", default=None, help="cache root to build into (default: a fresh temporary directory)")
     ap.add_argument("--minimal", action="store_true")
     ap.add_argument("--no-progress", action="store_true")
     args = ap.parse_args()
     config = MINIMAL_CONFIG if args.minimal else DEFAULT_CONFIG
+    if args.threads is not None:
+        config = config.replace(train_threads=args.threads)
     names = args.sizes or [s.name for s in config.sizes]
     tmp = None
     root = args.root
     if root is None:
         tmp = tempfile.TemporaryDirectory(prefix="minipythia-bench-")
         root = tmp.name
-    print(f"threads={args.threads}  cpus={os.cpu_count()}  load average at start: {os.getloadavg()}")
+    print(f"threads={config.train_threads}  cpus={os.cpu_count()}  load average at start: {os.getloadavg()}")
     print(f"recipe: {len(config.steps)} checkpoints, {config.total_steps} steps x {config.batch_tokens} tokens "
           f"= {config.total_tokens:,} tokens per size, vocab {config.vocab_size}, context {config.context_length}")
     t0 = time.perf_counter()
-    info = ensure_family([names[0]], root=root, config=config, progress=not args.no_progress, threads=args.threads)
+    info = ensure_family([names[0]], root=root, config=config, progress=not args.no_progress)
     walls = {names[0]: time.perf_counter() - t0}
     for n in names[1:]:
         t = time.perf_counter()
-        info = ensure_family([n], root=root, config=config, progress=not args.no_progress, threads=args.threads)
+        info = ensure_family([n], root=root, config=config, progress=not args.no_progress)
         walls[n] = time.perf_counter() - t
     total = time.perf_counter() - t0
     info = ensure_family(names, root=root, config=config, progress=False)

@@ -132,10 +132,16 @@ def _versions() -> dict:
     return out
 
 
-def _torch_capability() -> str | None:
-    """The CPU kernels torch ran with (``DEFAULT`` when ``python -m reports`` pinned them), None without torch."""
+def _torch_kernels() -> dict | None:
+    """The CPU kernels torch ran with: ATen's capability as torch reports it (``DEFAULT`` when ``python -m reports``
+    pinned it), the torch version and the MKL/oneDNN pins (:func:`infogeo.torch_kernel_settings`); None without
+    torch."""
+    from infogeo import torch_kernel_settings
+
     torch = sys.modules.get("torch")
-    return None if torch is None else str(torch.backends.cpu.get_cpu_capability())
+    if torch is None:
+        return None
+    return {"aten_cpu_capability": str(torch.backends.cpu.get_cpu_capability()), **torch_kernel_settings()}
 
 
 def _git_commit() -> str | None:
@@ -206,7 +212,7 @@ def build_report(out_dir=DEFAULT_OUT, *, only: str | None = None, model: str | N
         "table_float_format": TABLE_FLOAT_FORMAT,
         "model": model,
         "versions": _versions(),
-        "torch_cpu_capability": _torch_capability(),
+        "torch_kernels": _torch_kernels(),
         "data_sha256": _data_checksums(),
         "sections": section_meta,
         "run_seconds_total": round(sum(v["seconds"] for v in section_meta.values()), 2),

@@ -6,12 +6,20 @@ reproducible), ``thorough`` (many more examples). Select with
 
 Tests marked ``slow`` run everywhere, in a bounded form unless
 ``INFOGEO_FULL=1``; the ``full_scale`` fixture tells them which.
+
+torch runs on the kernels the report runs on (``infogeo.pin_torch_cpu_kernels``,
+set here before any test loads torch), so a determinism test checks the
+configuration that ships, and the mini-Pythia cache names agree within a session.
 """
 import os
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
+
+from infogeo import pin_torch_cpu_kernels
+
+pin_torch_cpu_kernels()
 
 settings.register_profile(
     "ci",

@@ -173,6 +173,9 @@ def _main(argv: list[str]) -> int:
         raise ValueError("--model is required (a hub id such as EleutherAI/pythia-1.4b or a local directory)")
     check_writable(args.out)  # before the mini-Pythia family is built or a model is loaded
     if args.model.split(":")[0] == "minipythia":
+        from infogeo import pin_torch_cpu_kernels
+
+        pin_torch_cpu_kernels()  # torch has not run yet: the family is the one `python -m reports` trains
         args.model, args.revision = resolve_default_model(args.model, args.revision,
                                                           progress=not args.no_progress)
     if args.revision == "all":

@@ -34,6 +34,9 @@ def report_config(seed: int = 0) -> MeasureConfig:
 #: passes differ between CPUs' kernels (AVX2, AVX-512, generic) by ~1e-5 relative in the measured quantities, which
 #: would change the tables' sixth digits from machine to machine; in float64 they agree far below it.
 REPORT_DTYPE = "float64"
+#: torch threads for the report's forward passes, whatever the machine's core count: the thread count sets the order
+#: of torch's and MKL's sums, so a fixed count (with the kernels pinned) gives the same tables on every machine.
+REPORT_THREADS = 2
 
 
 def measure_cached(model, revision: str | None, folder, config: MeasureConfig, *, recipe: str | None = None,
@@ -124,19 +127,23 @@ def report_tables(seed: int = 0, progress: bool = True, model=None, *, out_dir=N
 
     config = report_config(seed)
     root = Path(out_dir) if out_dir is not None else cache_root() / "measurements"
+    from ..minipythia.train import fixed_threads
+
     if model:
         name = Path(model).name or str(model)
-        runs = {name: measure_cached(model, None, root / name, config, progress=progress)}
+        with fixed_threads(REPORT_THREADS):
+            runs = {name: measure_cached(model, None, root / name, config, progress=progress)}
         return _measurement_tables(runs, None)
     from ..fit.analyses import run_analyses
     from ..fit.verdicts import headline
     from ..minipythia import ensure_family
 
-    info = ensure_family(progress=progress, threads=2)
+    info = ensure_family(progress=progress)  # the recipe's 2 training threads
     losses = read_table(info.losses_path)
     final = f"step{info.steps[-1]}"
-    runs = {name: measure_cached(path, final, root / name, config, recipe=info.config.hash, progress=progress)
-            for name, path in info.sizes.items()}
+    with fixed_threads(REPORT_THREADS):
+        runs = {name: measure_cached(path, final, root / name, config, recipe=info.config.hash, progress=progress)
+                for name, path in info.sizes.items()}
     last = losses[losses["step"] == losses["step"].max()]
     out = {"minipythia_losses": losses,
            **_measurement_tables(runs, dict(zip(last["size"], last["params_nonembedding"])))}

@@ -34,7 +34,9 @@ def _parser() -> argparse.ArgumentParser:
     t = sub.add_parser("train", help="train the family's missing sizes (resumes interrupted ones)")
     common(t)
     t.add_argument("--sizes", nargs="+", metavar="SIZE", help="size names (default: all)")
-    t.add_argument("--threads", type=integer(1), default=None, help="torch threads (default: torch's own)")
+    t.add_argument("--threads", type=integer(1), default=None,
+                   help="torch threads while training (default: the recipe's, 2; another count changes the "
+                        "weights, so it trains another family)")
     t.add_argument("--no-progress", action="store_true")
     t.add_argument("--json", action="store_true", help="print a JSON summary")
     pp = sub.add_parser("path", help="print a directory of the family (builds nothing)")
@@ -78,10 +80,11 @@ def _main(argv: list[str]) -> int:
     config = MINIMAL_CONFIG if args.minimal else DEFAULT_CONFIG
     if args.seed is not None:
         config = config.replace(seed=args.seed)
+    if getattr(args, "threads", None) is not None:
+        config = config.replace(train_threads=args.threads)
     _check_args(args, config)
     if args.cmd == "train":
-        info = ensure_family(args.sizes, root=args.root, progress=not args.no_progress, config=config,
-                             threads=args.threads)
+        info = ensure_family(args.sizes, root=args.root, progress=not args.no_progress, config=config)
         if args.json:
             print(json.dumps({"family": str(info.root), "sizes": {k: str(v) for k, v in info.sizes.items()},
                               "steps": list(info.steps), "losses": str(info.losses_path),

@@ -1,8 +1,10 @@
 """Mini-Pythia family recipe (Sections 3-4 measure trained LLMs): sizes, schedule, checkpoints, cache paths.
 
 Everything that decides the trained weights lives in one frozen
-:class:`FamilyConfig`; its hash names the cache directory, so a changed recipe
-never reuses stale checkpoints.
+:class:`FamilyConfig` together with what the machine contributes (torch's
+version and kernel pins, :func:`infogeo.torch_kernel_settings`, and the training
+thread count); their hash names the cache directory, so a changed recipe or a
+family trained on other kernels never stands in for this one.
 """
 from __future__ import annotations
 
@@ -79,6 +81,7 @@ class FamilyConfig:
     eval_heldout_sequences: int = 96
     eval_train_sequences: int = 32
     eval_batch_size: int = 32
+    train_threads: int = 2                 # torch threads while training: another count gives other weights
     label: str = "default"                 # names the cache directory; not part of the recipe
 
     def __post_init__(self):
@@ -88,7 +91,7 @@ class FamilyConfig:
         if len(set(names)) != len(names):
             raise ValueError(f"sizes must have distinct names, got {names}")
         for arg in ("vocab_size", "context_length", "batch_size", "total_steps", "n_even_checkpoints",
-                    "eval_heldout_sequences", "eval_train_sequences", "eval_batch_size"):
+                    "eval_heldout_sequences", "eval_train_sequences", "eval_batch_size", "train_threads"):
             v = getattr(self, arg)
             if not isinstance(v, int) or isinstance(v, bool) or v < 1:
                 raise ValueError(f"{arg} must be a positive integer, got {v!r}")
@@ -140,10 +143,14 @@ class FamilyConfig:
         raise ValueError(f"sizes: unknown size {name!r}; choose from {[s.name for s in self.sizes]}")
 
     def recipe(self) -> dict:
-        """The JSON-able recipe that determines the weights (everything but ``label``)."""
+        """The JSON-able recipe that determines the weights: every field but ``label``, and the torch version and
+        kernel settings of this process (``kernels``; pinned by ``infogeo minipythia`` and ``python -m reports``)."""
+        from infogeo import torch_kernel_settings
+
         d = dataclasses.asdict(self)
         d.pop("label")
         d["format"] = FORMAT_VERSION
+        d["kernels"] = torch_kernel_settings()
         return d
 
     @property
@@ -217,5 +224,5 @@ MINIMAL_CONFIG = FamilyConfig(
            SizeSpec("b", d_model=16, n_layers=2, n_heads=2, lr=3e-3)),
     corpus_limit=120, vocab_size=300, context_length=32, batch_size=4, total_steps=12,
     n_even_checkpoints=3, eval_heldout_sequences=8, eval_train_sequences=4, eval_batch_size=8,
-    label="minimal",
+    train_threads=1, label="minimal",
 )

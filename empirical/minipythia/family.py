@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from .config import DEFAULT_CONFIG, FAMILY_NAME, FamilyConfig, cache_root
-from .train import COMPLETE_FILE, METRICS_FILE, completed_steps, train_size
+from .train import COMPLETE_FILE, METRICS_FILE, completed_steps, resolve_threads, train_size
 
 __all__ = [
     "FamilyInfo", "ensure_family", "family_path", "checkpoint_path", "losses_table",
@@ -192,9 +192,10 @@ def ensure_family(sizes=None, *, root=None, progress: bool = True, config: Famil
     """Build whatever of the family is missing (all sizes when ``sizes`` is None) and describe it.
 
     Idempotent and resumable: finished sizes are skipped, an interrupted size
-    resumes from its newest checkpoint. ``threads`` sets torch's thread count
-    during training (None: leave torch's default); bitwise-identical weights
-    need the same thread count and torch build.
+    resumes from its newest checkpoint. Training runs on the recipe's
+    ``config.train_threads`` torch threads (``threads``, if given, must equal
+    it: another count gives other weights, so it is another family); the
+    cache is named by the recipe, the torch version and its kernel pins.
     """
     config = _config(config)
     if sizes is None:
@@ -205,8 +206,7 @@ def ensure_family(sizes=None, *, root=None, progress: bool = True, config: Famil
         names = [config.size(s).name for s in sizes]
         if not names:
             raise ValueError("sizes must not be empty")
-    if threads is not None and (not isinstance(threads, int) or threads < 1):
-        raise ValueError(f"threads must be a positive integer or None, got {threads!r}")
+    resolve_threads(threads, config)
     fam = family_path(root=root, config=config)
     fam.mkdir(parents=True, exist_ok=True)
     with _lock(fam / ".lock"):

@@ -116,15 +116,31 @@ def evaluate_loss(model, sequences: np.ndarray, batch_size: int = 32) -> float:
     return total / count
 
 
+def resolve_threads(threads: int | None, config: FamilyConfig) -> int:
+    """The training thread count: the recipe's ``train_threads``; an explicit ``threads`` must equal it.
+
+    The count changes the order of torch's and MKL's sums, hence the weights, so it is part of the recipe (and of
+    the cache's name): train another count with ``config.replace(train_threads=N)``, which is another family.
+    """
+    if threads is None:
+        return config.train_threads
+    if not isinstance(threads, int) or isinstance(threads, bool) or threads < 1:
+        raise ValueError(f"threads must be a positive integer or None, got {threads!r}")
+    if threads != config.train_threads:
+        raise ValueError(f"threads={threads} differs from the recipe's train_threads={config.train_threads}; the "
+                         f"thread count changes the weights, so train it as its own family: "
+                         f"config.replace(train_threads={threads})")
+    return threads
+
+
 @contextlib.contextmanager
-def _threads(n: int | None):
+def fixed_threads(n: int):
     """Set torch's thread count and deterministic mode for the block, then restore both."""
     import torch
 
     before = torch.get_num_threads()
     det = torch.are_deterministic_algorithms_enabled()
-    if n is not None:
-        torch.set_num_threads(n)
+    torch.set_num_threads(n)
     torch.use_deterministic_algorithms(True)
     try:
         yield
@@ -309,7 +325,7 @@ def train_size(
     if (size_dir / COMPLETE_FILE).exists():
         return json.loads((size_dir / COMPLETE_FILE).read_text())
     S = config.total_steps
-    with _threads(threads):
+    with fixed_threads(resolve_threads(threads, config)):
         start, state, model = _resume_or_build(size_dir, size, config)
         model.train()
         opt, sched, elapsed = _optimizer(model, size, config, state)
@@ -327,6 +343,7 @@ def train_size(
             "train_seconds": train_seconds,
             "tokens_per_second": end * config.batch_tokens / train_seconds if train_seconds > 0 else float("nan"),
             "threads": torch.get_num_threads(), "config_hash": config.hash,
+            "cpu_capability": str(torch.backends.cpu.get_cpu_capability()),
         }
         if end == S:
             (size_dir / COMPLETE_FILE).write_text(json.dumps(summary, indent=1))

@@ -171,6 +171,38 @@ def test_recipe_hash_changes_with_the_recipe_not_the_label():
     assert CFG.replace(label="other").hash == CFG.hash
 
 
+def test_the_cache_is_named_by_the_torch_build_kernels_and_threads_that_make_the_weights(monkeypatch):
+    """A family trained on other kernels, another torch or another thread count has other weights (float32
+    training amplifies last-bit differences), so it never stands in for this one."""
+    from infogeo import TORCH_KERNEL_PINS, torch_kernel_settings
+
+    kernels = CFG.recipe()["kernels"]
+    assert kernels == torch_kernel_settings() and kernels["torch"] == torch.__version__
+    for name, value in TORCH_KERNEL_PINS.items():
+        assert kernels[name] == value  # tests run pinned, as the report does (tests/conftest.py)
+        before = CFG.hash
+        monkeypatch.setenv(name, "AVX2" if value != "AVX2" else "SSE41")
+        assert CFG.hash != before, name
+        monkeypatch.setenv(name, value)
+        assert CFG.hash == before
+    monkeypatch.delenv("MKL_CBWR")
+    assert CFG.recipe()["kernels"]["MKL_CBWR"] == "unset" and CFG.hash != before
+    monkeypatch.setenv("MKL_CBWR", TORCH_KERNEL_PINS["MKL_CBWR"])
+    assert CFG.replace(train_threads=2).hash != CFG.hash
+
+
+def test_a_thread_count_other_than_the_recipes_is_refused_by_name(tmp_path):
+    from empirical.minipythia.train import resolve_threads
+
+    assert resolve_threads(None, CFG) == CFG.train_threads == 1 and DEFAULT_CONFIG.train_threads == 2
+    with pytest.raises(ValueError, match=r"threads=2 differs from the recipe's train_threads=1.*replace"):
+        ensure_family(root=tmp_path, config=CFG, threads=2)
+    with pytest.raises(ValueError, match="threads must be a positive integer"):
+        resolve_threads(0, CFG)
+    with pytest.raises(ValueError, match="train_threads"):
+        CFG.replace(train_threads=0)
+
+
 def test_default_ladder_spans_two_orders_of_magnitude_in_nonembedding_params():
     # Independent count: per layer 4 d^2 + 4 d (attention) + 8 d^2 + 5 d (MLP) + 4 d (two layernorms),
     # plus the final layernorm (2 d); embeddings excluded.

@@ -185,18 +185,22 @@ def test_clipped_columns_show_their_gist_and_link_the_whole(tmp_path):
     assert "|fragile|fragile|profile-t 95%|" in md and "flips" not in md and "[h.csv](h.csv)" in md
 
 
-def test_the_report_command_pins_torchs_generic_cpu_kernels():
-    """python -m reports runs torch on its generic CPU kernels (the same code on every x86 machine), unless the user
-    set ATEN_CPU_CAPABILITY; the manifest records what ran (``torch_cpu_capability``)."""
+def test_the_report_command_pins_torchs_cpu_kernels():
+    """python -m reports pins each of torch's CPU kernel libraries (ATen generic, MKL's reproducible branch, oneDNN
+    capped at SSE4.1: the same code on every x86-64 machine) unless the user set the variable; the manifest records
+    what ran (``torch_kernels``)."""
     import os
     import subprocess
     import sys
 
+    from infogeo import TORCH_KERNEL_PINS
+
     pytest.importorskip("torch")
-    code = "import reports.__main__, torch; print(torch.backends.cpu.get_cpu_capability())"
-    env = {k: v for k, v in os.environ.items() if k != "ATEN_CPU_CAPABILITY"}
+    code = ("import reports.__main__, torch, os, json; print(json.dumps([str(torch.backends.cpu.get_cpu_capability()),"
+            " os.environ.get('MKL_CBWR'), os.environ.get('ONEDNN_MAX_CPU_ISA')]))")
+    env = {k: v for k, v in os.environ.items() if k not in TORCH_KERNEL_PINS}
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "DEFAULT"
-    env["ATEN_CPU_CAPABILITY"] = "default"  # an explicit choice is the user's: kept (here the same value)
+    assert json.loads(out.stdout) == ["DEFAULT", "COMPATIBLE", "SSE41"]
+    env["MKL_CBWR"] = "AVX2"  # an explicit choice is the user's: kept
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "DEFAULT"
+    assert json.loads(out.stdout) == ["DEFAULT", "AVX2", "SSE41"]
