@@ -238,43 +238,60 @@ class FitResult:
             return {"E": E, "A": A[0], "a": a[0]}
         return {"E": E, "A": A[0], "alpha": a[0], "B": A[1], "beta": a[1]}
 
-    def _predict_from(self, E, A, a, X):
-        out = np.full(X.shape[0], float(E))
-        for k in range(X.shape[1]):
-            # A_k x^-a_k computed in logs: A_k is stored in input units and may be huge
-            out += np.exp(np.log(A[k]) - a[k] * np.log(X[:, k]))
+    def _curves(self, rows: np.ndarray, X: np.ndarray) -> np.ndarray:
+        """L̂ at X (m, K) for parameter rows in reported order; amplitudes applied in logs (they may be huge)."""
+        K = X.shape[1]
+        out = np.repeat(rows[:, :1], X.shape[0], axis=1)
+        for k in range(K):
+            A, a = rows[:, 1 + 2 * k], rows[:, 2 + 2 * k]
+            with np.errstate(divide="ignore"):
+                out = out + np.exp(np.log(A)[:, None] - a[:, None] * np.log(X[:, k])[None, :])
         return out
 
-    def _as_X(self, *xs):
-        X = np.column_stack([np.asarray(x, dtype=np.float64).ravel() for x in xs])
-        if X.shape[1] != len(self.x_ref):
-            raise ValueError(f"predict needs {len(self.x_ref)} covariate array(s), got {X.shape[1]}")
-        return X
+    def _as_X(self, *xs) -> np.ndarray:
+        if len(xs) != len(self.x_ref):
+            raise ValueError(f"predict needs {len(self.x_ref)} covariate array(s), got {len(xs)}")
+        cols = [as_float_array(np.ravel(x), f"x[{i}]", ndim=1) for i, x in enumerate(xs)]
+        if any(np.any(c <= 0) for c in cols):
+            raise ValueError("covariates passed to predict/band must be > 0")
+        return np.column_stack(cols)
 
-    def _EAa(self, p):
-        if self.form == "power_law":
-            return p["E"], np.array([p["A"]]), np.array([p["a"]])
-        return p["E"], np.array([p["A"], p["B"]]), np.array([p["alpha"], p["beta"]])
+    def _full_rows(self, rows: np.ndarray) -> np.ndarray:
+        """Draws as rows of every parameter in reported order; a fixed E (not among ``boot_names``) filled in."""
+        rows = np.asarray(rows, dtype=np.float64).reshape(-1, len(self.boot_names))
+        return np.column_stack([rows[:, self.boot_names.index(nm)] if nm in self.boot_names
+                                else np.full(len(rows), float(self.params[nm])) for nm in self.params])
 
     def predict(self, *xs) -> np.ndarray:
         """L̂ at ``x`` (power law) or at ``(N, D)`` (joint law)."""
-        return self._predict_from(*self._EAa(self.params), self._as_X(*xs))
+        return self._curves(np.array([[float(v) for v in self.params.values()]]), self._as_X(*xs))[0]
 
     def boot_frame(self) -> pd.DataFrame:
-        """Converged bootstrap draws as a DataFrame (one row per refit, one column per parameter)."""
+        """``boot`` as a DataFrame (one row per draw, one column per parameter)."""
         return pd.DataFrame(self.boot, columns=list(self.boot_names))
 
     def band(self, *xs, conf: float | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """Pointwise percentile band of L̂ over the converged bootstrap draws (NaN if none)."""
+        """Pointwise percentile band of L̂ over ``boot`` (NaN if there are no draws)."""
         X = self._as_X(*xs)
         conf = self.diagnostics["conf"] if conf is None else conf
         if len(self.boot) == 0:
             nan = np.full(X.shape[0], np.nan)
             return nan, nan.copy()
-        bf = self.boot_frame()
-        preds = np.array([self._predict_from(*self._EAa(row), X) for row in bf.to_dict("records")])
+        preds = self._curves(self._full_rows(self.boot), X)
         q = (1 - conf) / 2
         return np.quantile(preds, q, axis=0), np.quantile(preds, 1 - q, axis=0)
+
+    _FRAME_KEYS = ("n", "k", "loss", "converged", "grad_norm", "at_bound", "rmse_log", "r2_log", "aic", "bic",
+                   "n_boot", "boot_converged_frac", "boot_moved_frac")
+
+    def _frame(self, **extra) -> pd.DataFrame:
+        d = self.diagnostics
+        rows = []
+        for name, est in self.params.items():
+            lo, hi = self.intervals.get(name, (np.nan, np.nan))
+            rows.append({"form": self.form, "param": name, "estimate": float(est), "ci_low": float(lo),
+                         "ci_high": float(hi), "conf": d["conf"], **{k: d[k] for k in self._FRAME_KEYS}, **extra})
+        return pd.DataFrame(rows)
 
     def to_frame(self) -> pd.DataFrame:
         """Tidy table: one row per parameter with estimate, interval and the fit's diagnostics.
@@ -283,19 +300,7 @@ class FitResult:
         converged, grad_norm, at_bound, rmse_log, r2_log, aic, bic, n_boot,
         boot_converged_frac, boot_moved_frac``.
         """
-        d = self.diagnostics
-        rows = []
-        for name, est in self.params.items():
-            lo, hi = self.intervals.get(name, (np.nan, np.nan))
-            rows.append({"form": self.form, "param": name, "estimate": float(est),
-                         "ci_low": float(lo), "ci_high": float(hi), "conf": d["conf"],
-                         "n": d["n"], "k": d["k"], "loss": d["loss"], "converged": d["converged"],
-                         "grad_norm": d["grad_norm"], "at_bound": d["at_bound"],
-                         "rmse_log": d["rmse_log"], "r2_log": d["r2_log"], "aic": d["aic"],
-                         "bic": d["bic"], "n_boot": d["n_boot"],
-                         "boot_converged_frac": d["boot_converged_frac"],
-                         "boot_moved_frac": d["boot_moved_frac"]})
-        return pd.DataFrame(rows)
+        return self._frame()
 
 
 # --------------------------------------------------------------------------- validation

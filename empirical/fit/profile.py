@@ -82,6 +82,8 @@ from scipy import stats
 
 from theory.validation import as_float_array
 
+from .fitter import FitResult
+
 __all__ = ["ProfileFit", "fit_power_law", "fit_joint_law", "usable", "ar1_confidence", "ar1_rho", "INTERVALS",
            "bootstrap_memory_bytes", "check_bootstrap_memory", "LOSS_RANGE",
            "RESAMPLES", "STATUSES", "EXP_BOUNDS"]
@@ -708,8 +710,9 @@ def _boot_intervals(method, dz, theta_hat, boot: _Boot, use, se_hat, conf, widen
 
 # --------------------------------------------------------------------------- result
 @dataclass
-class ProfileFit:
-    """A fitted scaling law (fields of :class:`empirical.fit.fitter.FitResult`, plus the ones below).
+class ProfileFit(FitResult):
+    """A fitted scaling law: a :class:`empirical.fit.fitter.FitResult` (its fields, ``predict``, ``band``,
+    ``boot_frame``) with the fields below.
 
     Attributes
     ----------
@@ -739,73 +742,19 @@ class ProfileFit:
         says what the interval's level rests on.
     """
 
-    form: str
-    params: dict
-    intervals: dict
-    diagnostics: dict
-    boot: np.ndarray
-    boot_names: tuple
-    x_ref: np.ndarray
-    residuals_log: np.ndarray
     status: str = "ok"
     interval_kind: str = ""
     calibration: str = ""
     refits: np.ndarray = field(default_factory=lambda: np.empty((0, 3)))
     refit_status: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=object))
 
-    def _curves(self, rows: np.ndarray, X: np.ndarray) -> np.ndarray:
-        """L̂ at X (m, K) for parameter rows in reported order; amplitudes applied in logs (they may be huge)."""
-        K = X.shape[1]
-        out = np.repeat(rows[:, :1], X.shape[0], axis=1)
-        for k in range(K):
-            A, a = rows[:, 1 + 2 * k], rows[:, 2 + 2 * k]
-            with np.errstate(divide="ignore"):
-                out = out + np.exp(np.log(A)[:, None] - a[:, None] * np.log(X[:, k])[None, :])
-        return out
-
-    def _as_X(self, *xs) -> np.ndarray:
-        if len(xs) != len(self.x_ref):
-            raise ValueError(f"predict needs {len(self.x_ref)} covariate array(s), got {len(xs)}")
-        cols = [as_float_array(np.ravel(x), f"x[{i}]", ndim=1) for i, x in enumerate(xs)]
-        if any(np.any(c <= 0) for c in cols):
-            raise ValueError("covariates passed to predict/band must be > 0")
-        return np.column_stack(cols)
-
-    def predict(self, *xs) -> np.ndarray:
-        """L̂ at ``x`` (power law) or at ``(N, D)`` (joint law)."""
-        row = np.array([[self.params[nm] for nm in self.boot_names]])
-        return self._curves(row, self._as_X(*xs))[0]
-
-    def boot_frame(self) -> pd.DataFrame:
-        """``boot`` as a DataFrame (one row per draw, one column per parameter)."""
-        return pd.DataFrame(self.boot, columns=list(self.boot_names))
-
-    def band(self, *xs, conf: float | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """Pointwise percentile band of L̂ over ``boot`` (NaN if there are no draws)."""
-        X = self._as_X(*xs)
-        conf = self.diagnostics["conf"] if conf is None else conf
-        if len(self.boot) == 0:
-            nan = np.full(X.shape[0], np.nan)
-            return nan, nan.copy()
-        preds = self._curves(self.boot, X)
-        q = (1 - conf) / 2
-        return np.quantile(preds, q, axis=0), np.quantile(preds, 1 - q, axis=0)
-
     def to_frame(self) -> pd.DataFrame:
         """One row per parameter: the columns of ``FitResult.to_frame`` plus ``status, interval_kind,
         boot_ok_frac, boot_at_bound_frac, boot_no_power_law_frac, calibration``."""
         d = self.diagnostics
-        keys = ("n", "k", "loss", "converged", "grad_norm", "at_bound", "rmse_log", "r2_log", "aic", "bic",
-                "n_boot", "boot_converged_frac", "boot_moved_frac")
         extra = ("boot_ok_frac", "boot_at_bound_frac", "boot_no_power_law_frac")
-        rows = []
-        for name, est in self.params.items():
-            lo, hi = self.intervals.get(name, (np.nan, np.nan))
-            rows.append({"form": self.form, "param": name, "estimate": float(est), "ci_low": float(lo),
-                         "ci_high": float(hi), "conf": d["conf"], **{k: d[k] for k in keys},
-                         "status": self.status, "interval_kind": self.interval_kind, **{k: d[k] for k in extra},
-                         "calibration": self.calibration})
-        return pd.DataFrame(rows)
+        return self._frame(status=self.status, interval_kind=self.interval_kind, **{k: d[k] for k in extra},
+                           calibration=self.calibration)
 
 
 # --------------------------------------------------------------------------- driver

@@ -121,6 +121,20 @@ def test_fix_E_zero_gives_the_log_log_regression():
     assert f.params["E"] == 0.0 and f.diagnostics["k"] == 2
 
 
+def test_band_of_a_fit_with_fixed_E_fills_E_in():
+    """With E fixed, the bootstrap draws hold (A, a) only; the band puts the fixed E back (it raised KeyError)."""
+    y = 3.0 * X ** -0.3 * np.exp(np.random.default_rng(0).normal(0, 0.01, X.size))
+    f = fit_power_law(X, y, loss="l2", fix_E=0.0, n_boot=60, seed=1)
+    assert "E" not in f.boot_names and len(f.boot) > 0
+    lo, hi = f.band(X)
+    assert np.all(np.isfinite(lo)) and np.all(lo <= hi)
+    # the band is the pointwise 2.5/97.5% percentile of the draws' curves, here A·x^-a with E = 0
+    draws = f.boot_frame()
+    lines = draws["A"].to_numpy()[:, None] * X[None, :] ** -draws["a"].to_numpy()[:, None]
+    np.testing.assert_allclose(lo, np.quantile(lines, 0.025, axis=0), rtol=1e-10)
+    np.testing.assert_allclose(hi, np.quantile(lines, 0.975, axis=0), rtol=1e-10)
+
+
 def test_goodness_of_fit_reflects_noise():
     _, y = _law(1.0, 0.5, 1.0)
     rng = np.random.default_rng(3)
