@@ -1,6 +1,6 @@
 """What pinning torch's CPU kernels costs and changes: a mini-Pythia training step and a float64 forward pass.
 
-    python benchmarks/bench_kernel_pins.py [--size 1.8m] [--steps 8] [--threads 2]
+    python benchmarks/bench_kernel_pins.py [--size 1.8m] [--steps 8] [--threads 2] [--cpu Nehalem --cpu Haswell]
 
 `python -m reports` and `infogeo minipythia` pin torch's three CPU kernel libraries to one code path
 (``infogeo.TORCH_KERNEL_PINS``: ATen generic, MKL's reproducible COMPATIBLE branch, oneDNN capped at SSE4.1) so the
@@ -9,12 +9,21 @@ processes with the machine's own kernels (nothing pinned), with each pin alone a
 time per step (median of ``--steps``), the ratio against the unpinned run measured in the same invocation, and a
 digest of the weights after the steps (and of the forward pass's logits): a digest that differs from the unpinned
 one shows that the pin changes which code runs on this CPU. Each row is one process, run one after another.
+
+``--cpu MODEL`` (repeatable) also runs the unpinned and the pinned process on an emulated CPU
+(``qemu-x86_64 -cpu MODEL``, Debian's ``qemu-user``): another vendor and instruction set as the kernel libraries
+see it (e.g. Nehalem: an Intel CPU with SSE4.2 and no AVX; Haswell: Intel with AVX2 and FMA; EPYC: AMD Zen). The
+emulator's floating point is not always the hardware's (here AdamW's update differs between native and emulated
+runs of the same CPU model), so compare emulated CPUs among themselves, with this machine's own model as a control.
+The pins hold when the pinned digests agree; the unpinned digests show whether the emulated CPU runs other code.
+Emulated timings mean nothing and are not printed.
 """
 from __future__ import annotations
 
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 
@@ -50,13 +59,37 @@ print(json.dumps({"step_s": statistics.median(times[1:]), "weights": weights, "f
 """
 
 
-def _run(env_pins: dict, args) -> dict:
+def _run(env_pins: dict, args, cpu: str | None = None) -> dict:
     env = {k: v for k, v in os.environ.items() if k not in TORCH_KERNEL_PINS}
     env.update(env_pins)
     env["PYTHONPATH"] = os.pathsep.join([os.getcwd(), env.get("PYTHONPATH", "")])
-    out = subprocess.run([sys.executable, "-c", _CHILD, args.size, str(args.steps), str(args.threads)], env=env,
-                         capture_output=True, text=True, check=True)
+    cmd = [sys.executable, "-c", _CHILD, args.size, str(args.steps), str(args.threads)]
+    if cpu is not None:
+        cmd = ["qemu-x86_64", "-cpu", cpu, *cmd]
+    out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _emulated(args, native: dict) -> None:
+    """The unpinned and pinned runs on each ``--cpu``, against this machine's (``native``: label -> result)."""
+    if shutil.which("qemu-x86_64") is None:
+        raise SystemExit("--cpu needs qemu-x86_64 (Debian: apt-get install qemu-user)")
+    pinned = {"this machine": (native["pinned"]["weights"], native["pinned"]["logits64"])}
+    print(f"\n{'CPU':24s} {'unpinned weights':18s} {'pinned weights':16s} logits64 (pinned)  ATen (unpinned)")
+    for cpu in args.cpu:
+        un, pin = _run({}, args, cpu), _run(dict(TORCH_KERNEL_PINS), args, cpu)
+        pinned[cpu] = (pin["weights"], pin["logits64"])
+        mark = " " if un["weights"] == native["unpinned"]["weights"] else "*"
+        same = " " if pinned[cpu] == pinned["this machine"] else "!"
+        print(f"{'qemu -cpu ' + cpu:24s} {un['weights']}{mark}      {pin['weights']}{same}   {pin['logits64']}"
+              f"       {un['capability']}")
+    emulated = {v for k, v in pinned.items() if k != "this machine"}
+    print("* unpinned: other bits than this machine's unpinned run (the emulated CPU runs other code)")
+    print(f"pinned, all {len(pinned)} CPUs: {'the same bits' if len(set(pinned.values())) == 1 else 'DIFFERENT bits'}; "
+          f"pinned, the {len(args.cpu)} emulated CPUs among themselves: "
+          f"{'the same bits' if len(emulated) == 1 else 'DIFFERENT bits'}")
+    print("(the emulator's floating point is not always the hardware's: emulate this machine's own CPU model as a "
+          "control; what differs only between emulated and real runs is the emulator)")
 
 
 def main() -> None:
@@ -64,6 +97,8 @@ def main() -> None:
     ap.add_argument("--size", default="1.8m", help="mini-Pythia size (default: the largest, 1.8m)")
     ap.add_argument("--steps", type=int, default=8, help="timed training steps (default 8)")
     ap.add_argument("--threads", type=int, default=2, help="torch threads (default 2, the recipe's)")
+    ap.add_argument("--cpu", action="append", default=[], metavar="MODEL",
+                    help="also run unpinned and pinned on this emulated CPU (qemu-x86_64 -cpu MODEL); repeatable")
     args = ap.parse_args()
     print(f"size {args.size}, {args.steps} steps, {args.threads} threads, cpus={os.cpu_count()}, "
           f"load average {os.getloadavg()[0]:.2f}")
@@ -71,15 +106,20 @@ def main() -> None:
     rows += [(f"{k}={v} only", {k: v}) for k, v in TORCH_KERNEL_PINS.items()]
     rows += [("all three pins (what the report runs)", dict(TORCH_KERNEL_PINS))]
     base = None
+    native = {}
     print(f"{'kernels':40s} {'step ms':>8s} {'x':>6s} {'fwd64 ms':>9s} {'x':>6s}  weights       logits64      ATen")
     for label, pins in rows:
         r = _run(pins, args)
         base = base or r
+        if not pins or pins == TORCH_KERNEL_PINS:
+            native["pinned" if pins else "unpinned"] = r
         print(f"{label:40s} {r['step_s'] * 1e3:8.1f} {r['step_s'] / base['step_s']:6.2f} "
               f"{r['forward64_s'] * 1e3:9.1f} {r['forward64_s'] / base['forward64_s']:6.2f}  "
               f"{r['weights']}{' ' if r['weights'] == base['weights'] else '*'} "
               f"{r['logits64']}{' ' if r['logits64'] == base['logits64'] else '*'} {r['capability']}")
     print("* = other bits than the unpinned run: the pin changes which code runs on this CPU")
+    if args.cpu:
+        _emulated(args, native)
 
 
 if __name__ == "__main__":
