@@ -131,13 +131,18 @@ SIMULATE_OPTIONS = {
 }
 
 
+def _options(draw, options: dict, max_size: int) -> list[str]:
+    """Up to ``max_size`` distinct options of ``options``, each followed by one of its edge values."""
+    argv = []
+    for o in draw(st.lists(st.sampled_from(sorted(options)), max_size=max_size, unique=True)):
+        argv += [o, draw(st.sampled_from(options[o]))]
+    return argv
+
+
 @st.composite
 def simulate_argv(draw):
     """A ``python -m simulate`` command line: 0-5 options with edge values, plus a window sometimes."""
-    opts = draw(st.lists(st.sampled_from(sorted(SIMULATE_OPTIONS)), max_size=5, unique=True))
-    argv = []
-    for o in opts:
-        argv += [o, draw(st.sampled_from(SIMULATE_OPTIONS[o]))]
+    argv = _options(draw, SIMULATE_OPTIONS, 5)
     if draw(st.booleans()):
         argv += ["--window", *draw(st.lists(st.sampled_from(["0", "1", "5", "10", "100", "100000"]), min_size=2,
                                             max_size=2))]
@@ -154,8 +159,4 @@ GRAPH_OPTIONS = {
 @st.composite
 def graph_argv(draw):
     """A ``python -m simulate graph`` command line: 0-4 options with edge values."""
-    opts = draw(st.lists(st.sampled_from(sorted(GRAPH_OPTIONS)), max_size=4, unique=True))
-    argv = []
-    for o in opts:
-        argv += [o, draw(st.sampled_from(GRAPH_OPTIONS[o]))]
-    return argv
+    return _options(draw, GRAPH_OPTIONS, 4)
