@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from infogeo.validation import ValidationError
+
 __all__ = ["DATA_DIR", "read_table", "read_checksums", "verify_checksums", "read_checked_bytes", "read_checked_table"]
 
 #: pandas 3 parses floats exactly by default and deprecates the option; pandas 2 must be asked for it.
@@ -36,15 +38,15 @@ def read_checksums(folder) -> dict[str, str]:
         try:
             line = raw.decode("utf-8")
         except UnicodeDecodeError:
-            raise ValueError(f"{sums}:{lineno}: not UTF-8 text") from None
+            raise ValidationError(f"{sums}:{lineno}: not UTF-8 text") from None
         if not line.strip():
             continue
         parts = line.split(maxsplit=1)
         if len(parts) != 2 or len(parts[0]) != 64 or any(c not in "0123456789abcdef" for c in parts[0].lower()):
-            raise ValueError(f"{sums}:{lineno}: expected '<sha256 hex> <file name>' (sha256sum format)")
+            raise ValidationError(f"{sums}:{lineno}: expected '<sha256 hex> <file name>' (sha256sum format)")
         digest, name = parts
         if name.lstrip("*") in out:
-            raise ValueError(f"{sums}:{lineno}: {name.lstrip('*')!r} is listed twice")
+            raise ValidationError(f"{sums}:{lineno}: {name.lstrip('*')!r} is listed twice")
         out[name.lstrip("*")] = digest.lower()
     return out
 
@@ -52,7 +54,7 @@ def read_checksums(folder) -> dict[str, str]:
 def _check(path: Path, data: bytes, expected: str) -> None:
     actual = hashlib.sha256(data).hexdigest()
     if actual != expected:
-        raise ValueError(f"checksum mismatch for {path}: expected {expected}, got {actual}")
+        raise ValidationError(f"checksum mismatch for {path}: expected {expected}, got {actual}")
 
 
 def verify_checksums(folder) -> dict[str, str]:
@@ -71,7 +73,7 @@ def read_checked_bytes(path, *, verify: bool = True) -> bytes:
     if verify:
         listed = read_checksums(path.parent)
         if path.name not in listed:
-            raise ValueError(f"{path.name} is not listed in {path.parent / SUMS_FILE}")
+            raise ValidationError(f"{path.name} is not listed in {path.parent / SUMS_FILE}")
         _check(path, data, listed[path.name])
     return data
 

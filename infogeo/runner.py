@@ -10,14 +10,15 @@ what happened                         what is printed on stderr                 
 success                               (the command's own output)                                0
 a command that reports failed parts   (the command's own output)                                1
 ``--help``                            the help                                                  0
-bad usage, ``ValueError``,            ``prog: error: <message>`` (one line; the library's        2
-``TypeError``, :class:`UsageError`    convention: these name the bad argument)
+bad usage, :class:`UsageError`, a    ``prog: error: <message>`` (one line; the validators of     2
+``ValidationError`` (bad input)       infogeo.validation name the argument, option or file)
 a file that cannot be read/written    ``prog: error: <reason>: '<path>'``                        2
 another ``OSError`` (disk full, ...)  ``prog: error: <message>``                                 1
 a plug-in that raised                 ``prog: error: plug-in '<name>' failed: <Type>: <msg>``    2
 out of memory                         ``prog: error: out of memory ...`` with a hint             1
 Ctrl-C                                ``prog: interrupted; <how to resume>``                     130
-anything else (a bug)                 the traceback, then ``prog: internal error ...``           1
+anything else (a bug), including a    the traceback, then ``prog: internal error ...``           1
+``ValueError`` no validator raised
 ====================================  ========================================================  =====
 
 ``INFOGEO_TRACEBACK=1`` in the environment shows the traceback of the handled
@@ -32,6 +33,8 @@ import sys
 import traceback
 from collections.abc import Callable, Sequence
 
+from infogeo.validation import ValidationError
+
 __all__ = ["ArgumentParser", "PluginError", "UsageError", "run", "output_dir", "output_file", "input_file",
            "integer", "number", "EXIT_USAGE", "EXIT_INTERRUPTED"]
 
@@ -41,7 +44,7 @@ _PATH_ERRORS = (FileNotFoundError, FileExistsError, IsADirectoryError, NotADirec
 DEFAULT_RESUME = "nothing partial was kept; run the command again to start over"
 
 
-class UsageError(Exception):
+class UsageError(ValidationError):
     """A bad command line or a bad input that the user can fix (message without the program name)."""
 
 
@@ -67,7 +70,7 @@ def number(kind: str = "finite"):
     """An argparse ``type``: a float that must be finite (``"finite"``), > 0 (``"positive"``) or >= 0
     (``"nonnegative"``); NaN and inf are refused, and argparse names the option in the error."""
     if kind not in ("finite", "positive", "nonnegative"):
-        raise ValueError(f"kind must be 'finite', 'positive' or 'nonnegative', got {kind!r}")
+        raise ValidationError(f"kind must be 'finite', 'positive' or 'nonnegative', got {kind!r}")
 
     def parse(text: str) -> float:
         try:
@@ -142,7 +145,7 @@ def run(prog: str, impl: Callable[[list[str]], int | None], argv: Sequence[str] 
         except OSError:
             pass
         return 1
-    except (UsageError, PluginError, ValueError, TypeError) as exc:
+    except (ValidationError, PluginError) as exc:
         if show_tb:
             traceback.print_exc()
         _say(prog, f"error: {exc}")

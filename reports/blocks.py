@@ -21,6 +21,7 @@ from markdown_it import MarkdownIt
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 
 from empirical.io import read_table
+from infogeo.validation import ValidationTypeError
 
 
 @dataclass
@@ -193,7 +194,7 @@ def block_markdown(b, root: Path) -> str:
         return _figure_markdown(b)
     if isinstance(b, Table):
         return _table_markdown(b, root)
-    raise TypeError(f"blocks must be Heading, Para, Table, Figure, Code or Summary, got {type(b).__name__}")
+    raise ValidationTypeError(f"blocks must be Heading, Para, Table, Figure, Code or Summary, got {type(b).__name__}")
 
 
 def render_markdown(blocks, root: Path) -> str:

@@ -35,6 +35,8 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from infogeo.validation import ValidationError, ValidationTypeError
+
 __all__ = ["BrowserChecks", "BrowserNotFound", "CHROMIUM_NAMES", "check_page", "find_chromium", "screenshot",
            "screenshot_report"]
 
@@ -210,15 +212,15 @@ def _run(chromium: str, args: list[str], profile: Path, timeout: float) -> subpr
 def _viewport(width: int, height: int) -> None:
     for name, v in (("width", width), ("height", height)):
         if isinstance(v, bool) or not isinstance(v, int):
-            raise TypeError(f"{name} must be an int, got {type(v).__name__}")
+            raise ValidationTypeError(f"{name} must be an int, got {type(v).__name__}")
         if v < 100:
-            raise ValueError(f"{name} must be at least 100 px, got {v}")
+            raise ValidationError(f"{name} must be at least 100 px, got {v}")
 
 
 def _page(html: Path) -> Path:
     html = Path(html)
     if not html.is_file():
-        raise ValueError(f"html: no such file {html}")
+        raise ValidationError(f"html: no such file {html}")
     return html.resolve()
 
 

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from empirical.io import DATA_DIR, read_checksums
+from infogeo.validation import ValidationError, ValidationTypeError
 
 from .blocks import Figure, Heading, Para, from_json, render_html, render_markdown, to_json
 from .style import save
@@ -87,7 +88,7 @@ def write_table(df: pd.DataFrame, path: Path, resolution: dict | None = None) ->
     df = df.copy()
     for col, res in (resolution or {}).items():
         if col not in df.columns or not res > 0:
-            raise ValueError(f"resolution must map columns of the table to positive numbers, got {col!r}: {res!r}")
+            raise ValidationError(f"resolution must map columns of the table to positive numbers, got {col!r}: {res!r}")
         df[col] = (df[col].astype(float) / res).round() * res
     for col in df.columns:
         if pd.api.types.is_float_dtype(df[col].dtype):
@@ -163,9 +164,9 @@ def build_report(out_dir=DEFAULT_OUT, *, only: str | None = None, model: str | N
     """Build the report into ``out_dir``; returns the manifest (also written as manifest.json)."""
     out_dir = Path(out_dir)
     if only is not None and only not in SECTION_NAMES:
-        raise ValueError(f"only must be one of {', '.join(SECTION_NAMES)}, got {only!r}")
+        raise ValidationError(f"only must be one of {', '.join(SECTION_NAMES)}, got {only!r}")
     if not isinstance(seed, int) or isinstance(seed, bool):
-        raise TypeError(f"seed must be an integer, got {seed!r}")
+        raise ValidationTypeError(f"seed must be an integer, got {seed!r}")
     out_dir.mkdir(parents=True, exist_ok=True)
     state_dir = out_dir / "sections"
     state_dir.mkdir(exist_ok=True)

@@ -16,6 +16,7 @@ import time
 import numpy as np
 
 from infogeo.runner import ArgumentParser, UsageError, integer, number, output_file, run
+from infogeo.validation import ValidationError
 
 _ORDER_HELP = "learning order: sequential, parallel, random, k_at_a_time (with --k), or any registered name"
 
@@ -53,7 +54,7 @@ OPTION_NAMES = {"M": "--skills", "points": "--points", "hits": "--skills x (B-C)
 def _check(a, args) -> None:
     """Checks that need the assumptions, with the options' names, before any run starts."""
     from .compare import MIN_WINDOW_SKILLS, exponents_memory
-    from .dynamics import check_memory
+    from .dynamics import check_terms
     from .fitting import default_window
 
     n_learned = a.M if a.capacity is None else a.capacity
@@ -76,7 +77,7 @@ def _check(a, args) -> None:
                              f"skills learned) holds {hi - lo + 1} skill counts and a fit needs >= {need}; use "
                              f"{by.split()[0]} >= {10 * need} or --window N_LO N_HI with N_HI - N_LO >= {need - 1} and "
                              f"N_HI <= {n_learned}")
-    check_memory(*exponents_memory(a, mode=args.mode, replicates=args.replicates, points=args.points,
+    check_terms(*exponents_memory(a, mode=args.mode, replicates=args.replicates, points=args.points,
                                    n_boot=args.n_boot), OPTION_NAMES)
 
 
@@ -115,7 +116,7 @@ def _assumptions(args, alpha, order, cost):
             over["cost"] = cost
         return load_toml(args.assumptions, **over)
     if alpha is None:
-        raise ValueError("--alpha is required unless --assumptions gives a [law]")
+        raise ValidationError("--alpha is required unless --assumptions gives a [law]")
     kw = {k: v for k, v in model.items() if v is not None}
     kw.setdefault("M", 10**6)
     return Assumptions(law=PowerLaw(alpha), order=_order_spec(order or "sequential", args.k),
@@ -253,10 +254,10 @@ def _run_graph(argv) -> int:
     p.add_argument("--model", choices=("poisson_zipf", "power"), default="poisson_zipf")
     p.add_argument("--json", action="store_true")
     args = p.parse_args(argv)
-    from .dynamics import check_memory
+    from .dynamics import check_terms
     from .graph import graph_memory
 
-    check_memory(*graph_memory(args.skills, args.edges, args.texts), {"M": "--skills", "n_edges": "--edges"})
+    check_terms(*graph_memory(args.skills, args.edges, args.texts), {"M": "--skills", "n_edges": "--edges"})
     t0 = time.perf_counter()
     g = skill_graph(args.alpha, args.skills, args.edges, n_texts=args.texts, seed=args.seed)
     t_graph = time.perf_counter() - t0

@@ -40,8 +40,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from infogeo.validation import ValidationError, nonnegative
 from theory import skills as th
-from theory.validation import nonnegative
 
 from . import dynamics as dyn
 from .fitting import fit_exponent
@@ -58,7 +58,7 @@ def fit_on_window(x, y, n, win, estimator, n_boot, seed):
     """The exponent of (x, y) restricted to the points with win[0] <= n <= win[1] skills comprehended."""
     k = (n >= win[0]) & (n <= win[1])
     if k.sum() < 6:
-        raise ValueError(f"only {int(k.sum())} grid points have {win[0]} <= n <= {win[1]}")
+        raise ValidationError(f"only {int(k.sum())} grid points have {win[0]} <= n <= {win[1]}")
     # distinct x only: several skills can finish at the same flop
     xs, first = np.unique(x[k], return_index=True)
     return fit_exponent(xs, y[k][first], estimator=estimator, n_boot=n_boot, seed=seed)

@@ -38,8 +38,8 @@ import numpy as np
 import tomllib
 
 from infogeo.runner import PluginError
+from infogeo.validation import ValidationError, ValidationTypeError, choice, finite, nonnegative, positive, positive_int
 from theory import skills as th
-from theory.validation import choice, finite, nonnegative, positive, positive_int
 
 from .laws import BrokenPowerLaw, EmpiricalLaw, ExponentialLaw, PowerLaw, call_plugin, check_probabilities
 
@@ -166,7 +166,7 @@ class FunctionCost(Cost):
 
     def __init__(self, fn, name: str = "function"):
         if not callable(fn):
-            raise TypeError(f"fn must be callable, got {type(fn).__name__}")
+            raise ValidationTypeError(f"fn must be callable, got {type(fn).__name__}")
         self.fn, self.name = fn, str(name)
 
     def expected_flops(self, p, B, C, delta):
@@ -178,7 +178,8 @@ class FunctionCost(Cost):
             raise PluginError(self.name, exc, where="while running (cost function)") from exc
         rel = np.asarray(rel, dtype=np.float64)
         if rel.shape != np.shape(p) or not np.all(np.isfinite(rel)) or np.any(rel <= 0):
-            raise ValueError(f"cost function {self.name!r} must return finite positive flops of shape {np.shape(p)}")
+            raise ValidationError(
+                f"cost function {self.name!r} must return finite positive flops of shape {np.shape(p)}")
         return rel / rel.min() * (B - C) / delta
 
 
@@ -195,7 +196,7 @@ def register(kind: str, name: str, factory) -> None:
     """Make ``factory`` (a class or callable returning a plug-in) available by ``name`` in CLI and TOML."""
     choice(kind, "kind", sorted(REGISTRY))
     if not callable(factory):
-        raise TypeError("factory must be callable")
+        raise ValidationTypeError("factory must be callable")
     REGISTRY[kind][str(name)] = factory
 
 
@@ -208,18 +209,18 @@ def make(kind: str, spec) -> Any:
         spec = dict(spec)
         name = spec.pop("name", None)
         if not isinstance(name, str) or name not in REGISTRY[kind]:
-            raise ValueError(f"{kind}.name must be one of {sorted(REGISTRY[kind])}, got {name!r}")
+            raise ValidationError(f"{kind}.name must be one of {sorted(REGISTRY[kind])}, got {name!r}")
         factory = REGISTRY[kind][name]
         if factory in _BUILTINS:
             try:
                 return factory(**spec)
             except TypeError as exc:
-                raise ValueError(f"{kind} {name!r}: bad parameters {sorted(spec)}: {exc}") from None
+                raise ValidationError(f"{kind} {name!r}: bad parameters {sorted(spec)}: {exc}") from None
         return make(kind, construct(factory, spec, name))
     needed = {"law": ("probabilities",), "order": ("starts",), "cost": ("expected_flops",)}[kind]
     for attr in needed + ("name",):
         if not hasattr(spec, attr):
-            raise TypeError(f"{kind} object must define {attr!r} (got {type(spec).__name__})")
+            raise ValidationTypeError(f"{kind} object must define {attr!r} (got {type(spec).__name__})")
     return spec
 
 
@@ -260,7 +261,7 @@ class Assumptions:
 
     def __post_init__(self):
         if self.law is None:
-            raise ValueError("law is required (e.g. simulate.PowerLaw(0.5) or {'name': 'power', 'alpha': 0.5})")
+            raise ValidationError("law is required (e.g. simulate.PowerLaw(0.5) or {'name': 'power', 'alpha': 0.5})")
         self.law = make("law", self.law)
         if isinstance(self.law, EmpiricalLaw):
             self.M = self.law.M
@@ -269,20 +270,20 @@ class Assumptions:
         self.cost = make("cost", self.cost)
         self.B, self.C = finite(self.B, "B"), finite(self.C, "C")
         if not self.B > self.C:
-            raise ValueError(f"B must exceed C (Definition 3.4), got B={self.B}, C={self.C}")
+            raise ValidationError(f"B must exceed C (Definition 3.4), got B={self.B}, C={self.C}")
         self.delta = positive(self.delta, "delta")
         if self.delta > (self.B - self.C) * (1 + 1e-9):
-            raise ValueError(f"delta must be <= B - C = {self.B - self.C} (one hit cannot overshoot C), got "
+            raise ValidationError(f"delta must be <= B - C = {self.B - self.C} (one hit cannot overshoot C), got "
                              f"{self.delta}")
         self.delta = min(self.delta, self.B - self.C)  # round-off only
         self.delta_noise = nonnegative(self.delta_noise, "delta_noise")
         if self.capacity is not None:
             self.capacity = positive_int(self.capacity, "capacity")
             if self.capacity > self.M:  # refused, not clipped: the user asked for something else
-                raise ValueError(f"capacity must be <= M={self.M} skills, got {self.capacity}")
+                raise ValidationError(f"capacity must be <= M={self.M} skills, got {self.capacity}")
         k = getattr(self.order, "k", None)
         if isinstance(self.order, KAtATime) and k > self.M:
-            raise ValueError(f"order k_at_a_time: k={k} exceeds M={self.M} (a batch of all skills is the parallel "
+            raise ValidationError(f"order k_at_a_time: k={k} exceeds M={self.M} (a batch of all skills is the parallel "
                              "order)")
         self.r = positive(self.r, "r")
 
@@ -312,37 +313,37 @@ _MODEL_KEYS = {"M", "B", "C", "delta", "delta_noise", "capacity", "r"}
 
 def _load_python(ref: str, base: pathlib.Path, field: str):
     if not isinstance(ref, str) or ":" not in ref:
-        raise ValueError(f"{field}.python must look like 'file.py:ClassName', got {ref!r}")
+        raise ValidationError(f"{field}.python must look like 'file.py:ClassName', got {ref!r}")
     file, _, attr = ref.rpartition(":")
     path = (base / file).resolve()
     if not path.is_file():
-        raise ValueError(f"{field}.python: file {str(path)!r} not found")
+        raise ValidationError(f"{field}.python: file {str(path)!r} not found")
     spec = importlib.util.spec_from_file_location(f"_simulate_user_{path.stem}", path)
     module = importlib.util.module_from_spec(spec)
     try:
         spec.loader.exec_module(module)
     except (Exception, SystemExit) as exc:  # a user's file: report, never crash the CLI with a traceback
-        raise ValueError(f"{field}.python: importing {file!r} failed: {type(exc).__name__}: {exc}") from None
+        raise ValidationError(f"{field}.python: importing {file!r} failed: {type(exc).__name__}: {exc}") from None
     if not hasattr(module, attr):
-        raise ValueError(f"{field}.python: {file!r} has no attribute {attr!r}")
+        raise ValidationError(f"{field}.python: {file!r} has no attribute {attr!r}")
     return getattr(module, attr)
 
 
 def from_dict(data: dict, *, base_dir: str | pathlib.Path = ".", **overrides) -> Assumptions:
     """Assumptions from a dict shaped like the TOML file (see :func:`load_toml`)."""
     if not isinstance(data, dict):
-        raise TypeError("assumptions must be a table/dict")
+        raise ValidationTypeError("assumptions must be a table/dict")
     base = pathlib.Path(base_dir)
     unknown = set(data) - {"law", "order", "cost", "model"}
     if unknown:
-        raise ValueError(f"unknown section(s) {sorted(unknown)}; expected law, order, cost, model")
+        raise ValidationError(f"unknown section(s) {sorted(unknown)}; expected law, order, cost, model")
     kw: dict[str, Any] = {}
     for kind in ("law", "order", "cost"):
         if kind not in data:
             continue
         sec = data[kind]
         if not isinstance(sec, dict):
-            raise ValueError(f"[{kind}] must be a table")
+            raise ValidationError(f"[{kind}] must be a table")
         sec = dict(sec)
         if "python" in sec:
             ref = sec.pop("python")
@@ -351,17 +352,17 @@ def from_dict(data: dict, *, base_dir: str | pathlib.Path = ".", **overrides) ->
             try:
                 kw[kind] = make(kind, construct(factory, sec, str(ref)))
             except (TypeError, ValueError) as exc:  # the object lacks what a plug-in of this kind must define
-                raise ValueError(f"[{kind}] python plug-in {ref!r}: {exc}") from None
+                raise ValidationError(f"[{kind}] python plug-in {ref!r}: {exc}") from None
         else:
             if "name" not in sec:
-                raise ValueError(f"[{kind}] needs 'name' (one of {sorted(REGISTRY[kind])}) or 'python'")
+                raise ValidationError(f"[{kind}] needs 'name' (one of {sorted(REGISTRY[kind])}) or 'python'")
             kw[kind] = sec
     model = data.get("model", {})
     if not isinstance(model, dict):
-        raise ValueError("[model] must be a table")
+        raise ValidationError("[model] must be a table")
     bad = set(model) - _MODEL_KEYS
     if bad:
-        raise ValueError(f"[model] has unknown key(s) {sorted(bad)}; allowed: {sorted(_MODEL_KEYS)}")
+        raise ValidationError(f"[model] has unknown key(s) {sorted(bad)}; allowed: {sorted(_MODEL_KEYS)}")
     kw.update(model)
     kw.update({k: v for k, v in overrides.items() if v is not None})
     return Assumptions(**kw)
@@ -388,22 +389,22 @@ def load_toml(path, **overrides) -> Assumptions:
     """
     path = pathlib.Path(path)
     if path.is_dir():
-        raise ValueError(f"assumptions file {str(path)!r} is a folder; give a .toml file")
+        raise ValidationError(f"assumptions file {str(path)!r} is a folder; give a .toml file")
     if not path.is_file():
-        raise ValueError(f"assumptions file {str(path)!r} not found")
+        raise ValidationError(f"assumptions file {str(path)!r} not found")
     raw = path.read_bytes()
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        raise ValueError(f"assumptions file {str(path)!r} is not UTF-8 text (TOML must be): byte "
+        raise ValidationError(f"assumptions file {str(path)!r} is not UTF-8 text (TOML must be): byte "
                          f"{raw[exc.start]:#04x} at line {line}, offset {exc.start}") from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:  # its message carries "(at line L, column C)"
-        raise ValueError(f"malformed TOML in {str(path)!r}: {exc}") from None
+        raise ValidationError(f"malformed TOML in {str(path)!r}: {exc}") from None
     try:
         return from_dict(data, base_dir=path.parent, **overrides)
     except (TypeError, ValueError) as exc:  # a key or value the model refuses: say which file it came from
-        kind = ValueError if isinstance(exc, ValueError) else TypeError
+        kind = ValidationTypeError if isinstance(exc, TypeError) else ValidationError
         raise kind(f"assumptions file {str(path)!r}: {exc}") from None

@@ -28,8 +28,16 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
+from infogeo.validation import (
+    ValidationError,
+    as_generator,
+    choice,
+    nonnegative,
+    nonnegative_int,
+    positive,
+    positive_int,
+)
 from theory import skills as th
-from theory.validation import as_generator, choice, nonnegative, nonnegative_int, positive, positive_int
 
 from . import dynamics as dyn
 from .agreement import (
@@ -145,21 +153,21 @@ def _window(a: Assumptions, window, n_learned):
     if window is None:
         lo, hi = default_window(a.M, n_learned)
         if hi - lo + 1 < MIN_WINDOW_SKILLS:
-            raise ValueError(f"the default fit window {lo}..{hi} skills (n_hi = M/10 for M={a.M}) holds "
+            raise ValidationError(f"the default fit window {lo}..{hi} skills (n_hi = M/10 for M={a.M}) holds "
                              f"{hi - lo + 1} skill counts; a fit needs >= {MIN_WINDOW_SKILLS}: use M >= "
                              f"{10 * MIN_WINDOW_SKILLS} or give a window of >= {MIN_WINDOW_SKILLS} skills")
         return lo, hi
     if len(window) != 2:
-        raise ValueError(f"window must be (n_lo, n_hi) skills, got {window!r}")
+        raise ValidationError(f"window must be (n_lo, n_hi) skills, got {window!r}")
     lo, hi = positive_int(window[0], "window[0]"), positive_int(window[1], "window[1]")
     if not lo < hi:
-        raise ValueError(f"window must be (n_lo, n_hi) skills with 1 <= n_lo < n_hi, got {tuple(window)}")
+        raise ValidationError(f"window must be (n_lo, n_hi) skills with 1 <= n_lo < n_hi, got {tuple(window)}")
     if hi > n_learned:
         limit = f"M={a.M}" if n_learned == a.M else f"capacity={n_learned}"
-        raise ValueError(f"window n_hi={hi} exceeds the {n_learned} skills a run comprehends ({limit}); "
+        raise ValidationError(f"window n_hi={hi} exceeds the {n_learned} skills a run comprehends ({limit}); "
                          f"no point lies beyond it")
     if hi - lo + 1 < MIN_WINDOW_SKILLS:
-        raise ValueError(f"window {lo}..{hi} holds {hi - lo + 1} skill counts; a fit needs >= {MIN_WINDOW_SKILLS} "
+        raise ValidationError(f"window {lo}..{hi} holds {hi - lo + 1} skill counts; a fit needs >= {MIN_WINDOW_SKILLS} "
                          f"(n_hi - n_lo >= {MIN_WINDOW_SKILLS - 1})")
     return lo, hi
 
@@ -279,7 +287,7 @@ def exponents(
     if mode == "stochastic":
         replicates = positive_int(replicates, "replicates", minimum=2)
     points = positive_int(points, "points", minimum=3)
-    dyn.check_memory(*exponents_memory(a, mode=mode, replicates=replicates, points=points, n_boot=n_boot, axes=axes))
+    dyn.check_terms(*exponents_memory(a, mode=mode, replicates=replicates, points=points, n_boot=n_boot, axes=axes))
     win = _window(a, window, a.M if a.capacity is None else a.capacity)  # = runs[0].n_learned, known before
     seeds = [seed] if mode == "expected" else [seed + i for i in range(replicates)]
     runs = [dyn.run(a, mode=mode, seed=s, points=points) for s in seeds]
@@ -295,7 +303,7 @@ def exponents(
     # A law with a prediction whose every fit failed would give an all-NaN table: not a result, an error.
     # (A law without one, e.g. exponential, may well have no power law to fit: its rows say why.)
     if rows and all(r["evidence"] == "no fit" for r in rows) and any(np.isfinite(r["predicted"]) for r in rows):
-        raise ValueError(_no_fit_message(a, rows, win))
+        raise ValidationError(_no_fit_message(a, rows, win))
     df = pd.DataFrame(rows, columns=EXPONENT_COLUMNS)
     return (df, runs) if return_runs else df
 
@@ -350,7 +358,7 @@ def sweep(
     base = dict(base or {})
     combos = [(al, o, c, s) for al in alphas for o in orders for c in costs for s in seeds]
     if not combos:
-        raise ValueError("sweep grid is empty: give at least one alpha, order, cost and seed")
+        raise ValidationError("sweep grid is empty: give at least one alpha, order, cost and seed")
     out = []
     for al, o, c, s in tqdm(combos, desc="simulate sweep", disable=not progress, file=None):
         a = Assumptions(law=PowerLaw(al), M=M, order=make("order", o), cost=make("cost", c), **base)
@@ -486,7 +494,7 @@ def simulate_loss_curve(
     x, first = np.unique(x, return_index=True)
     y, n = y[first], n[first]
     if x.size < 3:
-        raise ValueError(f"window {win} holds {x.size} points; widen it or raise M")
+        raise ValidationError(f"window {win} holds {x.size} points; widen it or raise M")
     idx = np.unique(np.round(np.geomspace(1, x.size, min(points, x.size))).astype(int) - 1)
     x, y, n = x[idx], y[idx], n[idx]
     loss = C + y

@@ -31,23 +31,25 @@ import dataclasses
 
 import numpy as np
 
-from theory.validation import (
+from infogeo.validation import (
+    ValidationError,
+    ValidationTypeError,
     as_float_array,
     as_generator,
+    check_memory,
     choice,
     format_bytes,
     increasing,
     nonnegative_int,
     positive,
     positive_int,
-    require_memory,
 )
 
 from .assumptions import Assumptions
 from .laws import call_plugin
 
 __all__ = ["Trajectory", "run", "naive_expected", "naive_stochastic", "default_grid", "MODES", "run_memory",
-           "frontier_memory", "check_memory"]
+           "frontier_memory", "check_terms"]
 
 MODES = ("expected", "stochastic")
 
@@ -89,8 +91,8 @@ def frontier_memory(a: Assumptions, points: int = 400, caps: int = 2000) -> dict
     return {"M": 8.0 * _WORDS_PER_FRONTIER_SKILL * a.M, "points": 8.0 * _WORDS_PER_FRONTIER_CELL * points * caps}
 
 
-def check_memory(terms: dict[str, float], values: dict[str, float], names: dict[str, str] | None = None) -> None:
-    """Refuse (ValueError) when the summed estimate ``terms`` exceeds the memory available.
+def check_terms(terms: dict[str, float], values: dict[str, float], names: dict[str, str] | None = None) -> None:
+    """Refuse (:func:`infogeo.validation.check_memory`) when the summed estimate ``terms`` exceeds the memory available.
 
     The message names the argument with the largest term, as ``names`` spells it (``{"M": "--skills"}``;
     default the library's own name, ``M=...``), with its value from ``values``, and lists every term.
@@ -103,7 +105,7 @@ def check_memory(terms: dict[str, float], values: dict[str, float], names: dict[
     v = f"{int(v)}" if float(v).is_integer() else f"{v:g}"
     what = f"{label} {v}" if label else f"{top}={v}"
     detail = ", ".join(f"{names.get(k, k)} {format_bytes(v)}" for k, v in terms.items() if v > 0)
-    require_memory(total, what, detail)
+    check_memory(total, what, detail=detail)
 
 
 @dataclasses.dataclass
@@ -163,18 +165,19 @@ def _prepare(a: Assumptions, rng: np.random.Generator):
     p = a.probabilities()
     perm = np.asarray(call_plugin(a.order, "learning_order", p, rng, kind="order"), dtype=np.int64)
     if perm.shape != (a.M,) or not np.array_equal(np.sort(perm), np.arange(a.M)):
-        raise ValueError(f"order {a.order.name!r}: learning_order must return a permutation of 0..M-1")
+        raise ValidationError(f"order {a.order.name!r}: learning_order must return a permutation of 0..M-1")
     n_learn = a.M if a.capacity is None else a.capacity
     learn = perm[:n_learn]
     p_l = p[learn]
     # the cost sees the whole law (it may normalize by it); a capacity limit only drops skills afterwards
     flops = np.asarray(call_plugin(a.cost, "expected_flops", p, a.B, a.C, a.delta, kind="cost"), dtype=np.float64)
     if flops.shape != p.shape or not np.all(np.isfinite(flops)) or np.any(flops <= 0):
-        raise ValueError(f"cost {a.cost.name!r}: expected_flops must return finite positive values of shape {p.shape}")
+        raise ValidationError(
+            f"cost {a.cost.name!r}: expected_flops must return finite positive values of shape {p.shape}")
     flops = flops[learn]
     q = (a.B - a.C) / (a.delta * flops)
     if np.any(q > 1.0 + 1e-12):
-        raise ValueError(f"cost {a.cost.name!r} gives fewer flops than hits needed for some skill "
+        raise ValidationError(f"cost {a.cost.name!r} gives fewer flops than hits needed for some skill "
                          "(hit probability > 1)")
     q = np.minimum(q, 1.0)
     if a.delta_noise > 0:
@@ -187,7 +190,7 @@ def _prepare(a: Assumptions, rng: np.random.Generator):
     with np.errstate(over="ignore", divide="ignore"):
         worst = np.float64(a.B - a.C) / (np.min(q) * np.min(dy))
     if not np.isfinite(worst):  # durations would be inf and every later step blame the order
-        raise ValueError(f"the flops to comprehend a skill, (B-C)/(q delta), overflow float64 (B-C={a.B - a.C:g}, "
+        raise ValidationError(f"the flops to comprehend a skill, (B-C)/(q delta), overflow float64 (B-C={a.B - a.C:g}, "
                          f"delta={a.delta:g}, delta_noise={a.delta_noise:g}, smallest hit probability "
                          f"{float(np.min(q)):.3g}, smallest delta drawn {float(np.min(dy)):.3g}): use a smaller B - C, "
                          "a larger delta or less delta_noise")
@@ -199,10 +202,11 @@ def _starts(a: Assumptions, durations: np.ndarray) -> np.ndarray:
         st = np.asarray(call_plugin(a.order, "starts", durations, kind="order"), dtype=np.float64)
         total = float(np.sum(durations))
     if not np.all(np.isfinite(st)) and not np.isfinite(total):
-        raise ValueError(f"the flops of a run overflow float64: the skills' durations (B-C)/(q delta) sum to more than "
+        raise ValidationError(
+            f"the flops of a run overflow float64: the skills' durations (B-C)/(q delta) sum to more than "
                          f"1.8e308 (B-C={a.B - a.C:g}, delta={a.delta:g}); use a smaller B - C or a larger delta")
     if st.shape != durations.shape or np.any(~np.isfinite(st)) or np.any(st < 0):
-        raise ValueError(f"order {a.order.name!r}: starts must return finite nonnegative flops of shape "
+        raise ValidationError(f"order {a.order.name!r}: starts must return finite nonnegative flops of shape "
                          f"{durations.shape}")
     return st
 
@@ -240,7 +244,7 @@ def _expected_remaining(start, dur, T, p_l, unlearned_mass, S):
         cnt = np.maximum(g_hi - g_lo, 0)
         total = int(cnt.sum())
         if total > 50_000_000:
-            raise ValueError(f"order {total} active (skill, grid point) pairs: too many overlapping late starts; "
+            raise ValidationError(f"order {total} active (skill, grid point) pairs: too many overlapping late starts; "
                              "use fewer grid points")
         if total:
             rep = np.repeat(np.arange(late.size), cnt)
@@ -311,12 +315,12 @@ def run(
         log grid from the first to the last comprehension.
     """
     if not isinstance(assumptions, Assumptions):
-        raise TypeError(f"assumptions must be simulate.Assumptions, got {type(assumptions).__name__}")
+        raise ValidationTypeError(f"assumptions must be simulate.Assumptions, got {type(assumptions).__name__}")
     mode = choice(mode, "mode", MODES)
     points = positive_int(points, "points", minimum=3)  # fewer grid points cannot carry a fit
     rng = as_generator(seed)
     a = assumptions
-    check_memory(run_memory(a, mode, points if S is None else np.size(S)),
+    check_terms(run_memory(a, mode, points if S is None else np.size(S)),
                  {"M": a.M, "points": points if S is None else np.size(S), "hits": _expected_hits(a)})
     BC = a.B - a.C
     p, perm, learn, p_l, q, dy = _prepare(a, rng)
@@ -444,19 +448,20 @@ def frontier(assumptions: Assumptions, *, points: int = 400, caps: int = 2000, k
     """
     a = assumptions
     if getattr(a.order, "theory_order", None) != "parallel":
-        raise ValueError(f"frontier needs order='parallel' (a capacity-limited parallel learner), got {a.order.name!r}")
+        raise ValidationError(
+            f"frontier needs order='parallel' (a capacity-limited parallel learner), got {a.order.name!r}")
     if a.capacity is not None:
-        raise ValueError("frontier chooses the capacity itself; leave capacity=None")
+        raise ValidationError("frontier chooses the capacity itself; leave capacity=None")
     points = positive_int(points, "points", minimum=3)
     caps = positive_int(caps, "caps", minimum=2)
     kappa = positive(kappa, "kappa")
-    check_memory(frontier_memory(a, points, caps), {"M": a.M, "points": points})
+    check_terms(frontier_memory(a, points, caps), {"M": a.M, "points": points})
     rng = as_generator(seed)
     BC = a.B - a.C
     p, perm, learn, p_l, q, dy = _prepare(a, rng)
     d = BC / (q * dy)  # tokens to comprehend, in learning order
     if np.any(np.diff(d) < 0):
-        raise ValueError("frontier needs tokens-to-comprehend nondecreasing in learning order (e.g. cost 1/p or "
+        raise ValidationError("frontier needs tokens-to-comprehend nondecreasing in learning order (e.g. cost 1/p or "
                          "constant, no delta noise)")
     suf_p, suf_w = _suffix(p_l), _suffix(p_l / d)
     cap = _int_grid(a.M, caps)

@@ -39,7 +39,8 @@ import warnings
 import numpy as np
 from scipy import optimize
 
-from theory.validation import (
+from infogeo.validation import (
+    ValidationError,
     as_float_array,
     as_generator,
     choice,
@@ -114,7 +115,8 @@ def _fit_once(lx, ly, estimator, start=None):
         warnings.simplefilter("ignore", RuntimeWarning)
         sol = optimize.least_squares(resid, start, method="lm", xtol=1e-14, ftol=1e-14, gtol=1e-14, max_nfev=150)
     if sol.status <= 0:  # 0: evaluation budget exhausted, -1: solver failure; never report such a fit
-        raise ValueError(f"the exponent fit did not converge (scipy least_squares status {sol.status}: {sol.message})")
+        raise ValidationError(
+            f"the exponent fit did not converge (scipy least_squares status {sol.status}: {sol.message})")
     t = sol.x
     return np.array([t[0], t[1], t[2] * scale])
 
@@ -150,7 +152,7 @@ def fit_exponent(
     keep = (x >= lo) & (x <= hi) & (y > 0)
     need = 3 if estimator == "pure" else 6
     if keep.sum() < need:
-        raise ValueError(f"window [{lo:g}, {hi:g}] holds {int(keep.sum())} usable points; need >= {need}")
+        raise ValidationError(f"window [{lo:g}, {hi:g}] holds {int(keep.sum())} usable points; need >= {need}")
     lx, ly = np.log(x[keep]), np.log(y[keep])
     theta = _fit_once(lx, ly, estimator)
     fitted = np.log(np.maximum(_model(theta, lx), 1e-300))
@@ -185,6 +187,6 @@ def replicate_interval(exponents) -> tuple[float, float]:
     """2.5 and 97.5 percentiles of an exponent fitted on independent stochastic replicates."""
     e = as_float_array(exponents, "exponents", ndim=1)
     if e.size < 2:
-        raise ValueError("need at least 2 replicates for an interval")
+        raise ValidationError("need at least 2 replicates for an interval")
     lo, hi = np.percentile(e, [2.5, 97.5])
     return float(lo), float(hi)

@@ -30,10 +30,10 @@ import scipy.sparse as sp
 from scipy import optimize
 from scipy.special import gammaln, zeta
 
+from infogeo.validation import ValidationError, as_generator, as_int_array, choice, in_range, positive_int
 from theory import skills as th
-from theory.validation import as_generator, as_int_array, choice, in_range, positive_int
 
-from .dynamics import check_memory
+from .dynamics import check_terms
 from .laws import PowerLaw, call_plugin
 
 __all__ = ["SkillGraph", "skill_graph", "graph_memory", "AlphaFit", "fit_alpha", "alpha_from_degree_exponent",
@@ -89,7 +89,7 @@ def skill_graph(law, M: int, n_edges: int, *, n_texts: int | None = None, seed=0
     M = positive_int(M, "M", minimum=2)
     n_edges = positive_int(n_edges, "n_edges")
     n_texts = max(n_edges // 10, 1) if n_texts is None else positive_int(n_texts, "n_texts")
-    check_memory(*graph_memory(M, n_edges, n_texts, fit=False))
+    check_terms(*graph_memory(M, n_edges, n_texts, fit=False))
     rng = as_generator(seed)
     p = np.asarray(call_plugin(law, "probabilities", M, kind="law"), dtype=np.float64)
     deg = rng.multinomial(n_edges, p)
@@ -196,7 +196,7 @@ def fit_alpha(degrees, *, xmin: int | None = None, model: str = "poisson_zipf", 
     min_tail = positive_int(min_tail, "min_tail", minimum=2)
     candidates = positive_int(candidates, "candidates")
     if d.size < min_tail:
-        raise ValueError(f"degrees has {d.size} positive entries; need >= min_tail={min_tail}")
+        raise ValidationError(f"degrees has {d.size} positive entries; need >= min_tail={min_tail}")
     if xmin is None:
         top = np.sort(d)[::-1][min_tail - 1]
         cands = np.unique(np.round(np.geomspace(1, max(top, 1), candidates)))
@@ -212,11 +212,12 @@ def fit_alpha(degrees, *, xmin: int | None = None, model: str = "poisson_zipf", 
         xm = float(positive_int(xmin, "xmin"))
         tail = d[d >= xm]
         if tail.size < 2:
-            raise ValueError(f"xmin={xmin} leaves {tail.size} degrees")
+            raise ValidationError(f"xmin={xmin} leaves {tail.size} degrees")
         g, se = _mle_gamma(tail, xm, model)
         ks, nt = _ks(tail, g, xm, model), tail.size
     if not 1.0 < g < 2.0:
-        raise ValueError(f"fitted degree exponent gamma={g:.4g} is outside (1, 2): the degrees are not Zipf with alpha "
+        raise ValidationError(
+            f"fitted degree exponent gamma={g:.4g} is outside (1, 2): the degrees are not Zipf with alpha "
                          "> 0")
     a = alpha_from_degree_exponent(g)
     # alpha decreases in gamma; clip the interval to the admissible gamma range

@@ -16,8 +16,8 @@ from __future__ import annotations
 import numpy as np
 
 from infogeo.runner import PluginError
+from infogeo.validation import ValidationError, as_float_array, positive, positive_int, probability_vector
 from theory import skills as th
-from theory.validation import as_float_array, positive, positive_int, probability_vector
 
 __all__ = ["SkillLaw", "PowerLaw", "BrokenPowerLaw", "ExponentialLaw", "EmpiricalLaw", "check_probabilities",
            "call_plugin", "is_builtin"]
@@ -50,9 +50,9 @@ def check_probabilities(p, M: int, name: str = "law") -> np.ndarray:
     """Validate what a (possibly user-written) law returned: M nonnegative floats summing to 1, descending."""
     arr = probability_vector(p, f"{name}.probabilities(M)", atol=1e-8)
     if arr.shape != (M,):
-        raise ValueError(f"{name}.probabilities(M) must return shape ({M},), got {arr.shape}")
+        raise ValidationError(f"{name}.probabilities(M) must return shape ({M},), got {arr.shape}")
     if np.any(np.diff(arr) > 1e-15 * max(arr[0], 1e-300)):
-        raise ValueError(f"{name}.probabilities(M) must be sorted descending (skills ranked easiest first)")
+        raise ValidationError(f"{name}.probabilities(M) must be sorted descending (skills ranked easiest first)")
     return arr
 
 
@@ -86,7 +86,7 @@ class PowerLaw(SkillLaw):
         p = th.skill_law(self.alpha, M)
         if p[-1] == 0:  # k^-(alpha+1) underflows: those skills would silently never occur
             last = int(np.argmax(p == 0))
-            raise ValueError(f"alpha={self.alpha:g} with M={M}: p_k = k^-(alpha+1)/Z underflows to 0 from rank "
+            raise ValidationError(f"alpha={self.alpha:g} with M={M}: p_k = k^-(alpha+1)/Z underflows to 0 from rank "
                              f"{last + 1} on (float64); lower alpha or M")
         return p
 
@@ -133,7 +133,7 @@ class ExponentialLaw(SkillLaw):
     def probabilities(self, M: int) -> np.ndarray:
         p = super().probabilities(M)
         if np.any(p <= 0):
-            raise ValueError(f"rate={self.rate} underflows: skills beyond rank ~{int(700 / self.rate)} get p = 0; "
+            raise ValidationError(f"rate={self.rate} underflows: skills beyond rank ~{int(700 / self.rate)} get p = 0; "
                              "lower rate or M")
         return p
 
@@ -156,7 +156,7 @@ class EmpiricalLaw(SkillLaw):
 
     def __init__(self, weights=None, *, probabilities=None, alpha: float | None = None):
         if (weights is None) == (probabilities is None):
-            raise ValueError("give exactly one of weights (degrees, any scale) or probabilities (must sum to 1)")
+            raise ValidationError("give exactly one of weights (degrees, any scale) or probabilities (must sum to 1)")
         if probabilities is not None:
             # stated frequencies are taken at their word: they must already sum to 1
             weights = probability_vector(probabilities, "probabilities", atol=1e-8)
@@ -165,7 +165,7 @@ class EmpiricalLaw(SkillLaw):
         w = as_float_array(weights, "weights", ndim=1, low=0.0)
         w = np.sort(w[w > 0])[::-1]
         if w.size < 2:
-            raise ValueError("weights must have at least 2 positive entries")
+            raise ValidationError("weights must have at least 2 positive entries")
         self._p = w / w.sum()
         self.alpha = None if alpha is None else positive(alpha, "alpha")
 
@@ -175,7 +175,7 @@ class EmpiricalLaw(SkillLaw):
 
     def probabilities(self, M: int | None = None) -> np.ndarray:
         if M is not None and positive_int(M, "M", minimum=2) != self._p.size:
-            raise ValueError(f"M must equal the number of skills in the data ({self._p.size}), got {M}")
+            raise ValidationError(f"M must equal the number of skills in the data ({self._p.size}), got {M}")
         return self._p.copy()
 
     def describe(self) -> dict:

@@ -96,3 +96,22 @@ def test_the_kernel_pinning_commands_do_not_load_torch_before_they_pin_it():
     code = "import sys, reports.__main__, empirical.minipythia.__main__; print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert out.stdout.strip() == "False"
+
+
+#: Names of the validation and memory helpers this project had before infogeo.validation was their one home.
+RETIRED_NAMES = ("theory.validation", "from .validation import", "from ..validation import", "require_memory",
+                 "empirical.memory", "from ..memory import", "from .memory import", "SAFETY_FRACTION",
+                 "def check_memory")
+
+
+def test_one_validation_module_and_one_memory_guard():
+    """infogeo.validation holds every check_* validator and the one memory guard ``check_memory``; the three guards
+    and the theory module they replaced are gone, and no other module defines a guard of its own."""
+    bad = []
+    for layer, path, _ in _modules():
+        text = path.read_text(encoding="utf-8")
+        for name in RETIRED_NAMES:
+            if name in text and not (path == ROOT / "infogeo" / "validation.py" and name == "def check_memory"):
+                bad.append(f"{path.relative_to(ROOT)}: {name}")
+    assert not bad, "\n".join(bad)
+    assert not (ROOT / "theory" / "validation.py").exists() and not (ROOT / "empirical" / "memory.py").exists()

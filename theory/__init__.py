@@ -13,7 +13,7 @@ The claim catalogue lives in :mod:`theory.catalogue`; run it with ``python -m th
 For the report: :func:`report_tables` (:mod:`theory.tables`) and the figure functions of
 :mod:`theory.plots`.
 """
-from . import attention, discrete, distances, entropy, gp, skills, validation  # noqa: F401
+from . import attention, discrete, distances, entropy, gp, skills  # noqa: F401
 from .tables import report_tables  # noqa: E402  (after the formula modules it draws on)
 
-__all__ = ["attention", "discrete", "distances", "entropy", "gp", "skills", "validation", "report_tables"]
+__all__ = ["attention", "discrete", "distances", "entropy", "gp", "skills", "report_tables"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .validation import as_generator, as_matrix, finite, positive, positive_int
+from infogeo.validation import ValidationError, as_generator, as_matrix, finite, positive, positive_int
 
 __all__ = ["causal_attention", "equation4_values", "approximation_5"]
 
@@ -18,16 +18,16 @@ __all__ = ["causal_attention", "equation4_values", "approximation_5"]
 def _attention(A) -> np.ndarray:
     A = as_matrix(A, "A", square=True)
     if np.any(np.triu(A, 1) != 0):
-        raise ValueError("A must be lower-triangular (causal attention)")
+        raise ValidationError("A must be lower-triangular (causal attention)")
     if np.any(np.diag(A) <= 0):
-        raise ValueError("A must have a positive diagonal (lambda_i^i > 0): equation (4) divides by it")
+        raise ValidationError("A must have a positive diagonal (lambda_i^i > 0): equation (4) divides by it")
     return A
 
 
 def _values(V, T: int) -> np.ndarray:
     V = as_matrix(V, "V")
     if V.shape[0] != T:
-        raise ValueError(f"V must have T={T} rows (one value per token), got {V.shape[0]}")
+        raise ValidationError(f"V must have T={T} rows (one value per token), got {V.shape[0]}")
     return V
 
 
@@ -71,7 +71,7 @@ def equation4_values(A, Z, V) -> np.ndarray:
     T = A.shape[0]
     Z, V = as_matrix(Z, "Z"), _values(V, T)
     if Z.shape != V.shape:
-        raise ValueError(f"Z must have the shape of V {V.shape}, got {Z.shape}")
+        raise ValidationError(f"Z must have the shape of V {V.shape}, got {Z.shape}")
     out = np.empty_like(V)
     for i in range(T):
         out[i] = Z[i] / A[i, i] - (A[i, :i] / A[i, i]) @ V[:i]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .validation import probability_vector, same_shape
+from infogeo.validation import probability_vector, same_shape
 
 __all__ = ["entropy", "conditional_entropy", "kl_divergence", "mutual_information", "conditional_distributions"]
 

@@ -13,8 +13,9 @@ from __future__ import annotations
 import numpy as np
 from scipy.linalg import eigh
 
+from infogeo.validation import ValidationError, as_matrix, as_psd, as_spd, choice, nonnegative, positive, same_shape
+
 from .entropy import logdet_spd
-from .validation import as_matrix, as_psd, as_spd, choice, nonnegative, positive, same_shape
 
 __all__ = [
     "token_covariance",
@@ -35,7 +36,7 @@ def token_covariance(Z, *, center: bool = False) -> np.ndarray:
         Z = Z - Z.mean(axis=0)
     big = float(np.max(np.abs(Z)))
     if big > 0 and 2 * np.log(big) + np.log(Z.shape[0]) > np.log(np.finfo(np.float64).max) - 1:
-        raise ValueError(f"Z has entries up to {big:.3g}: Z^T Z overflows float64 (the covariance would be inf); "
+        raise ValidationError(f"Z has entries up to {big:.3g}: Z^T Z overflows float64 (the covariance would be inf); "
                          "rescale Z")
     return Z.T @ Z / Z.shape[0]
 
@@ -47,7 +48,7 @@ def regularize_covariance(C, ridge: float) -> np.ndarray:
     with np.errstate(over="ignore"):
         out = C + ridge * np.eye(C.shape[0])
     if not np.all(np.isfinite(out)):
-        raise ValueError(f"ridge={ridge:g} overflows float64 when added to C (max |C| {np.max(np.abs(C)):.3g})")
+        raise ValidationError(f"ridge={ridge:g} overflows float64 when added to C (max |C| {np.max(np.abs(C)):.3g})")
     return out
 
 

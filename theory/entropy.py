@@ -7,7 +7,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from .validation import as_float_array, as_matrix, as_symmetric, choice, positive, positive_int, unit_rows
+from infogeo.validation import (
+    ValidationError,
+    as_float_array,
+    as_matrix,
+    as_symmetric,
+    choice,
+    positive,
+    positive_int,
+    unit_rows,
+)
 
 __all__ = [
     "logdet_spd",
@@ -66,7 +75,7 @@ def rate_distortion_entropy(Z, eps: float = 0.1, *, method: str = "auto") -> flo
     # to inf and the log-determinant with them. Refused rather than returned as inf.
     big = float(np.max(np.abs(Z))) if Z.size else 0.0
     if big > 0 and c > 0 and 2 * np.log(big) + np.log(c * max(n, d)) > np.log(np.finfo(np.float64).max) - 1:
-        raise ValueError(f"Z has entries up to {big:.3g}: d/(eps^2 n) * Z^T Z overflows float64; rescale Z "
+        raise ValidationError(f"Z has entries up to {big:.3g}: d/(eps^2 n) * Z^T Z overflows float64; rescale Z "
                          f"(L_eps depends on its scale) or use a larger eps")
     M = np.eye(n) + c * (Z @ Z.T) if method == "gram" else np.eye(d) + c * (Z.T @ Z)
     try:
@@ -75,7 +84,7 @@ def rate_distortion_entropy(Z, eps: float = 0.1, *, method: str = "auto") -> flo
         # I + c Z^T Z is positive definite in exact arithmetic; Cholesky fails only when the identity is below the
         # round-off of c Z^T Z on a (numerically) rank-deficient Z: L_eps then depends on digits float64 lost.
         bound = M.shape[0] * np.finfo(np.float64).eps * float(np.max(np.diag(M)))
-        raise ValueError(f"Z (entries up to {big:.3g}) at eps={eps:g}: d/(eps^2 n) Z^T Z reaches "
+        raise ValidationError(f"Z (entries up to {big:.3g}) at eps={eps:g}: d/(eps^2 n) Z^T Z reaches "
                          f"{np.max(np.diag(M)):.3g}, so its round-off ({bound:.3g}) swamps the identity of "
                          "I + d/(eps^2 n) Z^T Z on the directions a rank-deficient Z does not span, and log det is "
                          "not determined in float64 (it is while k * 2.2e-16 * max diag << 1): rescale Z and eps "
@@ -89,7 +98,7 @@ def _coefficient(n: int, d: int, eps: float) -> float:
     with np.errstate(over="ignore", under="ignore"):
         c = float(d / n / np.float64(eps) / np.float64(eps))
     if not np.isfinite(c):
-        raise ValueError(f"eps={eps:g} is too small: d/(eps^2 n) overflows float64; rescale Z and eps together "
+        raise ValidationError(f"eps={eps:g} is too small: d/(eps^2 n) overflows float64; rescale Z and eps together "
                          "(L_eps(aZ) at a*eps equals L_eps(Z) at eps)")
     return c
 
@@ -138,7 +147,7 @@ def equal_singular_value_normalized_entropy(r, d, eps: float = 0.1):
     eps = positive(eps, "eps")
     r_arr = as_float_array(r, "r", allow_empty=True, low=0.0, low_open=True)
     if np.any(r_arr > d):
-        raise ValueError(f"r must lie in (0, d]={d:g}, got {r!r}")
+        raise ValidationError(f"r must lie in (0, d]={d:g}, got {r!r}")
     q = r_arr / d
     if eps >= 1e150:  # both logs underflow to 0; the ratio tends to 1 with an error O(1/eps^2) < 1e-300
         out = np.ones_like(q)
@@ -162,11 +171,11 @@ def matrix_entropy(Z, *, normalized: bool = True) -> float:
     try:
         U = unit_rows(Z, "Z")  # exact at any scale (1e300 rows used to overflow to zero rows and H = 0)
     except ValueError:
-        raise ValueError("Z has an all-zero row; matrix entropy needs nonzero token representations") from None
+        raise ValidationError("Z has an all-zero row; matrix entropy needs nonzero token representations") from None
     G = (U @ U.T) / n if n <= d else (U.T @ U) / n
     lam = np.linalg.eigvalsh(G)
     if lam.min() < -1e-12:
-        raise ValueError(f"Gram matrix has a negative eigenvalue {lam.min():.3g}")
+        raise ValidationError(f"Gram matrix has a negative eigenvalue {lam.min():.3g}")
     lam = np.clip(lam, 0.0, None)
     lam = lam[lam > 0]
     H = float(-np.sum(lam * np.log(lam)))

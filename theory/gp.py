@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .validation import as_float_array, as_matrix, as_symmetric, positive, unit_rows
+from infogeo.validation import ValidationError, as_float_array, as_matrix, as_symmetric, positive, unit_rows
 
 __all__ = [
     "l2_normalize_rows",
@@ -63,13 +63,13 @@ def _noisy_kernel_cholesky(K, sigma: float) -> np.ndarray:
     with np.errstate(divide="ignore"):  # sigma^2 underflowing to 0 gives an infinite round-off: refused below
         roundoff = T * np.finfo(np.float64).eps * float(np.max(np.diag(K), initial=0.0)) / s2
     if roundoff > MAX_ROUNDOFF:
-        raise ValueError(f"sigma={sigma:.3g} is too small for this kernel: T * eps * max k(z,z) / sigma^2 = "
+        raise ValidationError(f"sigma={sigma:.3g} is too small for this kernel: T * eps * max k(z,z) / sigma^2 = "
                          f"{roundoff:.3g} exceeds {MAX_ROUNDOFF:g}, so I + K/sigma^2 cannot be factored "
                          "accurately in float64; use a larger sigma or rescale K")
     try:
         return np.linalg.cholesky(np.eye(T) + K / s2)
     except np.linalg.LinAlgError:
-        raise ValueError("K must be positive semi-definite: I + K/sigma^2 is not positive definite") from None
+        raise ValidationError("K must be positive semi-definite: I + K/sigma^2 is not positive definite") from None
 
 
 def information_gain_curve(K, sigma: float) -> tuple[np.ndarray, np.ndarray]:
@@ -118,9 +118,9 @@ def gp_posterior(Z_prev, y, z, sigma: float, *, normalize: bool = True) -> tuple
     y = as_float_array(y, "y", ndim=1)
     sigma = positive(sigma, "sigma")
     if z.shape[0] != Z_prev.shape[1]:
-        raise ValueError(f"z must have length d={Z_prev.shape[1]}, got {z.shape[0]}")
+        raise ValidationError(f"z must have length d={Z_prev.shape[1]}, got {z.shape[0]}")
     if y.shape[0] != Z_prev.shape[0]:
-        raise ValueError(f"y must have length T={Z_prev.shape[0]}, got {y.shape[0]}")
+        raise ValidationError(f"y must have length T={Z_prev.shape[0]}, got {y.shape[0]}")
     if normalize:
         Z_prev = l2_normalize_rows(Z_prev, "Z_prev")
         z = l2_normalize_rows(z[None, :], "z")[0]
@@ -131,7 +131,7 @@ def gp_posterior(Z_prev, y, z, sigma: float, *, normalize: bool = True) -> tuple
     try:
         L = np.linalg.cholesky(K + _sq(sigma) * np.eye(K.shape[0]))
     except np.linalg.LinAlgError:
-        raise ValueError(f"sigma={sigma:.3g} is too small for these tokens: K + sigma^2 I is numerically singular "
+        raise ValidationError(f"sigma={sigma:.3g} is too small for these tokens: K + sigma^2 I is numerically singular "
                          f"(sigma^2 = {_sq(sigma):.3g} against kernel entries up to {np.max(np.abs(K)):.3g}); "
                          "use a larger sigma") from None
     a = np.linalg.solve(L, k)
@@ -161,10 +161,11 @@ def information_gain_increment_as_printed(Z_prev, z, sigma: float, *, normalize:
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             arg = (1.0 + 1.0 / s2 - s2) + s2 * var
     if not np.isfinite(arg):
-        raise ValueError(f"the printed Theorem 4.1 overflows float64 at sigma={sigma:g}")
+        raise ValidationError(f"the printed Theorem 4.1 overflows float64 at sigma={sigma:g}")
     if arg <= 0:
         # Possible for sigma > 1: the printed formula is then undefined, not merely inaccurate.
-        raise ValueError(f"the printed Theorem 4.1 is undefined at sigma={sigma:g}: its log argument is {arg:.3g} <= 0")
+        raise ValidationError(
+            f"the printed Theorem 4.1 is undefined at sigma={sigma:g}: its log argument is {arg:.3g} <= 0")
     return 0.5 * float(np.log(arg))
 
 
@@ -176,12 +177,12 @@ def ridge_coefficients(Z_prev, z, sigma: float) -> np.ndarray:
     z = as_float_array(z, "z", ndim=1)
     sigma = positive(sigma, "sigma")
     if z.shape[0] != Z_prev.shape[1]:
-        raise ValueError(f"z must have length d={Z_prev.shape[1]}, got {z.shape[0]}")
+        raise ValidationError(f"z must have length d={Z_prev.shape[1]}, got {z.shape[0]}")
     G = Z_prev @ Z_prev.T + _sq(sigma) * np.eye(Z_prev.shape[0])
     try:
         return np.linalg.solve(G, Z_prev @ z)
     except np.linalg.LinAlgError:
-        raise ValueError(f"sigma={sigma:.3g} is too small for Z_prev: Z Z^T + sigma^2 I is singular in float64 "
+        raise ValidationError(f"sigma={sigma:.3g} is too small for Z_prev: Z Z^T + sigma^2 I is singular in float64 "
                          "(rank-deficient tokens); use a larger sigma") from None
 
 
@@ -193,5 +194,5 @@ def stable_rank(A) -> float:
         A = A / peak
     s = np.linalg.norm(A, 2)
     if s == 0:
-        raise ValueError("A is the zero matrix; its stable rank is undefined")
+        raise ValidationError("A is the zero matrix; its stable rank is undefined")
     return float(np.linalg.norm(A, "fro") ** 2 / s**2)

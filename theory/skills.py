@@ -15,15 +15,16 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import zeta
 
-from .validation import (
+from infogeo.validation import (
+    ValidationError,
     as_float_array,
     as_int_array,
+    check_memory,
     choice,
     finite,
     positive,
     positive_int,
     probability_vector,
-    require_memory,
 )
 
 __all__ = [
@@ -52,7 +53,7 @@ def _levels(B, C) -> tuple[float, float]:
     """The entropies of Definition 3.4: finite, B > C."""
     B, C = finite(B, "B"), finite(C, "C")
     if not B > C:
-        raise ValueError(f"B must exceed C (Definition 3.4), got B={B}, C={C}")
+        raise ValidationError(f"B must exceed C (Definition 3.4), got B={B}, C={C}")
     return B, C
 
 
@@ -64,7 +65,7 @@ def skill_law(alpha: float, M: int) -> np.ndarray:
     """The paper's skill distribution ``p_k = k^-(alpha+1) / Z_alpha``, k = 1..M (float64)."""
     alpha = positive(alpha, "alpha")
     M = positive_int(M, "M", minimum=2)
-    require_memory(26.0 * M, f"M={M}", "3 float64 arrays of M: k, k^-(alpha+1), p")  # measured peak: 24.01 B/skill
+    check_memory(26.0 * M, f"M={M}", detail="3 float64 arrays of M: k, k^-(alpha+1), p")  # measured peak: 24.01 B/skill
     k = np.arange(1, M + 1, dtype=np.float64)
     w = k ** (-(alpha + 1.0))
     return w / w.sum()
@@ -79,7 +80,7 @@ def alpha_from_zipf_exponent(s: float) -> float:
     """Inverse of :func:`zipf_exponent_from_alpha`; requires s > 1."""
     s = positive(s, "s")
     if s <= 1:
-        raise ValueError(f"s must be > 1 for a normalizable infinite Zipf law (alpha = s - 1 > 0), got {s}")
+        raise ValidationError(f"s must be > 1 for a normalizable infinite Zipf law (alpha = s - 1 > 0), got {s}")
     return s - 1.0
 
 
@@ -106,7 +107,7 @@ def skill_tail_mass(n, alpha: float, M: int | None = None):
     else:
         M = positive_int(M, "M", minimum=2)
         if np.any(n_arr > M):
-            raise ValueError(f"n must be <= M={M}")
+            raise ValidationError(f"n must be <= M={M}")
         hi = float(M)
     with np.errstate(invalid="ignore"):
         Z = _hurwitz_partial(s, 1.0, hi)
@@ -135,7 +136,7 @@ def _zeta_cancellation(alpha: float, partial_sums=None, name: str = "alpha") -> 
         elif v.size:
             worst = max(worst, eps / alpha / float(v.min()))
     if not worst <= 1e-6:
-        raise ValueError(f"{name}={alpha:g} is too small for float64: the zeta(1 + {name}, .) forms keep it only "
+        raise ValidationError(f"{name}={alpha:g} is too small for float64: the zeta(1 + {name}, .) forms keep it only "
                          f"to a relative error of {worst:.2g} (> 1e-6; s = 1 + {name} rounds it, and finite sums "
                          f"of two terms ~ 1/{name} cancel); use {name} >= ~1e-9, or sum a finite law directly")
 
@@ -161,7 +162,7 @@ def lemma36_leading_term(n, alpha: float, M: int | None = None):
     else:
         M = positive_int(M, "M", minimum=2)
         if np.any(n_arr > M):
-            raise ValueError(f"n must be <= M={M}")
+            raise ValidationError(f"n must be <= M={M}")
         Z, tailM = _hurwitz_partial(s, 1.0, float(M)), float(M) ** (-alpha)
     out = (n_arr ** (-alpha) - tailM) / (alpha * Z)
     return float(out) if out.ndim == 0 else out
@@ -180,7 +181,7 @@ def comprehension_cost(p, B: float, C: float, delta: float, cost: str = "inverse
     cost = choice(cost, "cost", COST_MODELS)
     if cost == "inverse_p":
         if np.any(p <= 0):
-            raise ValueError("p must be > 0 for cost='inverse_p' (a skill that never occurs is never learned)")
+            raise ValidationError("p must be > 0 for cost='inverse_p' (a skill that never occurs is never learned)")
         return (B - C) / (p * delta)
     return np.full(p.shape, (B - C) / delta)
 
@@ -277,7 +278,7 @@ def expected_conditional_entropy_infinite(S, alpha: float, B: float, C: float, d
     K = (B - C) * zs / delta
     n_need = int(((s + 1.0) * float(S_arr.max()) / K) ** (1.0 / (s + 1.0))) + 2
     if n_need > max_skills:
-        raise ValueError(f"S up to {S_arr.max():.3g} needs {n_need:.3g} skills; raise max_skills={max_skills}")
+        raise ValidationError(f"S up to {S_arr.max():.3g} needs {n_need:.3g} skills; raise max_skills={max_skills}")
     k = np.arange(1, n_need + 1, dtype=np.float64)
     done_at = np.cumsum(K * k**s)
     n = np.searchsorted(done_at, S_arr, side="right")
@@ -317,8 +318,9 @@ def predicted_exponent(alpha: float, axis: str, *, order: str = "sequential", co
         if order == "sequential":
             return alpha / (c + 1.0)
         if c == 0.0:
-            raise ValueError("order='parallel' with cost='constant' has no power law: every skill finishes at once")
+            raise ValidationError(
+                "order='parallel' with cost='constant' has no power law: every skill finishes at once")
         return alpha / c
     if c == 0.0:  # axis == "frontier"
-        raise ValueError("axis='frontier' needs cost='inverse_p'")
+        raise ValidationError("axis='frontier' needs cost='inverse_p'")
     return alpha / (c + 1.0)

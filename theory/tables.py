@@ -10,11 +10,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from infogeo.validation import nonnegative_int
+
 from . import distances as DI
 from . import entropy as E
 from . import gp as G
 from . import skills as SK
-from .validation import nonnegative_int
 
 __all__ = ["catalogue_table", "verdict_counts", "lemma36_local_exponent", "js_small_gamma", "equation1_curve",
            "theorem41_increments", "report_tables"]

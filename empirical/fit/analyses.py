@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
+from infogeo.validation import ValidationError
 from theory.skills import predicted_exponent
 
 from .coverage import ANALYSIS_METHODS
@@ -114,7 +115,7 @@ def select_rows(df: pd.DataFrame, loss_column: str = DEFAULT_LOSS) -> pd.DataFra
     d = validate_loss_table(df, loss_column, where=where)
     d = d[(d["primary"] == 1) & (d["run"] == "standard")]
     if len(d) == 0:
-        raise ValueError("no rows with primary == 1 and run == 'standard' in column 'run'")
+        raise ValidationError("no rows with primary == 1 and run == 'standard' in column 'run'")
     d = d[d["shots"] == d["shots"].min()]
     d = d[~d["source_dir"].str.endswith("baseline")]
     d = d.assign(family=np.where(d["deduped"] == 1, "deduped", "standard"), loss=d[loss_column])
@@ -125,7 +126,7 @@ def select_rows(df: pd.DataFrame, loss_column: str = DEFAULT_LOSS) -> pd.DataFra
     if len(clash):
         r = clash.iloc[0]
         same = clash[(clash["model"] == r["model"]) & (clash["step"] == r["step"])]
-        raise ValueError(f"{where}: {len(same)} selected rows for model {r['model']!r}, step {r['step']:g} "
+        raise ValidationError(f"{where}: {len(same)} selected rows for model {r['model']!r}, step {r['step']:g} "
                          f"(deduped {same['deduped'].tolist()}, source_dir {same['source_dir'].tolist()}, "
                          f"{loss_column} {same[loss_column].tolist()}); keep one row per checkpoint")
     return d.reset_index(drop=True)
@@ -245,7 +246,7 @@ def _params_analysis(run: _Run, fam: str, final: pd.DataFrame, noise: float) -> 
     """
     for pc, col in PARAM_COUNTS.items():
         if len(final) < 4:
-            raise ValueError(f"family {fam!r} has {len(final)} sizes in column 'model'; "
+            raise ValidationError(f"family {fam!r} has {len(final)} sizes in column 'model'; "
                              f"fitting L = E + A·N^-α needs at least 4")
         seen = set()
         for w_i, (drop_lo, drop_hi, lab) in enumerate(run.window_set(PARAMS_WINDOWS)):
@@ -424,7 +425,7 @@ def run_analyses(df: pd.DataFrame, *, loss_column: str = DEFAULT_LOSS, seed: int
     ``caveats``: ``caveat, detail``.
     """
     if isinstance(n_boot, bool) or not isinstance(n_boot, (int, np.integer)) or n_boot < 0:
-        raise ValueError(f"n_boot must be a non-negative integer, got {n_boot!r}")
+        raise ValidationError(f"n_boot must be a non-negative integer, got {n_boot!r}")
     nbw = max(n_boot // 2, 0) if n_boot_windows is None else int(n_boot_windows)
     d = select_rows(df, loss_column)
     families = [f for f in ("standard", "deduped") if (d["family"] == f).any()]

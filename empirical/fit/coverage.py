@@ -58,6 +58,8 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
+from infogeo.validation import ValidationError
+
 from ..io import read_table
 from . import profile as P
 
@@ -187,9 +189,9 @@ def _point(xs, y) -> dict:
 def make_design(name: str, spec: str) -> Design:
     """The design ``name`` (one of DESIGNS) with ``well`` or ``mis``-specified truth."""
     if name not in DESIGNS:
-        raise ValueError(f"name must be one of {DESIGNS}, got {name!r}")
+        raise ValidationError(f"name must be one of {DESIGNS}, got {name!r}")
     if spec not in SPECS:
-        raise ValueError(f"spec must be one of {SPECS}, got {spec!r}")
+        raise ValidationError(f"spec must be one of {SPECS}, got {spec!r}")
     mis = spec == "mis"
     if name == "params8":
         N = _pythia_N()
@@ -335,13 +337,13 @@ def run_study(designs=DESIGNS, specs=SPECS, *, draws: int = 400, n_boot: int = 1
     """
     P._check_options("profile", "residual", n_boot, conf, seed, None, 1.0)
     if isinstance(draws, bool) or not isinstance(draws, (int, np.integer)) or draws < 1:
-        raise ValueError(f"draws must be a positive integer, got {draws!r}")
+        raise ValidationError(f"draws must be a positive integer, got {draws!r}")
     for name in designs:
         if name not in DESIGNS:
-            raise ValueError(f"designs must be drawn from {DESIGNS}, got {name!r}")
+            raise ValidationError(f"designs must be drawn from {DESIGNS}, got {name!r}")
     for spec in specs:
         if spec not in SPECS:
-            raise ValueError(f"specs must be drawn from {SPECS}, got {spec!r}")
+            raise ValidationError(f"specs must be drawn from {SPECS}, got {spec!r}")
     rows = []
     for name in designs:
         for spec in specs:

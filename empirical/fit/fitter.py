@@ -40,7 +40,7 @@ import pandas as pd
 from scipy.optimize import minimize, nnls
 from tqdm.auto import tqdm
 
-from theory.validation import as_float_array, nonnegative, positive, positive_int
+from infogeo.validation import ValidationError, ValidationTypeError, as_float_array, nonnegative, positive, positive_int
 
 __all__ = ["FitResult", "fit_power_law", "fit_joint_law", "LOSSES", "BOOTSTRAPS", "A_MIN", "A_MAX"]
 
@@ -250,10 +250,10 @@ class FitResult:
 
     def _as_X(self, *xs) -> np.ndarray:
         if len(xs) != len(self.x_ref):
-            raise ValueError(f"predict needs {len(self.x_ref)} covariate array(s), got {len(xs)}")
+            raise ValidationError(f"predict needs {len(self.x_ref)} covariate array(s), got {len(xs)}")
         cols = [as_float_array(np.ravel(x), f"x[{i}]", ndim=1) for i, x in enumerate(xs)]
         if any(np.any(c <= 0) for c in cols):
-            raise ValueError("covariates passed to predict/band must be > 0")
+            raise ValidationError("covariates passed to predict/band must be > 0")
         return np.column_stack(cols)
 
     def _full_rows(self, rows: np.ndarray) -> np.ndarray:
@@ -307,7 +307,7 @@ class FitResult:
 def _as_positive(v, name: str) -> np.ndarray:
     arr = as_float_array(v, name, ndim=1, allow_empty=True)  # finite float64, or an error naming it
     if np.any(arr <= 0):
-        raise ValueError(f"{name} must be > 0 (a power law needs positive X and L), found {arr.min():g}")
+        raise ValidationError(f"{name} must be > 0 (a power law needs positive X and L), found {arr.min():g}")
     return arr
 
 
@@ -315,19 +315,19 @@ def _rng(seed) -> np.random.Generator:
     if isinstance(seed, np.random.Generator):
         return seed
     if seed is None or isinstance(seed, (bool, float)) or not isinstance(seed, (int, np.integer)):
-        raise TypeError(f"seed must be an int or numpy Generator, got {type(seed).__name__}")
+        raise ValidationTypeError(f"seed must be an int or numpy Generator, got {type(seed).__name__}")
     return np.random.default_rng(int(seed))
 
 
 def _check_options(loss, delta, n_boot, conf, bootstrap, n_starts, fix_E):
     if loss not in LOSSES:
-        raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
+        raise ValidationError(f"loss must be one of {LOSSES}, got {loss!r}")
     positive(delta, "delta")
     positive_int(n_boot, "n_boot", minimum=0)
     if not (isinstance(conf, float) and 0 < conf < 1):
-        raise ValueError(f"conf must be a float in (0, 1), got {conf!r}")
+        raise ValidationError(f"conf must be a float in (0, 1), got {conf!r}")
     if bootstrap not in BOOTSTRAPS:
-        raise ValueError(f"bootstrap must be one of {BOOTSTRAPS}, got {bootstrap!r}")
+        raise ValidationError(f"bootstrap must be one of {BOOTSTRAPS}, got {bootstrap!r}")
     positive_int(n_starts, "n_starts")
     if fix_E is not None:
         nonnegative(fix_E, "fix_E")
@@ -408,7 +408,7 @@ def _fit(form, X, y, *, names, loss, delta, n_boot, seed, conf, bootstrap, n_sta
     log_ref = np.log(X).mean(axis=0)
     P = _Problem(np.log(X) - log_ref, np.log(y), K, loss, float(delta), None if fix_E is None else float(fix_E))
     if fix_E is not None and np.any(y <= fix_E):
-        raise ValueError(f"{names[-1]} must exceed fix_E={fix_E} everywhere")
+        raise ValidationError(f"{names[-1]} must exceed fix_E={fix_E} everywhere")
     theta, f, pg, converged, _ = _solve(P, _varpro_starts(P, n_starts, grid), gtol)
     logyhat, _ = _model_log(theta, P.z, K)
     r = P.logy - logyhat
@@ -478,12 +478,12 @@ def fit_power_law(x, y, *, loss: str = "huber", delta: float = 1e-3, n_boot: int
     x = _as_positive(x, x_name)
     y = _as_positive(y, y_name)
     if x.size != y.size:
-        raise ValueError(f"{x_name} and {y_name} must have the same length, got {x.size} and {y.size}")
+        raise ValidationError(f"{x_name} and {y_name} must have the same length, got {x.size} and {y.size}")
     k = 3 if fix_E is None else 2
     if x.size < k + 1:
-        raise ValueError(f"too few points in {x_name!r} for L = E + A·x^-a: need >= {k + 1}, got {x.size}")
+        raise ValidationError(f"too few points in {x_name!r} for L = E + A·x^-a: need >= {k + 1}, got {x.size}")
     if np.unique(x).size < k:
-        raise ValueError(f"{x_name!r} needs at least {k} distinct values for L = E + A·x^-a, "
+        raise ValidationError(f"{x_name!r} needs at least {k} distinct values for L = E + A·x^-a, "
                          f"got {np.unique(x).size}")
     return _fit("power_law", x[:, None], y, names=(x_name, y_name), loss=loss, delta=delta,
                 n_boot=n_boot, seed=seed, conf=conf, bootstrap=bootstrap, n_starts=n_starts,
@@ -508,14 +508,16 @@ def fit_joint_law(N, D, loss_values, *, loss: str = "huber", delta: float = 1e-3
     D = _as_positive(D, names[1])
     y = _as_positive(loss_values, names[2])
     if not (N.size == D.size == y.size):
-        raise ValueError(f"{names[0]}, {names[1]} and {names[2]} must have the same length, "
+        raise ValidationError(f"{names[0]}, {names[1]} and {names[2]} must have the same length, "
                          f"got {N.size}, {D.size}, {y.size}")
     k = 5 if fix_E is None else 4
     if y.size < k + 1:
-        raise ValueError(f"too few points in {names[2]!r} for L = E + A/N^α + B/D^β: need >= {k + 1}, got {y.size}")
+        raise ValidationError(
+            f"too few points in {names[2]!r} for L = E + A/N^α + B/D^β: need >= {k + 1}, got {y.size}")
     for arr, nm in ((N, names[0]), (D, names[1])):
         if np.unique(arr).size < 3:
-            raise ValueError(f"{nm!r} needs at least 3 distinct values for the joint law, got {np.unique(arr).size}")
+            raise ValidationError(
+                f"{nm!r} needs at least 3 distinct values for the joint law, got {np.unique(arr).size}")
     return _fit("joint", np.column_stack([N, D]), y, names=names, loss=loss, delta=delta,
                 n_boot=n_boot, seed=seed, conf=conf, bootstrap=bootstrap, n_starts=n_starts,
                 grid=grid, gtol=gtol, fix_E=fix_E, progress=progress)

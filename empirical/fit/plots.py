@@ -16,6 +16,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from infogeo.plotstyle import ALTERNATIVE, COLORS, THEORY, figure, fmt_interval, minipythia_label, suptitle, wrap
+from infogeo.validation import ValidationError, ValidationTypeError
 
 __all__ = ["plot_params", "plot_steps", "plot_steps_exponents", "plot_frontier",
            "plot_window_sensitivity", "figures", "draw_all"]
@@ -102,10 +103,10 @@ def _y_label(labels: dict) -> str:
 
 def _need(tables: dict, *names: str) -> None:
     if not isinstance(tables, dict):
-        raise TypeError(f"tables must be the dict returned by run_analyses, got {type(tables).__name__}")
+        raise ValidationTypeError(f"tables must be the dict returned by run_analyses, got {type(tables).__name__}")
     missing = [n for n in names if n not in tables]
     if missing:
-        raise ValueError(f"tables is missing {missing}")
+        raise ValidationError(f"tables is missing {missing}")
 
 
 def _fit_param(fits: pd.DataFrame, analysis: str, family: str, subject: str, param: str = "a"):
@@ -150,7 +151,7 @@ def _family_grid(c: pd.DataFrame, what: str, *, width: float, height: float):
     fams = list(dict.fromkeys(c["family"]))
     subs = list(dict.fromkeys(c["subject"]))
     if not fams:
-        raise ValueError(f"tables['curves'] has no {what} rows")
+        raise ValidationError(f"tables['curves'] has no {what} rows")
     fig, axes = figure(ncols=len(fams), nrows=len(subs), width=width, height=height)
     panels = []
     for i, sub in enumerate(subs):
@@ -201,7 +202,7 @@ def plot_steps(tables: dict, family: str | None = None, labels: dict | None = No
         c = c[c["family"] == family]
     groups = list(dict.fromkeys(zip(c["family"], c["subject"])))
     if not groups:
-        raise ValueError("tables['curves'] has no steps rows" + (f" for family {family!r}" if family else ""))
+        raise ValidationError("tables['curves'] has no steps rows" + (f" for family {family!r}" if family else ""))
     labels = _labels(labels, tables)
     ncol = 4
     fig, axes = figure(ncols=ncol, nrows=int(np.ceil(len(groups) / ncol)), width=4.2, height=3.3)
@@ -253,7 +254,7 @@ def plot_steps_exponents(tables: dict, labels: dict | None = None) -> Figure:
     f = tables["fits"]
     f = f[(f["analysis"] == "steps") & f["is_default"] & (f["param"] == "a")]
     if not len(f):
-        raise ValueError("tables['fits'] has no default steps fits")
+        raise ValidationError("tables['fits'] has no default steps fits")
     fams = list(dict.fromkeys(f["family"]))
     fig, axes = figure(ncols=len(fams), width=5.5, height=4.4)
     vv = tables["verdicts"]

@@ -80,7 +80,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from theory.validation import as_float_array
+from infogeo.validation import ValidationError, ValidationTypeError, as_float_array
 
 from .fitter import FitResult
 
@@ -823,12 +823,12 @@ def bootstrap_memory_bytes(n: int, K: int, n_boot: int, resample: str = "residua
 
 
 def check_bootstrap_memory(n: int, K: int, n_boot: int, resample: str = "residual") -> None:
-    """Refuse (ValueError naming ``--n-boot``) refits whose estimate exceeds the memory budget of empirical.memory."""
-    from ..memory import check_memory
+    """Refuse (ValidationError naming ``--n-boot``) refits whose estimate exceeds the model memory budget."""
+    from infogeo.validation import MODEL_MEMORY_FRACTION, check_memory
 
     need = bootstrap_memory_bytes(n, K, n_boot, resample)
-    check_memory(need, f"n_boot={n_boot} refits of a {n}-point fit with {K} power term(s)",
-                 "use fewer refits (--n-boot)")
+    check_memory(need, f"n_boot={n_boot} refits of a {n}-point fit with {K} power term(s)", MODEL_MEMORY_FRACTION,
+                 hint="use fewer refits (--n-boot)")
 
 
 def _fit(form, X, y, *, names, interval, resample, n_boot, conf, seed, block, widen, calibration) -> ProfileFit:
@@ -916,7 +916,7 @@ def _calibration_note(interval, resample, n, p) -> str:
 def _positive_1d(v, name: str) -> np.ndarray:
     arr = as_float_array(v, name, ndim=1)
     if np.any(arr <= 0):
-        raise ValueError(f"{name} must be > 0 (a power law needs positive x and L), found {arr.min():g}")
+        raise ValidationError(f"{name} must be > 0 (a power law needs positive x and L), found {arr.min():g}")
     return arr
 
 
@@ -926,32 +926,32 @@ def _loss_1d(v, name: str) -> np.ndarray:
     lo, hi = LOSS_RANGE
     if np.any((arr < lo) | (arr > hi)):
         bad = arr[(arr < lo) | (arr > hi)][0]
-        raise ValueError(f"{name} holds {bad:g}, outside [{lo:g}, {hi:g}]: the fit squares 1/L, which "
+        raise ValidationError(f"{name} holds {bad:g}, outside [{lo:g}, {hi:g}]: the fit squares 1/L, which "
                          "under- or overflows there; rescale the losses (a loss in nats is of order 1-10)")
     return arr
 
 
 def _check_options(interval, resample, n_boot, conf, seed, block, widen, calibration=None):
     if interval not in INTERVALS:
-        raise ValueError(f"interval must be one of {INTERVALS}, got {interval!r}")
+        raise ValidationError(f"interval must be one of {INTERVALS}, got {interval!r}")
     if resample not in RESAMPLES:
-        raise ValueError(f"resample must be one of {RESAMPLES}, got {resample!r}")
+        raise ValidationError(f"resample must be one of {RESAMPLES}, got {resample!r}")
     if isinstance(n_boot, bool) or not isinstance(n_boot, (int, np.integer)) or n_boot < 0:
-        raise ValueError(f"n_boot must be a non-negative integer, got {n_boot!r}")
+        raise ValidationError(f"n_boot must be a non-negative integer, got {n_boot!r}")
     if interval != "profile" and n_boot < 20:
-        raise ValueError(f"n_boot must be >= 20 for interval={interval!r} (a bootstrap interval), got {n_boot}")
+        raise ValidationError(f"n_boot must be >= 20 for interval={interval!r} (a bootstrap interval), got {n_boot}")
     if isinstance(conf, bool) or not isinstance(conf, (float, np.floating)) or not 0 < conf < 1:
-        raise ValueError(f"conf must be a float in (0, 1), got {conf!r}")
+        raise ValidationError(f"conf must be a float in (0, 1), got {conf!r}")
     if not isinstance(seed, np.random.Generator) and (isinstance(seed, bool)
                                                        or not isinstance(seed, (int, np.integer))):
-        raise TypeError(f"seed must be an int or numpy Generator, got {type(seed).__name__}")
+        raise ValidationTypeError(f"seed must be an int or numpy Generator, got {type(seed).__name__}")
     if block is not None and (isinstance(block, bool) or not isinstance(block, (int, np.integer)) or block < 1):
-        raise ValueError(f"block must be None or a positive integer, got {block!r}")
+        raise ValidationError(f"block must be None or a positive integer, got {block!r}")
     if isinstance(widen, bool) or not isinstance(widen, (int, float, np.floating)) or not (
             math.isfinite(widen) and widen >= 1):
-        raise ValueError(f"widen must be a finite number >= 1, got {widen!r}")
+        raise ValidationError(f"widen must be a finite number >= 1, got {widen!r}")
     if calibration is not None and not isinstance(calibration, str):
-        raise TypeError(f"calibration must be None or a string, got {type(calibration).__name__}")
+        raise ValidationTypeError(f"calibration must be None or a string, got {type(calibration).__name__}")
 
 
 def fit_power_law(x, y, *, interval: str = "profile", resample: str = "residual", n_boot: int = 1000,
@@ -982,11 +982,12 @@ def fit_power_law(x, y, *, interval: str = "profile", resample: str = "residual"
     x = _positive_1d(x, x_name)
     y = _loss_1d(y, y_name)
     if x.size != y.size:
-        raise ValueError(f"{x_name} and {y_name} must have the same length, got {x.size} and {y.size}")
+        raise ValidationError(f"{x_name} and {y_name} must have the same length, got {x.size} and {y.size}")
     if x.size < 4:
-        raise ValueError(f"too few points in {x_name!r} for L = E + A·x^-a: need >= 4, got {x.size}")
+        raise ValidationError(f"too few points in {x_name!r} for L = E + A·x^-a: need >= 4, got {x.size}")
     if np.unique(x).size < 3:
-        raise ValueError(f"{x_name!r} needs at least 3 distinct values for L = E + A·x^-a, got {np.unique(x).size}")
+        raise ValidationError(
+            f"{x_name!r} needs at least 3 distinct values for L = E + A·x^-a, got {np.unique(x).size}")
     return _fit("power_law", x[:, None], y, names=(x_name, y_name), interval=interval, resample=resample,
                 n_boot=n_boot, conf=conf, seed=seed, block=block, widen=widen, calibration=calibration)
 
@@ -1004,18 +1005,19 @@ def fit_joint_law(N, D, loss_values, *, interval: str = "profile", resample: str
     """
     _check_options(interval, resample, n_boot, conf, seed, block, widen, calibration)
     if not (isinstance(names, tuple) and len(names) == 3 and all(isinstance(s, str) for s in names)):
-        raise TypeError(f"names must be a tuple of three strings, got {names!r}")
+        raise ValidationTypeError(f"names must be a tuple of three strings, got {names!r}")
     N = _positive_1d(N, names[0])
     D = _positive_1d(D, names[1])
     y = _loss_1d(loss_values, names[2])
     if not (N.size == D.size == y.size):
-        raise ValueError(f"{names[0]}, {names[1]} and {names[2]} must have the same length, "
+        raise ValidationError(f"{names[0]}, {names[1]} and {names[2]} must have the same length, "
                          f"got {N.size}, {D.size}, {y.size}")
     if y.size < 6:
-        raise ValueError(f"too few points in {names[2]!r} for L = E + A/N^α + B/D^β: need >= 6, got {y.size}")
+        raise ValidationError(f"too few points in {names[2]!r} for L = E + A/N^α + B/D^β: need >= 6, got {y.size}")
     for arr, nm in ((N, names[0]), (D, names[1])):
         if np.unique(arr).size < 3:
-            raise ValueError(f"{nm!r} needs at least 3 distinct values for the joint law, got {np.unique(arr).size}")
+            raise ValidationError(
+                f"{nm!r} needs at least 3 distinct values for the joint law, got {np.unique(arr).size}")
     return _fit("joint", np.column_stack([N, D]), y, names=names, interval=interval, resample=resample,
                 n_boot=n_boot, conf=conf, seed=seed, block=block, widen=widen, calibration=calibration)
 

@@ -37,6 +37,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from infogeo.validation import ValidationError, ValidationTypeError
+
 from ..io import DATA_DIR, read_checked_table, read_table
 
 log = logging.getLogger("empirical.fit")
@@ -70,13 +72,13 @@ def _numeric(df: pd.DataFrame, col: str, *, positive: bool = False, nonneg: bool
     try:
         vals = pd.to_numeric(df[col], errors="raise").to_numpy(dtype=np.float64)
     except (ValueError, TypeError):
-        raise ValueError(f"column {col!r} of {where} must be numeric") from None
+        raise ValidationError(f"column {col!r} of {where} must be numeric") from None
     if not np.all(np.isfinite(vals)):
-        raise ValueError(f"column {col!r} of {where} has missing or non-finite values")
+        raise ValidationError(f"column {col!r} of {where} has missing or non-finite values")
     if positive and np.any(vals <= 0):
-        raise ValueError(f"column {col!r} of {where} must be > 0 (found {vals.min():g})")
+        raise ValidationError(f"column {col!r} of {where} must be > 0 (found {vals.min():g})")
     if nonneg and np.any(vals < 0):
-        raise ValueError(f"column {col!r} of {where} must be >= 0 (found {vals.min():g})")
+        raise ValidationError(f"column {col!r} of {where} must be >= 0 (found {vals.min():g})")
 
 
 def _loss_range(df: pd.DataFrame, col: str, where: str) -> None:
@@ -86,7 +88,7 @@ def _loss_range(df: pd.DataFrame, col: str, where: str) -> None:
     lo, hi = LOSS_RANGE
     out = (vals < lo) | (vals > hi)
     if out.any():
-        raise ValueError(f"column {col!r} of {where} holds {vals[out][0]:g}, outside [{lo:g}, {hi:g}] "
+        raise ValidationError(f"column {col!r} of {where} holds {vals[out][0]:g}, outside [{lo:g}, {hi:g}] "
                          "(overflow or underflow in the fit); a loss in nats is of order 1-10")
 
 
@@ -112,15 +114,15 @@ def validate_loss_table(df: pd.DataFrame, loss_column: str = DEFAULT_LOSS, *,
     refused, naming the key, the column, both values and their CSV lines.
     """
     if not isinstance(df, pd.DataFrame):
-        raise TypeError(f"{where} must be a pandas DataFrame, got {type(df).__name__}")
+        raise ValidationTypeError(f"{where} must be a pandas DataFrame, got {type(df).__name__}")
     if not isinstance(loss_column, str):
-        raise TypeError(f"loss_column must be a str, got {type(loss_column).__name__}")
+        raise ValidationTypeError(f"loss_column must be a str, got {type(loss_column).__name__}")
     missing = [c for c in (*REQUIRED_COLUMNS, loss_column) if c not in df.columns]
     if missing:
-        raise ValueError(f"{where} is missing column(s) {missing}; "
+        raise ValidationError(f"{where} is missing column(s) {missing}; "
                          f"a loss table needs {list(REQUIRED_COLUMNS) + [loss_column]}")
     if len(df) == 0:
-        raise ValueError(f"{where} has no rows")
+        raise ValidationError(f"{where} has no rows")
     out = df.copy()
     for col in ("params_total", "params_nonembedding"):
         _numeric(out, col, positive=True, where=where)
@@ -138,7 +140,7 @@ def validate_loss_table(df: pd.DataFrame, loss_column: str = DEFAULT_LOSS, *,
             out[col] = 6.0 * out[n_col].astype(np.float64) * out["tokens"].astype(np.float64)
         _numeric(out, col, nonneg=True, where=where)
     if out["model"].isna().any():
-        raise ValueError(f"column 'model' of {where} has missing values")
+        raise ValidationError(f"column 'model' of {where} has missing values")
     out["model"] = out["model"].astype(str)
     out["run"] = out["run"].astype(str)
     out["source_dir"] = out["source_dir"].fillna("").astype(str)
@@ -152,7 +154,7 @@ def validate_loss_table(df: pd.DataFrame, loss_column: str = DEFAULT_LOSS, *,
     n_sizes = out.groupby("model")["params_nonembedding"].nunique()
     if (n_sizes > 1).any():
         bad = list(n_sizes[n_sizes > 1].index[:3])
-        raise ValueError(f"column 'params_nonembedding' of {where} differs within model(s) {bad}")
+        raise ValidationError(f"column 'params_nonembedding' of {where} differs within model(s) {bad}")
     return _one_row_per_key(out, where)
 
 
@@ -174,7 +176,7 @@ def _one_row_per_key(df: pd.DataFrame, where: str) -> pd.DataFrame:
         a, b = a.map(_plain), b.map(_plain)
         # Read from a CSV (``where`` names it), index i is line i + 2; a DataFrame's rows keep their labels.
         at = [f"row {i!r}" if where == "table" else f"line {int(i) + 2}" for i in same.index[:2]]
-        raise ValueError(
+        raise ValidationError(
             f"{where} holds {len(same)} different rows for model {a['model']!r}, step {a['step']:g} "
             f"(run {a['run']!r}, deduped {a['deduped']}, shots {a['shots']}, primary {a['primary']}, "
             f"source_dir {a['source_dir']!r}): column {col!r} is {a[col]!r} at {at[0]} and {b[col]!r} "
@@ -198,7 +200,7 @@ def read_loss_csv(path, loss_column: str = DEFAULT_LOSS) -> pd.DataFrame:
     try:
         df = read_table(path)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise ValueError(f"{path} is not a readable CSV ({exc})") from None
+        raise ValidationError(f"{path} is not a readable CSV ({exc})") from None
     out = validate_loss_table(df, loss_column, where=str(path))
     out.attrs["source"] = str(path)  # so later checks (e.g. analyses.select_rows) can name the file
     return out
@@ -213,16 +215,16 @@ def load_pythia(*, primary_only: bool = True, verify: bool = True) -> pd.DataFra
     df = read_checked_table(LAMBADA_FILE, verify=verify)
     missing = [c for c in LAMBADA_COLUMNS if c not in df.columns]
     if missing:
-        raise ValueError(f"{LAMBADA_FILE} is missing column(s) {missing}")
+        raise ValidationError(f"{LAMBADA_FILE} is missing column(s) {missing}")
     df = validate_loss_table(df, DEFAULT_LOSS, where=str(LAMBADA_FILE))
     # Units: tokens = step × batch and 6·N·D must agree with the stored compute.
     if not np.array_equal(df["tokens"].to_numpy(), df["step"].to_numpy() * df["batch_tokens"].to_numpy()):
-        raise ValueError(f"column 'tokens' of {LAMBADA_FILE} is not step × batch_tokens")
+        raise ValidationError(f"column 'tokens' of {LAMBADA_FILE} is not step × batch_tokens")
     expect = 6.0 * df["params_nonembedding"].to_numpy(np.float64) * df["tokens"].to_numpy(np.float64)
     if not np.allclose(df["flops_6ND_nonemb"].to_numpy(np.float64), expect, rtol=1e-5):
-        raise ValueError(f"column 'flops_6ND_nonemb' of {LAMBADA_FILE} is not 6·N·D")
+        raise ValidationError(f"column 'flops_6ND_nonemb' of {LAMBADA_FILE} is not 6·N·D")
     if not np.allclose(np.exp(df[DEFAULT_LOSS]), df["lambada_openai:ppl"], rtol=1e-9):
-        raise ValueError(f"column {DEFAULT_LOSS!r} of {LAMBADA_FILE} is not ln(ppl)")
+        raise ValidationError(f"column {DEFAULT_LOSS!r} of {LAMBADA_FILE} is not ln(ppl)")
     if primary_only:
         df = df[df["primary"] == 1].reset_index(drop=True)
     return df

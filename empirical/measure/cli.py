@@ -15,6 +15,7 @@ import logging
 import sys
 
 from infogeo.runner import ArgumentParser, UsageError, integer, run
+from infogeo.validation import ValidationError
 
 __all__ = ["main", "build_parser", "measure_config_from_args", "DEFAULT_MODEL"]
 
@@ -165,12 +166,12 @@ def _main(argv: list[str]) -> int:
                   overwrite=args.overwrite)
     if args.jobs:
         if (args.model and args.model != DEFAULT_MODEL) or args.revision:
-            raise ValueError("give either --jobs or --model/--revision, not both")
+            raise ValidationError("give either --jobs or --model/--revision, not both")
         results = E.run_jobs(E.read_jobs(args.jobs), out_dir=args.out, shard=args.shard, **kwargs)
         print(f"finished {len(results)} job(s) under {args.out}")
         return 0
     if not args.model:
-        raise ValueError("--model is required (a hub id such as EleutherAI/pythia-1.4b or a local directory)")
+        raise ValidationError("--model is required (a hub id such as EleutherAI/pythia-1.4b or a local directory)")
     check_writable(args.out)  # before the mini-Pythia family is built or a model is loaded
     if args.model.split(":")[0] == "minipythia":
         from infogeo import pin_torch_cpu_kernels
@@ -183,7 +184,7 @@ def _main(argv: list[str]) -> int:
 
         revs = local_revisions(args.model)
         if not revs:
-            raise ValueError(f"--revision all needs a local directory holding step<k>/ checkpoints; "
+            raise ValidationError(f"--revision all needs a local directory holding step<k>/ checkpoints; "
                              f"{args.model!r} has none")
         results = E.run_jobs([(args.model, r) for r in revs], out_dir=args.out, shard=args.shard, **kwargs)
         print(f"finished {len(results)} checkpoint(s) under {args.out}")

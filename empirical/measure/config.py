@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-from theory.validation import nonnegative, positive, positive_int
+from infogeo.validation import ValidationError, ValidationTypeError, nonnegative, positive, positive_int
 
 from .metrics import (
     DEFAULT_RIDGE,
@@ -68,11 +68,11 @@ class MeasureConfig:
     def __post_init__(self):
         set_ = object.__setattr__  # frozen: normalise through the back door, once
         if isinstance(self.measurements, str):
-            raise TypeError(f"measurements must be a sequence of names, got the string {self.measurements!r}")
+            raise ValidationTypeError(f"measurements must be a sequence of names, got the string {self.measurements!r}")
         measurements = tuple(self.measurements)
         unknown = [m for m in measurements if m not in MEASUREMENTS]
         if unknown or not measurements:
-            raise ValueError(f"measurements must be a non-empty subset of {list(MEASUREMENTS)}, "
+            raise ValidationError(f"measurements must be a non-empty subset of {list(MEASUREMENTS)}, "
                              f"got {list(measurements)}")
         set_(self, "measurements", measurements)
         if isinstance(self.layers, (list, tuple)):
@@ -81,13 +81,13 @@ class MeasureConfig:
             if getattr(self, name) is not None:
                 set_(self, name, positive_int(getattr(self, name), name))
         if not isinstance(self.text_field, str) or not self.text_field:
-            raise TypeError(f"text_field must be a non-empty string, got {self.text_field!r}")
+            raise ValidationTypeError(f"text_field must be a non-empty string, got {self.text_field!r}")
         for name in ("eps", "sigma", "lasso_lambda", "gamma"):
             set_(self, name, positive(getattr(self, name), name))
         lo, hi = SQUARED_RANGE
         for name in ("eps", "sigma"):  # the formulas use 1/eps^2 and K/sigma^2: squares must stay normal floats
             if not lo <= getattr(self, name) <= hi:
-                raise ValueError(f"{name} must lie in [{lo:g}, {hi:g}] (its square enters the formula and must "
+                raise ValidationError(f"{name} must lie in [{lo:g}, {hi:g}] (its square enters the formula and must "
                                  f"neither overflow nor underflow), got {getattr(self, name)!r}")
         for name in ("threshold", "ridge"):
             set_(self, name, nonnegative(getattr(self, name), name))

@@ -59,6 +59,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from infogeo.validation import ValidationError, ValidationTypeError
+
 from ..io import read_table
 from . import metrics as M
 from .config import MEASUREMENTS, MeasureConfig
@@ -131,14 +133,14 @@ def parse_shard(shard) -> tuple[int, int] | None:
     if isinstance(shard, str):
         m = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+)\s*", shard)
         if not m:
-            raise ValueError(f"shard must look like 'k/n' with 0 <= k < n (k is 0-based), got {shard!r}")
+            raise ValidationError(f"shard must look like 'k/n' with 0 <= k < n (k is 0-based), got {shard!r}")
         shard = (int(m.group(1)), int(m.group(2)))
     try:
         k, n = (int(x) for x in shard)
     except (TypeError, ValueError):
-        raise ValueError(f"shard must be 'k/n' or a pair (k, n), got {shard!r}") from None
+        raise ValidationError(f"shard must be 'k/n' or a pair (k, n), got {shard!r}") from None
     if n < 1 or not 0 <= k < n:
-        raise ValueError(f"shard must satisfy 0 <= k < n (k is 0-based), got {k}/{n}")
+        raise ValidationError(f"shard must satisfy 0 <= k < n (k is 0-based), got {k}/{n}")
     return k, n
 
 
@@ -180,7 +182,7 @@ def find_token_position(lm, ids: list[int], target: str) -> int:
         if prefix.endswith(target) and not before.endswith(target):
             hits.append(i)
     if not hits:
-        raise ValueError(f"target token {target!r} not found in the tokenized protocol sentence")
+        raise ValidationError(f"target token {target!r} not found in the tokenized protocol sentence")
     return hits[-1]
 
 
@@ -244,17 +246,17 @@ def _text_list(texts, config: MeasureConfig) -> list[str]:
         return load_texts(texts, field=config.text_field, limit=config.text_limit)
     text_list = list(texts)
     if not text_list:
-        raise ValueError("texts must hold at least one text")
+        raise ValidationError("texts must hold at least one text")
     return text_list if config.text_limit is None else text_list[:config.text_limit]
 
 
 def measure_config(config: MeasureConfig | None = None, **params) -> MeasureConfig:
     """``config`` (default: the paper's) with ``params`` (fields of :class:`MeasureConfig`) replaced."""
     if config is not None and not isinstance(config, MeasureConfig):
-        raise TypeError(f"config must be a MeasureConfig or None, got {type(config).__name__}")
+        raise ValidationTypeError(f"config must be a MeasureConfig or None, got {type(config).__name__}")
     unknown = sorted(set(params) - set(MeasureConfig.fields()))
     if unknown:
-        raise TypeError(f"unexpected keyword argument(s) {unknown}; measurement parameters are "
+        raise ValidationTypeError(f"unexpected keyword argument(s) {unknown}; measurement parameters are "
                         f"{list(MeasureConfig.fields())}")
     return (config or MeasureConfig()).replace(**params) if params else (config or MeasureConfig())
 
@@ -351,7 +353,7 @@ def _finished_marker(out: Path, ident: dict) -> dict[str, Path] | None:
     differ = [f"{k} {stored.get(k)!r} there, {wanted[k]!r} now" for k in wanted
               if k != "measure_config" and stored.get(k) != wanted[k]]
     if differ:
-        raise ValueError(f"{out} already holds finished measurements with a different configuration "
+        raise ValidationError(f"{out} already holds finished measurements with a different configuration "
                          f"({'; '.join(differ)}); use another --out or pass --overwrite")
     log.info("%s is finished (marker %s); not recomputing", out, MARKER)
     return {t: out / f"{t}.csv" for t in done["tables"]}
@@ -363,7 +365,7 @@ def _run_locked(lm, config, out, text_list, shard, active, ident, *, batch_size,
     layer_idx = resolve_layers(config.layers, lm.n_layers)
     max_tokens = min(DEFAULT_MAX_TOKENS, lm.max_context) if config.max_tokens is None else config.max_tokens
     if max_tokens > lm.max_context:
-        raise ValueError(f"max_tokens={max_tokens} exceeds the model's context of {lm.max_context} tokens")
+        raise ValidationError(f"max_tokens={max_tokens} exceeds the model's context of {lm.max_context} tokens")
     run = _config(lm, config, layers=layer_idx, max_tokens=max_tokens, measurements=active,
                   texts_digest=ident["texts_sha256"], n_texts=ident["n_texts"], shard=shard, recipe=ident["recipe"])
     marker = out / MARKER
@@ -441,7 +443,7 @@ def _measure_texts(lm, texts, ids, layers, active, *, max_tokens, batch_size, ep
 def _measure_lasso(lm, layers, *, lasso_lambda, threshold, forward):
     attn_layers = [k for k in layers if k >= 1]
     if not attn_layers:
-        raise ValueError("lasso needs a layer >= 1 (layer 0 is the embedding output and has no attention)")
+        raise ValidationError("lasso needs a layer >= 1 (layer 0 is the embedding output and has no attention)")
     if len(attn_layers) < len(layers):
         log.info("lasso: skipping layer 0 (no attention weights)")
     ids = lm.tokenizer(CAPITALS_SENTENCE)["input_ids"]
@@ -453,7 +455,7 @@ def _measure_lasso(lm, layers, *, lasso_lambda, threshold, forward):
         for target in PROTOCOL_TOKENS:
             j = find_token_position(lm, ids, target)
             if j == 0:
-                raise ValueError(f"target {target!r} is the first token; it has no context to select from")
+                raise ValidationError(f"target {target!r} is the first token; it has no context to select from")
             beta, converged = M.lasso_fit(Z[:j], Z[j], lasso_lambda)
             if not converged:
                 log.warning("lasso for [%s] at layer %d did not converge (T=%d context tokens, d=%d)",
@@ -555,7 +557,7 @@ def run_jobs(jobs, *, out_dir, shard=None, progress: bool = True, **kwargs) -> d
     """
     jobs = [(str(m), r if r else None) for m, r in jobs]
     if not jobs:
-        raise ValueError("jobs must hold at least one (model, revision) pair")
+        raise ValidationError("jobs must hold at least one (model, revision) pair")
     _record_jobs(Path(out_dir), jobs)
     results = {}
     idx = shard_indices(len(jobs), shard)
@@ -572,7 +574,7 @@ def _record_jobs(out_dir: Path, jobs: list[tuple[str, str | None]]) -> None:
     path = check_writable(out_dir) / JOBS_FILE
     if path.exists():
         if _read_record(path, "jobs").get("jobs") != listed:
-            raise ValueError(f"{out_dir} already belongs to a different job list ({path}); use another --out")
+            raise ValidationError(f"{out_dir} already belongs to a different job list ({path}); use another --out")
         return
     atomic_write_text(path, json.dumps({"jobs": listed}, indent=1) + "\n")
 
@@ -582,9 +584,9 @@ def _read_record(path: Path, key: str) -> dict:
     try:
         record = json.loads(Path(path).read_bytes().decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValueError(f"{path} is damaged ({exc}); delete it to recompute that part") from None
+        raise ValidationError(f"{path} is damaged ({exc}); delete it to recompute that part") from None
     if not isinstance(record, dict) or key not in record:
-        raise ValueError(f"{path} is damaged (no {key!r} entry); delete it to recompute that part")
+        raise ValidationError(f"{path} is damaged (no {key!r} entry); delete it to recompute that part")
     return record
 
 
@@ -600,16 +602,16 @@ def read_jobs(path) -> list[tuple[str, str | None]]:
         try:
             line = raw.decode("utf-8")
         except UnicodeDecodeError:
-            raise ValueError(f"{path}:{lineno}: not UTF-8 text; expected 'MODEL [REVISION]' lines") from None
+            raise ValidationError(f"{path}:{lineno}: not UTF-8 text; expected 'MODEL [REVISION]' lines") from None
         line = line.split("#", 1)[0].strip()
         if not line:
             continue
         parts = line.split()
         if len(parts) > 2:
-            raise ValueError(f"{path}:{lineno}: expected 'MODEL [REVISION]', got {len(parts)} fields")
+            raise ValidationError(f"{path}:{lineno}: expected 'MODEL [REVISION]', got {len(parts)} fields")
         jobs.append((parts[0], parts[1] if len(parts) == 2 else None))
     if not jobs:
-        raise ValueError(f"{path} holds no jobs")
+        raise ValidationError(f"{path} holds no jobs")
     return jobs
 
 
@@ -637,12 +639,12 @@ def merge_shards(root, *, allow_partial: bool = False) -> dict[str, Path]:
 def _merge_locked(root: Path, allow_partial: bool) -> dict[str, Path]:
     markers = sorted(p for p in root.rglob(MARKER) if p.parent != root)
     if not markers:
-        raise ValueError(f"no finished measurements (no {MARKER} markers) under {root}")
+        raise ValidationError(f"no finished measurements (no {MARKER} markers) under {root}")
     runs = {mk.parent: _read_record(mk, "tables") for mk in markers}
     _check_identities(root, runs)
     missing = _missing_parts(root, runs)
     if missing and not allow_partial:
-        raise ValueError(f"{root} is incomplete ({'; '.join(missing)} are not finished); run them, or pass "
+        raise ValidationError(f"{root} is incomplete ({'; '.join(missing)} are not finished); run them, or pass "
                          "--allow-partial to merge what is there on purpose")
     if missing:
         log.warning("merging a partial set on purpose; missing: %s", "; ".join(missing))
@@ -697,7 +699,7 @@ def _check_identities(root: Path, runs: dict[Path, dict]) -> None:
             field = _first_difference(idents[ref], ident, _ROOT_IDENTITY + mc_fields)
             other = ref
         if field is not None:
-            raise ValueError(f"refusing to merge: {field} differs between {other.relative_to(root)} "
+            raise ValidationError(f"refusing to merge: {field} differs between {other.relative_to(root)} "
                              f"({idents[other].get(field)!r}) and {d.relative_to(root)} ({ident.get(field)!r})")
 
 
@@ -711,7 +713,7 @@ def _missing_parts(root: Path, runs: dict[Path, dict]) -> list[str]:
     missing = []
     for parent, counts in sorted(shard_sets.items()):
         if len(counts) > 1:
-            raise ValueError(f"refusing to merge: shard count differs under {parent} "
+            raise ValidationError(f"refusing to merge: shard count differs under {parent} "
                              f"({', '.join(map(str, sorted(counts)))} shards)")
         n = counts.pop()
         absent = [k for k in range(n) if parent / f"shard-{k}-of-{n}" not in runs]
@@ -731,5 +733,5 @@ def _refuse_duplicates(table: str, df: pd.DataFrame) -> None:
     dup = df.duplicated(keys, keep=False) if keys and len(df) else None
     if dup is not None and dup.any():
         row = df.loc[dup, keys].iloc[0].to_dict()
-        raise ValueError(f"refusing to merge: {table}.csv would hold {int(dup.sum())} rows with a repeated key "
+        raise ValidationError(f"refusing to merge: {table}.csv would hold {int(dup.sum())} rows with a repeated key "
                          f"(e.g. {row}); the same measurement comes from more than one directory")

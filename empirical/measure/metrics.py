@@ -20,10 +20,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from infogeo.validation import ValidationError, as_matrix, finite, nonnegative
 from theory.distances import METRICS, distance, regularize_covariance, token_covariance
 from theory.entropy import matrix_entropy, rate_distortion_entropy, rate_distortion_entropy_max
 from theory.gp import information_gain_curve, l2_normalize_rows, linear_kernel
-from theory.validation import as_matrix, finite, nonnegative
 
 __all__ = [
     "PAPER_EPS",
@@ -64,13 +64,13 @@ def check_states(Z, name: str = "Z") -> np.ndarray:
     """
     if not isinstance(Z, (str, bytes)):
         if np.ndim(Z) != 2:
-            raise ValueError(f"{name} must have shape (n_tokens, d), got shape {np.shape(Z)}")
+            raise ValidationError(f"{name} must have shape (n_tokens, d), got shape {np.shape(Z)}")
         if 0 in np.shape(Z):
-            raise ValueError(f"{name} must hold at least one token and one dimension, got shape {np.shape(Z)}")
+            raise ValidationError(f"{name} must hold at least one token and one dimension, got shape {np.shape(Z)}")
     arr = as_matrix(Z, name)  # finite float64; a NaN from the model is reported, never propagated
     zero = ~np.any(arr != 0, axis=1)
     if np.any(zero):
-        raise ValueError(f"{name} has an all-zero token row (row {int(np.flatnonzero(zero)[0])}); "
+        raise ValidationError(f"{name} has an all-zero token row (row {int(np.flatnonzero(zero)[0])}); "
                          "it cannot be l2-normalized")
     return arr
 
@@ -96,7 +96,7 @@ def _rows(Z, normalize: bool, name: str = "Z") -> np.ndarray:
         sq = np.einsum("ij,ij->i", Z, Z)
     if not np.all(np.isfinite(sq)) or np.any(sq == 0):
         bad = int(np.flatnonzero(~np.isfinite(sq) | (sq == 0))[0])
-        raise ValueError(f"{name}: row {bad} has a squared norm of {sq[bad]:g} in float64 (entries up to "
+        raise ValidationError(f"{name}: row {bad} has a squared norm of {sq[bad]:g} in float64 (entries up to "
                          f"{np.max(np.abs(Z[bad])):g}: overflow or underflow without normalization); "
                          "rescale the states or use normalize=True")
     return Z
@@ -171,9 +171,9 @@ def lasso_alpha_from_lambda(lam: float, n_coordinates: int) -> float:
     sklearn's form with ``alpha = λ / (2d)``.
     """
     if not np.isfinite(lam) or lam <= 0:
-        raise ValueError(f"lam must be finite and > 0, got {lam!r}")
+        raise ValidationError(f"lam must be finite and > 0, got {lam!r}")
     if int(n_coordinates) != n_coordinates or n_coordinates < 1:
-        raise ValueError(f"n_coordinates must be a positive integer, got {n_coordinates!r}")
+        raise ValidationError(f"n_coordinates must be a positive integer, got {n_coordinates!r}")
     return float(lam) / (2.0 * int(n_coordinates))
 
 
@@ -205,7 +205,7 @@ def lasso_fit(
     Zp = _rows(Z_prev, normalize, "Z_prev")
     zz = _rows(np.asarray(z, dtype=np.float64).reshape(1, -1), normalize, "z")[0]
     if zz.shape[0] != Zp.shape[1]:
-        raise ValueError(f"z must have length d={Zp.shape[1]}, got {zz.shape[0]}")
+        raise ValidationError(f"z must have length d={Zp.shape[1]}, got {zz.shape[0]}")
     d = Zp.shape[1]
     model = Lasso(alpha=lasso_alpha_from_lambda(lam, d), fit_intercept=False, max_iter=max_iter, tol=tol,
                   selection="cyclic")
@@ -226,7 +226,7 @@ def select_tokens(weights, threshold: float = PAPER_SELECTION_THRESHOLD, *, excl
     threshold = finite(threshold, "threshold")
     w = np.asarray(weights, dtype=np.float64).ravel()
     if not np.isfinite(w).all():
-        raise ValueError(f"weights must be finite; {int((~np.isfinite(w)).sum())} are NaN or inf")
+        raise ValidationError(f"weights must be finite; {int((~np.isfinite(w)).sum())} are NaN or inf")
     idx = np.flatnonzero(w > threshold)
     if exclude is not None:
         idx = idx[idx != exclude]
@@ -269,14 +269,15 @@ def sentence_distance(
     A property test checks it against the full d x d evaluation.
     """
     if metric not in METRICS:
-        raise ValueError(f"metric must be one of {sorted(METRICS)}, got {metric!r}")
+        raise ValidationError(f"metric must be one of {sorted(METRICS)}, got {metric!r}")
     Ua = _rows(Za, normalize, "Za")
     Ub = _rows(Zb, normalize, "Zb")
     if Ua.shape[1] != Ub.shape[1]:
-        raise ValueError(f"Za and Zb must have the same width d, got {Ua.shape[1]} and {Ub.shape[1]}")
+        raise ValidationError(f"Za and Zb must have the same width d, got {Ua.shape[1]} and {Ub.shape[1]}")
     ridge = nonnegative(ridge, "ridge")  # NaN or negative refused even for JS, which does not use it
     if metric != "js" and not ridge > 0:
-        raise ValueError(f"ridge must be > 0 for the {metric!r} distance of rank-deficient covariances, got {ridge!r}")
+        raise ValidationError(
+            f"ridge must be > 0 for the {metric!r} distance of rank-deficient covariances, got {ridge!r}")
     Q = _joint_basis(Ua, Ub) if reduce else None
     if Q is not None:
         Ua, Ub = Ua @ Q, Ub @ Q
@@ -302,7 +303,7 @@ def pyriemann_distance(Za, Zb, metric: str, *, ridge: float = DEFAULT_RIDGE, gam
     installed, so tables keep their column without the optional package.
     """
     if metric not in _PYRIEMANN_METRICS:
-        raise ValueError(f"metric must be one of {list(_PYRIEMANN_METRICS)}, got {metric!r}")
+        raise ValidationError(f"metric must be one of {list(_PYRIEMANN_METRICS)}, got {metric!r}")
     ridge = nonnegative(ridge, "ridge")
     try:
         try:

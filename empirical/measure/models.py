@@ -40,6 +40,8 @@ from pathlib import Path
 
 import numpy as np
 
+from infogeo.validation import ValidationError, ValidationTypeError
+
 log = logging.getLogger("empirical.measure.models")
 
 __all__ = [
@@ -64,7 +66,7 @@ _WEIGHT_PATTERNS = ("model.safetensors", "model-*.safetensors", "pytorch_model.b
                     "*.safetensors.index.json", "pytorch_model.bin.index.json")
 
 
-class ModelUnavailableError(ValueError):
+class ModelUnavailableError(ValidationError):
     """The requested model cannot be loaded here (not on disk, not in the cache, downloads off)."""
 
 
@@ -93,15 +95,16 @@ def resolve_device(device: str = "auto"):
     import torch
 
     if not isinstance(device, str):
-        raise TypeError(f"device must be a string such as 'auto', 'cpu' or 'cuda:0', got {type(device).__name__}")
+        raise ValidationTypeError(
+            f"device must be a string such as 'auto', 'cpu' or 'cuda:0', got {type(device).__name__}")
     if device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     try:
         dev = torch.device(device)
     except RuntimeError as exc:
-        raise ValueError(f"device must be 'auto', 'cpu', 'cuda' or 'cuda:N', got {device!r} ({exc})") from None
+        raise ValidationError(f"device must be 'auto', 'cpu', 'cuda' or 'cuda:N', got {device!r} ({exc})") from None
     if dev.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(f"device {device!r} asked for CUDA but torch sees no GPU; use --device cpu or auto")
+        raise ValidationError(f"device {device!r} asked for CUDA but torch sees no GPU; use --device cpu or auto")
     return dev
 
 
@@ -109,7 +112,7 @@ def _torch_dtype(dtype: str):
     import torch
 
     if dtype not in DTYPES:
-        raise ValueError(f"dtype must be one of {list(DTYPES)}, got {dtype!r}")
+        raise ValidationError(f"dtype must be one of {list(DTYPES)}, got {dtype!r}")
     return getattr(torch, dtype)
 
 
@@ -235,9 +238,9 @@ def load_model(
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     if not isinstance(name_or_path, (str, os.PathLike)) or not str(name_or_path).strip():
-        raise TypeError(f"name_or_path must be a non-empty string or path, got {name_or_path!r}")
+        raise ValidationTypeError(f"name_or_path must be a non-empty string or path, got {name_or_path!r}")
     if revision is not None and (not isinstance(revision, str) or not revision):
-        raise ValueError(f"revision must be a non-empty string such as 'step143000', got {revision!r}")
+        raise ValidationError(f"revision must be a non-empty string such as 'step143000', got {revision!r}")
     torch_dtype = _torch_dtype(dtype)
     dev = resolve_device(device)
     name = str(name_or_path)
@@ -291,19 +294,20 @@ def resolve_layers(layers, n_layers: int) -> list[int]:
         try:
             layers = [int(x) for x in layers.replace(" ", "").split(",") if x]
         except ValueError:
-            raise ValueError(f"layers must be 'all' or comma-separated integers, got {layers!r}") from None
+            raise ValidationError(f"layers must be 'all' or comma-separated integers, got {layers!r}") from None
     if isinstance(layers, (int, np.integer)):
         layers = [int(layers)]
     out = []
     for k in layers:
         if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
-            raise TypeError(f"layers must hold integers, got {k!r}")
+            raise ValidationTypeError(f"layers must hold integers, got {k!r}")
         idx = int(k) + n_layers + 1 if k < 0 else int(k)
         if not 0 <= idx <= n_layers:
-            raise ValueError(f"unknown layer {k}: this model has hidden states 0..{n_layers} (or -{n_layers + 1}..-1)")
+            raise ValidationError(
+                f"unknown layer {k}: this model has hidden states 0..{n_layers} (or -{n_layers + 1}..-1)")
         out.append(idx)
     if not out:
-        raise ValueError("layers must name at least one layer")
+        raise ValidationError("layers must name at least one layer")
     return sorted(set(out))
 
 
@@ -317,17 +321,17 @@ def tokenize_texts(lm: LoadedModel, texts: list[str], max_tokens: int | None = N
     if max_tokens is None:
         max_tokens = lm.max_context
     if isinstance(max_tokens, bool) or not isinstance(max_tokens, (int, np.integer)) or max_tokens < 1:
-        raise ValueError(f"max_tokens must be a positive integer, got {max_tokens!r}")
+        raise ValidationError(f"max_tokens must be a positive integer, got {max_tokens!r}")
     if max_tokens > lm.max_context:
-        raise ValueError(f"max_tokens={max_tokens} exceeds the model's context of {lm.max_context} tokens")
+        raise ValidationError(f"max_tokens={max_tokens} exceeds the model's context of {lm.max_context} tokens")
     ids = list(range(len(texts))) if ids is None else list(ids)
     out, n_truncated = [], 0
     for tid, text in zip(ids, texts):
         if not isinstance(text, str):
-            raise TypeError(f"texts must be strings; text {tid} is {type(text).__name__}")
+            raise ValidationTypeError(f"texts must be strings; text {tid} is {type(text).__name__}")
         tok = lm.tokenizer(text)["input_ids"]
         if len(tok) == 0 or not text.strip():
-            raise ValueError(f"text {tid} is empty (no tokens)")
+            raise ValidationError(f"text {tid} is empty (no tokens)")
         if len(tok) > max_tokens:
             n_truncated += 1
             tok = tok[:max_tokens]
@@ -404,7 +408,7 @@ def preflight_memory(name_or_path, *, revision: str | None = None, dtype: str = 
     ``tokens``: the ``--max-tokens`` given (None: ``min(default_tokens, context)``). Returns the estimate in
     bytes, or None when the config cannot be read without loading (the load reports that).
     """
-    from ..memory import check_memory, format_bytes
+    from infogeo.validation import MODEL_MEMORY_FRACTION, check_memory, format_bytes
 
     cfg = _read_config(name_or_path, revision, allow_download)
     if cfg is None:
@@ -412,13 +416,13 @@ def preflight_memory(name_or_path, *, revision: str | None = None, dtype: str = 
     context = int(getattr(cfg, "max_position_embeddings", 0) or default_tokens)
     t = min(default_tokens, context) if tokens is None else int(tokens)
     if t > context:  # named before the memory it would take (and before the weights load)
-        raise ValueError(f"--max-tokens: max_tokens={t} exceeds the model's context of {context} tokens")
+        raise ValidationError(f"--max-tokens: max_tokens={t} exceeds the model's context of {context} tokens")
     size = _DTYPE_BYTES.get(dtype, 4)
     weights = parameter_count(cfg) * size
     need = weights + forward_memory_bytes(cfg, batch_size, t, attentions=attentions, dtype=dtype)
     check_memory(need, f"--model {name_or_path} ({format_bytes(weights)} of weights in {dtype}) with a forward "
-                       f"pass of --batch-size {batch_size} texts of {t} tokens (--max-tokens)",
-                 "use a smaller --batch-size or --max-tokens, a smaller --dtype, or a machine with more memory",
+                       f"pass of --batch-size {batch_size} texts of {t} tokens (--max-tokens)", MODEL_MEMORY_FRACTION,
+                 hint="use a smaller --batch-size or --max-tokens, a smaller --dtype, or a machine with more memory",
                  device=resolve_device(device), available=available)
     return need
 
@@ -429,12 +433,13 @@ def check_forward_memory(lm: LoadedModel, batch_size: int, tokens: int, *, atten
 
     Returns the estimate (bytes). ``available`` overrides the measured free memory (tests).
     """
-    from ..memory import check_memory
+    from infogeo.validation import MODEL_MEMORY_FRACTION, check_memory
 
     need = forward_memory_bytes(lm.model.config, batch_size, tokens, attentions=attentions, dtype=lm.dtype)
     check_memory(need, f"a forward pass of --batch-size {batch_size} texts of {tokens} tokens"
                        f"{' with attention maps (lasso)' if attentions else ''} through {lm.name}",
-                 "use a smaller --batch-size or --max-tokens", device=lm.device, available=available)
+                 MODEL_MEMORY_FRACTION, hint="use a smaller --batch-size or --max-tokens", device=lm.device,
+                 available=available)
     return need
 
 
@@ -456,15 +461,15 @@ def forward_states(
     import torch
 
     if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+        raise ValidationError(f"batch_size must be a positive integer, got {batch_size!r}")
     for k in layers:
         if not 0 <= k <= lm.n_layers:
-            raise ValueError(f"unknown layer {k}: this model has hidden states 0..{lm.n_layers}")
+            raise ValidationError(f"unknown layer {k}: this model has hidden states 0..{lm.n_layers}")
     if attentions:
         if not any(k >= 1 for k in layers):
-            raise ValueError("layer 0 (embeddings) has no attention weights; choose a layer >= 1")
+            raise ValidationError("layer 0 (embeddings) has no attention weights; choose a layer >= 1")
         if lm.attn_implementation not in (None, "eager"):
-            raise ValueError(f"attention weights need attn_implementation='eager'; this model uses "
+            raise ValidationError(f"attention weights need attn_implementation='eager'; this model uses "
                              f"{lm.attn_implementation!r}")
     if token_ids:  # the widest batch decides; refused before the model runs
         width = max(len(b) for b in token_ids)
@@ -490,7 +495,7 @@ def forward_states(
             for k in layers:
                 Z = hs[k][i, :n].to(torch.float64).cpu().numpy()
                 if not np.all(np.isfinite(Z)):
-                    raise ValueError(f"sequence {start + i}: layer {k} states contain NaN/inf (dtype {lm.dtype}); "
+                    raise ValidationError(f"sequence {start + i}: layer {k} states contain NaN/inf (dtype {lm.dtype}); "
                                      "try --dtype float32")
                 rec["states"][k] = Z
             if attentions:

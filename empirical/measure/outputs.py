@@ -23,6 +23,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from infogeo.validation import ValidationError
+
 __all__ = ["LOCK", "OutputLockedError", "OutputLock", "atomic_write_bytes", "atomic_write_text", "check_writable"]
 
 LOCK = "_lock.json"
@@ -30,7 +32,7 @@ LOCK = "_lock.json"
 DAMAGED_LOCK_AGE_S = 5.0
 
 
-class OutputLockedError(ValueError):
+class OutputLockedError(ValidationError):
     """Another live run holds the output folder's lock."""
 
 

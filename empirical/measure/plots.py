@@ -16,6 +16,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from infogeo.plotstyle import COLORS, figure, minipythia_label, suptitle
+from infogeo.validation import ValidationError, ValidationTypeError
 
 from ..io import read_table
 
@@ -33,12 +34,12 @@ def _table(df, name: str, required: list[str]) -> pd.DataFrame:
     if isinstance(df, (str, Path)):
         df = read_table(df, keep_default_na=False, na_values=[""])
     if not isinstance(df, pd.DataFrame):
-        raise TypeError(f"{name} must be a DataFrame or a CSV path, got {type(df).__name__}")
+        raise ValidationTypeError(f"{name} must be a DataFrame or a CSV path, got {type(df).__name__}")
     missing = [c for c in required if c not in df.columns]
     if missing:
-        raise ValueError(f"{name} lacks columns {missing}; pass the {name}.csv table of empirical.measure")
+        raise ValidationError(f"{name} lacks columns {missing}; pass the {name}.csv table of empirical.measure")
     if df.empty:
-        raise ValueError(f"{name} is empty")
+        raise ValidationError(f"{name} is empty")
     return df
 
 
@@ -46,7 +47,7 @@ def _pick_layer(df: pd.DataFrame, layer, name: str) -> tuple[pd.DataFrame, int]:
     layer = int(df["layer"].max()) if layer is None else int(layer)
     sub = df[df["layer"] == layer]
     if sub.empty:
-        raise ValueError(f"{name} has no rows for layer {layer}; layers present: {sorted(df['layer'].unique())}")
+        raise ValidationError(f"{name} has no rows for layer {layer}; layers present: {sorted(df['layer'].unique())}")
     return sub, layer
 
 
@@ -196,7 +197,7 @@ def plot_embeddings(embeddings, *, layer=None, method: str = "pca", family: str 
     df, layer = _pick_layer(df, layer, "embeddings")
     df = df[df["method"] == method]
     if df.empty:
-        raise ValueError(f"embeddings has no {method!r} projection (UMAP needs umap-learn installed)")
+        raise ValidationError(f"embeddings has no {method!r} projection (UMAP needs umap-learn installed)")
     fig, axes = figure(ncols=2, width=5.5, height=5.0)
     found = []
     for ax, rep in zip(axes[0], ("mean", "last")):
@@ -231,7 +232,7 @@ def plot_distances(distances, *, layer=None, metrics=("js", "logdet", "riemann",
     df, layer = _pick_layer(df, layer, "distances")
     metrics = [m for m in metrics if m in set(df["metric"])]
     if not metrics:
-        raise ValueError("distances holds none of the requested metrics")
+        raise ValidationError("distances holds none of the requested metrics")
     ids = sorted(set(df["sentence_a"]) | set(df["sentence_b"]))
     names = {}
     for side in ("a", "b"):

@@ -5,6 +5,8 @@ printed in tables and figures.
 """
 from __future__ import annotations
 
+from infogeo.validation import ValidationError
+
 __all__ = [
     "CAPITALS_SENTENCE",
     "PROTOCOL_TOKENS",
@@ -45,7 +47,7 @@ def embedding_sentences(contexts: tuple[str, ...] = ("king", "queen", "none")) -
     """
     unknown = [c for c in contexts if c not in CONTEXTS]
     if unknown:
-        raise ValueError(f"contexts must be keys of {sorted(CONTEXTS)}, got {unknown}")
+        raise ValidationError(f"contexts must be keys of {sorted(CONTEXTS)}, got {unknown}")
     out = []
     for ctx in contexts:
         for country in COUNTRIES:

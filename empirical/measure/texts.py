@@ -13,6 +13,8 @@ import json
 import zlib
 from pathlib import Path
 
+from infogeo.validation import ValidationError
+
 from ..io import DATA_DIR, read_checked_bytes, verify_checksums
 
 HH_RLHF_FILE = DATA_DIR / "hh_rlhf" / "harmless-base_test.jsonl.gz"
@@ -23,9 +25,9 @@ __all__ = ["HH_RLHF_FILE", "verify_checksums", "load_hh_rlhf", "load_texts"]
 def load_hh_rlhf(field: str = "chosen", limit: int | None = None) -> list[str]:
     """The ``field`` ("chosen" or "rejected") transcripts of the shipped sample, in file order."""
     if field not in ("chosen", "rejected"):
-        raise ValueError(f"field must be 'chosen' or 'rejected', got {field!r}")
+        raise ValidationError(f"field must be 'chosen' or 'rejected', got {field!r}")
     if limit is not None and (not isinstance(limit, int) or limit < 1):
-        raise ValueError(f"limit must be a positive integer or None, got {limit!r}")
+        raise ValidationError(f"limit must be a positive integer or None, got {limit!r}")
     texts = []
     with gzip.open(io.BytesIO(read_checked_bytes(HH_RLHF_FILE)), "rt", encoding="utf-8") as fh:
         for line in fh:
@@ -51,9 +53,9 @@ def load_texts(path, field: str = "text", limit: int | None = None) -> list[str]
     gz = path.suffix == ".gz"
     kind = Path(path.stem).suffix if gz else path.suffix
     if kind not in (".jsonl", ".txt"):
-        raise ValueError(f"texts file must end in .jsonl, .jsonl.gz, .txt or .txt.gz, got {path.name}")
+        raise ValidationError(f"texts file must end in .jsonl, .jsonl.gz, .txt or .txt.gz, got {path.name}")
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
-        raise ValueError(f"limit must be a positive integer or None, got {limit!r}")
+        raise ValidationError(f"limit must be a positive integer or None, got {limit!r}")
     texts: list[str] = []
     try:
         with gzip.open(path, "rb") if gz else open(path, "rb") as fh:
@@ -63,7 +65,7 @@ def load_texts(path, field: str = "text", limit: int | None = None) -> list[str]
                 try:
                     line = raw.decode("utf-8")
                 except UnicodeDecodeError as exc:
-                    raise ValueError(f"{path}:{lineno}: not UTF-8 text (byte {raw[exc.start:exc.start + 1]!r} at "
+                    raise ValidationError(f"{path}:{lineno}: not UTF-8 text (byte {raw[exc.start:exc.start + 1]!r} at "
                                      f"column {exc.start + 1}); save the file as UTF-8") from None
                 text = _parse_line(path, lineno, line, kind, field)
                 if text is None:
@@ -72,9 +74,10 @@ def load_texts(path, field: str = "text", limit: int | None = None) -> list[str]
                 if limit is not None and len(texts) >= limit:
                     break
     except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
-        raise ValueError(f"{path}: not a valid gzip file ({exc}); a .gz name needs gzip-compressed content") from None
+        raise ValidationError(
+            f"{path}: not a valid gzip file ({exc}); a .gz name needs gzip-compressed content") from None
     if not texts:
-        raise ValueError(f"{path} holds no texts")
+        raise ValidationError(f"{path} holds no texts")
     return texts
 
 
@@ -87,16 +90,16 @@ def _parse_line(path: Path, lineno: int, line: str, kind: str, field: str) -> st
     try:
         obj = json.loads(line)
     except json.JSONDecodeError as exc:
-        raise ValueError(f"{path}:{lineno}: not valid JSON ({exc.msg})") from None
+        raise ValidationError(f"{path}:{lineno}: not valid JSON ({exc.msg})") from None
     if not isinstance(obj, dict):
-        raise ValueError(f"{path}:{lineno}: expected a JSON object with key {field!r}, got a {_json_kind(obj)}")
+        raise ValidationError(f"{path}:{lineno}: expected a JSON object with key {field!r}, got a {_json_kind(obj)}")
     if field not in obj:
-        raise ValueError(f"{path}:{lineno}: missing key {field!r} (keys: {sorted(obj)[:5]}; see --text-field)")
+        raise ValidationError(f"{path}:{lineno}: missing key {field!r} (keys: {sorted(obj)[:5]}; see --text-field)")
     text = obj[field]
     if not isinstance(text, str):
-        raise ValueError(f"{path}:{lineno}: field {field!r} is a {_json_kind(text)}, expected a string")
+        raise ValidationError(f"{path}:{lineno}: field {field!r} is a {_json_kind(text)}, expected a string")
     if not text.strip():
-        raise ValueError(f"{path}:{lineno}: field {field!r} is an empty text")
+        raise ValidationError(f"{path}:{lineno}: field {field!r} is an empty text")
     return text
 
 

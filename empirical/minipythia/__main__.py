@@ -13,6 +13,7 @@ from pathlib import Path
 
 from infogeo import pin_torch_cpu_kernels
 from infogeo.runner import ArgumentParser, UsageError, integer, output_dir, run
+from infogeo.validation import ValidationError
 
 pin_torch_cpu_kernels()  # torch loads later (lazily): the family trains as `python -m reports` trains it
 
@@ -105,14 +106,14 @@ def _main(argv: list[str]) -> int:
     elif args.cmd == "path":
         if args.step is not None:
             if args.size is None:
-                raise ValueError("--step needs a SIZE")
+                raise ValidationError("--step needs a SIZE")
             print(checkpoint_path(args.size, args.step, root=args.root, config=config))
         else:
             print(family_path(args.size, root=args.root, config=config))
     elif args.cmd == "losses":
         sys.stdout.write(losses_table(root=args.root, config=config).to_csv(index=False))
     else:
-        raise ValueError("choose a subcommand: train, path or losses")
+        raise ValidationError("choose a subcommand: train, path or losses")
     return 0
 
 

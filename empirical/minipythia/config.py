@@ -15,6 +15,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from infogeo.validation import ValidationError, ValidationTypeError
+
 __all__ = [
     "SizeSpec", "FamilyConfig", "DEFAULT_CONFIG", "MINIMAL_CONFIG", "FAMILY_NAME",
     "cache_root", "checkpoint_steps",
@@ -41,16 +43,17 @@ class SizeSpec:
         for arg in ("d_model", "n_layers", "n_heads"):
             v = getattr(self, arg)
             if not isinstance(v, int) or isinstance(v, bool) or v < 1:
-                raise ValueError(f"{arg} must be a positive integer, got {v!r}")
+                raise ValidationError(f"{arg} must be a positive integer, got {v!r}")
         if self.d_model % self.n_heads:
-            raise ValueError(f"d_model ({self.d_model}) must be divisible by n_heads ({self.n_heads})")
+            raise ValidationError(f"d_model ({self.d_model}) must be divisible by n_heads ({self.n_heads})")
         if (self.d_model // self.n_heads) % 8:
             # rotary acts on 25% of each head's dimensions, in pairs
-            raise ValueError(f"head size d_model/n_heads must be a multiple of 8, got {self.d_model // self.n_heads}")
+            raise ValidationError(
+                f"head size d_model/n_heads must be a multiple of 8, got {self.d_model // self.n_heads}")
         if not self.name or "/" in self.name or self.name.startswith("."):
-            raise ValueError(f"name must be a non-empty directory name, got {self.name!r}")
+            raise ValidationError(f"name must be a non-empty directory name, got {self.name!r}")
         if not (isinstance(self.lr, float) and 0 < self.lr < 1):
-            raise ValueError(f"lr must be a float in (0, 1), got {self.lr!r}")
+            raise ValidationError(f"lr must be a float in (0, 1), got {self.lr!r}")
 
 
 @dataclass(frozen=True)
@@ -86,37 +89,37 @@ class FamilyConfig:
 
     def __post_init__(self):
         if not isinstance(self.sizes, tuple) or not self.sizes or not all(isinstance(s, SizeSpec) for s in self.sizes):
-            raise TypeError("sizes must be a non-empty tuple of SizeSpec")
+            raise ValidationTypeError("sizes must be a non-empty tuple of SizeSpec")
         names = [s.name for s in self.sizes]
         if len(set(names)) != len(names):
-            raise ValueError(f"sizes must have distinct names, got {names}")
+            raise ValidationError(f"sizes must have distinct names, got {names}")
         for arg in ("vocab_size", "context_length", "batch_size", "total_steps", "n_even_checkpoints",
                     "eval_heldout_sequences", "eval_train_sequences", "eval_batch_size", "train_threads"):
             v = getattr(self, arg)
             if not isinstance(v, int) or isinstance(v, bool) or v < 1:
-                raise ValueError(f"{arg} must be a positive integer, got {v!r}")
+                raise ValidationError(f"{arg} must be a positive integer, got {v!r}")
         if not isinstance(self.seed, int) or isinstance(self.seed, bool) or self.seed < 0:
-            raise ValueError(f"seed must be a non-negative integer, got {self.seed!r}")
+            raise ValidationError(f"seed must be a non-negative integer, got {self.seed!r}")
         if self.vocab_size < 258:
-            raise ValueError(f"vocab_size must be at least 258 (256 bytes + <|endoftext|> + one merge), "
+            raise ValidationError(f"vocab_size must be at least 258 (256 bytes + <|endoftext|> + one merge), "
                              f"got {self.vocab_size}")
         if self.context_length < 2:
-            raise ValueError(f"context_length must be at least 2, got {self.context_length}")
+            raise ValidationError(f"context_length must be at least 2, got {self.context_length}")
         if not 0 < self.heldout_fraction < 1:
-            raise ValueError(f"heldout_fraction must be in (0, 1), got {self.heldout_fraction!r}")
+            raise ValidationError(f"heldout_fraction must be in (0, 1), got {self.heldout_fraction!r}")
         if not 0 <= self.warmup_fraction < 1:
-            raise ValueError(f"warmup_fraction must be in [0, 1), got {self.warmup_fraction!r}")
+            raise ValidationError(f"warmup_fraction must be in [0, 1), got {self.warmup_fraction!r}")
         if not 0 <= self.min_lr_ratio <= 1:
-            raise ValueError(f"min_lr_ratio must be in [0, 1], got {self.min_lr_ratio!r}")
+            raise ValidationError(f"min_lr_ratio must be in [0, 1], got {self.min_lr_ratio!r}")
         if self.n_even_checkpoints > self.total_steps:
-            raise ValueError(f"n_even_checkpoints ({self.n_even_checkpoints}) must not exceed "
+            raise ValidationError(f"n_even_checkpoints ({self.n_even_checkpoints}) must not exceed "
                              f"total_steps ({self.total_steps})")
         if self.corpus != "hh-rlhf":
-            raise ValueError(f"corpus must be 'hh-rlhf', got {self.corpus!r}")
+            raise ValidationError(f"corpus must be 'hh-rlhf', got {self.corpus!r}")
         if self.corpus_limit is not None and (not isinstance(self.corpus_limit, int) or self.corpus_limit < 10):
-            raise ValueError(f"corpus_limit must be None or an integer >= 10, got {self.corpus_limit!r}")
+            raise ValidationError(f"corpus_limit must be None or an integer >= 10, got {self.corpus_limit!r}")
         if not self.label or "/" in self.label or self.label.startswith("."):
-            raise ValueError(f"label must be a non-empty directory name, got {self.label!r}")
+            raise ValidationError(f"label must be a non-empty directory name, got {self.label!r}")
 
     # -- derived -----------------------------------------------------------
     @property
@@ -140,7 +143,7 @@ class FamilyConfig:
         for s in self.sizes:
             if s.name == name:
                 return s
-        raise ValueError(f"sizes: unknown size {name!r}; choose from {[s.name for s in self.sizes]}")
+        raise ValidationError(f"sizes: unknown size {name!r}; choose from {[s.name for s in self.sizes]}")
 
     def recipe(self) -> dict:
         """The JSON-able recipe that determines the weights: every field but ``label``, and the torch version and
@@ -175,9 +178,9 @@ def checkpoint_steps(total_steps: int, n_even: int) -> tuple[int, ...]:
     powers of two below that interval.
     """
     if not isinstance(total_steps, int) or total_steps < 1:
-        raise ValueError(f"total_steps must be a positive integer, got {total_steps!r}")
+        raise ValidationError(f"total_steps must be a positive integer, got {total_steps!r}")
     if not isinstance(n_even, int) or not 1 <= n_even <= total_steps:
-        raise ValueError(f"n_even must be an integer in [1, total_steps], got {n_even!r}")
+        raise ValidationError(f"n_even must be an integer in [1, total_steps], got {n_even!r}")
     interval = total_steps / n_even
     steps = {0, total_steps}
     steps.update(round(interval * i) for i in range(1, n_even + 1))
@@ -192,7 +195,7 @@ def cache_root(root: str | os.PathLike | None = None) -> Path:
     """``root`` if given, else ``$INFOGEO_CACHE``, else ``$XDG_CACHE_HOME/infogeo``, else ``~/.cache/infogeo``."""
     if root is not None:
         if not isinstance(root, (str, os.PathLike)):
-            raise TypeError(f"root must be a path or None, got {type(root).__name__}")
+            raise ValidationTypeError(f"root must be a path or None, got {type(root).__name__}")
         return Path(root).expanduser()
     if os.environ.get("INFOGEO_CACHE"):
         return Path(os.environ["INFOGEO_CACHE"]).expanduser()

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from infogeo.validation import ValidationError
+
 __all__ = ["load_documents", "split_documents", "pack", "batch_indices"]
 
 
 def load_documents(corpus: str = "hh-rlhf", limit: int | None = None) -> list[str]:
     if corpus != "hh-rlhf":
-        raise ValueError(f"corpus must be 'hh-rlhf', got {corpus!r}")
+        raise ValidationError(f"corpus must be 'hh-rlhf', got {corpus!r}")
     from empirical.measure.texts import load_hh_rlhf
 
     return load_hh_rlhf("chosen", limit=limit)
@@ -25,9 +27,9 @@ def load_documents(corpus: str = "hh-rlhf", limit: int | None = None) -> list[st
 def split_documents(n_docs: int, heldout_fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Indices (train, heldout) of a deterministic document-level split; each sorted, disjoint, covering all."""
     if not isinstance(n_docs, int) or n_docs < 2:
-        raise ValueError(f"n_docs must be an integer >= 2, got {n_docs!r}")
+        raise ValidationError(f"n_docs must be an integer >= 2, got {n_docs!r}")
     if not 0 < heldout_fraction < 1:
-        raise ValueError(f"heldout_fraction must be in (0, 1), got {heldout_fraction!r}")
+        raise ValidationError(f"heldout_fraction must be in (0, 1), got {heldout_fraction!r}")
     perm = np.random.default_rng([seed, 0x5EED]).permutation(n_docs)
     n_held = min(n_docs - 1, max(1, round(heldout_fraction * n_docs)))
     return np.sort(perm[n_held:]), np.sort(perm[:n_held])
@@ -40,7 +42,7 @@ def pack(token_lists, eot_id: int, context_length: int) -> np.ndarray:
     shorter than one sequence is dropped.
     """
     if context_length < 2:
-        raise ValueError(f"context_length must be >= 2, got {context_length!r}")
+        raise ValidationError(f"context_length must be >= 2, got {context_length!r}")
     parts = []
     for ids in token_lists:
         parts.append(np.asarray(ids, dtype=np.int64))
@@ -48,7 +50,7 @@ def pack(token_lists, eot_id: int, context_length: int) -> np.ndarray:
     stream = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
     n = len(stream) // context_length
     if n == 0:
-        raise ValueError(f"corpus too small: {len(stream)} tokens < one sequence of {context_length}")
+        raise ValidationError(f"corpus too small: {len(stream)} tokens < one sequence of {context_length}")
     return stream[: n * context_length].reshape(n, context_length)
 
 
@@ -61,7 +63,8 @@ def batch_indices(step: int, batch_size: int, n_sequences: int, seed: int) -> np
     order, and a resumed run needs only the step count.
     """
     if step < 0 or batch_size < 1 or n_sequences < 1:
-        raise ValueError(f"need step >= 0, batch_size >= 1, n_sequences >= 1; got {step}, {batch_size}, {n_sequences}")
+        raise ValidationError(
+            f"need step >= 0, batch_size >= 1, n_sequences >= 1; got {step}, {batch_size}, {n_sequences}")
     g = np.arange(step * batch_size, (step + 1) * batch_size)
     epochs, pos = np.divmod(g, n_sequences)
     out = np.empty(batch_size, dtype=np.int64)

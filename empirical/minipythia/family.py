@@ -22,6 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
+from infogeo.validation import ValidationError, ValidationTypeError
+
 from .config import DEFAULT_CONFIG, FAMILY_NAME, FamilyConfig, cache_root
 from .train import COMPLETE_FILE, METRICS_FILE, completed_steps, resolve_threads, train_size
 
@@ -55,10 +57,10 @@ class FamilyInfo:
 
     def checkpoint(self, size: str, step: int | None = None) -> Path:
         if size not in self.sizes:
-            raise ValueError(f"size: {size!r} not built; have {list(self.sizes)}")
+            raise ValidationError(f"size: {size!r} not built; have {list(self.sizes)}")
         step = self.steps[-1] if step is None else step
         if step not in self.steps:
-            raise ValueError(f"step: {step!r} is not a checkpoint; choose from {list(self.steps)}")
+            raise ValidationError(f"step: {step!r} is not a checkpoint; choose from {list(self.steps)}")
         return self.sizes[size] / f"step{step}"
 
 
@@ -66,7 +68,7 @@ def _config(config: FamilyConfig | None) -> FamilyConfig:
     if config is None:
         return DEFAULT_CONFIG
     if not isinstance(config, FamilyConfig):
-        raise TypeError(f"config must be a FamilyConfig or None, got {type(config).__name__}")
+        raise ValidationTypeError(f"config must be a FamilyConfig or None, got {type(config).__name__}")
     return config
 
 
@@ -77,7 +79,7 @@ def family_path(size: str | None = None, *, root=None, config: FamilyConfig | No
     if size is None:
         return base
     if not isinstance(size, str):
-        raise TypeError(f"size must be a string, got {type(size).__name__}")
+        raise ValidationTypeError(f"size must be a string, got {type(size).__name__}")
     return base / config.size(size).name
 
 
@@ -86,7 +88,7 @@ def checkpoint_path(size: str, step: int | None = None, *, root=None, config: Fa
     config = _config(config)
     step = config.total_steps if step is None else step
     if step not in config.steps:
-        raise ValueError(f"step: {step!r} is not a checkpoint; choose from {list(config.steps)}")
+        raise ValidationError(f"step: {step!r} is not a checkpoint; choose from {list(config.steps)}")
     return family_path(size, root=root, config=config) / f"step{step}"
 
 
@@ -202,10 +204,10 @@ def ensure_family(sizes=None, *, root=None, progress: bool = True, config: Famil
         names = [s.name for s in config.sizes]
     else:
         if isinstance(sizes, str) or not all(isinstance(s, str) for s in sizes):
-            raise TypeError("sizes must be a list of size names or None")
+            raise ValidationTypeError("sizes must be a list of size names or None")
         names = [config.size(s).name for s in sizes]
         if not names:
-            raise ValueError("sizes must not be empty")
+            raise ValidationError("sizes must not be empty")
     resolve_threads(threads, config)
     fam = family_path(root=root, config=config)
     fam.mkdir(parents=True, exist_ok=True)

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from infogeo.validation import ValidationError
+
 EOT = "<|endoftext|>"
 
 __all__ = ["EOT", "train_tokenizer", "wrap_fast", "save_tokenizer", "load_tokenizer"]
@@ -23,9 +25,9 @@ def train_tokenizer(texts: Sequence[str], vocab_size: int):
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
 
     if not isinstance(vocab_size, int) or vocab_size < 258:
-        raise ValueError(f"vocab_size must be an integer >= 258, got {vocab_size!r}")
+        raise ValidationError(f"vocab_size must be an integer >= 258, got {vocab_size!r}")
     if not texts:
-        raise ValueError("texts must be a non-empty sequence of strings")
+        raise ValidationError("texts must be a non-empty sequence of strings")
     tok = Tokenizer(models.BPE())
     tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     tok.decoder = decoders.ByteLevel()

@@ -20,6 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
+from infogeo.validation import ValidationError
+
 from .config import FamilyConfig, SizeSpec
 from .corpus import batch_indices
 
@@ -101,7 +103,7 @@ def evaluate_loss(model, sequences: np.ndarray, batch_size: int = 32) -> float:
 
     seqs = np.asarray(sequences)
     if seqs.ndim != 2 or seqs.shape[1] < 2 or seqs.shape[0] < 1:
-        raise ValueError(f"sequences must have shape (n>=1, context>=2), got {seqs.shape}")
+        raise ValidationError(f"sequences must have shape (n>=1, context>=2), got {seqs.shape}")
     was_training = model.training
     model.eval()
     total, count = 0.0, 0
@@ -125,9 +127,9 @@ def resolve_threads(threads: int | None, config: FamilyConfig) -> int:
     if threads is None:
         return config.train_threads
     if not isinstance(threads, int) or isinstance(threads, bool) or threads < 1:
-        raise ValueError(f"threads must be a positive integer or None, got {threads!r}")
+        raise ValidationError(f"threads must be a positive integer or None, got {threads!r}")
     if threads != config.train_threads:
-        raise ValueError(f"threads={threads} differs from the recipe's train_threads={config.train_threads}; the "
+        raise ValidationError(f"threads={threads} differs from the recipe's train_threads={config.train_threads}; the "
                          f"thread count changes the weights, so train it as its own family: "
                          f"config.replace(train_threads={threads})")
     return threads
@@ -319,7 +321,7 @@ def train_size(
     import torch
 
     if keep_state not in ("last", "all"):
-        raise ValueError(f"keep_state must be 'last' or 'all', got {keep_state!r}")
+        raise ValidationError(f"keep_state must be 'last' or 'all', got {keep_state!r}")
     size_dir = Path(size_dir)
     size_dir.mkdir(parents=True, exist_ok=True)
     if (size_dir / COMPLETE_FILE).exists():

@@ -20,6 +20,7 @@ or from a TOML file (``sqrt_cost.toml`` beside this file)::
 """
 import numpy as np
 
+from infogeo.validation import ValidationError
 from simulate import Cost
 
 
@@ -30,7 +31,7 @@ class SqrtCost(Cost):
 
     def __init__(self, power: float = 0.5):
         if not 0 < power <= 1:
-            raise ValueError(f"power must be in (0, 1], got {power}")
+            raise ValidationError(f"power must be in (0, 1], got {power}")
         self.power = float(power)
 
     def expected_flops(self, p, B, C, delta):

@@ -27,6 +27,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from infogeo.validation import ValidationError
 from theory import skills as SK
 
 from . import measure as M
@@ -80,7 +81,7 @@ def learning_time_exponents(lt: pd.DataFrame, alpha: float, tasks: int, width=No
     """
     need = {"seed", "task", "threshold", "t_k", "censored"}
     if not need <= set(lt.columns):
-        raise ValueError(f"lt must have columns {sorted(need)}, got {sorted(lt.columns)}")
+        raise ValidationError(f"lt must have columns {sorted(need)}, got {sorted(lt.columns)}")
     rows = []
     asym = tuple(P.asymptotic_slope(alpha, o) for o in P.ORDERS)
     for th, g in lt.groupby("threshold", sort=False):
@@ -187,14 +188,14 @@ def analyze(results) -> dict[str, pd.DataFrame]:
     """
     results = list(results)
     if not results:
-        raise ValueError("results must not be empty")
+        raise ValidationError("results must not be empty")
     out = {k: [] for k in ("runs", "learning_times", "order", "mean_loss", "task_curves", "width", "exponents",
                            "loop", "loop_summary")}
     for alpha in sorted({r.config.alpha for r in results}):
         runs = sorted([r for r in results if r.config.alpha == alpha], key=lambda r: (r.config.width, r.config.seed))
         fam = {(r.config.tasks, r.config.bits, r.config.k_bits, r.config.steps) for r in runs}
         if len(fam) != 1:
-            raise ValueError(f"alpha={alpha}: runs must share tasks, bits, k_bits and steps, got {sorted(fam)}")
+            raise ValidationError(f"alpha={alpha}: runs must share tasks, bits, k_bits and steps, got {sorted(fam)}")
         tasks = runs[0].config.tasks
         wmax = max(r.config.width for r in runs)
         big = [r for r in runs if r.config.width == wmax]

@@ -24,7 +24,7 @@ from importlib import metadata
 
 import pandas as pd
 
-from theory.validation import positive_int
+from infogeo.validation import ValidationError, positive_int
 
 from .analysis import analyze
 from .training import RunConfig, train_many
@@ -51,16 +51,16 @@ def width_ladder(width: int, rungs: int = 5) -> tuple[int, ...]:
 def configs(tier: str = "report", **overrides) -> list[RunConfig]:
     """The runs of a tier: alphas x seeds x widths, with any tier field overridden (None means the tier's)."""
     if tier not in TIERS:
-        raise ValueError(f"tier must be one of {sorted(TIERS)}, got {tier!r}")
+        raise ValidationError(f"tier must be one of {sorted(TIERS)}, got {tier!r}")
     unknown = set(overrides) - set(TIERS[tier]) - {"depth"}
     if unknown:
-        raise ValueError(f"unknown setting(s) {sorted(unknown)}; allowed: {sorted(TIERS[tier])} and depth")
+        raise ValidationError(f"unknown setting(s) {sorted(unknown)}; allowed: {sorted(TIERS[tier])} and depth")
     s = dict(TIERS[tier], depth=1)
     s.update({k: v for k, v in overrides.items() if v is not None})
     for f in ("alphas", "widths", "seeds"):
         s[f] = tuple(s[f]) if not isinstance(s[f], (int, float)) else (s[f],)
         if not s[f]:
-            raise ValueError(f"{f} must not be empty")
+            raise ValidationError(f"{f} must not be empty")
     fixed = {k: s[k] for k in ("tasks", "bits", "k_bits", "steps", "batch", "lr", "eval_every", "eval_per_task",
                                "depth")}
     return [RunConfig(alpha=float(a), width=int(w), seed=int(sd), **fixed)
@@ -88,7 +88,7 @@ def report_tables(seed: int = 0, progress: bool = True, tier: str = "report", pr
     ``overrides``: any tier setting (e.g. ``alphas=(1.0,)``); see :data:`TIERS`. Tables: see :func:`analyze`.
     """
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
-        raise ValueError(f"seed must be a nonnegative integer, got {seed!r}")
+        raise ValidationError(f"seed must be a nonnegative integer, got {seed!r}")
     overrides.setdefault("seeds", (seed,))
     tables, _ = run_experiment(configs(tier, **overrides), processes=processes, progress=progress)
     return tables

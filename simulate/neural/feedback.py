@@ -31,6 +31,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from infogeo.validation import ValidationError
+
 from ..assumptions import Order
 from .predict import ideal
 
@@ -59,20 +61,20 @@ class MeasuredOrder(Order):
     def __init__(self, t_k=None, censored=None, *, timing: str = "measured", flops_per_step: float = 1e6,
                  table=None, alpha=None, seed=None, width=None, threshold: float = 0.5):
         if timing not in TIMINGS:
-            raise ValueError(f"timing must be one of {TIMINGS}, got {timing!r}")
+            raise ValidationError(f"timing must be one of {TIMINGS}, got {timing!r}")
         if (t_k is None) == (table is None):
-            raise ValueError("give exactly one of t_k and table")
+            raise ValidationError("give exactly one of t_k and table")
         if table is not None:
             t_k, censored = self._from_table(table, alpha=alpha, seed=seed, width=width, threshold=threshold)
         t = np.asarray(t_k, dtype=np.float64)
         cens = np.zeros(t.shape, bool) if censored is None else np.asarray(censored, dtype=bool)
         if t.ndim != 1 or t.size < 2 or cens.shape != t.shape:
-            raise ValueError(f"t_k must be 1-D with >= 2 tasks and censored of the same shape, got {t.shape}, "
+            raise ValidationError(f"t_k must be 1-D with >= 2 tasks and censored of the same shape, got {t.shape}, "
                              f"{cens.shape}")
         if np.any(~np.isfinite(t[~cens])) or np.any(t[~cens] <= 0):
-            raise ValueError("t_k of learned tasks must be finite and > 0")
+            raise ValidationError("t_k of learned tasks must be finite and > 0")
         if not float(flops_per_step) > 0:
-            raise ValueError(f"flops_per_step must be > 0, got {flops_per_step}")
+            raise ValidationError(f"flops_per_step must be > 0, got {flops_per_step}")
         self.timing, self.flops_per_step = timing, float(flops_per_step)
         key = np.where(cens, np.inf, t)
         self.perm = np.lexsort((np.arange(t.size), key))  # by time, ties and censored by frequency rank
@@ -85,19 +87,20 @@ class MeasuredOrder(Order):
         df = pd.read_csv(table) if not isinstance(table, pd.DataFrame) else table
         need = {"task", "t_k", "censored"}
         if not need <= set(df.columns):
-            raise ValueError(f"table must have columns {sorted(need)}, got {sorted(df.columns)}")
+            raise ValidationError(f"table must have columns {sorted(need)}, got {sorted(df.columns)}")
         for col, val in (("alpha", alpha), ("seed", seed), ("width", width), ("threshold", threshold)):
             if val is not None and col in df.columns:
                 df = df[np.isclose(df[col].astype(float), float(val))]
         df = df.sort_values("task")
         if df.empty or df["task"].duplicated().any() or not np.array_equal(df["task"], np.arange(1, len(df) + 1)):
-            raise ValueError("table filters must leave exactly one row per task 1..T (filter by alpha, seed, width, "
+            raise ValidationError(
+                "table filters must leave exactly one row per task 1..T (filter by alpha, seed, width, "
                              "threshold)")
         return df["t_k"].to_numpy(np.float64), df["censored"].astype(bool).to_numpy()
 
     def learning_order(self, p, rng):
         if p.size != self.perm.size:
-            raise ValueError(f"the measured order has {self.perm.size} tasks but the law has M = {p.size}")
+            raise ValidationError(f"the measured order has {self.perm.size} tasks but the law has M = {p.size}")
         return self.perm.copy()
 
     def starts(self, durations):
@@ -106,7 +109,7 @@ class MeasuredOrder(Order):
         done = self.times * self.flops_per_step
         learned = np.isfinite(done)
         if np.any(done[learned] < durations[learned] * (1 - 1e-12)):
-            raise ValueError("flops_per_step too small: a skill would have to start before flop 0 "
+            raise ValidationError("flops_per_step too small: a skill would have to start before flop 0 "
                              f"(need >= {np.max(durations[learned] / self.times[learned]):.3g})")
         out = np.where(learned, done - durations, 0.0)
         last = max(np.nanmax(done) if learned.any() else 0.0, self.horizon * self.flops_per_step) + 1.0
@@ -145,7 +148,7 @@ def loop_table(steps, loss, t_k, censored, alpha: float, tasks: int):
     steps = np.asarray(steps, dtype=np.float64)
     loss = np.asarray(loss, dtype=np.float64)
     if steps.ndim != 1 or steps.shape != loss.shape or np.any(steps <= 0) or np.any(np.diff(steps) <= 0):
-        raise ValueError("steps must be increasing and > 0, with one mean loss per step")
+        raise ValidationError("steps must be increasing and > 0, with one mean loss per step")
     curves = {"step": steps.astype(np.int64), "loss_network": loss}
     rows = []
     for name in LOOP_LEARNERS:

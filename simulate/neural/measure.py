@@ -22,7 +22,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from theory.validation import as_float_array
+from infogeo.validation import ValidationError, as_float_array
 
 __all__ = ["LN2", "THRESHOLDS", "learning_times", "first_below", "concurrency", "order_summary", "mean_loss",
            "LEARNING_TIME_COLUMNS", "ORDER_COLUMNS"]
@@ -51,9 +51,9 @@ def _check(steps, loss):
     steps = as_float_array(steps, "steps", ndim=1)
     loss = as_float_array(loss, "loss", ndim=2)
     if loss.shape[0] != steps.size:
-        raise ValueError(f"loss must have one row per step: {steps.size} steps, loss shape {loss.shape}")
+        raise ValidationError(f"loss must have one row per step: {steps.size} steps, loss shape {loss.shape}")
     if np.any(np.diff(steps) <= 0) or steps[0] < 0:
-        raise ValueError("steps must be nonnegative and strictly increasing")
+        raise ValidationError("steps must be nonnegative and strictly increasing")
     return steps.astype(np.int64), loss
 
 
@@ -67,7 +67,7 @@ def learning_times(steps, loss, p, *, thresholds=THRESHOLDS) -> pd.DataFrame:
     steps, loss = _check(steps, loss)
     p = as_float_array(p, "p", ndim=1)
     if p.size != loss.shape[1]:
-        raise ValueError(f"p must have one entry per task ({loss.shape[1]}), got {p.size}")
+        raise ValidationError(f"p must have one entry per task ({loss.shape[1]}), got {p.size}")
     T = p.size
     end = first_below(steps, loss, _LO * LN2)
     start = np.full(T, np.nan)

@@ -19,6 +19,7 @@ import functools
 
 import numpy as np
 
+from infogeo.validation import ValidationError
 from theory import skills as th
 
 from ..assumptions import Assumptions
@@ -46,7 +47,7 @@ def _done(alpha: float, tasks: int, order: str) -> np.ndarray:
 def ideal_learning_times(alpha: float, tasks: int, order: str) -> np.ndarray:
     """t_k (flops) of the idealized learner for k = 1..tasks (expected mode)."""
     if order not in ORDERS:
-        raise ValueError(f"order must be one of {ORDERS}, got {order!r}")
+        raise ValidationError(f"order must be one of {ORDERS}, got {order!r}")
     return _done(float(alpha), int(tasks), order).copy()
 
 
@@ -63,7 +64,7 @@ def asymptotic_slope(alpha: float, order: str) -> float:
 def predicted_learning_time_slope(alpha: float, tasks: int, order: str, k_hi: int) -> float:
     """Slope of log t_k against log k over k = 1..k_hi for the idealized learner (the fit the network gets)."""
     if not 3 <= int(k_hi) <= tasks:
-        raise ValueError(f"k_hi must be in [3, tasks={tasks}], got {k_hi}")
+        raise ValidationError(f"k_hi must be in [3, tasks={tasks}], got {k_hi}")
     t = ideal_learning_times(alpha, tasks, order)[: int(k_hi)]
     return fit_slope(np.arange(1, int(k_hi) + 1), t, interval=False).slope
 
@@ -75,7 +76,7 @@ def _log_grid(lo, hi, points=40):
 def predicted_steps_exponent(alpha: float, tasks: int, order: str, n_hi: int, points: int = 40) -> float:
     """Exponent a of H - C ∝ S^-a fitted between the 1st and the n_hi-th comprehension of the idealized learner."""
     if not 2 <= int(n_hi) <= tasks:
-        raise ValueError(f"n_hi must be in [2, tasks={tasks}], got {n_hi}")
+        raise ValidationError(f"n_hi must be in [2, tasks={tasks}], got {n_hi}")
     done = np.sort(ideal_learning_times(alpha, tasks, order))
     S = _log_grid(done[0], done[int(n_hi) - 1], points)
     return -fit_slope(S, ideal_loss(alpha, tasks, order, S), interval=False).slope
@@ -85,6 +86,6 @@ def predicted_width_exponent(alpha: float, tasks: int, n_lo: int, n_hi: int) -> 
     """Exponent of H - C ∝ N^-a for learners holding n = n_lo..n_hi skills (Theorem 3.7, N = r n; Lemma 3.6)."""
     n_lo, n_hi = int(n_lo), int(n_hi)
     if not 1 <= n_lo < n_hi < tasks:
-        raise ValueError(f"need 1 <= n_lo < n_hi < tasks={tasks}, got n_lo={n_lo}, n_hi={n_hi}")
+        raise ValidationError(f"need 1 <= n_lo < n_hi < tasks={tasks}, got n_lo={n_lo}, n_hi={n_hi}")
     n = np.arange(n_lo, n_hi + 1)
     return -fit_slope(n, th.skill_tail_mass(n, alpha, tasks), interval=False).slope

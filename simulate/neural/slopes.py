@@ -50,7 +50,7 @@ import warnings
 import numpy as np
 from scipy import optimize, special, stats
 
-from theory.validation import as_float_array
+from infogeo.validation import ValidationError, as_float_array
 
 __all__ = ["SlopeFit", "fit_slope", "verdict", "VERDICTS"]
 
@@ -103,7 +103,7 @@ def _tobit(lx, ly, cens, want_cov=True):
                                 options={"gtol": 1e-9, "maxiter": 500})
     th = sol.x
     if not np.all(np.isfinite(th)) or np.linalg.norm(nll_grad(th)[1]) > 1e-4 * max(1, ly.size):
-        raise ValueError(f"the censored (Tobit) fit did not converge: {sol.message}")
+        raise ValidationError(f"the censored (Tobit) fit did not converge: {sol.message}")
     if not want_cov:
         return th[0], th[1], float(np.exp(th[2])), None
     h = 1e-5
@@ -120,7 +120,7 @@ def _one_fit(lx, ly, cens, want_se=True):
     """Slope, intercept, sigma and the model-based se(slope) (NaN unless ``want_se``) for one group (OLS or Tobit)."""
     nu = int((~cens).sum())
     if nu < 3 or np.unique(lx[~cens]).size < 2:
-        raise ValueError(f"need at least 3 uncensored points at 2 distinct x, got {nu}")
+        raise ValidationError(f"need at least 3 uncensored points at 2 distinct x, got {nu}")
     if cens.any():
         a, b, s, cov = _tobit(lx, ly, cens, want_se)
         return b, a, s, float(np.sqrt(cov[1, 1] * nu / (nu - 2))) if want_se else np.nan
@@ -159,17 +159,17 @@ def fit_slope(x, y, *, censored=None, groups=None, ordered: bool = False, level:
     x = as_float_array(x, "x", ndim=1)
     y = as_float_array(y, "y", ndim=1)
     if x.shape != y.shape:
-        raise ValueError(f"x and y must have the same shape, got {x.shape} and {y.shape}")
+        raise ValidationError(f"x and y must have the same shape, got {x.shape} and {y.shape}")
     if np.any(x <= 0) or np.any(y <= 0):
-        raise ValueError("x and y must be > 0 (log-log fit)")
+        raise ValidationError("x and y must be > 0 (log-log fit)")
     if not 0 < float(level) < 1:
-        raise ValueError(f"level must be in (0, 1), got {level}")
+        raise ValidationError(f"level must be in (0, 1), got {level}")
     cens = np.zeros(x.shape, bool) if censored is None else np.asarray(censored, dtype=bool)
     if cens.shape != x.shape:
-        raise ValueError(f"censored must have shape {x.shape}, got {cens.shape}")
+        raise ValidationError(f"censored must have shape {x.shape}, got {cens.shape}")
     g = np.zeros(x.shape, np.int64) if groups is None else np.unique(np.asarray(groups), return_inverse=True)[1]
     if g.shape != x.shape:
-        raise ValueError(f"groups must have shape {x.shape}, got {g.shape}")
+        raise ValidationError(f"groups must have shape {x.shape}, got {g.shape}")
     lx, ly = np.log(x), np.log(y)
     n_g = int(g.max()) + 1
     q = 0.5 + float(level) / 2
@@ -191,7 +191,7 @@ def fit_slope(x, y, *, censored=None, groups=None, ordered: bool = False, level:
         f = fit_exponent(x[o], y[o], estimator="pure", n_boot=n_boot, block=block, seed=seed)
         lo, hi = -f.ci_high, -f.ci_low
         if level != 0.95:
-            raise ValueError("the block bootstrap gives 95% intervals only (level=0.95)")
+            raise ValidationError("the block bootstrap gives 95% intervals only (level=0.95)")
         return SlopeFit(-f.exponent, lo, hi, float(np.log(f.A)), f.rms_log_residual,
                         interval_kind=f"block-bootstrap(block={min(block, x.size)},B={n_boot})", **base)
     b, a, s, se = _one_fit(lx, ly, cens)
@@ -221,7 +221,7 @@ def verdict(ci_low: float, ci_high: float, predicted_sequential: float, predicte
         return "no fit", "undecided"
     lo, hi, ps, pp = vals
     if lo > hi:
-        raise ValueError(f"ci_low must be <= ci_high, got {lo} > {hi}")
+        raise ValidationError(f"ci_low must be <= ci_high, got {lo} > {hi}")
     seq_in, par_in = lo <= ps <= hi, lo <= pp <= hi
     if np.isclose(ps, pp, rtol=1e-9, atol=1e-12):
         # one prediction: informative only if the interval also excludes no scaling at all (slope 0)

@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from infogeo.validation import ValidationError, positive, positive_int
 from theory import skills as th
-from theory.validation import positive, positive_int
 
 if TYPE_CHECKING:  # torch is imported where it is used: validation and the analysis do not need it
     import torch
@@ -45,9 +45,10 @@ def check_task_shape(tasks: int, bits: int, k_bits: int) -> tuple[int, int, int]
     n = positive_int(bits, "bits")
     k = positive_int(k_bits, "k_bits")
     if k > n:
-        raise ValueError(f"k_bits must be <= bits={n}, got {k}")
+        raise ValidationError(f"k_bits must be <= bits={n}, got {k}")
     if math.comb(n, k) < T:
-        raise ValueError(f"tasks={T} needs that many distinct subsets, but C(bits={n}, k_bits={k}) = {math.comb(n, k)}")
+        raise ValidationError(
+            f"tasks={T} needs that many distinct subsets, but C(bits={n}, k_bits={k}) = {math.comb(n, k)}")
     return T, n, k
 
 

@@ -26,7 +26,7 @@ import time
 
 import numpy as np
 
-from theory.validation import positive, positive_int
+from infogeo.validation import ValidationError, ValidationTypeError, positive, positive_int
 
 from .task import check_task_shape
 
@@ -57,7 +57,7 @@ class RunConfig:
         for f in ("tasks", "bits", "k_bits", "width", "depth", "steps", "batch", "eval_every", "eval_per_task"):
             positive_int(getattr(self, f), f, minimum=2 if f == "tasks" else 1)
         if not isinstance(self.seed, (int, np.integer)) or isinstance(self.seed, bool) or self.seed < 0:
-            raise ValueError(f"seed must be a nonnegative integer, got {self.seed!r}")
+            raise ValidationError(f"seed must be a nonnegative integer, got {self.seed!r}")
         check_task_shape(self.tasks, self.bits, self.k_bits)
 
     def key(self) -> str:
@@ -98,7 +98,7 @@ def eval_steps(steps: int, every: int, ratio: float = 1.15) -> np.ndarray:
     """
     steps, every = positive_int(steps, "steps"), positive_int(every, "every")
     if not ratio > 1:
-        raise ValueError(f"ratio must be > 1, got {ratio}")
+        raise ValidationError(f"ratio must be > 1, got {ratio}")
     switch = min(max(every / (ratio - 1), 10.0), float(steps))
     n_geo = max(2, int(np.ceil(math.log(max(switch, 10.0) / 10) / math.log(ratio))) + 1)
     geo = np.round(np.geomspace(10, max(switch, 10.0), n_geo))
@@ -220,7 +220,7 @@ def train_many(configs, *, processes: int = 2, shard_dir=None, progress: bool = 
 
     configs = list(configs)
     if not all(isinstance(c, RunConfig) for c in configs):
-        raise TypeError("configs must be RunConfig objects")
+        raise ValidationTypeError("configs must be RunConfig objects")
     processes = positive_int(processes, "processes")
     shard = None if shard_dir is None else pathlib.Path(shard_dir)
     if shard is not None:

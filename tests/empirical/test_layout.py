@@ -36,9 +36,9 @@ def test_old_public_names_still_import():
     assert callable(run_measurements) and MARKER == "_done.json"
 
 
-def test_empirical_holds_two_sub_packages_one_reader_and_one_memory_budget():
+def test_empirical_holds_two_sub_packages_and_one_reader():
     top = {p.name for p in ROOT.iterdir() if p.name != "__pycache__"}
-    assert top == {"__init__.py", "__main__.py", "io.py", "memory.py", "data", "fit", "measure", "minipythia"}
+    assert top == {"__init__.py", "__main__.py", "io.py", "data", "fit", "measure", "minipythia"}
     assert not any((ROOT / m.split(".")[1]).with_suffix(".py").exists() for m in empirical.MOVED_MODULES)
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from infogeo.runner import PluginError, UsageError, run
+from infogeo.validation import ValidationError, ValidationTypeError
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -80,8 +81,8 @@ def _raiser(exc):
 
 
 @pytest.mark.parametrize("exc, rc", [
-    (ValueError("--alpha must be positive, got -1"), 2),
-    (TypeError("seed must be an integer"), 2),
+    (ValidationError("--alpha must be positive, got -1"), 2),
+    (ValidationTypeError("seed must be an integer"), 2),
     (UsageError("unknown subcommand 'x'"), 2),
     (FileNotFoundError(2, "No such file or directory", "/nowhere/data.csv"), 2),
     (PermissionError(13, "Permission denied", "/root/x"), 2),
@@ -101,14 +102,16 @@ def test_handled_errors_are_one_line(exc, rc, capsys, monkeypatch):
 
 def test_traceback_on_request(capsys, monkeypatch):
     monkeypatch.setenv("INFOGEO_TRACEBACK", "1")
-    assert run("prog", _raiser(ValueError("bad --x")), []) == 2
+    assert run("prog", _raiser(ValidationError("bad --x")), []) == 2
     err = capsys.readouterr().err
     assert "Traceback" in err and err.strip().endswith("prog: error: bad --x")
 
 
 @pytest.mark.parametrize("exc", [RuntimeError("inconsistent state"), KeyError("k"), AssertionError("x"),
-                                 IndexError("z")])
+                                 IndexError("z"), ValueError("cannot convert float NaN to integer"),
+                                 TypeError("unsupported operand")])
 def test_internal_errors_keep_their_traceback(exc, capsys):
+    """A ValueError/TypeError no validator raised (int(NaN) inside the work) is a bug, not bad input (issue 24)."""
     assert run("prog", _raiser(exc), []) == 1
     err = capsys.readouterr().err
     assert "Traceback" in err and type(exc).__name__ in err

@@ -1,4 +1,4 @@
-"""Issue 13, memory before allocation in the empirical layer (empirical.memory).
+"""Issue 13, memory before allocation in the empirical layer (infogeo.validation.check_memory).
 
 Laws:
 
@@ -24,7 +24,7 @@ import numpy as np
 import pytest
 
 from empirical.fit.profile import bootstrap_memory_bytes, fit_joint_law, fit_power_law
-from empirical.memory import SAFETY_FRACTION, check_memory
+from infogeo.validation import MODEL_MEMORY_FRACTION, check_memory
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -58,9 +58,9 @@ def test_the_bootstrap_estimate_bounds_the_traced_peak_within_a_factor_2_5(K, n,
 
 
 def test_check_memory_refuses_above_the_safety_fraction_only():
-    check_memory(SAFETY_FRACTION * 1000, "x", "y", available=1000)
-    with pytest.raises(ValueError, match=r"--opt=3 needs about 1 kB.*of the 1.5 kB of memory available"):
-        check_memory(1000, "--opt=3", "use less", available=1500)
+    check_memory(MODEL_MEMORY_FRACTION * 1000, "x", MODEL_MEMORY_FRACTION, hint="y", available=1000)
+    with pytest.raises(ValueError, match=r"--opt=3 needs ~1 kB but 1.5 kB are available.*use less"):
+        check_memory(1000, "--opt=3", MODEL_MEMORY_FRACTION, hint="use less", available=1500)
 
 
 def test_a_huge_n_boot_is_refused_with_its_estimate_before_any_fit(tmp_path, capsys, monkeypatch):
@@ -132,8 +132,8 @@ def test_each_kept_term_of_the_forward_estimate_covers_the_tensors_a_pass_return
 @pytest.mark.models
 def test_an_impossible_batch_is_refused_with_the_estimate_before_the_model_runs(tiny_family, tmp_path, monkeypatch,
                                                                                 capsys):
-    from empirical import memory
     from empirical.measure import cli, models
+    from infogeo import validation as memory
 
     calls = []
     real_load = models.load_model
@@ -145,7 +145,7 @@ def test_an_impossible_batch_is_refused_with_the_estimate_before_the_model_runs(
 
     monkeypatch.setattr(models, "load_model", load_and_watch)
     monkeypatch.setattr(models, "preflight_memory", lambda *a, **k: None)  # the second line of defence alone
-    monkeypatch.setattr(memory, "available_bytes", lambda device=None: 2 ** 20)  # 1 MiB free
+    monkeypatch.setattr(memory, "_device_room", lambda device=None: 2 ** 20)  # 1 MiB free
     (tmp_path / "t.txt").write_text("the quick brown fox jumps over the lazy dog\n" * 20)
     rc = cli.main(["--model", str(tiny_family), "--revision", "step0", "--texts", str(tmp_path / "t.txt"),
                    "--measurements", "entropy", "--device", "cpu", "--batch-size", "16", "--no-progress",
@@ -178,11 +178,11 @@ def test_parameter_count_from_the_config_matches_the_loaded_weights(tiny_family)
 
 @pytest.mark.models
 def test_a_model_too_big_for_memory_is_refused_before_it_loads(tiny_family, tmp_path, monkeypatch, capsys):
-    from empirical import memory
     from empirical.measure import cli, models
+    from infogeo import validation as memory
 
     monkeypatch.setattr(models, "load_model", lambda *a, **k: pytest.fail("the model was loaded"))
-    monkeypatch.setattr(memory, "available_bytes", lambda device=None: 2 ** 16)  # 64 KiB free
+    monkeypatch.setattr(memory, "_device_room", lambda device=None: 2 ** 16)  # 64 KiB free
     (tmp_path / "t.txt").write_text("the quick brown fox jumps over the lazy dog\n" * 20)
     rc = cli.main(["--model", str(tiny_family), "--revision", "step0", "--texts", str(tmp_path / "t.txt"),
                    "--measurements", "entropy", "--device", "cpu", "--batch-size", "4", "--no-progress",

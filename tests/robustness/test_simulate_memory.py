@@ -13,7 +13,7 @@ import tracemalloc
 
 import pytest
 
-import theory.validation as validation
+import infogeo.validation as validation
 from simulate import dynamics as dyn
 from simulate.__main__ import main
 from simulate.assumptions import Assumptions

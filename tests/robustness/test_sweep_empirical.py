@@ -91,9 +91,9 @@ def _rows(table, n=None, pred=None):
 
 
 def _tiny_memory(env, monkeypatch):
-    from empirical import memory
+    from infogeo import validation
 
-    monkeypatch.setattr(memory, "available_bytes", lambda device=None: 2 ** 16)
+    monkeypatch.setattr(validation, "_device_room", lambda device=None: 2 ** 16)
 
 
 def _stale_lock(env, monkeypatch):

@@ -124,7 +124,7 @@ def test_a_ridge_that_overflows_is_refused():
 
 def test_available_memory_respects_a_container_limit(monkeypatch):
     """Under a cgroup limit of 1 GB with 0.4 GB used, at most 0.6 GB is available whatever the host has."""
-    import theory.validation as v
+    import infogeo.validation as v
 
     files = {"/sys/fs/cgroup/memory.max": 10**9, "/sys/fs/cgroup/memory.current": 4 * 10**8}
     monkeypatch.setattr(v, "_read_int", files.get)

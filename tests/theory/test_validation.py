@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from theory import validation as V
+from infogeo import validation as V
 
 
 @pytest.mark.parametrize("call, exc", [

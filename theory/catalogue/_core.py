@@ -44,7 +44,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from ..validation import choice
+from infogeo.validation import ValidationError, choice
 
 VERDICTS = ("holds", "holds-under-conditions", "corrected", "refuted")
 TARGETS = ("printed", "boundary", "correction")
@@ -87,7 +87,7 @@ class Correction:
     def __post_init__(self):
         kinds = (self.kind,) if isinstance(self.kind, str) else tuple(self.kind)
         if not kinds:
-            raise ValueError(f"kind must name at least one of {CORRECTION_KINDS}")
+            raise ValidationError(f"kind must name at least one of {CORRECTION_KINDS}")
         for k in kinds:
             choice(k, "kind", CORRECTION_KINDS)
         self.kind = "; ".join(kinds)
@@ -164,11 +164,11 @@ def check_id(claim_id: str, paper_ref: str) -> None:
     """Raise ValueError unless ``claim_id`` follows the id scheme and agrees with ``paper_ref``."""
     m = ID_PATTERN.match(claim_id)
     if m is None:
-        raise ValueError(f"claim id {claim_id!r} does not follow <kind>-<number>[-<slug>] with kind in "
+        raise ValidationError(f"claim id {claim_id!r} does not follow <kind>-<number>[-<slug>] with kind in "
                          f"{', '.join(ID_KINDS)} (e.g. 'lemma-3.6', 'sec-3.1-kl-fisher')")
     word, number = ID_KINDS[m["kind"]], re.escape(m["number"])
     if not re.match(rf"{word} \(?{number}\)?(?![0-9.])", paper_ref):
-        raise ValueError(f"claim id {claim_id!r} needs a paper_ref starting with '{word} {m['number']}', "
+        raise ValidationError(f"claim id {claim_id!r} needs a paper_ref starting with '{word} {m['number']}', "
                          f"got {paper_ref!r}")
 
 
@@ -182,7 +182,7 @@ def claim(*, id: str, paper_ref: str, title: str, statement: str, latex: str,
         choice(origin, "origin", ORIGINS)
         for name in (id, *aliases):
             if name in _REGISTRY or name in _ALIASES:
-                raise ValueError(f"duplicate claim id {name!r}")
+                raise ValidationError(f"duplicate claim id {name!r}")
         _REGISTRY[id] = ClaimSpec(id, paper_ref, title, statement, latex, list(assumptions), sympy, fn,
                                   tuple(aliases), origin)
         _ALIASES.update({a: id for a in aliases})
@@ -196,7 +196,7 @@ def verdict_of(finding: Finding) -> str:
     boundary = [c for c in finding.checks if c.target == "boundary"]
     correction = [c for c in finding.checks if c.target == "correction"]
     if not printed:
-        raise ValueError("a claim needs at least one check of the printed statement")
+        raise ValidationError("a claim needs at least one check of the printed statement")
     if all(c.passed for c in printed):
         return "holds" if all(c.passed for c in boundary) else "holds-under-conditions"
     if finding.correction is not None and correction and all(c.passed for c in correction):
@@ -232,7 +232,8 @@ def resolve(claim_id: str) -> str:
         return claim_id
     if claim_id in _ALIASES:
         return _ALIASES[claim_id]
-    raise ValueError(f"unknown claim id {claim_id!r}; known: {', '.join(specs)} (former ids: {', '.join(_ALIASES)})")
+    raise ValidationError(
+        f"unknown claim id {claim_id!r}; known: {', '.join(specs)} (former ids: {', '.join(_ALIASES)})")
 
 
 def run_claim(claim_id: str, seed: int = 0) -> ClaimRecord:

@@ -1,10 +1,17 @@
-"""Input validation shared by every public boundary of infogeo (theory, simulate, empirical).
+"""Input validation and the memory guard, shared by every public boundary of infogeo (theory, simulate, empirical).
 
-Each check takes the value and the argument's ``name`` and returns the value in
-its canonical type (float, int, float64 array, str, Generator) or raises
-``TypeError`` (wrong kind of thing) / ``ValueError`` (right kind, bad value)
-with a message that starts with ``name``. Nothing is clipped, dropped or
-renormalized.
+The scikit-learn ``utils.validation`` idea: each check takes the value and the
+argument's ``name`` and returns the value in its canonical type (float, int,
+float64 array, str, Generator) or raises :class:`ValidationError` (a
+``ValueError``: right kind, bad value) / :class:`ValidationTypeError` (also a
+``TypeError``: wrong kind of thing) with a message that starts with ``name``.
+Nothing is clipped, dropped or renormalized. The command-line runner
+(:mod:`infogeo.runner`) shows a :class:`ValidationError` as one usage line
+(exit 2); any other exception from inside the work is a bug and keeps its
+traceback.
+
+Memory: :func:`check_memory` is the one guard every command calls before a
+large allocation.
 
 Scalars: :func:`finite`, :func:`positive`, :func:`nonnegative`,
 :func:`in_range`, :func:`probability`, :func:`positive_int`,
@@ -21,6 +28,8 @@ import os
 import numpy as np
 
 __all__ = [
+    "ValidationError",
+    "ValidationTypeError",
     "as_float_array",
     "as_int_array",
     "as_matrix",
@@ -41,10 +50,19 @@ __all__ = [
     "probability_vector",
     "unit_rows",
     "available_memory",
-    "require_memory",
+    "check_memory",
     "format_bytes",
     "MEMORY_FRACTION",
+    "MODEL_MEMORY_FRACTION",
 ]
+
+
+class ValidationError(ValueError):
+    """Bad input: the message names the argument (or option, or file) and what was expected."""
+
+
+class ValidationTypeError(ValidationError, TypeError):
+    """Bad input of the wrong kind (a string where a number belongs); also a ``TypeError``."""
 
 
 def as_float_array(x, name: str, *, ndim: int | None = None, allow_empty: bool = False,
@@ -55,22 +73,24 @@ def as_float_array(x, name: str, *, ndim: int | None = None, allow_empty: bool =
     with ``low_open=True``.
     """
     if isinstance(x, (str, bytes)):
-        raise TypeError(f"{name} must be numeric array-like, got {type(x).__name__}")
+        raise ValidationTypeError(f"{name} must be numeric array-like, got {type(x).__name__}")
+    if np.iscomplexobj(x):  # numpy would drop the imaginary part with only a warning
+        raise ValidationTypeError(f"{name} must be real, got complex values")
     try:
         arr = np.asarray(x, dtype=np.float64)
     except (TypeError, ValueError) as exc:
-        raise TypeError(f"{name} must be numeric array-like: {exc}") from None
+        raise ValidationTypeError(f"{name} must be numeric array-like: {exc}") from None
     if ndim is not None and arr.ndim != ndim:
-        raise ValueError(f"{name} must be {ndim}-dimensional, got shape {arr.shape}")
+        raise ValidationError(f"{name} must be {ndim}-dimensional, got shape {arr.shape}")
     if arr.size == 0 and not allow_empty:
-        raise ValueError(f"{name} must not be empty, got shape {arr.shape}")
+        raise ValidationError(f"{name} must not be empty, got shape {arr.shape}")
     if not np.all(np.isfinite(arr)):
         bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
-        raise ValueError(f"{name} contains {bad} non-finite value(s) (NaN or inf)")
+        raise ValidationError(f"{name} contains {bad} non-finite value(s) (NaN or inf)")
     if low is not None and arr.size:
         worst = float(arr.min())
         if worst < low or (low_open and worst == low):
-            raise ValueError(f"{name} must be {'>' if low_open else '>='} {low:g} everywhere (min {worst:.6g})")
+            raise ValidationError(f"{name} must be {'>' if low_open else '>='} {low:g} everywhere (min {worst:.6g})")
     return arr
 
 
@@ -78,9 +98,9 @@ def as_int_array(x, name: str, *, minimum: int | None = None, ndim: int | None =
     """Integer-valued entries (any numeric dtype), returned as float64; optional lower bound ``minimum``."""
     arr = as_float_array(x, name, ndim=ndim)
     if np.any(arr != np.floor(arr)):
-        raise ValueError(f"{name} must hold integers")
+        raise ValidationError(f"{name} must hold integers")
     if minimum is not None and np.any(arr < minimum):
-        raise ValueError(f"{name} must be integers >= {minimum} (min {arr.min():g})")
+        raise ValidationError(f"{name} must be integers >= {minimum} (min {arr.min():g})")
     return arr
 
 
@@ -88,27 +108,27 @@ def increasing(arr: np.ndarray, name: str, *, strict: bool = True) -> np.ndarray
     """``arr`` (a validated 1-D array) sorted ascending: strictly unless ``strict=False``."""
     step = np.diff(arr)
     if np.any(step <= 0) if strict else np.any(step < 0):
-        raise ValueError(f"{name} must be {'strictly ' if strict else ''}increasing")
+        raise ValidationError(f"{name} must be {'strictly ' if strict else ''}increasing")
     return arr
 
 
 def same_shape(a: np.ndarray, b: np.ndarray, name_a: str, name_b: str) -> None:
     """Raise naming both arguments when two validated arrays differ in shape."""
     if np.shape(a) != np.shape(b):
-        raise ValueError(f"{name_a} and {name_b} must have the same shape, got {np.shape(a)} and {np.shape(b)}")
+        raise ValidationError(f"{name_a} and {name_b} must have the same shape, got {np.shape(a)} and {np.shape(b)}")
 
 
 def as_matrix(x, name: str, *, square: bool = False) -> np.ndarray:
     arr = as_float_array(x, name, ndim=2)
     if square and arr.shape[0] != arr.shape[1]:
-        raise ValueError(f"{name} must be square, got shape {arr.shape}")
+        raise ValidationError(f"{name} must be square, got shape {arr.shape}")
     return arr
 
 
 def _symmetric(arr: np.ndarray, name: str, rtol: float) -> np.ndarray:
     scale = max(1.0, float(np.max(np.abs(arr))))
     if np.max(np.abs(arr - arr.T)) > rtol * scale:
-        raise ValueError(f"{name} must be symmetric (max |A - A^T| = {np.max(np.abs(arr - arr.T)):.3g})")
+        raise ValidationError(f"{name} must be symmetric (max |A - A^T| = {np.max(np.abs(arr - arr.T)):.3g})")
     if scale > 1e307:  # arr + arr.T would overflow: halve first (exact for normal numbers)
         return 0.5 * arr + 0.5 * arr.T
     return 0.5 * (arr + arr.T)
@@ -127,13 +147,13 @@ def as_spd(x, name: str, *, rtol: float = 1e-8) -> np.ndarray:
         L = np.linalg.cholesky(arr)
     except np.linalg.LinAlgError:
         lam = np.linalg.eigvalsh(arr).min()
-        raise ValueError(f"{name} must be symmetric positive definite (smallest eigenvalue {lam:.3g}); "
+        raise ValidationError(f"{name} must be symmetric positive definite (smallest eigenvalue {lam:.3g}); "
                          f"{hint}") from None
     # A singular PSD matrix can pass Cholesky in floating point with a pivot at round-off level; its
     # log-determinant would then be a meaningless large negative number, so such pivots are refused.
     pivots = np.diag(L) ** 2
     if pivots.min() <= 1e-13 * max(float(np.max(np.diag(arr))), np.finfo(float).tiny):
-        raise ValueError(f"{name} is numerically singular (Cholesky pivot {pivots.min():.3g}); {hint}")
+        raise ValidationError(f"{name} is numerically singular (Cholesky pivot {pivots.min():.3g}); {hint}")
     return arr
 
 
@@ -143,13 +163,13 @@ def as_psd(x, name: str, *, rtol: float = 1e-8) -> np.ndarray:
     lam = np.linalg.eigvalsh(arr)
     scale = max(1.0, float(np.max(np.abs(lam))))
     if lam.min() < -rtol * scale:
-        raise ValueError(f"{name} must be positive semi-definite (smallest eigenvalue {lam.min():.3g})")
+        raise ValidationError(f"{name} must be positive semi-definite (smallest eigenvalue {lam.min():.3g})")
     return arr
 
 
 def _real(x, name: str) -> float:
     if isinstance(x, bool) or not isinstance(x, (numbers.Real, np.floating, np.integer)):
-        raise TypeError(f"{name} must be a real number, got {type(x).__name__}")
+        raise ValidationTypeError(f"{name} must be a real number, got {type(x).__name__}")
     return float(x)
 
 
@@ -157,7 +177,7 @@ def finite(x, name: str) -> float:
     """A finite real scalar (bool and strings are refused)."""
     v = _real(x, name)
     if not np.isfinite(v):
-        raise ValueError(f"{name} must be finite, got {x!r}")
+        raise ValidationError(f"{name} must be finite, got {x!r}")
     return v
 
 
@@ -165,7 +185,7 @@ def positive(x, name: str) -> float:
     """A finite real scalar > 0."""
     v = _real(x, name)
     if not np.isfinite(v) or v <= 0:
-        raise ValueError(f"{name} must be finite and > 0, got {x!r}")
+        raise ValidationError(f"{name} must be finite and > 0, got {x!r}")
     return v
 
 
@@ -173,7 +193,7 @@ def nonnegative(x, name: str) -> float:
     """A finite real scalar >= 0."""
     v = _real(x, name)
     if not np.isfinite(v) or v < 0:
-        raise ValueError(f"{name} must be finite and >= 0, got {x!r}")
+        raise ValidationError(f"{name} must be finite and >= 0, got {x!r}")
     return v
 
 
@@ -182,7 +202,7 @@ def in_range(x, name: str, low: float, high: float, *, low_open: bool = False, h
     v = finite(x, name)
     if v < low or v > high or (low_open and v == low) or (high_open and v == high):
         interval = f"{'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
-        raise ValueError(f"{name} must lie in {interval}, got {x!r}")
+        raise ValidationError(f"{name} must lie in {interval}, got {x!r}")
     return v
 
 
@@ -197,10 +217,10 @@ def positive_int(x, name: str, *, minimum: int = 1) -> int:
         if isinstance(x, (float, np.floating)) and float(x).is_integer():
             x = int(x)
         else:
-            raise TypeError(f"{name} must be an integer, got {x!r}")
+            raise ValidationTypeError(f"{name} must be an integer, got {x!r}")
     v = int(x)
     if v < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {v}")
+        raise ValidationError(f"{name} must be an integer >= {minimum}, got {v}")
     return v
 
 
@@ -213,7 +233,7 @@ def choice(x, name: str, options) -> str:
     """One of the strings in ``options``."""
     options = tuple(options)
     if not isinstance(x, str) or x not in options:
-        raise ValueError(f"{name} must be one of {', '.join(map(repr, options))}, got {x!r}")
+        raise ValidationError(f"{name} must be one of {', '.join(map(repr, options))}, got {x!r}")
     return x
 
 
@@ -223,23 +243,24 @@ def as_generator(seed, name: str = "seed") -> np.random.Generator:
     if isinstance(seed, np.random.Generator):
         return seed
     if isinstance(seed, bool):
-        raise TypeError(f"{name} must be an int >= 0, a numpy Generator or None, got {seed!r}")
+        raise ValidationTypeError(f"{name} must be an int >= 0, a numpy Generator or None, got {seed!r}")
     if isinstance(seed, (numbers.Integral, np.integer)):
         return np.random.default_rng(nonnegative_int(seed, name))
     try:
         return np.random.default_rng(seed)
     except (TypeError, ValueError) as exc:
-        raise TypeError(f"{name} must be an int >= 0, a numpy Generator or None, got {seed!r} ({exc})") from None
+        raise ValidationTypeError(
+            f"{name} must be an int >= 0, a numpy Generator or None, got {seed!r} ({exc})") from None
 
 
 def probability_vector(p, name: str, *, atol: float = 1e-9, ndim: int | None = 1) -> np.ndarray:
     """Nonnegative float64 array summing to 1 within ``atol`` (not renormalized)."""
     arr = as_float_array(p, name, ndim=ndim)
     if np.any(arr < 0):
-        raise ValueError(f"{name} must be nonnegative (min {arr.min():.3g})")
+        raise ValidationError(f"{name} must be nonnegative (min {arr.min():.3g})")
     total = float(arr.sum())
     if abs(total - 1.0) > atol:
-        raise ValueError(f"{name} must sum to 1 (sums to {total:.12g}, tolerance {atol:g})")
+        raise ValidationError(f"{name} must sum to 1 (sums to {total:.12g}, tolerance {atol:g})")
     return arr
 
 
@@ -253,7 +274,7 @@ def unit_rows(Z, name: str) -> np.ndarray:
     Z = as_matrix(Z, name)
     peak = np.max(np.abs(Z), axis=1)
     if np.any(peak == 0):
-        raise ValueError(f"{name} has an all-zero row; cannot l2-normalize it")
+        raise ValidationError(f"{name} has an all-zero row; cannot l2-normalize it")
     extreme = (peak > 1e150) | (peak < 1e-150)
     if np.any(extreme):
         Z = Z.copy()
@@ -262,8 +283,11 @@ def unit_rows(Z, name: str) -> np.ndarray:
 
 
 #: The share of the available memory a single command may plan to use (the rest is left to the system, to
-#: Python's own objects and to allocator fragmentation). See :func:`require_memory`.
+#: Python's own objects and to allocator fragmentation). See :func:`check_memory`.
 MEMORY_FRACTION = 0.8
+#: The share for torch models and batched bootstrap refits: torch's caching allocator, the model's own buffers and
+#: numpy's batched-solve temporaries hold memory beyond the arrays their estimates count.
+MODEL_MEMORY_FRACTION = 0.5
 
 
 def _read_int(path: str) -> int | None:
@@ -314,15 +338,32 @@ def format_bytes(n: float) -> str:
     return f"{int(n)} B"
 
 
-def require_memory(nbytes: float, what: str, detail: str = "") -> None:
-    """Refuse, before allocating, a computation estimated to need more than ``MEMORY_FRACTION`` of the memory
-    available now.
+def _device_room(device) -> int | None:
+    """Free bytes on ``device``: a CUDA GPU's free memory, the host's for None or a CPU, None when unknown."""
+    dev_type = getattr(device, "type", None) or (str(device).split(":")[0] if device is not None else "cpu")
+    if dev_type == "cuda":
+        import torch
 
-    ``what`` names the argument and its value as the user gave it (``"--skills 1000000000"`` or
-    ``"M=1000000000"``); ``detail`` says what the estimate counts (``"22 float64 arrays of M"``).
+        free, _total = torch.cuda.mem_get_info(device)
+        return int(free)
+    return available_memory() if dev_type == "cpu" else None
+
+
+def check_memory(need: float, what: str, fraction: float = MEMORY_FRACTION, *, detail: str = "", hint: str = "",
+                 device=None, available: int | None = None) -> None:
+    """Refuse, before allocating, work estimated to need more than ``fraction`` of the memory available now.
+
+    ``need``: the estimate in bytes. ``what`` names the argument and its value as the user gave it
+    (``"--skills 1000000000"``, ``"M=1000000000"``); ``detail`` says what the estimate counts (``"22 float64
+    arrays of M"``); ``hint`` what to change (default: use smaller sizes). ``device``: a torch device or its name
+    (a GPU's free memory is asked of torch; None or "cpu": the host's, cgroup-aware; any other device is not
+    checked). ``available`` overrides the measured free bytes (tests). Raises :class:`ValidationError`.
     """
-    avail = available_memory()
-    if nbytes > MEMORY_FRACTION * avail:
+    free = _device_room(device) if available is None else int(available)
+    if free is None:
+        return
+    if need > fraction * free:
         counted = f" ({detail})" if detail else ""
-        raise ValueError(f"{what} needs ~{format_bytes(nbytes)}{counted} but {format_bytes(avail)} are available "
-                         f"(at most {MEMORY_FRACTION:.0%} of it is planned for); use smaller sizes")
+        where = " of GPU memory" if str(getattr(device, "type", device)).startswith("cuda") else ""
+        raise ValidationError(f"{what} needs ~{format_bytes(need)}{counted} but {format_bytes(free)}{where} are "
+                              f"available (at most {fraction:.0%} of it is planned for); {hint or 'use smaller sizes'}")
