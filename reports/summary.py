@@ -41,6 +41,15 @@ def _link(titles: dict, name: str) -> str:
     return f"[section {title.split('.')[0]}](#{slug(title)})"
 
 
+def _by_definition(claims: pd.DataFrame, verdict: str) -> str:
+    """`` (7 of them by definition)``: how many of the claims with ``verdict`` restate a definition or assumption
+    (column ``by_definition`` of the catalogue table); empty when none does or the table has no such column."""
+    if verdict != "holds" or "by_definition" not in claims.columns:
+        return ""
+    k = int((claims["by_definition"].fillna("").astype(str).str.len() > 0)[claims["verdict"] == verdict].sum())
+    return f" ({k} of them by definition)" if k else ""
+
+
 def _claims(t: dict, titles: dict) -> list[str]:
     c = t["claims"]
     parts = []
@@ -48,7 +57,7 @@ def _claims(t: dict, titles: dict) -> list[str]:
         mine = c[c["origin"] == origin]
         if len(mine):
             n = {v: int((mine["verdict"] == v).sum()) for v in CLAIM_VERDICTS}
-            counts = ", ".join(f"{k} **{v}**" for v, k in n.items() if k or origin == "paper")
+            counts = ", ".join(f"{k} **{v}**" + _by_definition(mine, v) for v, k in n.items() if k or origin == "paper")
             parts.append(f"{len(mine)} {what}: {counts}")
     lines = [f"**The paper's claims** ({_link(titles, 'theory')}, checked symbolically and numerically): "
              + "; ".join(parts) + "."]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from infogeo.plotstyle import THEORY, figure, suptitle
+from infogeo.plotstyle import CYCLE, THEORY, figure, suptitle
 
 __all__ = ["AXIS_LABEL", "trajectories", "agreement", "assumption_flops"]
 
@@ -54,10 +54,14 @@ def trajectories(traj, exps, alpha: float):
     for ax in flat[len(axes_order):]:
         ax.set_visible(False)
     sub = traj[np.isclose(traj["alpha"], alpha)]
+    # One colour per (order, cost) in every panel, as the one legend (first panel) shows them: a panel with fewer
+    # curves (the frontier: parallel only) must not restart the colour cycle.
+    colours = {k: CYCLE[i % len(CYCLE)] for i, k in
+               enumerate(dict.fromkeys(zip(sub["order"], sub["cost"])))}
     for ax, axis in zip(flat, axes_order):
         for (order, cost), g in sub[sub["axis"] == axis].groupby(["order", "cost"], sort=False):
             g = g[g["H_minus_C"] > 0]
-            ax.loglog(g["x"], g["H_minus_C"], lw=1.6, label=_curve_label(order, cost))
+            ax.loglog(g["x"], g["H_minus_C"], lw=1.6, color=colours[(order, cost)], label=_curve_label(order, cost))
             e = exps[(exps["axis"] == axis) & (exps["order"] == order) & (exps["cost"] == cost)
                      & np.isclose(exps["alpha"], alpha)]
             _prediction_line(ax, g, e)

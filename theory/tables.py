@@ -24,7 +24,8 @@ __all__ = ["catalogue_table", "verdict_counts", "lemma36_local_exponent", "js_sm
 def catalogue_table(records) -> pd.DataFrame:
     """One row per claim: id, origin (paper | derived), paper_ref, title, verdict, evidence, correction,
     correction_kind (see ``theory.catalogue.CORRECTION_KINDS``; empty without a correction), conditions,
-    n_checks, n_printed_checks_failed."""
+    n_checks, n_printed_checks_failed, by_definition (why a claim is one of its definitions or assumptions
+    restated; empty for a claim that says something)."""
     rows = []
     for r in records:
         printed = [c for c in r.checks if c["target"] == "printed"]
@@ -34,6 +35,7 @@ def catalogue_table(records) -> pd.DataFrame:
             "correction_kind": "" if r.correction is None else r.correction["kind"],
             "conditions": " | ".join(r.conditions), "n_checks": len(r.checks),
             "n_printed_checks_failed": sum(not c["passed"] for c in printed),
+            "by_definition": r.by_definition,
         })
     return pd.DataFrame(rows)
 

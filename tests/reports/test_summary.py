@@ -44,13 +44,19 @@ def _check_claims(text, t):
         shown = {v: int(n) for n, v in re.findall(r"(\d+) \*\*([a-z-]+)\*\*", counts)}
         assert shown and all(n == int((mine["verdict"] == v).sum()) for v, n in shown.items())
         assert sum(shown.values()) == len(mine)  # every claim is counted
+        by_def = re.search(r"\*\*holds\*\* \((\d+) of them by definition\)", counts)
+        marked = 0
+        if "by_definition" in c.columns:
+            marked = int(((mine["verdict"] == "holds") & (mine["by_definition"].fillna("").astype(str) != "")).sum())
+        assert (int(by_def[1]) if by_def else 0) == marked
     listed = re.findall(r"^- (.*?) \(`([^`]+)`, \*\*([a-z-]+)\*\*, ([^)]*)\): ", text, flags=re.M)
     failing = c[c["verdict"].isin(["corrected", "refuted"])]
     assert sorted(i for _, i, _, _ in listed) == sorted(failing["id"])
     for ref, cid, verdict, kind in listed:
         r = _row(c, id=cid)
         assert (ref, verdict, kind) == (r["paper_ref"], r["verdict"], r["correction_kind"])
-    return {str(len(c[c["origin"] == o])) for o in ("paper", "derived")} | set(re.findall(r"(\d+) \*\*", text))
+    return ({str(len(c[c["origin"] == o])) for o in ("paper", "derived")} | set(re.findall(r"(\d+) \*\*", text))
+            | set(re.findall(r"\((\d+) of them by definition\)", text)))
 
 
 def _check_neural(text, t):
@@ -151,6 +157,22 @@ def test_the_summary_follows_its_tables(tables_dir):
     assert "0.1235 [0.0111, 0.2222]" in after and "0.1235 [0.0111, 0.2222]" not in before and old in before
     (tables_dir / "tables" / "neural_exponents.csv").unlink()
     assert "`tables/neural_exponents.csv`" in summary_text(tables_dir, SECTION_TITLES)  # named, not guessed
+
+
+def test_the_by_definition_count_follows_the_catalogue_table(tables_dir):
+    """Mark claims in claims.csv as holding by definition: the summary counts exactly those that hold."""
+    path = tables_dir / "tables" / "claims.csv"
+    c = pd.read_csv(path, keep_default_na=False)
+    c["by_definition"] = ""
+    assert "by definition" not in summary_text(tables_dir, SECTION_TITLES)
+    holds = c.index[(c["verdict"] == "holds") & (c["origin"] == "paper")][:3]
+    c.loc[holds, "by_definition"] = "Definition 9.9 restated"
+    c.loc[c.index[c["verdict"] == "corrected"][:1], "by_definition"] = "not a holds: not counted"
+    c.to_csv(path, index=False)
+    text = summary_text(tables_dir, SECTION_TITLES)
+    n_holds = int(((c["verdict"] == "holds") & (c["origin"] == "paper")).sum())
+    assert f"printed in the paper: {n_holds} **holds** (3 of them by definition)," in text
+    assert "3" in _check_claims(text, read_summary_tables(tables_dir))
 
 
 def test_summary_links_resolve_to_section_headings(tables_dir):

@@ -21,6 +21,11 @@ paper prints, ``"derived"`` for a variant the suite derives to explain a finding
 correction says what kind of fault it repairs (``Correction.kind``, one or more
 of :data:`CORRECTION_KINDS`), so a reader can tell a slip from an error.
 
+A claim that is one of its own definitions or assumptions restated (Lemma 3.10
+is Definition 3.9 read off for entropies) says ``by_definition`` why: it holds
+whatever the model, so its **holds** says nothing about language models, and
+counts keep it apart from the claims that say something.
+
 The verdict is computed from the checks, never written by hand:
 
 - every check of the printed statement passes and no boundary check found a
@@ -114,6 +119,7 @@ class ClaimSpec:
     run: Callable[[Context], Finding]
     aliases: tuple[str, ...] = ()
     origin: str = "paper"
+    by_definition: str = ""
 
     @property
     def rng_key(self) -> str:
@@ -139,6 +145,7 @@ class ClaimRecord:
     conditions: list[str]
     seconds: float
     error: str | None = None
+    by_definition: str = ""
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -173,9 +180,12 @@ def check_id(claim_id: str, paper_ref: str) -> None:
 
 
 def claim(*, id: str, paper_ref: str, title: str, statement: str, latex: str,
-          assumptions: list[str], sympy: str | None = None, aliases: tuple[str, ...] = (), origin: str = "paper"):
+          assumptions: list[str], sympy: str | None = None, aliases: tuple[str, ...] = (), origin: str = "paper",
+          by_definition: str = ""):
     """Register a claim; the decorated function runs its checks. ``aliases``: former ids, oldest first;
-    ``origin``: ``"paper"`` (printed in the paper) or ``"derived"`` (a variant the suite derives)."""
+    ``origin``: ``"paper"`` (printed in the paper) or ``"derived"`` (a variant the suite derives);
+    ``by_definition``: for a claim that is one of its assumptions or definitions restated (true whatever the model,
+    so it says nothing about language models), why, naming that assumption; empty for a claim that says something."""
 
     def deco(fn):
         check_id(id, paper_ref)
@@ -184,7 +194,7 @@ def claim(*, id: str, paper_ref: str, title: str, statement: str, latex: str,
             if name in _REGISTRY or name in _ALIASES:
                 raise ValidationError(f"duplicate claim id {name!r}")
         _REGISTRY[id] = ClaimSpec(id, paper_ref, title, statement, latex, list(assumptions), sympy, fn,
-                                  tuple(aliases), origin)
+                                  tuple(aliases), origin, by_definition)
         _ALIASES.update({a: id for a in aliases})
         return fn
 
@@ -262,6 +272,7 @@ def run_claim(claim_id: str, seed: int = 0) -> ClaimRecord:
         conditions=finding.conditions,
         seconds=time.perf_counter() - t0,
         error=error,
+        by_definition=spec.by_definition,
     )
 
 
