@@ -104,11 +104,11 @@ def write_table(df: pd.DataFrame, path: Path, resolution: dict | None = None) ->
 
 SECTION_TITLES = {
     "theory": "1. The paper's claims, checked",
-    "simulate": "2. Simulation against theory",
+    "simulate": "2. The simulator checked against theory",
     "neural": "3. Neural networks: are skills learned one after another?",
     "empirical": "4. Pythia: fitted exponents against the predictions",
     "measure": "5. Measurements of language models (Figures 1, 3 to 6)",
-    "assumption": "6. How to check a new assumption",
+    "assumption": "Appendix: checking an assumption of your own",
 }
 SECTION_NAMES = tuple(SECTION_TITLES)
 

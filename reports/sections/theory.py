@@ -113,11 +113,11 @@ def _holds(records) -> str:
     paper = [r for r in records if r.verdict == "holds" and r.origin == "paper"]
     defn = [r for r in paper if r.by_definition]
     says = [r for r in records if r.verdict == "holds" and not r.by_definition]
-    return ("**Hold and say something:** " + ", ".join(
-        f"{r.paper_ref} (`{r.id}`)" if r.origin == "paper" else f"`{r.id}` (derived)" for r in says) + ".\n\n"
+    said = ", ".join(f"{r.paper_ref} (`{r.id}`)" if r.origin == "paper" else f"`{r.id}` (derived)" for r in says)
+    why = "; ".join(f"{r.paper_ref} — {md_escape(r.by_definition)}" for r in defn)
+    return (f"**Hold and say something:** {said}.\n\n"
             f"**Hold by definition ({len(defn)} of the {len(paper)} printed claims that hold):** each restates a "
-            "definition or assumption, so it holds whatever the model and says nothing about language models "
-            "(`by_definition`): " + "; ".join(f"{r.paper_ref} — {md_escape(r.by_definition)}" for r in defn) + ".")
+            f"definition or assumption, so it holds whatever the model (`by_definition`): {why}.")
 
 
 def details_markdown(records, cex_rel: str, forms_rel: str) -> str:
@@ -149,10 +149,10 @@ def build(ctx):
     cex_rel = ctx.table("claims_counterexamples", counterexample_table(records))
     (ctx.out_dir / DETAILS).write_text(details_markdown(records, cex_rel, forms_rel))
     other = [r for r in records if r.verdict != "holds"]
-    return [Para("Each claim is encoded as printed and checked symbolically (sympy), numerically and, for the discrete "
-                 "lemmas, exhaustively; one rule turns the checks into the verdict (`python -m theory`). Every claim "
-                 f"with its evidence: [{rels['claims']}]({rels['claims']}); every failed check, correction and "
-                 f"condition in full: [{DETAILS}]({DETAILS})."),
+    return [Para("Each claim is encoded as printed and checked symbolically, numerically and, for the discrete lemmas, "
+                 "exhaustively; one rule turns the checks into the verdict (`python -m theory`). Every claim with its "
+                 f"evidence: [{rels['claims']}]({rels['claims']}); failed checks, corrections and conditions in "
+                 f"full: [{DETAILS}]({DETAILS})."),
             Para(_holds(records)),
             Para(_figure1_note(tabs["equation1_curve"])),
             Para(f"**Corrected or holding only under conditions ({len(other)}),** one line each:\n\n"

@@ -56,7 +56,7 @@ def test_a_failing_section_is_reported_and_the_others_kept(tmp_path, monkeypatch
     md = (tmp_path / "report.md").read_text()
     assert "simulated failure" in md
     assert (tmp_path / "sections" / "assumption.json").read_text() == before  # --only kept the other section
-    assert "How to check a new assumption" in md
+    assert "Appendix: checking an assumption of your own" in md
     man = json.loads((tmp_path / "manifest.json").read_text())
     assert man["sections"]["simulate"]["ok"] is False and man["sections"]["assumption"]["ok"] is True
 

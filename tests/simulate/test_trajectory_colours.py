@@ -30,5 +30,6 @@ def test_each_learner_has_its_legend_colour_in_every_panel():
         panels += 1
     # The frontier panel holds the parallel learner alone: the panel where a restarted colour cycle showed.
     frontier = next(ax for ax in visible if "frontier" in ax.get_xlabel())
-    assert [ln.get_label() for ln in frontier.get_lines() if not ln.get_label().startswith("_")] == ["parallel, cost 1/p"]
+    labels = [ln.get_label() for ln in frontier.get_lines() if not ln.get_label().startswith("_")]
+    assert labels == ["parallel, cost 1/p"]
     assert panels == 4 and len(set(legend.values())) == len(legend)

@@ -26,7 +26,7 @@ def _median_rel_err(rng, n, **kw):
               "where z_i = sum_{j<=i} lambda_j^i v_j.",
     latex=r"v_i = \frac{1}{\lambda_i^i}z_i - \sum_{j<i}\frac{\lambda_j^i}{\lambda_i^i}v_j",
     assumptions=["single-head causal attention output z_i = sum_{j<=i} lambda_j^i v_j", "lambda_i^i > 0"],
-    by_definition="the definition of the attention output z_i = sum_{j<=i} lambda_j^i v_j solved for v_i",
+    by_definition="the definition of the attention output z_i solved for v_i",
 )
 def equation_4(ctx) -> Finding:
     import sympy as sp

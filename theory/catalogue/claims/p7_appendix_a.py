@@ -83,8 +83,7 @@ def theorem_a1(ctx) -> Finding:
               "B).",
     latex=r"d_{\mathrm{JS}}(A,B) = d_{\mathrm{Logdet}}(I+\gamma A, I+\gamma B)",
     assumptions=["A, B positive semi-definite", "gamma > 0"],
-    by_definition="the paper's definition of d_JS is the definition of d_Logdet with A, B replaced by I + gamma A, "
-                  "I + gamma B",
+    by_definition="the paper's definition of d_JS is d_Logdet of I + gamma A, I + gamma B",
 )
 def js_logdet(ctx) -> Finding:
     worst = 0.0

@@ -1,0 +1,63 @@
+"""Sections 1 and 2 read their headline numbers from tables (issue 22): Figure 1's exponent from the Equation (1)
+curve, the finite-M bias from the estimator-bias table."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.stats import linregress
+
+from infogeo.validation import ValidationError
+from reports.sections.simulate import bias_lead
+from reports.sections.theory import FIGURE1_EPS, FIGURE1_R_OVER_D, equation1_exponent
+from theory import entropy as E
+from theory import tables as T
+
+LATEST = Path(__file__).resolve().parents[2] / "reports" / "latest"
+
+
+@pytest.mark.parametrize("k", [0.37, 0.91, 1.6])
+def test_equation1_exponent_recovers_a_pure_power_law(k):
+    q = np.logspace(-4, 0, 50)
+    curve = pd.DataFrame({"eps": FIGURE1_EPS, "r_over_d": q, "normalized_entropy": 3.0 * q**k})
+    fit, lo, hi = equation1_exponent(curve)
+    assert fit == pytest.approx(k, abs=1e-12) and lo == pytest.approx(k, abs=1e-9) and hi == pytest.approx(k, abs=1e-9)
+
+
+def test_equation1_exponent_is_the_slope_of_equation_1_itself():
+    """Against an independent route: Equation (1) evaluated at every integer r with r/d in Figure 1's range, and
+    scipy's least squares; the theory table is coarser (80 log-spaced r), so 0.01 absolute."""
+    d = 1000
+    lo, hi = FIGURE1_R_OVER_D
+    r = np.arange(int(np.ceil(lo * d)), int(hi * d) + 1)
+    y = E.equal_singular_value_normalized_entropy(r, d, FIGURE1_EPS)
+    ref = linregress(np.log(r / d), np.log(y)).slope
+    fit, k_lo, k_hi = equation1_exponent(T.equation1_curve())
+    assert fit == pytest.approx(ref, abs=0.01)
+    # Equation (1) is concave in log-log: the local slope falls across the range, the fit lies between its ends.
+    assert k_lo > fit > k_hi
+
+
+def test_equation1_exponent_needs_points_in_the_range():
+    curve = pd.DataFrame({"eps": [0.5, 0.5, 0.5], "r_over_d": [0.01, 0.02, 0.03], "normalized_entropy": [1, 2, 3]})
+    with pytest.raises(ValidationError, match="eps = 0.1"):
+        equation1_exponent(curve)
+
+
+def test_bias_lead_states_the_largest_bias_of_a_pure_fit():
+    bias = pd.DataFrame({"alpha": [0.3, 0.5, 0.5], "order": ["sequential", "parallel", "parallel"],
+                         "estimator": ["pure", "pure", "offset"], "fitted": [0.2, 0.45, 0.9],
+                         "predicted": [0.19, 0.3333, 0.3333], "rel_error": [0.0526, 0.3501, 1.7], "M": 1000})
+    text = bias_lead(bias)
+    assert "by up to 35%" in text and "0.45 where" in text and "α = 0.5, parallel" in text  # the offset row is no fit
+
+
+def test_bias_lead_of_the_committed_table():
+    path = LATEST / "tables" / "simulate_estimator_bias.csv"
+    if not path.exists():
+        pytest.skip("reports/latest/tables is not there")
+    bias = pd.read_csv(path)
+    worst = bias[bias["estimator"] == "pure"]["rel_error"].abs().max()
+    assert f"by up to {worst:.0%}." in bias_lead(bias)
