@@ -104,6 +104,8 @@ def _one_line(r) -> str:
     head = f"- {r.paper_ref} (`{r.id}`, **{r.verdict}**"
     if r.correction:
         return head + f", {r.correction['kind']}): {md_escape(r.evidence)}"
+    if not r.conditions:  # refuted (no verified correction), or a verdict the check crashed before
+        return head + f"): {md_escape(r.evidence)}"
     failed = next((c for c in r.checks if not c["passed"]), None)
     numbers = f" ({md_escape(failed['detail'])})" if failed else ""
     return head + f"): condition: {md_escape(_gist(r.conditions[0]))}{numbers}"

@@ -61,3 +61,27 @@ def test_bias_lead_of_the_committed_table():
     bias = pd.read_csv(path)
     worst = bias[bias["estimator"] == "pure"]["rel_error"].abs().max()
     assert f"by up to {worst:.0%}." in bias_lead(bias)
+
+
+def _record(cid, verdict, **kw):
+    from theory.catalogue import ClaimRecord
+
+    base = dict(id=cid, origin="paper", paper_ref="Lemma 9.9", title="t", statement="s", latex="x = y", sympy=None,
+                assumptions=["a"], verdict=verdict, evidence="fails 3 of 7 *times*", checks=[], counterexample=None,
+                correction=None, conditions=[], seconds=0.0)
+    return ClaimRecord(**(base | kw))
+
+
+def test_one_line_per_claim_and_the_full_blocks_in_claims_md():
+    from reports.sections.theory import _one_line, details_markdown
+
+    failed = {"name": "n<d", "kind": "numeric", "target": "boundary", "passed": False, "detail": "ratio 0.1",
+              "data": {}}
+    cond = _record("lemma-9.9", "holds-under-conditions", checks=[failed], conditions=["n >= d: else smaller", "x"])
+    refuted = _record("lemma-9.8", "refuted")
+    holds = _record("lemma-9.7", "holds")
+    assert _one_line(cond) == "- Lemma 9.9 (`lemma-9.9`, **holds-under-conditions**): condition: n >= d (ratio 0.1)"
+    assert _one_line(refuted) == "- Lemma 9.9 (`lemma-9.8`, **refuted**): fails 3 of 7 \\*times\\*"
+    md = details_markdown([cond, refuted, holds], "tables/a.csv", "tables/b.csv")
+    assert "`lemma-9.9`" in md and "`lemma-9.8`" in md and "`lemma-9.7`" not in md
+    assert "- Condition: n >= d: else smaller" in md and "- Condition: x" in md and "ratio 0.1" in md
