@@ -76,7 +76,7 @@ def theorem_a1(ctx) -> Finding:
 
 @claim(
     id="sec-4.3-js-logdet",
-    aliases=("sec4.3-js-logdet",),
+    stream="sec4.3-js-logdet",
     paper_ref="Section 4.3",
     title="The JS distance is the Logdet distance of I + gamma A and I + gamma B",
     statement="d_JS(A, B) resembles the Logdet Jensen-Shannon distance: d_JS(A, B) = d_Logdet(I + gamma A, I + gamma "
@@ -110,7 +110,7 @@ def _triples(rng, n, d, singular=False):
 
 @claim(
     id="sec-4.3-metrics",
-    aliases=("sec4.3-metrics",),
+    stream="sec4.3-metrics",
     paper_ref="Section 4.3 and Appendix A",
     title="Which of the four covariance distances are metrics, and where",
     statement="d_Logdet, d_JS, d_Riemann and d_LogE are distances between positive definite (covariance) matrices.",
