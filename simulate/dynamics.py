@@ -22,8 +22,8 @@ flop, so H(S) at any set of evaluation points is a suffix sum over sorted events
 Suffix sums (from the end of the sorted event list) keep ``H - C`` accurate to
 float64 round-off even when it is 1e-8 of B.
 
-:func:`naive_expected` and :func:`naive_stochastic` step flop by flop; they exist
-only as references for the equivalence test and the benchmark.
+The flop-by-flop references it is checked against (the equivalence test and the
+benchmark) live with the tests: ``tests/simulate/naive.py``.
 """
 from __future__ import annotations
 
@@ -40,7 +40,6 @@ from infogeo.validation import (
     choice,
     format_bytes,
     increasing,
-    nonnegative_int,
     positive,
     positive_int,
 )
@@ -48,7 +47,7 @@ from infogeo.validation import (
 from .assumptions import Assumptions
 from .laws import call_plugin
 
-__all__ = ["Trajectory", "run", "naive_expected", "naive_stochastic", "default_grid", "MODES", "run_memory",
+__all__ = ["Trajectory", "run", "default_grid", "MODES", "run_memory",
            "frontier_memory", "check_terms"]
 
 MODES = ("expected", "stochastic")
@@ -360,64 +359,6 @@ def run(
     HmC_cap = BC * suf_order[n_cap]
     return Trajectory(a, mode, seed if isinstance(seed, (int, np.integer)) else None, S, HmC, n_at_S,
                       n_grid, HmC_n, S_at_n, n_cap, HmC_cap, done)
-
-
-# ------------------------------------------------------------ naive references
-def naive_expected(assumptions: Assumptions, S_max: int, *, seed=0) -> np.ndarray:
-    """H(X|Y) - C after each whole flop 0..S_max, stepping flop by flop (reference only).
-
-    Within a flop, work left over when a skill is comprehended passes to the
-    next one, so the result equals the continuous-time event-driven model.
-    """
-    a = assumptions
-    rng = as_generator(seed)
-    S_max = nonnegative_int(S_max, "S_max")
-    BC = a.B - a.C
-    p, perm, learn, p_l, q, dy = _prepare(a, rng)
-    rate = q * dy  # entropy drop per flop while active
-    dur = BC / rate
-    start = _starts(a, dur)
-    ent = np.full(learn.size, a.B)
-    out = np.empty(S_max + 1)
-    unlearned = float(_suffix(p[perm])[learn.size])
-    out[0] = BC * unlearned + float(np.sum(p_l * (ent - a.C)))
-    for s in range(1, S_max + 1):
-        t0, t1 = s - 1.0, float(s)
-        # time each skill is active within (t0, t1]
-        lo = np.maximum(start, t0)
-        hi = np.minimum(start + dur, t1)
-        active = np.clip(hi - lo, 0.0, None)
-        ent = np.maximum(ent - rate * active, a.C)
-        out[s] = BC * unlearned + float(np.sum(p_l * (ent - a.C)))
-    return out
-
-
-def naive_stochastic(assumptions: Assumptions, S_max: int, *, seed=0) -> np.ndarray:
-    """H(X|Y) - C after each flop 0..S_max with Bernoulli hits drawn flop by flop (sequential-type orders).
-
-    Supports orders where at most one skill is active at a time (sequential,
-    random): each flop hits the current skill with probability q.
-    """
-    a = assumptions
-    rng = as_generator(seed)
-    S_max = nonnegative_int(S_max, "S_max")
-    BC = a.B - a.C
-    p, perm, learn, p_l, q, dy = _prepare(a, rng)
-    unlearned = float(_suffix(p[perm])[learn.size])
-    ent = np.full(learn.size, a.B)
-    cur = 0
-    out = np.empty(S_max + 1)
-    total = BC * unlearned + float(np.sum(p_l * (ent - a.C)))
-    out[0] = total
-    for s in range(1, S_max + 1):
-        if cur < learn.size and rng.random() < q[cur]:
-            new = max(ent[cur] - dy[cur], a.C)
-            total -= p_l[cur] * (ent[cur] - new)
-            ent[cur] = new
-            if new <= a.C:
-                cur += 1
-        out[s] = total
-    return out
 
 
 @dataclasses.dataclass
