@@ -263,7 +263,7 @@ def _run_graph(argv) -> int:
     t_graph = time.perf_counter() - t0
     try:
         f = fit_alpha(g.degrees, model=args.model)
-    except ValueError as exc:  # too few or non-Zipf degrees: say which options made the graph
+    except ValidationError as exc:  # too few or non-Zipf degrees: say which options made the graph
         raise UsageError(f"alpha cannot be recovered from this graph (--alpha {args.alpha:g}, --skills {args.skills}, "
                          f"--edges {args.edges}): {exc}; more --edges give more skills a degree") from None
     fit = {("alpha_hat" if k == "alpha" else k): _jsonable(v) for k, v in f.as_dict().items()}

@@ -41,7 +41,15 @@ from infogeo.runner import PluginError
 from infogeo.validation import ValidationError, ValidationTypeError, choice, finite, nonnegative, positive, positive_int
 from theory import skills as th
 
-from .laws import BrokenPowerLaw, EmpiricalLaw, ExponentialLaw, PowerLaw, call_plugin, check_probabilities
+from .laws import (
+    BrokenPowerLaw,
+    EmpiricalLaw,
+    ExponentialLaw,
+    PowerLaw,
+    call_plugin,
+    check_probabilities,
+    plugin_output,
+)
 
 __all__ = [
     "Order", "Sequential", "Parallel", "RandomOrder", "KAtATime",
@@ -176,7 +184,7 @@ class FunctionCost(Cost):
             raise
         except Exception as exc:
             raise PluginError(self.name, exc, where="while running (cost function)") from exc
-        rel = np.asarray(rel, dtype=np.float64)
+        rel = plugin_output(rel, f"cost function {self.name!r}").astype(np.float64, copy=False)
         if rel.shape != np.shape(p) or not np.all(np.isfinite(rel)) or np.any(rel <= 0):
             raise ValidationError(
                 f"cost function {self.name!r} must return finite positive flops of shape {np.shape(p)}")
@@ -217,13 +225,16 @@ def make(kind: str, spec) -> Any:
             except TypeError as exc:
                 raise ValidationError(f"{kind} {name!r}: bad parameters {sorted(spec)}: {exc}") from None
         return make(kind, construct(factory, spec, name))
-    needed = {"law": ("probabilities",), "order": ("starts",), "cost": ("expected_flops",)}[kind]
-    for attr in needed + ("name",):
-        if not hasattr(spec, attr):
-            raise ValidationTypeError(f"{kind} object must define {attr!r} (got {type(spec).__name__})")
+    missing = [m for m in PLUGIN_METHODS[kind] if not callable(getattr(spec, m, None))]
+    missing += [] if hasattr(spec, "name") else ["name (an attribute)"]
+    if missing:
+        raise ValidationTypeError(f"{kind} plug-in {type(spec).__name__} must define {', '.join(missing)} "
+                                  f"(every {kind} plug-in needs {', '.join(PLUGIN_METHODS[kind])} and a name)")
     return spec
 
 
+#: The methods a plug-in of each kind must have (``name`` too); the simulation calls each of them.
+PLUGIN_METHODS = {"law": ("probabilities",), "order": ("learning_order", "starts"), "cost": ("expected_flops",)}
 _BUILTINS = frozenset(f for table in REGISTRY.values() for f in table.values())
 
 
@@ -351,8 +362,8 @@ def from_dict(data: dict, *, base_dir: str | pathlib.Path = ".", **overrides) ->
             sec.pop("name", None)
             try:
                 kw[kind] = make(kind, construct(factory, sec, str(ref)))
-            except (TypeError, ValueError) as exc:  # the object lacks what a plug-in of this kind must define
-                raise ValidationError(f"[{kind}] python plug-in {ref!r}: {exc}") from None
+            except ValidationError as exc:  # the object lacks what a plug-in of this kind must define
+                raise type(exc)(f"[{kind}] python plug-in {ref!r}: {exc}") from None
         else:
             if "name" not in sec:
                 raise ValidationError(f"[{kind}] needs 'name' (one of {sorted(REGISTRY[kind])}) or 'python'")
@@ -405,6 +416,6 @@ def load_toml(path, **overrides) -> Assumptions:
         raise ValidationError(f"malformed TOML in {str(path)!r}: {exc}") from None
     try:
         return from_dict(data, base_dir=path.parent, **overrides)
-    except (TypeError, ValueError) as exc:  # a key or value the model refuses: say which file it came from
+    except ValidationError as exc:  # a key or value the model refuses: say which file it came from (a bug propagates)
         kind = ValidationTypeError if isinstance(exc, TypeError) else ValidationError
         raise kind(f"assumptions file {str(path)!r}: {exc}") from None

@@ -45,7 +45,7 @@ from infogeo.validation import (
 )
 
 from .assumptions import Assumptions
-from .laws import call_plugin
+from .laws import call_plugin, plugin_output
 
 __all__ = ["Trajectory", "run", "default_grid", "MODES", "run_memory",
            "frontier_memory", "check_terms"]
@@ -162,14 +162,18 @@ def _int_grid(hi: int, points: int) -> np.ndarray:
 
 def _prepare(a: Assumptions, rng: np.random.Generator):
     p = a.probabilities()
-    perm = np.asarray(call_plugin(a.order, "learning_order", p, rng, kind="order"), dtype=np.int64)
+    what = f"order {a.order.name!r}: learning_order"
+    perm = plugin_output(call_plugin(a.order, "learning_order", p, rng, kind="order"), what)
+    # compared as returned: 0.5, 1.5, ... is no permutation (an int64 cast would have made it 0, 1, ...)
     if perm.shape != (a.M,) or not np.array_equal(np.sort(perm), np.arange(a.M)):
-        raise ValidationError(f"order {a.order.name!r}: learning_order must return a permutation of 0..M-1")
+        raise ValidationError(f"{what} must return a permutation of the integers 0..M-1 (M={a.M})")
+    perm = perm.astype(np.int64, copy=False)
     n_learn = a.M if a.capacity is None else a.capacity
     learn = perm[:n_learn]
     p_l = p[learn]
     # the cost sees the whole law (it may normalize by it); a capacity limit only drops skills afterwards
-    flops = np.asarray(call_plugin(a.cost, "expected_flops", p, a.B, a.C, a.delta, kind="cost"), dtype=np.float64)
+    flops = plugin_output(call_plugin(a.cost, "expected_flops", p, a.B, a.C, a.delta, kind="cost"),
+                          f"cost {a.cost.name!r}: expected_flops").astype(np.float64, copy=False)
     if flops.shape != p.shape or not np.all(np.isfinite(flops)) or np.any(flops <= 0):
         raise ValidationError(
             f"cost {a.cost.name!r}: expected_flops must return finite positive values of shape {p.shape}")
@@ -198,7 +202,8 @@ def _prepare(a: Assumptions, rng: np.random.Generator):
 
 def _starts(a: Assumptions, durations: np.ndarray) -> np.ndarray:
     with np.errstate(over="ignore"):
-        st = np.asarray(call_plugin(a.order, "starts", durations, kind="order"), dtype=np.float64)
+        st = plugin_output(call_plugin(a.order, "starts", durations, kind="order"),
+                           f"order {a.order.name!r}: starts").astype(np.float64, copy=False)
         total = float(np.sum(durations))
     if not np.all(np.isfinite(st)) and not np.isfinite(total):
         raise ValidationError(
