@@ -379,6 +379,26 @@ def from_dict(data: dict, *, base_dir: str | pathlib.Path = ".", **overrides) ->
     return Assumptions(**kw)
 
 
+def _read_assumptions(path) -> tuple[str, bytes, pathlib.Path]:
+    """(the name messages give the file, its bytes, the folder relative plug-in paths start from), read once."""
+    if str(path) == "-":
+        import sys
+
+        return "<stdin>", sys.stdin.buffer.read(), pathlib.Path.cwd()
+    p = pathlib.Path(path)
+    if p.is_dir():
+        raise ValidationError(f"assumptions file {str(p)!r} is a folder; give a .toml file")
+    if not p.exists():
+        raise ValidationError(f"assumptions file {str(p)!r} not found")
+    if not (p.is_file() or p.is_fifo() or p.is_char_device()):
+        raise ValidationError(f"assumptions file {str(p)!r} is neither a file nor a pipe")
+    try:
+        raw = p.read_bytes()
+    except OSError as exc:
+        raise ValidationError(f"assumptions file {str(p)!r} cannot be read: {exc.strerror or exc}") from None
+    return str(p), raw, (p.parent if p.is_file() else pathlib.Path.cwd())
+
+
 def load_toml(path, **overrides) -> Assumptions:
     """Read an assumptions TOML file (Python 3.11 tomllib). Example::
 
@@ -396,14 +416,11 @@ def load_toml(path, **overrides) -> Assumptions:
         M = 100000
         delta_noise = 0.2
 
-    ``overrides`` (e.g. ``M=10**6``) win over the file.
+    ``overrides`` (e.g. ``M=10**6``) win over the file. ``"-"`` reads standard input; a pipe (``/dev/stdin``,
+    a named pipe) is read once. Relative plug-in paths are taken from the file's folder, or from the current
+    folder for standard input and pipes.
     """
-    path = pathlib.Path(path)
-    if path.is_dir():
-        raise ValidationError(f"assumptions file {str(path)!r} is a folder; give a .toml file")
-    if not path.is_file():
-        raise ValidationError(f"assumptions file {str(path)!r} not found")
-    raw = path.read_bytes()
+    path, raw, base = _read_assumptions(path)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -415,7 +432,7 @@ def load_toml(path, **overrides) -> Assumptions:
     except tomllib.TOMLDecodeError as exc:  # its message carries "(at line L, column C)"
         raise ValidationError(f"malformed TOML in {str(path)!r}: {exc}") from None
     try:
-        return from_dict(data, base_dir=path.parent, **overrides)
+        return from_dict(data, base_dir=base, **overrides)
     except ValidationError as exc:  # a key or value the model refuses: say which file it came from (a bug propagates)
         kind = ValidationTypeError if isinstance(exc, TypeError) else ValidationError
         raise kind(f"assumptions file {str(path)!r}: {exc}") from None
