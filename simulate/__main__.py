@@ -63,9 +63,9 @@ def _source(args, attr: str, option: str, key: str) -> tuple[str, str]:
 def _option_names(args) -> dict[str, str]:
     """OPTION_NAMES, with the model values that came from the --assumptions file named by its keys."""
     m, m_value = _source(args, "skills", "--skills", "M")
-    terms = [_source(args, attr, opt, key)[0] for attr, opt, key in
-             (("B", "--B", "B"), ("C", "--C", "C"), ("delta", "--delta", "delta"))]
-    return {**OPTION_NAMES, "M": m_value, "hits": f"{m} x ({terms[0]} - {terms[1]})/{terms[2]} hit events"}
+    b, c, delta = (opt if getattr(args, attr, None) is not None else attr for attr, opt in
+                   (("B", "--B"), ("C", "--C"), ("delta", "--delta")))  # a model value, wherever it came from
+    return {**OPTION_NAMES, "M": m_value, "hits": f"{m} x ({b} - {c})/{delta} hit events"}
 
 
 def _check(a, args) -> None:

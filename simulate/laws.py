@@ -13,6 +13,8 @@ prediction applies) and ``probabilities(M) -> ndarray``. Subclass
 """
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 from infogeo.runner import PluginError
@@ -63,13 +65,17 @@ def plugin_output(value, name: str) -> np.ndarray:
     Complex values, strings and objects are refused naming ``name`` (numpy would drop an imaginary part with only
     a warning, or cast 0.5 to 0 in an integer array); NaN, inf and the value range are left to the caller, which
     knows what the method promises."""
-    if isinstance(value, (str, bytes)):
+    if value is None or isinstance(value, (str, bytes)):  # None: a method that forgot its return
         raise ValidationTypeError(f"{name} must return numbers, got {type(value).__name__}")
     if np.iscomplexobj(value):
         raise ValidationTypeError(f"{name} must return real numbers, got complex values")
     arr = np.asarray(value)
     if arr.dtype.kind in "iu":
         return arr
+    if arr.dtype.kind in "USV" or (arr.dtype.kind == "O" and not all(
+            isinstance(v, (numbers.Real, np.number)) and not isinstance(v, bool) for v in arr.flat)):
+        # "1" is no number, and None would become NaN
+        raise ValidationTypeError(f"{name} must return numbers, got an array of {arr.dtype}")
     if arr.dtype.kind not in "fb":
         try:
             arr = np.asarray(value, dtype=np.float64)
