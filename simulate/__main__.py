@@ -137,8 +137,8 @@ def _assumptions(args, alpha, order, cost):
         raise ValidationError("--alpha is required unless --assumptions gives a [law]")
     kw = {k: v for k, v in model.items() if v is not None}
     kw.setdefault("M", 10**6)
-    return Assumptions(law=PowerLaw(alpha), order=_order_spec(order or "sequential", args.k),
-                       cost=cost or "inverse_p", **kw)
+    return Assumptions(law=PowerLaw(alpha), order=_order_spec("sequential" if order is None else order, args.k),
+                       cost="inverse_p" if cost is None else cost, **kw)  # '' is refused, not defaulted
 
 
 def _jsonable(v):

@@ -29,11 +29,9 @@ __all__ = [
 ]
 
 
-def token_covariance(Z, *, center: bool = False) -> np.ndarray:
-    """``Z^T Z / n`` of token representations Z (n, d), as in Definition 3.1 (uncentered by default)."""
+def token_covariance(Z) -> np.ndarray:
+    """``Z^T Z / n`` of token representations Z (n, d), uncentered as in Definition 3.1."""
     Z = as_matrix(Z, "Z")
-    if center:
-        Z = Z - Z.mean(axis=0)
     big = float(np.max(np.abs(Z)))
     if big > 0 and 2 * np.log(big) + np.log(Z.shape[0]) > np.log(np.finfo(np.float64).max) - 1:
         raise ValidationError(f"Z has entries up to {big:.3g}: Z^T Z overflows float64 (the covariance would be inf); "

@@ -395,6 +395,13 @@ def test_assumptions_from_a_pipe_are_read_once(how):
     assert "not found" not in err[0]
 
 
+@pytest.mark.parametrize("option, needle", [("--order", "order.name must be one of"),
+                                            ("--cost", "cost.name must be one of")])
+def test_an_empty_order_or_cost_is_refused_not_defaulted(option, needle, capsys):
+    assert simulate_main(["--alpha", "0.5", "--skills", "1000", option, ""] + FAST) == 2
+    assert needle in capsys.readouterr().err
+
+
 def test_a_missing_assumptions_file_is_still_not_found(tmp_path, capsys):
     assert simulate_main(["--assumptions", str(tmp_path / "none.toml")] + FAST) == 2
     assert "not found" in capsys.readouterr().err
