@@ -13,8 +13,6 @@ prediction applies) and ``probabilities(M) -> ndarray``. Subclass
 """
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
 from infogeo.runner import PluginError
@@ -72,8 +70,8 @@ def plugin_output(value, name: str) -> np.ndarray:
     arr = np.asarray(value)
     if arr.dtype.kind in "iu":
         return arr
-    if arr.dtype.kind in "USV" or (arr.dtype.kind == "O" and not all(
-            isinstance(v, (numbers.Real, np.number)) and not isinstance(v, bool) for v in arr.flat)):
+    if arr.dtype.kind in "USV" or (arr.dtype.kind == "O" and any(v is None or isinstance(v, (str, bytes))
+                                                                 for v in arr.flat)):
         # "1" is no number, and None would become NaN
         raise ValidationTypeError(f"{name} must return numbers, got an array of {arr.dtype}")
     if arr.dtype.kind not in "fb":
