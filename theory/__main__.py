@@ -54,7 +54,7 @@ def _main(argv: list[str]) -> int:
         for spec in registry().values():
             print(f"{spec.id:24s} {spec.paper_ref:50s} {spec.title}")
         return 0
-    records = [run_claim(args.claim, args.seed)] if args.claim else run_all(args.seed, progress=False)
+    records = [run_claim(args.claim, args.seed)] if args.claim is not None else run_all(args.seed, progress=False)
     if args.json:
         # The keys first, then the rest of the record (latex, sympy, assumptions, checks, ...).
         out = [{**{k: getattr(r, k) for k in JSON_KEYS}, **r.to_dict()} for r in records]

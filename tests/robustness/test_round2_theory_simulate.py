@@ -402,6 +402,11 @@ def test_an_empty_order_or_cost_is_refused_not_defaulted(option, needle, capsys)
     assert needle in capsys.readouterr().err
 
 
+def test_an_empty_claim_id_is_unknown_not_every_claim(capsys):
+    assert theory_main(["--claim", ""]) == 2
+    assert "unknown claim id ''" in capsys.readouterr().err
+
+
 def test_a_missing_assumptions_file_is_still_not_found(tmp_path, capsys):
     assert simulate_main(["--assumptions", str(tmp_path / "none.toml")] + FAST) == 2
     assert "not found" in capsys.readouterr().err
