@@ -95,6 +95,10 @@ def distance_js(A, B, gamma: float = 100.0, squared: bool = False) -> float:
     """
     A, B = _pair(A, B, "psd")
     gamma = positive(gamma, "gamma")
+    peak = max(float(np.max(np.abs(A))), float(np.max(np.abs(B))))
+    if gamma * peak > 1e300:  # I + gamma A would overflow (or lose every digit of I) in float64
+        raise ValidationError(f"gamma * max(|A|, |B|) = {gamma:.3g} * {peak:.3g} overflows float64; rescale A and B "
+                              "(d_JS at gamma of (A, B) equals d_JS at 1 of (gamma A, gamma B))")
     eye = np.eye(A.shape[0])
     d2 = logdet_spd(eye + gamma * 0.5 * (A + B)) - 0.5 * (logdet_spd(eye + gamma * A) + logdet_spd(eye + gamma * B))
     return _finish(d2, squared)

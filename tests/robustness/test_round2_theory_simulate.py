@@ -430,3 +430,28 @@ def test_a_sweep_grid_too_large_for_memory_is_refused_before_work(capsys):
 def test_a_sweep_value_listed_twice_is_refused(argv, needle, capsys):
     assert simulate_main(["sweep", "--skills", "1000", "--no-progress"] + argv) == 2
     assert needle in capsys.readouterr().err
+
+
+# ------------------------------------------------------------- found by our own sweep of the theory functions
+@pytest.mark.parametrize("call", [gp.linear_kernel, gp.stable_rank, entropy.matrix_entropy, entropy.logdet_spd,
+                                  discrete.entropy, distances.token_covariance,
+                                  lambda x: gp.information_gain(x, 1.0), lambda x: skills.skill_tail_mass(x, 0.5)])
+def test_a_ragged_nested_list_is_a_named_type_error_not_a_numpy_traceback(call):
+    with pytest.raises(ValidationTypeError, match="must be numeric array-like"):
+        call([[1.0, 0.0], [0.0]])
+
+
+def test_the_tail_mass_at_a_huge_alpha_is_exact_not_nan():
+    """scipy's Hurwitz zeta returns NaN at s ~ 1e308 for q >= 2; the tail then underflows: exactly 1 for n = 0 and
+    0 (below the smallest subnormal) for n >= 1, as the limit alpha -> inf says."""
+    for M in (None, 10, 10**9):
+        for alpha in (1e308, 1e20, 2000.0):
+            np.testing.assert_array_equal(skills.skill_tail_mass(np.array([0.0, 1.0, 5.0]), alpha, M), [1.0, 0.0, 0.0])
+    assert skills.skill_tail_mass(1, 1000.0) == pytest.approx(2.0**-1001, rel=1e-12)  # just above the underflow
+
+
+def test_a_js_distance_whose_gamma_a_overflows_names_gamma_not_an_internal_matrix():
+    with pytest.raises(ValidationError, match=r"gamma \* max\(\|A\|, \|B\|\)"):
+        distances.distance_js(np.full((2, 2), 1e308), np.eye(2), 100.0)
+    with pytest.raises(ValidationError, match="overflows"):
+        distances.distance_js(np.eye(2), np.eye(2), 1e305)
