@@ -278,6 +278,11 @@ def _check_sweep(args, base) -> None:
                                              n_boot=args.n_boot)
             check_terms({**terms, "grid": SWEEP_BYTES_PER_POINT * grid}, {**values, "grid": grid},
                         {**_option_names(args), "grid": "--alphas x --orders x --costs x --seeds grid of"})
+    for alpha in args.alphas:  # every law of the grid, before the first run (one alpha's may underflow)
+        try:
+            PowerLaw(alpha).probabilities(args.skills or 100_000)
+        except ValidationError as exc:
+            raise UsageError(f"--alphas {alpha:g}: {exc}") from None
 
 
 def _run_graph(argv) -> int:

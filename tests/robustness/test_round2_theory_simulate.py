@@ -420,6 +420,14 @@ def test_a_sweep_grid_too_large_for_memory_is_refused_before_work(capsys):
     assert "--alphas x --orders x --costs x --seeds grid of 6000000 needs" in err
 
 
+def test_every_alpha_of_a_sweep_is_checked_before_the_first_run(capsys, monkeypatch):
+    import simulate.compare as compare
+
+    monkeypatch.setattr(compare, "exponents", lambda *a, **k: pytest.fail("a run started before the check"))
+    assert simulate_main(["sweep", "--alphas", "0.5", "150", "--skills", "10000", "--no-progress"]) == 2
+    assert "--alphas 150: alpha=150 with M=10000: p_k = k^-(alpha+1)/Z underflows" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("argv, needle", [
     (["--alphas", "0.5", "0.5"], "--alphas lists 0.5 twice"),
     (["--alphas", "0.5", "5e-1"], "--alphas lists 0.5 twice"),
