@@ -16,11 +16,15 @@ import argparse
 import os
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
 import simulate
 from simulate import dynamics as dyn
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # repo root: the naive oracles live in tests/
+from tests.simulate.naive import naive_expected, naive_stochastic  # noqa: E402
 
 
 def _t(fn, repeat=1):
@@ -71,7 +75,7 @@ def main(argv=None) -> int:
     for order in ("sequential", "parallel"):
         a = simulate.Assumptions(law=simulate.PowerLaw(0.5), M=40, order=order)
         S_max = int(np.ceil(np.max(dyn.run(a).done)))
-        naive, t_naive = _t(lambda a=a, S_max=S_max: dyn.naive_expected(a, S_max))
+        naive, t_naive = _t(lambda a=a, S_max=S_max: naive_expected(a, S_max))
         S = np.arange(1, S_max + 1, dtype=float)
         ev, t_ev = _t(lambda a=a, S=S: dyn.run(a, S=S), repeat=3)
         diff = float(np.max(np.abs(ev.H_minus_C - naive[1:])))
@@ -81,7 +85,7 @@ def main(argv=None) -> int:
     S_max = int(np.ceil(np.max(dyn.run(a).done)) * 1.5)
     S = np.geomspace(10, S_max, 20).astype(int).astype(float)
     R = 20
-    nv, t_naive = _t(lambda: np.array([dyn.naive_stochastic(a, S_max, seed=i)[S.astype(int)] for i in range(R)]))
+    nv, t_naive = _t(lambda: np.array([naive_stochastic(a, S_max, seed=i)[S.astype(int)] for i in range(R)]))
     ev, t_ev = _t(lambda: np.array([dyn.run(a, mode="stochastic", seed=1000 + i, S=S).H_minus_C for i in range(R)]))
     se = np.sqrt(nv.var(0, ddof=1) / R + ev.var(0, ddof=1) / R)
     z = np.max(np.abs(nv.mean(0) - ev.mean(0)) / np.where(se > 0, se, np.inf))

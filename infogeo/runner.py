@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import re
 import sys
 import traceback
 from collections.abc import Callable, Sequence
@@ -59,8 +60,18 @@ class PluginError(Exception):
         super().__init__(f"plug-in {plugin!r} failed{at}: {type(error).__name__}: {error}")
 
 
+#: A negative number as a value, not an option: argparse's own pattern knows only ``-1`` and ``-1.5``, so
+#: ``--B -1e300`` (or ``-1E-3``, ``-inf``, ``-nan``) was read as a missing argument followed by an unknown option.
+NEGATIVE_NUMBER = re.compile(r"^-(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$|^-(?:inf|infinity|nan)$", re.IGNORECASE)
+
+
 class ArgumentParser(argparse.ArgumentParser):
-    """``argparse`` whose usage errors raise :class:`UsageError` (the runner prints them) instead of exiting."""
+    """``argparse`` whose usage errors raise :class:`UsageError` (the runner prints them) instead of exiting,
+    and which reads a negative number in any float notation as a value (see :data:`NEGATIVE_NUMBER`)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._negative_number_matcher = NEGATIVE_NUMBER
 
     def error(self, message):
         raise UsageError(f"{message} (see {self.prog} --help)")

@@ -74,11 +74,13 @@ def as_float_array(x, name: str, *, ndim: int | None = None, allow_empty: bool =
     """
     if isinstance(x, (str, bytes)):
         raise ValidationTypeError(f"{name} must be numeric array-like, got {type(x).__name__}")
-    if np.iscomplexobj(x):  # numpy would drop the imaginary part with only a warning
-        raise ValidationTypeError(f"{name} must be real, got complex values")
     try:
+        if np.iscomplexobj(x):  # numpy would drop the imaginary part with only a warning
+            raise ValidationTypeError(f"{name} must be real, got complex values")
         arr = np.asarray(x, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
+    except ValidationTypeError:
+        raise
+    except (TypeError, ValueError) as exc:  # a ragged nested list fails already in iscomplexobj
         raise ValidationTypeError(f"{name} must be numeric array-like: {exc}") from None
     if ndim is not None and arr.ndim != ndim:
         raise ValidationError(f"{name} must be {ndim}-dimensional, got shape {arr.shape}")

@@ -46,7 +46,7 @@ from .compare import (
                           sweep,
                           trajectory_table,
 )
-from .dynamics import Frontier, Trajectory, frontier, naive_expected, naive_stochastic, run
+from .dynamics import Frontier, Trajectory, frontier, run
 from .fitting import ExponentFit, default_window, fit_exponent, replicate_interval
 from .graph import AlphaFit, SkillGraph, alpha_from_degree_exponent, degree_exponent_from_alpha, fit_alpha, skill_graph
 from .laws import BrokenPowerLaw, EmpiricalLaw, ExponentialLaw, PowerLaw, SkillLaw
@@ -56,7 +56,7 @@ __all__ = [
     "Order", "Sequential", "Parallel", "RandomOrder", "KAtATime",
     "Cost", "InverseP", "ConstantCost", "FunctionCost",
     "SkillLaw", "PowerLaw", "BrokenPowerLaw", "ExponentialLaw", "EmpiricalLaw",
-    "run", "Trajectory", "frontier", "Frontier", "naive_expected", "naive_stochastic",
+    "run", "Trajectory", "frontier", "Frontier",
     "fit_exponent", "ExponentFit", "default_window", "replicate_interval",
     "skill_graph", "SkillGraph", "fit_alpha", "AlphaFit", "alpha_from_degree_exponent", "degree_exponent_from_alpha",
     "exponents", "predicted", "sweep", "report_tables", "simulate_loss_curve", "trajectory_table",

@@ -51,6 +51,23 @@ OPTION_NAMES = {"M": "--skills", "points": "--points", "hits": "--skills x (B-C)
                 "replicates": "--replicates", "n_boot": "--n-boot"}
 
 
+def _source(args, attr: str, option: str, key: str) -> tuple[str, str]:
+    """(how a message names a model value, the same followed by its value's lead-in): the option when it was given
+    on the command line or defaulted there, else the key of the --assumptions file it came from."""
+    path = getattr(args, "assumptions", None)
+    if getattr(args, attr, None) is not None or not path:
+        return option, option
+    return f"{key} in {str(path)!r}", f"{str(path)!r}: {key} ="
+
+
+def _option_names(args) -> dict[str, str]:
+    """OPTION_NAMES, with the model values that came from the --assumptions file named by its keys."""
+    m, m_value = _source(args, "skills", "--skills", "M")
+    b, c, delta = (opt if getattr(args, attr, None) is not None else attr for attr, opt in
+                   (("B", "--B"), ("C", "--C"), ("delta", "--delta")))  # a model value, wherever it came from
+    return {**OPTION_NAMES, "M": m_value, "hits": f"{m} x ({b} - {c})/{delta} hit events"}
+
+
 def _check(a, args) -> None:
     """Checks that need the assumptions, with the options' names, before any run starts."""
     from .compare import MIN_WINDOW_SKILLS, exponents_memory
@@ -58,13 +75,15 @@ def _check(a, args) -> None:
     from .fitting import default_window
 
     n_learned = a.M if a.capacity is None else a.capacity
+    name, lead = _source(args, "skills", "--skills", "M") if a.capacity is None else \
+        _source(args, "capacity", "--capacity", "capacity")
+    by = f"{lead} {n_learned}"  # the value where the user gave it: an option or a key of the --assumptions file
     need = MIN_WINDOW_SKILLS
     if args.window:
         lo, hi = args.window
         if not lo < hi:
             raise UsageError(f"--window N_LO N_HI needs N_LO < N_HI, got {lo} {hi}")
         if hi > n_learned:
-            by = f"--skills {a.M}" if a.capacity is None else f"--capacity {a.capacity}"
             raise UsageError(f"--window N_HI={hi} exceeds the {n_learned} skills a run comprehends ({by})")
         if hi - lo + 1 < need:
             raise UsageError(f"--window {lo} {hi} holds {hi - lo + 1} skill counts; a fit needs >= {need} "
@@ -72,13 +91,12 @@ def _check(a, args) -> None:
     else:
         lo, hi = default_window(a.M, n_learned)
         if hi - lo + 1 < need:
-            by = f"--skills {a.M}" if a.capacity is None else f"--capacity {a.capacity}"
             raise UsageError(f"{by}: the default fit window {lo}..{hi} skills (N_HI = a tenth of the {n_learned} "
                              f"skills learned) holds {hi - lo + 1} skill counts and a fit needs >= {need}; use "
-                             f"{by.split()[0]} >= {10 * need} or --window N_LO N_HI with N_HI - N_LO >= {need - 1} and "
+                             f"{name} >= {10 * need} or --window N_LO N_HI with N_HI - N_LO >= {need - 1} and "
                              f"N_HI <= {n_learned}")
     check_terms(*exponents_memory(a, mode=args.mode, replicates=args.replicates, points=args.points,
-                                   n_boot=args.n_boot), OPTION_NAMES)
+                                   n_boot=args.n_boot), _option_names(args))
 
 
 def _order_spec(name: str, k: int):
@@ -119,8 +137,8 @@ def _assumptions(args, alpha, order, cost):
         raise ValidationError("--alpha is required unless --assumptions gives a [law]")
     kw = {k: v for k, v in model.items() if v is not None}
     kw.setdefault("M", 10**6)
-    return Assumptions(law=PowerLaw(alpha), order=_order_spec(order or "sequential", args.k),
-                       cost=cost or "inverse_p", **kw)
+    return Assumptions(law=PowerLaw(alpha), order=_order_spec("sequential" if order is None else order, args.k),
+                       cost="inverse_p" if cost is None else cost, **kw)  # '' is refused, not defaulted
 
 
 def _jsonable(v):
@@ -228,17 +246,43 @@ def _run_sweep(argv) -> int:
     return 0
 
 
+#: Peak bytes a sweep holds per grid point (its exponents table, 3-4 rows x 29 columns, kept until the final
+#: concatenation, and the concatenated copy): measured 19 KB with tracemalloc (2,000 tables, pandas 2), rounded up.
+SWEEP_BYTES_PER_POINT = 24_000
+
+
 def _check_sweep(args, base) -> None:
-    """Every order and cost of the grid with the first alpha: the same checks as a single run, named by option."""
+    """Every order and cost of the grid with the first alpha: the same checks as a single run, named by option;
+    a value given twice in a list is refused (it would duplicate rows); the grid's own tables get an estimate."""
     from .assumptions import Assumptions, make
+    from .compare import exponents_memory
+    from .dynamics import check_terms
     from .laws import PowerLaw
 
+    for option, values in (("--alphas", args.alphas), ("--orders", args.orders), ("--costs", args.costs),
+                           ("--seeds", args.seeds)):
+        seen = set()
+        for v in values:
+            if v in seen:
+                raise UsageError(f"{option} lists {v:g} twice" if isinstance(v, float) else
+                                 f"{option} lists {v} twice")
+            seen.add(v)
+    grid = len(args.alphas) * len(args.orders) * len(args.costs) * len(args.seeds)
     for o in args.orders:
         _check_counts(args, o, 100_000)
         for c in args.costs:
             a = Assumptions(law=PowerLaw(args.alphas[0]), M=args.skills or 100_000,
                             order=make("order", _order_spec(o, args.k)), cost=make("cost", c), **base)
             _check(a, args)
+            terms, values = exponents_memory(a, mode=args.mode, replicates=args.replicates, points=args.points,
+                                             n_boot=args.n_boot)
+            check_terms({**terms, "grid": SWEEP_BYTES_PER_POINT * grid}, {**values, "grid": grid},
+                        {**_option_names(args), "grid": "--alphas x --orders x --costs x --seeds grid of"})
+    for alpha in args.alphas:  # every law of the grid, before the first run (one alpha's may underflow)
+        try:
+            PowerLaw(alpha).probabilities(args.skills or 100_000)
+        except ValidationError as exc:
+            raise UsageError(f"--alphas {alpha:g}: {exc}") from None
 
 
 def _run_graph(argv) -> int:
@@ -263,7 +307,7 @@ def _run_graph(argv) -> int:
     t_graph = time.perf_counter() - t0
     try:
         f = fit_alpha(g.degrees, model=args.model)
-    except ValueError as exc:  # too few or non-Zipf degrees: say which options made the graph
+    except ValidationError as exc:  # too few or non-Zipf degrees: say which options made the graph
         raise UsageError(f"alpha cannot be recovered from this graph (--alpha {args.alpha:g}, --skills {args.skills}, "
                          f"--edges {args.edges}): {exc}; more --edges give more skills a degree") from None
     fit = {("alpha_hat" if k == "alpha" else k): _jsonable(v) for k, v in f.as_dict().items()}

@@ -120,7 +120,7 @@ def reference_exponent(traj: dyn.Trajectory, axis: str, win, estimator: str, see
         y = th.expected_conditional_entropy(done[n - 1], p, a.B, a.C, a.delta, order=order, cost=cost) - a.C
     try:
         return fit_on_window(x, y, n, win, estimator, 0, seed).exponent, ""
-    except ValueError as exc:
+    except ValidationError as exc:  # the window cannot support a fit; a bug propagates
         return float("nan"), f"no reference fit: {exc}"
 
 

@@ -41,7 +41,15 @@ from infogeo.runner import PluginError
 from infogeo.validation import ValidationError, ValidationTypeError, choice, finite, nonnegative, positive, positive_int
 from theory import skills as th
 
-from .laws import BrokenPowerLaw, EmpiricalLaw, ExponentialLaw, PowerLaw, call_plugin, check_probabilities
+from .laws import (
+    BrokenPowerLaw,
+    EmpiricalLaw,
+    ExponentialLaw,
+    PowerLaw,
+    call_plugin,
+    check_probabilities,
+    plugin_output,
+)
 
 __all__ = [
     "Order", "Sequential", "Parallel", "RandomOrder", "KAtATime",
@@ -176,7 +184,7 @@ class FunctionCost(Cost):
             raise
         except Exception as exc:
             raise PluginError(self.name, exc, where="while running (cost function)") from exc
-        rel = np.asarray(rel, dtype=np.float64)
+        rel = plugin_output(rel, f"cost function {self.name!r}").astype(np.float64, copy=False)
         if rel.shape != np.shape(p) or not np.all(np.isfinite(rel)) or np.any(rel <= 0):
             raise ValidationError(
                 f"cost function {self.name!r} must return finite positive flops of shape {np.shape(p)}")
@@ -217,13 +225,16 @@ def make(kind: str, spec) -> Any:
             except TypeError as exc:
                 raise ValidationError(f"{kind} {name!r}: bad parameters {sorted(spec)}: {exc}") from None
         return make(kind, construct(factory, spec, name))
-    needed = {"law": ("probabilities",), "order": ("starts",), "cost": ("expected_flops",)}[kind]
-    for attr in needed + ("name",):
-        if not hasattr(spec, attr):
-            raise ValidationTypeError(f"{kind} object must define {attr!r} (got {type(spec).__name__})")
+    missing = [m for m in PLUGIN_METHODS[kind] if not callable(getattr(spec, m, None))]
+    missing += [] if hasattr(spec, "name") else ["name (an attribute)"]
+    if missing:
+        raise ValidationTypeError(f"{kind} plug-in {type(spec).__name__} must define {', '.join(missing)} "
+                                  f"(every {kind} plug-in needs {', '.join(PLUGIN_METHODS[kind])} and a name)")
     return spec
 
 
+#: The methods a plug-in of each kind must have (``name`` too); the simulation calls each of them.
+PLUGIN_METHODS = {"law": ("probabilities",), "order": ("learning_order", "starts"), "cost": ("expected_flops",)}
 _BUILTINS = frozenset(f for table in REGISTRY.values() for f in table.values())
 
 
@@ -351,8 +362,8 @@ def from_dict(data: dict, *, base_dir: str | pathlib.Path = ".", **overrides) ->
             sec.pop("name", None)
             try:
                 kw[kind] = make(kind, construct(factory, sec, str(ref)))
-            except (TypeError, ValueError) as exc:  # the object lacks what a plug-in of this kind must define
-                raise ValidationError(f"[{kind}] python plug-in {ref!r}: {exc}") from None
+            except ValidationError as exc:  # the object lacks what a plug-in of this kind must define
+                raise type(exc)(f"[{kind}] python plug-in {ref!r}: {exc}") from None
         else:
             if "name" not in sec:
                 raise ValidationError(f"[{kind}] needs 'name' (one of {sorted(REGISTRY[kind])}) or 'python'")
@@ -366,6 +377,26 @@ def from_dict(data: dict, *, base_dir: str | pathlib.Path = ".", **overrides) ->
     kw.update(model)
     kw.update({k: v for k, v in overrides.items() if v is not None})
     return Assumptions(**kw)
+
+
+def _read_assumptions(path) -> tuple[str, bytes, pathlib.Path]:
+    """(the name messages give the file, its bytes, the folder relative plug-in paths start from), read once."""
+    if str(path) == "-":
+        import sys
+
+        return "<stdin>", sys.stdin.buffer.read(), pathlib.Path.cwd()
+    p = pathlib.Path(path)
+    if p.is_dir():
+        raise ValidationError(f"assumptions file {str(p)!r} is a folder; give a .toml file")
+    if not p.exists():
+        raise ValidationError(f"assumptions file {str(p)!r} not found")
+    if not (p.is_file() or p.is_fifo() or p.is_char_device()):
+        raise ValidationError(f"assumptions file {str(p)!r} is neither a file nor a pipe")
+    try:
+        raw = p.read_bytes()
+    except OSError as exc:
+        raise ValidationError(f"assumptions file {str(p)!r} cannot be read: {exc.strerror or exc}") from None
+    return str(p), raw, (p.parent if p.is_file() else pathlib.Path.cwd())
 
 
 def load_toml(path, **overrides) -> Assumptions:
@@ -385,14 +416,11 @@ def load_toml(path, **overrides) -> Assumptions:
         M = 100000
         delta_noise = 0.2
 
-    ``overrides`` (e.g. ``M=10**6``) win over the file.
+    ``overrides`` (e.g. ``M=10**6``) win over the file. ``"-"`` reads standard input; a pipe (``/dev/stdin``,
+    a named pipe) is read once. Relative plug-in paths are taken from the file's folder, or from the current
+    folder for standard input and pipes.
     """
-    path = pathlib.Path(path)
-    if path.is_dir():
-        raise ValidationError(f"assumptions file {str(path)!r} is a folder; give a .toml file")
-    if not path.is_file():
-        raise ValidationError(f"assumptions file {str(path)!r} not found")
-    raw = path.read_bytes()
+    path, raw, base = _read_assumptions(path)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -404,7 +432,7 @@ def load_toml(path, **overrides) -> Assumptions:
     except tomllib.TOMLDecodeError as exc:  # its message carries "(at line L, column C)"
         raise ValidationError(f"malformed TOML in {str(path)!r}: {exc}") from None
     try:
-        return from_dict(data, base_dir=path.parent, **overrides)
-    except (TypeError, ValueError) as exc:  # a key or value the model refuses: say which file it came from
+        return from_dict(data, base_dir=base, **overrides)
+    except ValidationError as exc:  # a key or value the model refuses: say which file it came from (a bug propagates)
         kind = ValidationTypeError if isinstance(exc, TypeError) else ValidationError
         raise kind(f"assumptions file {str(path)!r}: {exc}") from None

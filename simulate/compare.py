@@ -51,7 +51,7 @@ from .agreement import (
 )
 from .assumptions import Assumptions, make
 from .fitting import default_window, replicate_interval
-from .laws import PowerLaw, call_plugin
+from .laws import PowerLaw, call_plugin, plugin_output
 
 __all__ = ["exponents", "exponents_memory", "predicted", "sweep", "report_tables", "simulate_loss_curve",
            "trajectory_table", "EXPONENT_COLUMNS", "TRAJECTORY_COLUMNS", "TOLERANCE"]
@@ -91,14 +91,20 @@ def predicted(a: Assumptions, axis: str) -> tuple[float, str]:
             return float("nan"), "none"  # every skill is comprehended at the same flop
         try:
             return float(th.predicted_exponent(alpha, axis, order=t_order, cost=t_cost)), "theory"
-        except ValueError:
+        except ValidationError:  # outside the prediction's range (e.g. an alpha it does not cover)
             return float("nan"), "none"
     if alpha is not None:
         for plug in (a.cost, a.order, a.law):
             hook = getattr(plug, "predicted_exponent", None)
             if callable(hook):
                 v = call_plugin(plug, "predicted_exponent", alpha, axis, a.order.name, kind="prediction")
-                if v is not None and np.isfinite(v):
+                if v is None:
+                    continue
+                what = f"plug-in {str(getattr(plug, 'name', type(plug).__name__))!r}: predicted_exponent"
+                v = plugin_output(v, what)
+                if v.ndim != 0:
+                    raise ValidationError(f"{what} must return one number (or None), got shape {v.shape}")
+                if np.isfinite(v):
                     return float(v), "user"
     return float("nan"), "none"
 
@@ -219,7 +225,7 @@ def _frontier_row(a, window, estimator, n_boot, points, seed, tolerance):
     try:
         fr = dyn.frontier(a, points=points, seed=seed)
         fit = _fit_axis(fr.S, fr.H_minus_C, fr.n_opt, win, estimator, n_boot, seed)
-    except ValueError as exc:
+    except ValidationError as exc:  # too few points in the window, ...: a row that says why (a bug propagates)
         return _row(a, "frontier", None, win, estimator, "expected", seed, tol=tolerance, note=f"no fit: {exc}")
     has_pred = bool(np.isfinite(predicted(a, "frontier")[0]))
     return _row(a, "frontier", fit, win, estimator, "expected", seed, tol=tolerance,
@@ -295,7 +301,7 @@ def exponents(
     for axis in [x for x in axes if x != "frontier"]:
         try:
             rows.append(_axis_row(a, axis, runs, seeds, win, estimator, n_boot, tolerance))
-        except ValueError as exc:
+        except ValidationError as exc:  # a fit the data cannot support: a row that says why (a bug propagates)
             rows.append(_row(a, axis, None, win, estimator, mode, seed, tol=tolerance, note=f"no fit: {exc}"))
     if "frontier" in axes and getattr(a.order, "theory_order", None) == "parallel" and a.capacity is None \
             and a.delta_noise == 0:

@@ -22,8 +22,8 @@ flop, so H(S) at any set of evaluation points is a suffix sum over sorted events
 Suffix sums (from the end of the sorted event list) keep ``H - C`` accurate to
 float64 round-off even when it is 1e-8 of B.
 
-:func:`naive_expected` and :func:`naive_stochastic` step flop by flop; they exist
-only as references for the equivalence test and the benchmark.
+The flop-by-flop references it is checked against (the equivalence test and the
+benchmark) live with the tests: ``tests/simulate/naive.py``.
 """
 from __future__ import annotations
 
@@ -40,15 +40,14 @@ from infogeo.validation import (
     choice,
     format_bytes,
     increasing,
-    nonnegative_int,
     positive,
     positive_int,
 )
 
 from .assumptions import Assumptions
-from .laws import call_plugin
+from .laws import call_plugin, plugin_output
 
-__all__ = ["Trajectory", "run", "naive_expected", "naive_stochastic", "default_grid", "MODES", "run_memory",
+__all__ = ["Trajectory", "run", "default_grid", "MODES", "run_memory",
            "frontier_memory", "check_terms"]
 
 MODES = ("expected", "stochastic")
@@ -163,14 +162,18 @@ def _int_grid(hi: int, points: int) -> np.ndarray:
 
 def _prepare(a: Assumptions, rng: np.random.Generator):
     p = a.probabilities()
-    perm = np.asarray(call_plugin(a.order, "learning_order", p, rng, kind="order"), dtype=np.int64)
+    what = f"order {a.order.name!r}: learning_order"
+    perm = plugin_output(call_plugin(a.order, "learning_order", p, rng, kind="order"), what)
+    # compared as returned: 0.5, 1.5, ... is no permutation (an int64 cast would have made it 0, 1, ...)
     if perm.shape != (a.M,) or not np.array_equal(np.sort(perm), np.arange(a.M)):
-        raise ValidationError(f"order {a.order.name!r}: learning_order must return a permutation of 0..M-1")
+        raise ValidationError(f"{what} must return a permutation of the integers 0..M-1 (M={a.M})")
+    perm = perm.astype(np.int64, copy=False)
     n_learn = a.M if a.capacity is None else a.capacity
     learn = perm[:n_learn]
     p_l = p[learn]
     # the cost sees the whole law (it may normalize by it); a capacity limit only drops skills afterwards
-    flops = np.asarray(call_plugin(a.cost, "expected_flops", p, a.B, a.C, a.delta, kind="cost"), dtype=np.float64)
+    flops = plugin_output(call_plugin(a.cost, "expected_flops", p, a.B, a.C, a.delta, kind="cost"),
+                          f"cost {a.cost.name!r}: expected_flops").astype(np.float64, copy=False)
     if flops.shape != p.shape or not np.all(np.isfinite(flops)) or np.any(flops <= 0):
         raise ValidationError(
             f"cost {a.cost.name!r}: expected_flops must return finite positive values of shape {p.shape}")
@@ -199,7 +202,8 @@ def _prepare(a: Assumptions, rng: np.random.Generator):
 
 def _starts(a: Assumptions, durations: np.ndarray) -> np.ndarray:
     with np.errstate(over="ignore"):
-        st = np.asarray(call_plugin(a.order, "starts", durations, kind="order"), dtype=np.float64)
+        st = plugin_output(call_plugin(a.order, "starts", durations, kind="order"),
+                           f"order {a.order.name!r}: starts").astype(np.float64, copy=False)
         total = float(np.sum(durations))
     if not np.all(np.isfinite(st)) and not np.isfinite(total):
         raise ValidationError(
@@ -360,64 +364,6 @@ def run(
     HmC_cap = BC * suf_order[n_cap]
     return Trajectory(a, mode, seed if isinstance(seed, (int, np.integer)) else None, S, HmC, n_at_S,
                       n_grid, HmC_n, S_at_n, n_cap, HmC_cap, done)
-
-
-# ------------------------------------------------------------ naive references
-def naive_expected(assumptions: Assumptions, S_max: int, *, seed=0) -> np.ndarray:
-    """H(X|Y) - C after each whole flop 0..S_max, stepping flop by flop (reference only).
-
-    Within a flop, work left over when a skill is comprehended passes to the
-    next one, so the result equals the continuous-time event-driven model.
-    """
-    a = assumptions
-    rng = as_generator(seed)
-    S_max = nonnegative_int(S_max, "S_max")
-    BC = a.B - a.C
-    p, perm, learn, p_l, q, dy = _prepare(a, rng)
-    rate = q * dy  # entropy drop per flop while active
-    dur = BC / rate
-    start = _starts(a, dur)
-    ent = np.full(learn.size, a.B)
-    out = np.empty(S_max + 1)
-    unlearned = float(_suffix(p[perm])[learn.size])
-    out[0] = BC * unlearned + float(np.sum(p_l * (ent - a.C)))
-    for s in range(1, S_max + 1):
-        t0, t1 = s - 1.0, float(s)
-        # time each skill is active within (t0, t1]
-        lo = np.maximum(start, t0)
-        hi = np.minimum(start + dur, t1)
-        active = np.clip(hi - lo, 0.0, None)
-        ent = np.maximum(ent - rate * active, a.C)
-        out[s] = BC * unlearned + float(np.sum(p_l * (ent - a.C)))
-    return out
-
-
-def naive_stochastic(assumptions: Assumptions, S_max: int, *, seed=0) -> np.ndarray:
-    """H(X|Y) - C after each flop 0..S_max with Bernoulli hits drawn flop by flop (sequential-type orders).
-
-    Supports orders where at most one skill is active at a time (sequential,
-    random): each flop hits the current skill with probability q.
-    """
-    a = assumptions
-    rng = as_generator(seed)
-    S_max = nonnegative_int(S_max, "S_max")
-    BC = a.B - a.C
-    p, perm, learn, p_l, q, dy = _prepare(a, rng)
-    unlearned = float(_suffix(p[perm])[learn.size])
-    ent = np.full(learn.size, a.B)
-    cur = 0
-    out = np.empty(S_max + 1)
-    total = BC * unlearned + float(np.sum(p_l * (ent - a.C)))
-    out[0] = total
-    for s in range(1, S_max + 1):
-        if cur < learn.size and rng.random() < q[cur]:
-            new = max(ent[cur] - dy[cur], a.C)
-            total -= p_l[cur] * (ent[cur] - new)
-            ent[cur] = new
-            if new <= a.C:
-                cur += 1
-        out[s] = total
-    return out
 
 
 @dataclasses.dataclass

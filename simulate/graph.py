@@ -34,7 +34,7 @@ from infogeo.validation import ValidationError, as_generator, as_int_array, choi
 from theory import skills as th
 
 from .dynamics import check_terms
-from .laws import PowerLaw, call_plugin
+from .laws import PowerLaw, call_plugin, check_probabilities
 
 __all__ = ["SkillGraph", "skill_graph", "graph_memory", "AlphaFit", "fit_alpha", "alpha_from_degree_exponent",
            "degree_exponent_from_alpha"]
@@ -91,7 +91,8 @@ def skill_graph(law, M: int, n_edges: int, *, n_texts: int | None = None, seed=0
     n_texts = max(n_edges // 10, 1) if n_texts is None else positive_int(n_texts, "n_texts")
     check_terms(*graph_memory(M, n_edges, n_texts, fit=False))
     rng = as_generator(seed)
-    p = np.asarray(call_plugin(law, "probabilities", M, kind="law"), dtype=np.float64)
+    p = check_probabilities(call_plugin(law, "probabilities", M, kind="law"), M,
+                            f"law {str(getattr(law, 'name', type(law).__name__))!r}")
     deg = rng.multinomial(n_edges, p)
     indptr = np.zeros(M + 1, dtype=np.int64)
     np.cumsum(deg, out=indptr[1:])

@@ -16,11 +16,18 @@ from __future__ import annotations
 import numpy as np
 
 from infogeo.runner import PluginError
-from infogeo.validation import ValidationError, as_float_array, positive, positive_int, probability_vector
+from infogeo.validation import (
+    ValidationError,
+    ValidationTypeError,
+    as_float_array,
+    positive,
+    positive_int,
+    probability_vector,
+)
 from theory import skills as th
 
 __all__ = ["SkillLaw", "PowerLaw", "BrokenPowerLaw", "ExponentialLaw", "EmpiricalLaw", "check_probabilities",
-           "call_plugin", "is_builtin"]
+           "call_plugin", "is_builtin", "plugin_output"]
 
 _BUILTIN_MODULES = ("simulate.laws", "simulate.assumptions")
 
@@ -34,7 +41,11 @@ def call_plugin(plugin, method: str, *args, kind: str = "plug-in"):
     """``plugin.method(*args)``; an exception raised by a user's plug-in becomes
     :class:`infogeo.runner.PluginError` naming it (the command line prints one line saying which plug-in
     failed and its error). Built-in plug-ins are called plainly: their exceptions are library bugs."""
-    fn = getattr(plugin, method)
+    fn = getattr(plugin, method, None)
+    if not callable(fn):  # a duck-typed plug-in without the method: the user's input, named in one line
+        name = getattr(plugin, "name", type(plugin).__name__)
+        raise ValidationTypeError(f"{kind} plug-in {str(name)!r} ({type(plugin).__name__}) must define a method "
+                                  f"{method!r}")
     if is_builtin(plugin):
         return fn(*args)
     try:
@@ -44,6 +55,31 @@ def call_plugin(plugin, method: str, *args, kind: str = "plug-in"):
     except Exception as exc:
         name = getattr(plugin, "name", type(plugin).__name__)
         raise PluginError(str(name), exc, where=f"while running ({kind}.{method})") from exc
+
+
+def plugin_output(value, name: str) -> np.ndarray:
+    """What a plug-in method returned, as an array: integer arrays as they are, anything else as float64.
+
+    Complex values, strings and objects are refused naming ``name`` (numpy would drop an imaginary part with only
+    a warning, or cast 0.5 to 0 in an integer array); NaN, inf and the value range are left to the caller, which
+    knows what the method promises."""
+    if value is None or isinstance(value, (str, bytes)):  # None: a method that forgot its return
+        raise ValidationTypeError(f"{name} must return numbers, got {type(value).__name__}")
+    if np.iscomplexobj(value):
+        raise ValidationTypeError(f"{name} must return real numbers, got complex values")
+    arr = np.asarray(value)
+    if arr.dtype.kind in "iu":
+        return arr
+    if arr.dtype.kind in "USV" or (arr.dtype.kind == "O" and any(v is None or isinstance(v, (str, bytes))
+                                                                 for v in arr.flat)):
+        # "1" is no number, and None would become NaN
+        raise ValidationTypeError(f"{name} must return numbers, got an array of {arr.dtype}")
+    if arr.dtype.kind not in "fb":
+        try:
+            arr = np.asarray(value, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise ValidationTypeError(f"{name} must return numbers, got an array of {arr.dtype}") from None
+    return arr.astype(np.float64, copy=False)
 
 
 def check_probabilities(p, M: int, name: str = "law") -> np.ndarray:

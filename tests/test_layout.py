@@ -108,7 +108,7 @@ def test_one_validation_module_and_one_memory_guard():
     """infogeo.validation holds every check_* validator and the one memory guard ``check_memory``; the three guards
     and the theory module they replaced are gone, and no other module defines a guard of its own."""
     bad = []
-    for layer, path, _ in _modules():
+    for _layer, path, _ in _modules():
         text = path.read_text(encoding="utf-8")
         for name in RETIRED_NAMES:
             if name in text and not (path == ROOT / "infogeo" / "validation.py" and name == "def check_memory"):

@@ -45,17 +45,16 @@ def main(argv: list[str] | None = None) -> int:
 def _main(argv: list[str]) -> int:
     ap = ArgumentParser(prog="python -m theory", description=__doc__.splitlines()[0])
     ap.add_argument("--json", action="store_true", help="print a JSON array of claim records")
-    ap.add_argument("--claim", metavar="ID", help="run one claim by id or former id (see --list)")
+    ap.add_argument("--claim", metavar="ID", help="run one claim by id (see --list)")
     ap.add_argument("--list", action="store_true", help="list claim ids and paper references")
     ap.add_argument("--seed", type=integer(0, scientific=False), default=0,
                     help="seed of the random instances (default 0)")
     args = ap.parse_args(argv)
     if args.list:
         for spec in registry().values():
-            former = f"  (formerly {', '.join(spec.aliases)})" if spec.aliases else ""
-            print(f"{spec.id:24s} {spec.paper_ref:50s} {spec.title}{former}")
+            print(f"{spec.id:24s} {spec.paper_ref:50s} {spec.title}")
         return 0
-    records = [run_claim(args.claim, args.seed)] if args.claim else run_all(args.seed, progress=False)
+    records = [run_claim(args.claim, args.seed)] if args.claim is not None else run_all(args.seed, progress=False)
     if args.json:
         # The keys first, then the rest of the record (latex, sympy, assumptions, checks, ...).
         out = [{**{k: getattr(r, k) for k in JSON_KEYS}, **r.to_dict()} for r in records]

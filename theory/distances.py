@@ -29,11 +29,9 @@ __all__ = [
 ]
 
 
-def token_covariance(Z, *, center: bool = False) -> np.ndarray:
-    """``Z^T Z / n`` of token representations Z (n, d), as in Definition 3.1 (uncentered by default)."""
+def token_covariance(Z) -> np.ndarray:
+    """``Z^T Z / n`` of token representations Z (n, d), uncentered as in Definition 3.1."""
     Z = as_matrix(Z, "Z")
-    if center:
-        Z = Z - Z.mean(axis=0)
     big = float(np.max(np.abs(Z)))
     if big > 0 and 2 * np.log(big) + np.log(Z.shape[0]) > np.log(np.finfo(np.float64).max) - 1:
         raise ValidationError(f"Z has entries up to {big:.3g}: Z^T Z overflows float64 (the covariance would be inf); "
@@ -97,6 +95,10 @@ def distance_js(A, B, gamma: float = 100.0, squared: bool = False) -> float:
     """
     A, B = _pair(A, B, "psd")
     gamma = positive(gamma, "gamma")
+    peak = max(float(np.max(np.abs(A))), float(np.max(np.abs(B))))
+    if gamma * peak > 1e300:  # I + gamma A would overflow (or lose every digit of I) in float64
+        raise ValidationError(f"gamma * max(|A|, |B|) = {gamma:.3g} * {peak:.3g} overflows float64; rescale A and B "
+                              "(d_JS at gamma of (A, B) equals d_JS at 1 of (gamma A, gamma B))")
     eye = np.eye(A.shape[0])
     d2 = logdet_spd(eye + gamma * 0.5 * (A + B)) - 0.5 * (logdet_spd(eye + gamma * A) + logdet_spd(eye + gamma * B))
     return _finish(d2, squared)

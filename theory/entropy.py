@@ -28,16 +28,25 @@ __all__ = [
 ]
 
 
+def _cholesky_logdet(A: np.ndarray) -> float:
+    """log det of a matrix built here as symmetric positive definite (``numpy.linalg.LinAlgError`` if it is not)."""
+    L = np.linalg.cholesky(A)
+    return 2.0 * float(np.sum(np.log(np.diag(L))))
+
+
 def logdet_spd(A: np.ndarray) -> float:
     """log det of a symmetric positive definite float64 matrix via Cholesky.
 
-    Raises ``ValueError`` naming ``A`` for NaN/inf entries or a non-symmetric matrix (relative
-    tolerance 1e-8), ``numpy.linalg.LinAlgError`` if it is not positive definite.
+    Raises ``ValidationError`` naming ``A`` for NaN/inf or complex entries, a non-symmetric matrix (relative
+    tolerance 1e-8) or one that is not positive definite.
     """
     A = as_matrix(A, "A", square=True)  # NaN/inf and non-square input are refused by name
     as_symmetric(A, "A")  # a check only: the factor reads A itself, so valid results keep their bytes
-    L = np.linalg.cholesky(A)
-    return 2.0 * float(np.sum(np.log(np.diag(L))))
+    try:
+        return _cholesky_logdet(A)
+    except np.linalg.LinAlgError:
+        lam = float(np.linalg.eigvalsh(A)[0])
+        raise ValidationError(f"A must be positive definite (smallest eigenvalue {lam:.3g})") from None
 
 
 def rate_distortion_entropy(Z, eps: float = 0.1, *, method: str = "auto") -> float:
@@ -79,7 +88,7 @@ def rate_distortion_entropy(Z, eps: float = 0.1, *, method: str = "auto") -> flo
                          f"(L_eps depends on its scale) or use a larger eps")
     M = np.eye(n) + c * (Z @ Z.T) if method == "gram" else np.eye(d) + c * (Z.T @ Z)
     try:
-        return 0.5 * (d + n) * logdet_spd(M)
+        return 0.5 * (d + n) * _cholesky_logdet(M)
     except np.linalg.LinAlgError:
         # I + c Z^T Z is positive definite in exact arithmetic; Cholesky fails only when the identity is below the
         # round-off of c Z^T Z on a (numerically) rank-deficient Z: L_eps then depends on digits float64 lost.
@@ -168,14 +177,13 @@ def matrix_entropy(Z, *, normalized: bool = True) -> float:
     """
     Z = as_matrix(Z, "Z")
     n, d = Z.shape
-    try:
-        U = unit_rows(Z, "Z")  # exact at any scale (1e300 rows used to overflow to zero rows and H = 0)
-    except ValueError:
-        raise ValidationError("Z has an all-zero row; matrix entropy needs nonzero token representations") from None
+    U = unit_rows(Z, "Z")  # exact at any scale (1e300 rows used to overflow to zero rows and H = 0)
     G = (U @ U.T) / n if n <= d else (U.T @ U) / n
     lam = np.linalg.eigvalsh(G)
+    # G is a Gram matrix of unit rows: PSD by construction, so a negative eigenvalue beyond round-off is a bug
+    # here, not bad input (an internal error, with its traceback).
     if lam.min() < -1e-12:
-        raise ValidationError(f"Gram matrix has a negative eigenvalue {lam.min():.3g}")
+        raise RuntimeError(f"Gram matrix of unit rows has a negative eigenvalue {lam.min():.3g}")
     lam = np.clip(lam, 0.0, None)
     lam = lam[lam > 0]
     H = float(-np.sum(lam * np.log(lam)))

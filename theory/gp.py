@@ -42,7 +42,11 @@ def linear_kernel(Z, *, normalize: bool = True) -> np.ndarray:
 
 
 def information_gain(K, sigma: float) -> float:
-    r"""Information gain :math:`I(y_T; f) = \tfrac12 \log\det(I_T + \sigma^{-2} K_T)` (Section 4.1)."""
+    r"""Information gain :math:`I(y_T; f) = \tfrac12 \log\det(I_T + \sigma^{-2} K_T)` (Section 4.1).
+
+    ``K`` must be a kernel: symmetric (relative 1e-8) and positive semi-definite within round-off (no negative
+    diagonal entry; eigenvalues >= -min(1e-8 max k(z,z), 1e-6 sigma^2)), so the gain is >= -1e-6 nats per token.
+    """
     return float(np.sum(np.log(np.diag(_noisy_kernel_cholesky(K, sigma)))))
 
 
@@ -51,8 +55,39 @@ def information_gain(K, sigma: float) -> float:
 MAX_ROUNDOFF = 1e-6
 
 
+#: Relative tolerance of the kernel's positive semi-definiteness: eigenvalues down to -PSD_RTOL * max k(z, z) are
+#: round-off (a Gram matrix of float64 rows has eigenvalues off by about T * eps * max k(z, z)).
+PSD_RTOL = 1e-8
+
+
+def _check_kernel(K: np.ndarray, s2: float) -> None:
+    """Refuse a kernel that is not positive semi-definite: a negative diagonal entry (a variance, never negative,
+    not even in round-off), or an eigenvalue below -tau, tau = min(PSD_RTOL * max k(z,z), MAX_ROUNDOFF * sigma^2).
+    The second bound keeps what a round-off eigenvalue can move each increment log L_tt below ~MAX_ROUNDOFF nats,
+    so the information gain is never negative by more than that. Checked by one Cholesky factorization of K + tau I
+    (an eigendecomposition only to word the error)."""
+    diag = np.diag(K)
+    if diag.size and diag.min() < 0:
+        i = int(np.argmin(diag))
+        raise ValidationError(f"K must be positive semi-definite: its diagonal entry K[{i}, {i}] = {diag[i]:.3g} < 0 "
+                              "(k(z, z) is a variance)")
+    top = float(np.max(diag, initial=0.0))
+    if top == 0.0:  # a zero diagonal: a PSD kernel is then zero
+        if np.any(K != 0):
+            raise ValidationError("K must be positive semi-definite: its diagonal is zero but K is not")
+        return
+    tau = min(PSD_RTOL * top, MAX_ROUNDOFF * s2)
+    try:
+        np.linalg.cholesky(K + tau * np.eye(K.shape[0]))
+    except np.linalg.LinAlgError:
+        lam = float(np.linalg.eigvalsh(K)[0])
+        raise ValidationError(f"K must be positive semi-definite: smallest eigenvalue {lam:.3g} is below the "
+                              f"round-off tolerance -{tau:.3g} (min of {PSD_RTOL:g} x max k(z,z) and "
+                              f"{MAX_ROUNDOFF:g} x sigma^2)") from None
+
+
 def _noisy_kernel_cholesky(K, sigma: float) -> np.ndarray:
-    """Cholesky factor of I + K / sigma^2; K must be symmetric PSD (a failure says so)."""
+    """Cholesky factor of I + K / sigma^2; K must be symmetric PSD within round-off (see ``_check_kernel``)."""
     K = as_symmetric(K, "K")
     sigma = positive(sigma, "sigma")
     # Conditioning bound: the factorization's backward error is about T * u * max k(z, z) / sigma^2 (u the
@@ -61,14 +96,15 @@ def _noisy_kernel_cholesky(K, sigma: float) -> np.ndarray:
     T = K.shape[0]
     s2 = _sq(sigma)
     with np.errstate(divide="ignore"):  # sigma^2 underflowing to 0 gives an infinite round-off: refused below
-        roundoff = T * np.finfo(np.float64).eps * float(np.max(np.diag(K), initial=0.0)) / s2
+        roundoff = T * np.finfo(np.float64).eps * float(np.max(np.abs(np.diag(K)), initial=0.0)) / s2
     if roundoff > MAX_ROUNDOFF:
         raise ValidationError(f"sigma={sigma:.3g} is too small for this kernel: T * eps * max k(z,z) / sigma^2 = "
                          f"{roundoff:.3g} exceeds {MAX_ROUNDOFF:g}, so I + K/sigma^2 cannot be factored "
                          "accurately in float64; use a larger sigma or rescale K")
+    _check_kernel(K, float(s2))
     try:
         return np.linalg.cholesky(np.eye(T) + K / s2)
-    except np.linalg.LinAlgError:
+    except np.linalg.LinAlgError:  # pragma: no cover - a PSD K within tau gives pivots >= 1 - MAX_ROUNDOFF
         raise ValidationError("K must be positive semi-definite: I + K/sigma^2 is not positive definite") from None
 
 

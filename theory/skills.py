@@ -87,10 +87,19 @@ def alpha_from_zipf_exponent(s: float) -> float:
 def _hurwitz_partial(s: float, lo, hi) -> np.ndarray:
     """sum_{k=lo}^{hi} k^-s for integer arrays lo <= hi+1 (hi may be inf)."""
     lo = np.asarray(lo, dtype=np.float64)
-    out = zeta(s, lo)
+    out = _zeta(s, lo)
     if np.isfinite(hi):
-        out = out - zeta(s, hi + 1.0)
+        out = out - _zeta(s, hi + 1.0)
     return out
+
+
+def _zeta(s: float, q) -> np.ndarray:
+    """Hurwitz zeta(s, q) for q >= 1; 0 where every term k^-s (k >= q >= 2) underflows float64: scipy returns NaN
+    there at s near 1e308 (alpha = 1e308 gave a NaN tail mass), while the sum is below the smallest subnormal."""
+    q = np.asarray(q, dtype=np.float64)
+    with np.errstate(over="ignore"):
+        underflow = s * np.log(q) > 746.0  # q^-s < 2^-1075: rounds to 0, and so does the whole tail sum
+    return np.where(underflow, 0.0, zeta(s, np.where(underflow, 1.0, q)))
 
 
 def skill_tail_mass(n, alpha: float, M: int | None = None):

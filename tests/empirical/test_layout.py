@@ -1,7 +1,6 @@
-"""The layout of empirical/: two sub-packages, one reader, one memory budget, old module paths kept as aliases."""
+"""The layout of empirical/: two sub-packages, one reader, old module paths gone."""
 from __future__ import annotations
 
-import importlib
 import subprocess
 import sys
 from pathlib import Path
@@ -13,33 +12,30 @@ import empirical
 ROOT = Path(empirical.__file__).parent
 
 
-@pytest.mark.parametrize("old, new", sorted(empirical.MOVED_MODULES.items()))
-def test_an_old_module_path_imports_the_new_module_itself_with_a_deprecation_warning(old, new, monkeypatch):
-    parent, _, child = old.rpartition(".")
-    monkeypatch.delitem(sys.modules, old, raising=False)
-    monkeypatch.delattr(sys.modules[parent], child, raising=False)
-    with pytest.warns(DeprecationWarning, match=new.replace(".", r"\.")):
-        module = importlib.import_module(old)
-    assert module is importlib.import_module(new)
-    assert module.__name__ == new and module.__spec__.name == new  # the real module is left untouched
+#: The flat modules of earlier versions: moved, with no alias left behind.
+OLD_PATHS = ("empirical.pythia", "empirical.fitting", "empirical.analysis", "empirical.plots_fit", "empirical.fit_cli",
+             "empirical.models", "empirical.metrics", "empirical.texts", "empirical.prompts", "empirical.plots_measure",
+             "empirical.measure_cli")
 
 
-@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # the warning itself is the test above
-def test_old_public_names_still_import():
-    from empirical.fit import fit_power_law as new_fit
-    from empirical.fitting import fit_power_law
-    from empirical.measure import MARKER, run_measurements  # the engine's names, from the package as before
-    from empirical.measure.metrics import info_gain_curve as new_gain
-    from empirical.metrics import info_gain_curve
+@pytest.mark.parametrize("old", OLD_PATHS)
+def test_an_old_module_path_no_longer_imports(old):
+    code = f"import {old}"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT.parent)
+    assert out.returncode == 1 and f"ModuleNotFoundError: No module named '{old}'" in out.stderr, out.stderr
 
-    assert fit_power_law is new_fit and info_gain_curve is new_gain
-    assert callable(run_measurements) and MARKER == "_done.json"
+
+def test_no_import_hook_rewrites_module_paths():
+    import empirical.fit  # noqa: F401  (importing the layers installs nothing)
+    import empirical.measure  # noqa: F401
+
+    assert not any("Moved" in type(f).__name__ for f in sys.meta_path)
 
 
 def test_empirical_holds_two_sub_packages_and_one_reader():
     top = {p.name for p in ROOT.iterdir() if p.name != "__pycache__"}
     assert top == {"__init__.py", "__main__.py", "io.py", "data", "fit", "measure", "minipythia"}
-    assert not any((ROOT / m.split(".")[1]).with_suffix(".py").exists() for m in empirical.MOVED_MODULES)
+    assert not any((ROOT / m.split(".")[1]).with_suffix(".py").exists() for m in OLD_PATHS)
 
 
 def test_every_csv_read_goes_through_empirical_io():

@@ -8,6 +8,8 @@ import simulate
 from simulate import dynamics as dyn
 from theory import skills as th
 
+from .naive import naive_expected, naive_stochastic
+
 alphas = st.floats(0.2, 2.0)
 Ms = st.integers(2, 3000)
 orders = st.sampled_from(["sequential", "parallel", "random", "k_at_a_time"])
@@ -85,7 +87,7 @@ def test_event_driven_equals_naive_stepper(order):
     a = _a(0.7, 12, order, cost="inverse_p", delta=0.5)
     t = dyn.run(a, seed=3)
     S_max = int(np.ceil(t.S[-1]))
-    naive = dyn.naive_expected(a, S_max, seed=3)
+    naive = naive_expected(a, S_max, seed=3)
     S_int = np.arange(1, S_max + 1, dtype=float)
     ev = dyn.run(a, seed=3, S=S_int)
     np.testing.assert_allclose(ev.H_minus_C, naive[1:], rtol=1e-9, atol=1e-12)
@@ -96,7 +98,7 @@ def test_stochastic_event_driven_matches_naive_in_distribution():
     S = np.array([5.0, 20.0, 60.0, 150.0, 400.0])
     R = 400
     ev = np.array([dyn.run(a, mode="stochastic", seed=i, S=S).H_minus_C for i in range(R)])
-    nv = np.array([dyn.naive_stochastic(a, int(S[-1]), seed=10_000 + i)[S.astype(int)] for i in range(R)])
+    nv = np.array([naive_stochastic(a, int(S[-1]), seed=10_000 + i)[S.astype(int)] for i in range(R)])
     se = np.sqrt(ev.var(0, ddof=1) / R + nv.var(0, ddof=1) / R)
     assert np.all(np.abs(ev.mean(0) - nv.mean(0)) <= 4 * se + 1e-12)
 

@@ -150,7 +150,7 @@ def test_cli_table_and_errors(capsys):
     assert len(capsys.readouterr().out.strip().splitlines()) == len(registry())
 
 
-# --- ids, aliases and discovery --------------------------------------------------------------------
+# --- ids, stream keys and discovery --------------------------------------------------------------------
 
 def test_every_id_follows_the_one_scheme_and_names_its_paper_ref():
     from theory.catalogue._core import ID_PATTERN, check_id
@@ -173,24 +173,26 @@ def test_ids_that_break_the_scheme_are_refused(claim_id, paper_ref):
         check_id(claim_id, paper_ref)
 
 
-def test_former_ids_resolve_and_run_the_same_claim(records):
-    from theory.catalogue import aliases, resolve, run_claim
+def test_a_former_id_is_not_an_id_and_the_cli_names_the_unknown_id(capsys):
+    """Renamed claims keep their random stream through an explicit key, but the key resolves to nothing."""
+    from infogeo.validation import ValidationError
+    from theory.catalogue import resolve
 
-    former = aliases()
-    assert former, "the renamed claims keep their former ids"
-    by_id = {r.id: r for r in records}
-    for old, new in former.items():
-        assert resolve(old) == new and old not in registry()
-    old, new = "sec4.1-ridge", "sec-4.1-ridge"
-    assert former[old] == new
-    rec = run_claim(old)
-    strip = lambda r: {k: v for k, v in r.to_dict().items() if k != "seconds"}  # noqa: E731
-    assert rec.id == new and strip(rec) == strip(by_id[new])
+    keyed = {s.id: s.stream for s in registry().values() if s.stream}
+    assert keyed.get("sec-4.1-ridge") == "sec4.1-ridge"
+    for key in keyed.values():
+        assert key not in registry()
+        with pytest.raises(ValidationError, match=f"unknown claim id '{key}'"):
+            resolve(key)
+    assert theory_main(["--claim", "sec3-entropy-max"]) == 2
+    assert "unknown claim id 'sec3-entropy-max'" in capsys.readouterr().err
 
 
-def test_cli_accepts_a_former_id(capsys):
-    assert theory_main(["--claim", "sec3-entropy-max"]) == 0
-    assert "def-3.1-maximum" in capsys.readouterr().out
+def test_a_claims_random_stream_is_its_stream_key_else_its_id():
+    specs = registry()
+    assert specs["sec-4.1-ridge"].rng_key == "sec4.1-ridge" and specs["thm-4.1"].rng_key == "thm-4.1"
+    keys = [s.rng_key for s in specs.values()]
+    assert len(keys) == len(set(keys)), "two claims share one random stream"
 
 
 def test_claim_modules_are_discovered_not_listed():

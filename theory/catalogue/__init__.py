@@ -13,7 +13,6 @@ from ._core import (
     ClaimRecord,
     Correction,
     Finding,
-    aliases,
     claim,
     registry,
     resolve,
@@ -22,5 +21,5 @@ from ._core import (
     verdict_of,
 )
 
-__all__ = ["CORRECTION_KINDS", "ORIGINS", "VERDICTS", "Check", "ClaimRecord", "Correction", "Finding", "aliases",
+__all__ = ["CORRECTION_KINDS", "ORIGINS", "VERDICTS", "Check", "ClaimRecord", "Correction", "Finding",
            "claim", "registry", "resolve", "run_all", "run_claim", "verdict_of"]

@@ -11,9 +11,11 @@ paper's own word for the reference (``def`` Definition, ``eq`` Equation,
 the paper prints it (``3.6``, ``A.1``, ``4``), and a lowercase ``slug`` names
 the claim when one reference holds several (``sec-3.1-kl-fisher``) or a variant
 the suite derives (``thm-3.8-parallel``). ``paper_ref`` must start with the
-same word and number. Former ids stay valid as ``aliases``; the first alias
-(the id the claim was first registered under) keys its random instances, so a
-rename never changes its numbers.
+same word and number. A claim's random instances are keyed by its id, or by an
+explicit ``stream`` key where a claim was renamed after its numbers were
+published (the key is the id it was first registered under), so a rename never
+changes its numbers. A stream key is only a seed: it is not an id and never
+resolves to the claim.
 
 Each claim says where it comes from (``origin``): ``"paper"`` for a statement the
 paper prints, ``"derived"`` for a variant the suite derives to explain a finding
@@ -117,14 +119,14 @@ class ClaimSpec:
     assumptions: list[str]
     sympy: str | None
     run: Callable[[Context], Finding]
-    aliases: tuple[str, ...] = ()
+    stream: str | None = None
     origin: str = "paper"
     by_definition: str = ""
 
     @property
     def rng_key(self) -> str:
-        """The id that seeds this claim's random instances: its first (oldest) id."""
-        return self.aliases[0] if self.aliases else self.id
+        """The key that seeds this claim's random instances: its explicit ``stream`` key, else its id."""
+        return self.stream or self.id
 
 
 @dataclass
@@ -161,7 +163,6 @@ class Context:
 
 
 _REGISTRY: dict[str, ClaimSpec] = {}
-_ALIASES: dict[str, str] = {}  # former id -> id
 
 ID_KINDS = {"def": "Definition", "eq": "Equation", "lemma": "Lemma", "thm": "Theorem", "sec": "Section"}
 ID_PATTERN = re.compile(r"^(?P<kind>def|eq|lemma|thm|sec)-(?P<number>[0-9A-Z]+(?:\.[0-9]+)*)(?P<slug>(?:-[a-z0-9]+)*)$")
@@ -180,22 +181,24 @@ def check_id(claim_id: str, paper_ref: str) -> None:
 
 
 def claim(*, id: str, paper_ref: str, title: str, statement: str, latex: str,
-          assumptions: list[str], sympy: str | None = None, aliases: tuple[str, ...] = (), origin: str = "paper",
+          assumptions: list[str], sympy: str | None = None, stream: str | None = None, origin: str = "paper",
           by_definition: str = ""):
-    """Register a claim; the decorated function runs its checks. ``aliases``: former ids, oldest first;
-    ``origin``: ``"paper"`` (printed in the paper) or ``"derived"`` (a variant the suite derives);
-    ``by_definition``: for a claim that is one of its assumptions or definitions restated (true whatever the model,
-    so it says nothing about language models), why, naming that assumption; empty for a claim that says something."""
+    """Register a claim; the decorated function runs its checks. ``stream``: the key of its random instances
+    when it is not the id (a renamed claim keeps its numbers); ``origin``: ``"paper"`` (printed in the paper) or
+    ``"derived"`` (a variant the suite derives); ``by_definition``: for a claim that is one of its assumptions or
+    definitions restated (true whatever the model, so it says nothing about language models), why, naming that
+    assumption; empty for a claim that says something."""
 
     def deco(fn):
         check_id(id, paper_ref)
         choice(origin, "origin", ORIGINS)
-        for name in (id, *aliases):
-            if name in _REGISTRY or name in _ALIASES:
-                raise ValidationError(f"duplicate claim id {name!r}")
+        if id in _REGISTRY:
+            raise ValidationError(f"duplicate claim id {id!r}")
+        key = stream or id
+        if any(s.rng_key == key for s in _REGISTRY.values()):
+            raise ValidationError(f"claim {id!r}: random-stream key {key!r} is already used by another claim")
         _REGISTRY[id] = ClaimSpec(id, paper_ref, title, statement, latex, list(assumptions), sympy, fn,
-                                  tuple(aliases), origin, by_definition)
-        _ALIASES.update({a: id for a in aliases})
+                                  stream, origin, by_definition)
         return fn
 
     return deco
@@ -229,25 +232,16 @@ def registry() -> dict[str, ClaimSpec]:
     return dict(_REGISTRY)
 
 
-def aliases() -> dict[str, str]:
-    """Former claim ids and the ids they now resolve to."""
-    _discover()
-    return dict(_ALIASES)
-
-
 def resolve(claim_id: str) -> str:
-    """The claim id for ``claim_id``, which may be an id or a former id (alias)."""
+    """``claim_id`` itself if it is a registered claim id; otherwise a ValidationError listing the known ids."""
     specs = registry()
     if claim_id in specs:
         return claim_id
-    if claim_id in _ALIASES:
-        return _ALIASES[claim_id]
-    raise ValidationError(
-        f"unknown claim id {claim_id!r}; known: {', '.join(specs)} (former ids: {', '.join(_ALIASES)})")
+    raise ValidationError(f"unknown claim id {claim_id!r}; known: {', '.join(specs)}")
 
 
 def run_claim(claim_id: str, seed: int = 0) -> ClaimRecord:
-    """Run one claim by id or former id; the record carries the current id."""
+    """Run one claim by id."""
     spec = registry()[resolve(claim_id)]
     t0 = time.perf_counter()
     try:

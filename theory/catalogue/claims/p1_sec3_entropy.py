@@ -18,7 +18,7 @@ def _r_subspace(rng, n, d, r):
 
 @claim(
     id="def-3.1-maximum",
-    aliases=("sec3-entropy-max",),
+    stream="sec3-entropy-max",
     paper_ref="Definition 3.1 (its maximum, Section 3)",
     title="Maximum of L_eps(Z) under unit-norm rows (the normalizer of Section 3)",
     statement="Assume each row of Z has a unit norm, then the maximal possible value of L_eps(Z) will be (d+n)/2 * d * "

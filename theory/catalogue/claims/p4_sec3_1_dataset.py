@@ -30,7 +30,7 @@ def _softmax_family(rng, k=6):
 
 @claim(
     id="sec-3.1-kl-fisher",
-    aliases=("sec3.1-kl-fisher",),
+    stream="sec3.1-kl-fisher",
     paper_ref="Section 3.1",
     title="KL divergence is half the Fisher quadratic form",
     statement="As Delta theta is small, KL(p_{theta+Delta theta} || p_theta) ≈ KL(p_theta || p_{theta+Delta theta}) ~ "
@@ -62,7 +62,7 @@ def kl_fisher(ctx) -> Finding:
 
 @claim(
     id="sec-3.1-sqlog-fisher",
-    aliases=("sec3.1-sqlog-fisher",),
+    stream="sec3.1-sqlog-fisher",
     paper_ref="Section 3.1",
     title="Mean squared log-likelihood change vs the Fisher form",
     statement="From Taylor expansion, E_{x~p_theta} ||log p_{theta+Delta theta}(x) - log p_theta(x)||^2 ~ 1/2 Delta "
@@ -112,7 +112,7 @@ def _sum_p2_exact(a):
 
 @claim(
     id="sec-3.1-sum-p2",
-    aliases=("sec3.1-sum-p2",),
+    stream="sec3.1-sum-p2",
     paper_ref="Section 3.1",
     title="The collision mass sum_i p_i^2 for small alpha",
     statement="Note Z_alpha ≈ 1/alpha and alpha << 1; then sum_i p_skill(y_i) (A D p_skill(y_i)) ~ A D alpha^2/(2 "
@@ -158,7 +158,7 @@ def sum_p2(ctx) -> Finding:
 
 @claim(
     id="sec-3.1-dataset-law",
-    aliases=("sec3.1-dataset-law",),
+    stream="sec3.1-dataset-law",
     paper_ref="Section 3.1",
     title="Scaling law for dataset size: D^(1 - 2 gamma)",
     statement="With Z_alpha ∝ D^gamma, Z_alpha ≈ 1/alpha, alpha << 1: H(X) = C + sum_i p_i (A D p_i) ~ C + A D alpha^2 "

@@ -111,7 +111,7 @@ def theorem_4_1(ctx) -> Finding:
 
 @claim(
     id="sec-4.1-ridge",
-    aliases=("sec4.1-ridge",),
+    stream="sec4.1-ridge",
     paper_ref="Section 4.1",
     title="Posterior variance is the ridge residual inner product",
     statement="With k(z,z') = z^T z' and hat z_{T+1} = Z_T beta_Ridge, sigma_T^2(z_{T+1}) = <z_{T+1}, z_{T+1} - hat "
@@ -143,7 +143,7 @@ def ridge_identity(ctx) -> Finding:
 
 @claim(
     id="sec-4.1-srank-chain",
-    aliases=("sec4.1-srank-chain",),
+    stream="sec4.1-srank-chain",
     paper_ref="Section 4.1 (Definition 4.2)",
     title="Information gain, rank and stable rank",
     statement="I(y_T; f) = sum_{i<=rank K_T} log(1 + sigma^-2 lambda_i) <= rank(K_T) log(1 + sigma^-2 lambda_1) = "
@@ -219,7 +219,7 @@ def srank_chain(ctx) -> Finding:
 
 @claim(
     id="sec-4.1-d-bound",
-    aliases=("sec4.1-d-bound",),
+    stream="sec4.1-d-bound",
     paper_ref="Section 4.1",
     title="Information gain is at most d log(1 + sigma^-2 T)",
     statement="I(y_T; f) <= d log(1 + sigma^-2 T), so normalizing by d compares models of different sizes fairly.",
