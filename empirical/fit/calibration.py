@@ -14,7 +14,8 @@ Pythia) on any loss table and lays every conclusion beside the truth:
   prediction from the true α; ``true_verdict`` is ``consistent`` when that
   prediction lies in the truth's interval, else ``inconsistent``, and
   ``agrees`` compares the two verdicts (``no call`` when the pipeline said
-  ``inconclusive``).
+  ``inconclusive``). The pipeline's ``all sizes`` summary row is set against the median over sizes of the truth's
+  estimate and interval ends.
 
 The caller (the report's skill-language section) supplies the loss table and
 the truth from :mod:`simulate.skilllang`; nothing here knows where they came from.
@@ -78,6 +79,8 @@ def _exponent_rows(tabs, alpha, ex):
     rows = []
     for r in v[v["test"].isin(["steps_exponent", "frontier_exponent"])].itertuples():
         t = ex[(ex["test"] == r.test) & (ex["subject"] == r.subject)]
+        if not len(t) and r.subject == "all sizes":  # the pipeline's summary row: the median over sizes
+            t = ex[ex["test"] == r.test][["estimate", "ci_low", "ci_high"]].median().to_frame().T
         axis, order = _AXIS.get(r.hypothesis, (None, None))
         pred = predicted_exponent(alpha, axis, order=order) if axis else np.nan
         if len(t):

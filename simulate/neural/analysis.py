@@ -88,11 +88,13 @@ def learning_time_exponents(lt: pd.DataFrame, alpha: float, tasks: int, width=No
     asym = tuple(P.asymptotic_slope(alpha, o) for o in P.ORDERS)
     for th, g in lt.groupby("threshold", sort=False):
         K = learning_time_window(g)
-        if K < 4:
-            rows.append(exponent_row(alpha, "learning_time", th, None, (np.nan, np.nan), asym, (1, K), "task rank k",
-                             tasks, width, f"no fit: only {K} tasks in the window (need 4)"))
-            continue
         w = g[g["task"] <= K]
+        n_u = int((~w["censored"].astype(bool)).sum())
+        if K < 4 or n_u < 3:
+            rows.append(exponent_row(alpha, "learning_time", th, None, (np.nan, np.nan), asym, (1, K), "task rank k",
+                                     tasks, width, f"no fit: {K} tasks in the window, {n_u} of them learned "
+                                                   "(need 4 and 3)"))
+            continue
         fit = fit_slope(w["task"], w["t_k"], censored=w["censored"].astype(bool), groups=w["seed"])
         preds = tuple(P.predicted_learning_time_slope(alpha, tasks, o, K) for o in P.ORDERS)
         rows.append(exponent_row(alpha, "learning_time", th, fit, preds, asym, (1, K), "task rank k", tasks, width))
