@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .validation import ValidationError, ValidationTypeError
+from infogeo.validation import ValidationError, ValidationTypeError
 
 __all__ = ["cache_root", "checkpoint_steps"]
 

@@ -5,7 +5,7 @@ Tiers (any field can be overridden):
 - ``ci``: seconds; 32 skills, 3 tiny sizes, 150 steps. Qualitative use only.
 - ``report``: what ``python -m reports`` runs: α ∈ {0.5, 1.0}, M = 256 skills
   named by 2 of 32 letters, 4 inputs, 8 answers, 10% noise; six 2-layer sizes of
-  width 8..48 (1.6k..56k non-embedding parameters, 34x), 1200 steps of 32
+  width 8..48 (1.8k..57k non-embedding parameters, 32x), 1200 steps of 32
   sequences x 8 examples; budget 5 minutes on 2 idle cores, cached.
 - ``full``: the same language with 512 skills, eight sizes (width 8..96),
   4000 steps. Run once into ``reports/skilllang_full/`` (``--out``).

@@ -43,7 +43,12 @@ def fig_skill_curves(curves: pd.DataFrame, mean_loss: pd.DataFrame):
         ax.set_xlabel("step")
         ax.set_ylabel("(loss − C) / (B − C)")
         ax.legend(fontsize=8)
-    suptitle(fig, f"{_WHAT}: per-skill held-out loss, exact expectation over inputs and noise")
+    learned = []
+    for a in alphas:
+        last = curves[(curves["alpha"] == a) & (curves["step"] == curves["step"].max())]
+        learned.append(f"α = {a:g}: {int((last['loss_norm'] <= 0.5 * LN2).sum())} of skills 1..{len(last)} "
+                       "learned at the last step")
+    suptitle(fig, f"{_WHAT}: per-skill held-out loss (exact) at the largest size; " + "; ".join(learned))
     return fig
 
 
@@ -117,5 +122,12 @@ def fig_scaling(sizes: pd.DataFrame, mean_loss: pd.DataFrame, frontier: pd.DataF
         ax.set_ylabel(yl)
         ax.set_title(t, fontsize=10)
         ax.legend(fontsize=6.5)
-    suptitle(fig, f"{_WHAT}: every size for the same steps (lines: each size's curve; dots: the frontier)")
+    found = []
+    for a in sorted(sizes["alpha"].unique()):
+        r, f = _row(exponents, a, "params"), _row(exponents, a, "frontier")
+        if r is not None:
+            found.append(f"α = {a:g}: α_N {fmt_interval(r['fitted'], r['ci_low'], r['ci_high'])} ({r['verdict']})")
+        if f is not None:
+            found.append(f"frontier {fmt_interval(f['fitted'], f['ci_low'], f['ci_high'])} ({f['verdict']})")
+    suptitle(fig, f"{_WHAT}, every size for the same steps: " + "; ".join(found))
     return fig

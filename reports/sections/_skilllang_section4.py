@@ -1,0 +1,117 @@
+"""Section 4's measurements on the skill-language family, where the right answer is known, each beside a null baseline.
+
+Glue only: checkpoints load through :func:`empirical.measure.models.load_model` (local path, ``revision="step<k>"``)
+and every number comes from :mod:`empirical.measure.metrics`. On the *last* example of a held-out sequence (eight
+examples packed, so 38 tokens precede its answer), the tokens that determine the answer are known: the skill's two
+name letters and the input (3 of the 38).
+
+- ``attention``: the last layer's attention (mean over heads) from the separator to the 38 earlier tokens: mass on
+  the 3 relevant ones, null 3/38 (uniform); the tokens above 0.01 (Section 4.2's rule): precision, null 3/38.
+- ``lasso``: the separator's last-layer state regressed on the 38 earlier states (Section 4.2, λ = 1e-4): the
+  precision of the tokens picked, null 3/38.
+- ``distance``: the JS distance (Appendix A) between two examples' token covariances (last layer, 5 tokens each):
+  AUC of "same skill, other input is closer than other skill", null 0.5.
+- ``entropy``: the matrix entropy (Equation 1's family, Figure 1) of a held-out sequence's last-layer states, against
+  skills learned, across sizes.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["section4_tables"]
+
+N_SEQ = 24  # held-out sequences per size (4 per skill over the 6 most frequent skills)
+
+
+def _language(row):
+    from simulate.skilllang import SkillLanguage
+
+    keys = ("alpha", "skills", "letters", "inputs", "answers", "noise", "per_seq", "seed", "law", "name_len")
+    return SkillLanguage(**{k: (row[k].item() if hasattr(row[k], "item") else row[k]) for k in keys})
+
+
+def _held_sequences(lang, n, seed=0):
+    """n sequences from the training stream whose last example is replaced by (skill k, input x), k cycling over the
+    most frequent skills so that several sequences share a skill (for the distance AUC)."""
+    rng = np.random.default_rng([seed, 0x5EC4])
+    seqs = lang.sample(n, rng)
+    k = np.arange(n) % min(lang.skills, 6)
+    x = rng.integers(0, lang.inputs, n)
+    seqs[:, -5:] = np.concatenate([lang.names[k] + lang.letter0, (x + lang.input0)[:, None],
+                                   np.ones((n, 1), np.int64), (lang.table[k, x] + lang.answer0)[:, None]], axis=1)
+    return seqs, k, x
+
+
+def _forward(lm, seqs):
+    import torch
+
+    with torch.no_grad():
+        out = lm.model(torch.as_tensor(seqs), output_hidden_states=True, output_attentions=True)
+    return out.hidden_states[-1].double().numpy(), out.attentions[-1].double().mean(1).numpy()
+
+
+def _picks(lm, lang, seqs):
+    from empirical.measure import metrics
+
+    H, A = _forward(lm, seqs)
+    L = seqs.shape[1]
+    sep = L - 2
+    relevant = {L - 5, L - 4, L - 3}
+    rows = []
+    for i in range(len(seqs)):
+        att = A[i, sep, :sep]
+        pa = metrics.select_tokens(att)
+        beta, ok = metrics.lasso_fit(H[i, :sep], H[i, sep])
+        pl = metrics.select_tokens(np.abs(beta))
+        rows.append({"attention_mass_relevant": float(att[list(relevant)].sum()),
+                     "attention_precision": len(relevant & set(pa.tolist())) / max(len(pa), 1),
+                     "attention_picks": len(pa), "lasso_precision": len(relevant & set(pl.tolist())) / max(len(pl), 1),
+                     "lasso_picks": len(pl), "lasso_converged": ok})
+    return pd.DataFrame(rows).mean().to_dict() | {"null_relevant_share": 3 / sep}, H
+
+
+def _distance_auc(H, k, L):
+    from sklearn.metrics import roc_auc_score
+
+    from empirical.measure import metrics
+
+    Z = H[:, L - 5:]
+    same, dist = [], []
+    for i in range(len(Z)):
+        for j in range(i + 1, len(Z)):
+            same.append(k[i] == k[j])
+            dist.append(metrics.sentence_distance(Z[i], Z[j], "js"))
+    same = np.array(same)
+    return float(roc_auc_score(same, -np.array(dist))) if 0 < same.sum() < same.size else np.nan
+
+
+def _size_row(path, step, lang, seqs, k):
+    from empirical.measure import metrics
+    from empirical.measure.models import load_model
+
+    lm = load_model(str(path), revision=f"step{step}", device="cpu", dtype="float32", attn_implementation="eager")
+    picks, H = _picks(lm, lang, seqs)
+    ent = np.mean([metrics.entropy_measures(h)["matrix_entropy"] for h in H])
+    return {**picks, "distance_auc_same_skill": _distance_auc(H, k, seqs.shape[1]), "null_auc": 0.5,
+            "matrix_entropy": float(ent)}
+
+
+def section4_tables(tabs: dict, root=None) -> pd.DataFrame:
+    """One row per (alpha, size) at the last checkpoint: the measurements above with their null baselines."""
+    import torch
+
+    from infogeo.checkpoints import cache_root
+
+    torch.set_num_threads(1)
+    rows = []
+    for _, lang_row in tabs["languages"].iterrows():
+        lang = _language(lang_row)
+        seqs, k, _ = _held_sequences(lang, N_SEQ)
+        fam = cache_root(root) / "skilllang" / lang_row["cache"]
+        sizes = tabs["sizes"][tabs["sizes"]["alpha"] == lang.alpha]
+        for s in sizes.itertuples():
+            r = _size_row(fam / s.size, int(lang_row["steps"]), lang, seqs, k)
+            rows.append({"alpha": lang.alpha, "size": s.size, "params_nonembedding": s.params_nonembedding,
+                         "skills_learned": s.skills_learned, **r})
+    return pd.DataFrame(rows)
