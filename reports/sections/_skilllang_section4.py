@@ -13,13 +13,17 @@ name letters and the input (3 of the 38).
   AUC of "same skill, other input is closer than other skill", null 0.5.
 - ``entropy``: the matrix entropy (Equation 1's family, Figure 1) of a held-out sequence's last-layer states, against
   skills learned, across sizes.
+- ``context`` (Lemma 3.14, Theorem 3.15; :func:`context_rows`): the example before the last one is an other skill's
+  (irrelevant: the baseline), the same skill and input with its answer (good) or with a wrong answer (misleading);
+  the model's entropy of the answer and its cross-entropy to the true answer distribution, for frequent skills
+  (ranks 1..6) and rare ones (ranks 129..152).
 """
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["section4_tables"]
+__all__ = ["section4_tables", "context_rows"]
 
 N_SEQ = 24  # held-out sequences per size (4 per skill over the 6 most frequent skills)
 
@@ -38,8 +42,7 @@ def _held_sequences(lang, n, seed=0):
     seqs = lang.sample(n, rng)
     k = np.arange(n) % min(lang.skills, 6)
     x = rng.integers(0, lang.inputs, n)
-    seqs[:, -5:] = np.concatenate([lang.names[k] + lang.letter0, (x + lang.input0)[:, None],
-                                   np.ones((n, 1), np.int64), (lang.table[k, x] + lang.answer0)[:, None]], axis=1)
+    seqs[:, -5:] = _example(lang, k, x, lang.table[k, x])
     return seqs, k, x
 
 
@@ -86,6 +89,47 @@ def _distance_auc(H, k, L):
     return float(roc_auc_score(same, -np.array(dist))) if 0 < same.sum() < same.size else np.nan
 
 
+def _answer_dists(lm, lang, seqs):
+    """(log-probabilities over the whole vocabulary of the V answers, entropy of the answer renormalized) at the
+    last separator."""
+    import torch
+
+    with torch.no_grad():
+        logits = lm.model(torch.as_tensor(seqs)).logits[:, -2].double()
+    lp = torch.log_softmax(logits, -1)[:, lang.answer0:lang.answer0 + lang.answers].numpy()
+    pa = np.exp(lp - np.logaddexp.reduce(lp, axis=1, keepdims=True))
+    return lp, -(pa * np.log(pa)).sum(axis=1)
+
+
+def context_rows(lm, lang, n: int = N_SEQ, seed: int = 1) -> list[dict]:
+    """Theorem 3.15 on one model: answer entropy and cross-entropy under irrelevant, good and misleading context."""
+    rng = np.random.default_rng([seed, 0xC0E7])
+    base = lang.sample(n, rng)
+    x = rng.integers(0, lang.inputs, n)
+    q = lang.answer_distribution()
+    rows = []
+    groups = [("frequent (ranks 1-6)", np.arange(n) % min(6, lang.skills))]
+    if lang.skills >= 152:
+        groups.append(("rare (ranks 129-152)", 128 + np.arange(n) % 24))
+    for group, ks in groups:
+        right = lang.table[ks, x]
+        for cond, prev in (("irrelevant", None), ("good", right), ("misleading", (right + 1) % lang.answers)):
+            seqs = base.copy()
+            seqs[:, -5:] = _example(lang, ks, x, right)
+            if prev is not None:
+                seqs[:, -10:-5] = _example(lang, ks, x, prev)
+            lp, H = _answer_dists(lm, lang, seqs)
+            ce = -(q[ks, x] * lp).sum(axis=1)
+            rows.append({"skills": group, "context": cond, "answer_entropy": float(H.mean()),
+                         "cross_entropy": float(ce.mean()), "C": lang.loss_floor(), "B": lang.loss_unlearned()})
+    return rows
+
+
+def _example(lang, k, x, a):
+    return np.concatenate([lang.names[k] + lang.letter0, (x + lang.input0)[:, None], np.ones((len(k), 1), np.int64),
+                           (a + lang.answer0)[:, None]], axis=1)
+
+
 def _size_row(path, step, lang, seqs, k):
     from empirical.measure import metrics
     from empirical.measure.models import load_model
@@ -94,24 +138,27 @@ def _size_row(path, step, lang, seqs, k):
     picks, H = _picks(lm, lang, seqs)
     ent = np.mean([metrics.entropy_measures(h)["matrix_entropy"] for h in H])
     return {**picks, "distance_auc_same_skill": _distance_auc(H, k, seqs.shape[1]), "null_auc": 0.5,
-            "matrix_entropy": float(ent)}
+            "matrix_entropy": float(ent)}, context_rows(lm, lang)
 
 
-def section4_tables(tabs: dict, root=None) -> pd.DataFrame:
-    """One row per (alpha, size) at the last checkpoint: the measurements above with their null baselines."""
+def section4_tables(tabs: dict, root=None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(one row per (alpha, size) at the last checkpoint: the measurements above with their null baselines;
+    the context table: one row per (alpha, size, skills, context))."""
     import torch
 
     from infogeo.checkpoints import cache_root
 
     torch.set_num_threads(1)
-    rows = []
+    rows, ctx_rows = [], []
     for _, lang_row in tabs["languages"].iterrows():
         lang = _language(lang_row)
         seqs, k, _ = _held_sequences(lang, N_SEQ)
         fam = cache_root(root) / "skilllang" / lang_row["cache"]
         sizes = tabs["sizes"][tabs["sizes"]["alpha"] == lang.alpha]
         for s in sizes.itertuples():
-            r = _size_row(fam / s.size, int(lang_row["steps"]), lang, seqs, k)
-            rows.append({"alpha": lang.alpha, "size": s.size, "params_nonembedding": s.params_nonembedding,
-                         "skills_learned": s.skills_learned, **r})
-    return pd.DataFrame(rows)
+            r, c = _size_row(fam / s.size, int(lang_row["steps"]), lang, seqs, k)
+            tag = {"alpha": lang.alpha, "size": s.size, "params_nonembedding": s.params_nonembedding,
+                   "skills_learned": s.skills_learned}
+            rows.append({**tag, **r})
+            ctx_rows += [{**tag, **row} for row in c]
+    return pd.DataFrame(rows), pd.DataFrame(ctx_rows)

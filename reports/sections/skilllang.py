@@ -138,8 +138,9 @@ def build(ctx):
 def _section4(ctx, tabs):
     from ._skilllang_section4 import N_SEQ, section4_tables
 
-    s4 = section4_tables(tabs, root=ctx.options.get("skilllang", {}).get("root"))
+    s4, ctx4 = section4_tables(tabs, root=ctx.options.get("skilllang", {}).get("root"))
     rel = ctx.table("skilllang_section4", s4)
+    rel_ctx = ctx.table("skilllang_context", ctx4)
     return [Heading("Section 4's measurements where the answer is known", 3),
             Para("Each size's last checkpoint, loaded by the measurement engine (local path, `revision=\"step<k>\"`), "
                  f"on {N_SEQ} held-out sequences whose last example's answer depends on 3 of the 38 earlier tokens "
@@ -147,5 +148,10 @@ def _section4(ctx, tabs):
                  "and Lasso (Section 4.2, λ = 1e-4) picks are scored against those 3 tokens, null 3/38 (a uniform "
                  "pick); the JS distance between two examples' token covariances (Appendix A) separates same-skill "
                  "from other-skill pairs with the AUC given, null 0.5; the matrix entropy of a sequence's states is "
-                 "set beside the skills learned. The hint token of Theorem 3.15 is not part of this language yet."),
-            Table(rel, "Section 4's measurements against their null baselines (per size, last checkpoint)")]
+                 "set beside the skills learned."),
+            Table(rel, "Section 4's measurements against their null baselines (per size, last checkpoint)"),
+            Para("Theorem 3.15 (and Lemma 3.14) with the context known: the example before the last one is another "
+                 "skill's (irrelevant, the baseline), the same skill and input with the right answer (good) or with a "
+                 "wrong one (misleading). The theorem says a good context lowers the conditional entropy and a bad one "
+                 "raises it; the table gives the model's entropy of the answer and its cross-entropy to the truth."),
+            Table(rel_ctx, "Context and conditional entropy per size, skill group and context", max_rows=80)]

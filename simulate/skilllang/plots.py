@@ -8,6 +8,7 @@ from __future__ import annotations
 import matplotlib as mpl
 import numpy as np
 import pandas as pd
+from matplotlib.ticker import NullFormatter
 
 from infogeo.plotstyle import ALTERNATIVE, COLORS, CYCLE, THEORY, figure, fmt_interval, suptitle
 
@@ -122,6 +123,7 @@ def fig_scaling(sizes: pd.DataFrame, mean_loss: pd.DataFrame, frontier: pd.DataF
         ax.set_ylabel(yl)
         ax.set_title(t, fontsize=10)
         ax.legend(fontsize=6.5)
+        ax.xaxis.set_minor_formatter(NullFormatter())  # a 32x range: minor labels would overlap
     found = []
     for a in sorted(sizes["alpha"].unique()):
         r, f = _row(exponents, a, "params"), _row(exponents, a, "frontier")
