@@ -78,6 +78,31 @@ def _headline(tabs, cal) -> str:
     return " ".join(out)
 
 
+def _calibration_summary(cal) -> str:
+    """One sentence per quantity, computed from the calibration table."""
+    out = []
+    for a, g in cal.groupby("alpha"):
+        al = g[(g["quantity"] == "alpha_N") & (g["subject"] == "nonembedding")]
+        e = g[(g["quantity"] == "E") & (g["subject"] == "nonembedding")]
+        ex = g[g["quantity"].isin(["steps", "frontier"]) & np.isfinite(g["truth"]) & (g["subject"] != "all sizes")]
+        ex = ex.drop_duplicates(["quantity", "subject"])  # one fit, tested against two α sources and hypotheses
+        ratio = float(np.median(ex["pipeline_estimate"] / ex["truth"])) if len(ex) else np.nan
+        calls = g["agrees"].isin(["yes", "no"]).sum()
+        parts = [f"α = {a:g}:"]
+        if len(al):
+            r = al.iloc[0]
+            parts.append(f"α_N {r.pipeline_estimate:.2f} [{r.pipeline_ci_low:.2f}, {r.pipeline_ci_high:.2f}] "
+                         f"({r.pipeline_verdict}) against the true {r.truth:g};")
+        if len(e):
+            r = e.iloc[0]
+            parts.append(f"E {r.pipeline_estimate:.3f} against the exact C = {r.truth:.3f};")
+        parts.append(f"steps and frontier exponents {ratio:.2f}× the truth (median), the interval holding the truth "
+                     f"in {int(ex['covers'].sum())} of {len(ex)} fits; {calls} of {g['agrees'].ne('').sum()} verdict "
+                     "rows made a call.")
+        out.append(" ".join(parts))
+    return " ".join(out)
+
+
 def build(ctx):
     from simulate.skilllang import plots, report_tables
 
@@ -129,7 +154,7 @@ def build(ctx):
         "loss at each checkpoint), beside the truth: α set by the language, E against the exact C, and each steps "
         "and frontier verdict against the exponent of (loss − C) on the same points with C known and the "
         "prediction from the true α. `covers`: the pipeline's interval holds the truth; `agrees`: its verdict "
-        "is the truth's (`no call` when it said inconclusive). Every row:"))
+        "is the truth's (`no call` when it said inconclusive). " + _calibration_summary(cal) + " Every row:"))
     blocks.append(Table(rels["calibration"], "Calibration: what the pipeline concludes, what is true",
                         columns=CAL_COLS, max_rows=200))
     return blocks + _section4(ctx, tabs)
