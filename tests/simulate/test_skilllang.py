@@ -161,3 +161,23 @@ def test_checkpoint_loads_through_the_measurement_engine_and_reproduces_the_reco
     torch.set_num_threads(1)
     got = _skill_losses(lm.model, lang, lang.heldout())
     assert np.array_equal(got, run.loss[list(run.steps).index(4)])
+
+
+@pytest.mark.models
+def test_ci_tier_gives_every_axis_and_a_second_call_trains_nothing(tmp_path):
+    pytest.importorskip("transformers")
+    from simulate.neural import EXPONENT_COLUMNS
+    from simulate.skilllang import configs, run_experiment
+
+    cfgs = configs("ci")
+    tabs, meta = run_experiment(cfgs, processes=1, root=tmp_path, progress=False)
+    e = tabs["exponents"]
+    assert list(e.columns) == EXPONENT_COLUMNS
+    assert {"learning_time", "steps", "params", "tasks_vs_params", "frontier"} <= set(e["axis"])
+    assert set(tabs["sizes"]["params_nonembedding"]) and (tabs["sizes"]["params_total"]
+                                                          > tabs["sizes"]["params_nonembedding"]).all()
+    stamps = sorted((p, p.stat().st_mtime_ns) for p in tmp_path.rglob("losses.npz"))
+    again, _ = run_experiment(cfgs, processes=1, root=tmp_path, progress=False)
+    assert sorted((p, p.stat().st_mtime_ns) for p in tmp_path.rglob("losses.npz")) == stamps
+    pd = pytest.importorskip("pandas")
+    pd.testing.assert_frame_equal(again["exponents"], e)
