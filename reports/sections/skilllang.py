@@ -157,7 +157,21 @@ def build(ctx):
         "is the truth's (`no call` when it said inconclusive). " + _calibration_summary(cal) + " Every row:"))
     blocks.append(Table(rels["calibration"], "Calibration: what the pipeline concludes, what is true",
                         columns=CAL_COLS, max_rows=200))
-    return blocks + _section4(ctx, tabs)
+    return blocks + _section4(ctx, tabs) + _full_tier(ctx)
+
+
+def _full_tier(ctx):
+    from simulate.skilllang.experiment import FULL_OUT, full_tier_tables
+
+    e = full_tier_tables().get("skilllang_exponents")
+    if e is None:
+        return [Heading("Full tier", 3),
+                Para("The full tier (512 skills, widths 8 to 96, 4000 steps; about an hour on 2 idle cores) has not "
+                     f"been run into `reports/{FULL_OUT.name}/`; its command is in docs/skilllang.md.")]
+    rel = ctx.table("skilllang_full_exponents", e)
+    return [Heading("Full tier", 3), Para(f"Tables kept in `reports/{FULL_OUT.name}/`."),
+            Table(rel, "Full tier: exponents and verdicts", columns=[c for c in EXP_COLS if c in e.columns],
+                  where={"threshold": 0.5})]
 
 
 def _section4(ctx, tabs):

@@ -43,6 +43,8 @@ def parser():
     p.add_argument("--tier", choices=("ci", "report", "full"), default="report")
     p.add_argument("--processes", type=int, default=2, help="sizes trained side by side (one torch thread each)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--out", default=None, help="write tables/skilllang_<name>.csv and manifest.json here "
+                                               "(the full tier's home: reports/skilllang_full)")
     p.add_argument("--no-progress", action="store_true")
     add_arguments(p)
     return p
@@ -68,6 +70,10 @@ def main(argv: list[str]) -> int:
     t0 = time.perf_counter()
     tables, meta = run_experiment(cfgs, processes=a.processes, root=a.cache, progress=not a.no_progress)
     meta["elapsed_s"] = round(time.perf_counter() - t0, 2)
+    if a.out:
+        from .experiment import write_tables
+
+        write_tables(tables, a.out, meta={**meta, "command": "python -m simulate neural " + " ".join(argv)})
     if a.json:
         print(json.dumps({"tier": a.tier, "learner": "transformer", "task": "skill-language",
                           "exponents": _records(tables["exponents"]), "order": _records(tables["order"]),

@@ -25,7 +25,7 @@ from .family import FamilyConfig, ensure_families
 from .language import SkillLanguage
 from .model import SizeSpec
 
-__all__ = ["TIERS", "configs", "run_experiment", "report_tables", "FULL_OUT", "full_tier_tables"]
+__all__ = ["TIERS", "configs", "run_experiment", "report_tables", "write_tables", "FULL_OUT", "full_tier_tables"]
 
 
 def _sizes(widths, layers=2):
@@ -101,6 +101,21 @@ def report_tables(seed: int = 0, progress: bool = True, tier: str = "report", pr
     tables, _ = run_experiment(configs(tier, seed=seed, **overrides), processes=processes, root=root,
                                progress=progress)
     return tables
+
+
+def write_tables(tables: dict, out, *, meta: dict | None = None) -> pathlib.Path:
+    """``out/tables/skilllang_<name>.csv`` for every table and ``out/manifest.json`` (meta, torch kernels)."""
+    import json
+
+    from infogeo import torch_kernel_settings
+
+    out = pathlib.Path(out)
+    (out / "tables").mkdir(parents=True, exist_ok=True)
+    for name, df in tables.items():
+        df.to_csv(out / "tables" / f"skilllang_{name}.csv", index=False, float_format="%.10g", lineterminator="\n")
+    path = out / "manifest.json"
+    path.write_text(json.dumps({**(meta or {}), "kernels": torch_kernel_settings()}, indent=2, default=str))
+    return path
 
 
 def full_tier_tables(root: pathlib.Path = FULL_OUT) -> dict[str, pd.DataFrame]:
