@@ -181,3 +181,34 @@ def test_ci_tier_gives_every_axis_and_a_second_call_trains_nothing(tmp_path):
     assert sorted((p, p.stat().st_mtime_ns) for p in tmp_path.rglob("losses.npz")) == stamps
     pd = pytest.importorskip("pandas")
     pd.testing.assert_frame_equal(again["exponents"], e)
+
+
+@pytest.mark.models
+def test_training_is_deterministic_and_the_data_order_does_not_depend_on_the_size(tmp_path):
+    pytest.importorskip("transformers")
+    from simulate.skilllang.family import train_size
+
+    lang = SkillLanguage(alpha=1.0, skills=16, letters=8, inputs=2, answers=4, per_seq=4)
+    cfg = FamilyConfig(lang, (SizeSpec(8, 1, 1), SizeSpec(16, 1, 2)), steps=8, batch_seqs=4, n_even=2,
+                       eval_every=4, warmup=2)
+    a = train_size(cfg, cfg.sizes[0], tmp_path / "a")
+    b = train_size(cfg, cfg.sizes[0], tmp_path / "b")
+    assert np.array_equal(a.loss, b.loss)
+    seen = []
+    import simulate.skilllang.language as L
+
+    real = L.SkillLanguage.sample
+
+    def spy(self, n_seq, rng):
+        out = real(self, n_seq, rng)
+        seen[-1].append(out.copy())
+        return out
+
+    for size in cfg.sizes:
+        seen.append([])
+        L.SkillLanguage.sample = spy
+        try:
+            train_size(cfg, size, tmp_path / size.name)
+        finally:
+            L.SkillLanguage.sample = real
+    assert len(seen[0]) == cfg.steps and all(np.array_equal(x, y) for x, y in zip(*seen))
