@@ -68,7 +68,8 @@ def _headline(tabs, cal) -> str:
         if len(c):
             r = c.iloc[0]
             parts.append(f"the fitting pipeline's α_N {r.pipeline_estimate:.2f} [{r.pipeline_ci_low:.2f}, "
-                         f"{r.pipeline_ci_high:.2f}] {'covers' if r.covers else 'misses'} the true α;")
+                         f"{r.pipeline_ci_high:.2f}] ({r.pipeline_verdict}) {'holds' if r.covers else 'misses'} "
+                         "the true α;")
         for name, d in (("steps", st.tail(1)), ("frontier", fr)):
             if len(d) and np.isfinite(d["fitted"].iloc[0]):
                 r = d.iloc[0]
