@@ -131,10 +131,18 @@ def _example(lang, k, x, a):
 
 
 def _size_row(path, step, lang, seqs, k):
+    from transformers.utils import logging as hf_logging
+
     from empirical.measure import metrics
     from empirical.measure.models import load_model
 
-    lm = load_model(str(path), revision=f"step{step}", device="cpu", dtype="float32", attn_implementation="eager")
+    was = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()  # one bar per size and alpha would bury the report's own progress
+    try:
+        lm = load_model(str(path), revision=f"step{step}", device="cpu", dtype="float32", attn_implementation="eager")
+    finally:
+        if was:
+            hf_logging.enable_progress_bar()
     picks, H = _picks(lm, lang, seqs)
     ent = np.mean([metrics.entropy_measures(h)["matrix_entropy"] for h in H])
     return {**picks, "distance_auc_same_skill": _distance_auc(H, k, seqs.shape[1]), "null_auc": 0.5,
