@@ -48,7 +48,7 @@ from .model import SizeSpec, build_model, count_parameters, make_tokenizer
 __all__ = ["FamilyConfig", "SizeRun", "train_size", "ensure_families", "family_path", "FAMILY_NAME"]
 
 FAMILY_NAME = "skilllang"
-FORMAT_VERSION = "v1"
+FORMAT_VERSION = "v1"  # bump when the training or evaluation code changes: the hash covers settings, not code
 
 
 @dataclasses.dataclass(frozen=True)
