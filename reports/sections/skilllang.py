@@ -31,15 +31,17 @@ def calibration_table(tabs: dict, seed: int = 0, progress: bool = False) -> pd.D
     from simulate.skilllang import truth_exponents
 
     start = STEPS_WINDOWS[DEFAULT_STEPS_WINDOW][0]
-    out = []
+    out = [pd.DataFrame(columns=CAL_COLS)]
     for a, lt in tabs["loss_table"].groupby("alpha"):
         lang = tabs["languages"][tabs["languages"]["alpha"] == a].iloc[0]
         table = lt.drop(columns="alpha")
+        if table["model"].nunique() < 4:  # the params analysis of empirical.fit needs four sizes
+            continue
         truth = {"alpha": float(a), "E": float(lang["C_nats"]),
                  "exponents": truth_exponents(table, float(lang["C_nats"]), start_frac=start)}
         cal, _ = calibrate(table, truth, seed=seed, n_boot=CAL_BOOT, progress=progress)
         out.append(cal.assign(alpha=a))
-    return pd.concat(out, ignore_index=True)[CAL_COLS]
+    return pd.concat([o for o in out if len(o)] or out[:1], ignore_index=True)[CAL_COLS]
 
 
 def _fmt(r, col="fitted"):
