@@ -107,17 +107,18 @@ SECTION_TITLES = {
     "simulate": "2. The simulator checked against theory",
     "neural": "3. Neural networks: are skills learned one after another?",
     "empirical": "4. Pythia: fitted exponents against the predictions",
-    "measure": "5. Measurements of language models (Figures 1, 3 to 6)",
+    "skilllang": "5. Transformers on a skill language: the predictions where the truth is known",
+    "measure": "6. Measurements of language models (Figures 1, 3 to 6)",
     "assumption": "Appendix: checking an assumption of your own",
 }
 SECTION_NAMES = tuple(SECTION_TITLES)
 
 
 def _sections():
-    from .sections import assumption, empirical, measure, neural, simulate, theory
+    from .sections import assumption, empirical, measure, neural, simulate, skilllang, theory
 
     fns = {"theory": theory.build, "simulate": simulate.build, "neural": neural.build, "empirical": empirical.build,
-           "measure": measure.build, "assumption": assumption.build}
+           "skilllang": skilllang.build, "measure": measure.build, "assumption": assumption.build}
     return {name: (SECTION_TITLES[name], fns[name]) for name in SECTION_NAMES}
 
 

@@ -123,7 +123,7 @@ def report_tables(seed: int = 0, progress: bool = True, model=None, *, out_dir=N
     model's ``measure_*`` tables only. Runs are kept in ``out_dir`` (default
     ``<cache>/measurements``), one folder per model.
     """
-    from ..minipythia.config import cache_root
+    from infogeo.checkpoints import cache_root
 
     config = report_config(seed)
     root = Path(out_dir) if out_dir is not None else cache_root() / "measurements"

@@ -9,7 +9,7 @@ shape and checkpoint spacing. It is *not* Pythia; see docs/minipythia.md.
     >>> info.checkpoint("1.8m", 128)            # <cache>/minipythia/<family>/1.8m/step128
     >>> losses_table()                          # tidy DataFrame, one row per (size, step)
 """
-from .config import DEFAULT_CONFIG, FAMILY_NAME, MINIMAL_CONFIG, FamilyConfig, SizeSpec, cache_root, checkpoint_steps
+from .config import DEFAULT_CONFIG, FAMILY_NAME, MINIMAL_CONFIG, FamilyConfig, SizeSpec
 from .family import (
                      LOSS_COLUMNS,
                      FamilyInfo,
@@ -24,5 +24,5 @@ from .train import count_parameters, evaluate_loss
 __all__ = [
     "ensure_family", "family_path", "checkpoint_path", "losses_table", "load_eval_sequences",
     "FamilyInfo", "FamilyConfig", "SizeSpec", "DEFAULT_CONFIG", "MINIMAL_CONFIG", "FAMILY_NAME",
-    "LOSS_COLUMNS", "cache_root", "checkpoint_steps", "evaluate_loss", "count_parameters",
+    "LOSS_COLUMNS", "evaluate_loss", "count_parameters",
 ]

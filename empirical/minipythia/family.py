@@ -22,9 +22,10 @@ from pathlib import Path
 
 import numpy as np
 
+from infogeo.checkpoints import cache_root
 from infogeo.validation import ValidationError, ValidationTypeError
 
-from .config import DEFAULT_CONFIG, FAMILY_NAME, FamilyConfig, cache_root
+from .config import DEFAULT_CONFIG, FAMILY_NAME, FamilyConfig
 from .train import COMPLETE_FILE, METRICS_FILE, completed_steps, resolve_threads, train_size
 
 __all__ = [

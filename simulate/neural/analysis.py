@@ -35,7 +35,8 @@ from . import predict as P
 from .feedback import loop_table
 from .slopes import fit_slope, verdict
 
-__all__ = ["analyze", "EXPONENT_COLUMNS", "learning_time_window", "learning_time_exponents"]
+__all__ = ["analyze", "EXPONENT_COLUMNS", "learning_time_window", "learning_time_exponents", "exponent_row",
+           "steps_exponent_row", "width_exponent_row", "tasks_exponent_row"]
 
 EXPONENT_COLUMNS = ["alpha", "axis", "threshold", "fitted", "ci_low", "ci_high", "interval_kind",
                     "predicted_sequential", "predicted_parallel", "asymptotic_sequential", "asymptotic_parallel",
@@ -53,7 +54,8 @@ def learning_time_window(lt: pd.DataFrame) -> int:
     return int(ok[-1] + 1) if ok.size else 0
 
 
-def _row(alpha, axis, th, fit, preds, asym, window, unit, tasks, width, note=""):
+def exponent_row(alpha, axis, th, fit, preds, asym, window, unit, tasks, width, note=""):
+    """One row of :data:`EXPONENT_COLUMNS` from a :class:`SlopeFit` (or None: no fit) and the two predictions."""
     lo, hi = (fit.ci_low, fit.ci_high) if fit else (np.nan, np.nan)
     v, sup = verdict(lo, hi, *preds)
     return {"alpha": alpha, "axis": axis, "threshold": th, "fitted": fit.slope if fit else np.nan,
@@ -86,24 +88,26 @@ def learning_time_exponents(lt: pd.DataFrame, alpha: float, tasks: int, width=No
     asym = tuple(P.asymptotic_slope(alpha, o) for o in P.ORDERS)
     for th, g in lt.groupby("threshold", sort=False):
         K = learning_time_window(g)
-        if K < 4:
-            rows.append(_row(alpha, "learning_time", th, None, (np.nan, np.nan), asym, (1, K), "task rank k",
-                             tasks, width, f"no fit: only {K} tasks in the window (need 4)"))
-            continue
         w = g[g["task"] <= K]
+        n_u = int((~w["censored"].astype(bool)).sum())
+        if K < 4 or n_u < 3:
+            rows.append(exponent_row(alpha, "learning_time", th, None, (np.nan, np.nan), asym, (1, K), "task rank k",
+                                     tasks, width, f"no fit: {K} tasks in the window, {n_u} of them learned "
+                                                   "(need 4 and 3)"))
+            continue
         fit = fit_slope(w["task"], w["t_k"], censored=w["censored"].astype(bool), groups=w["seed"])
         preds = tuple(P.predicted_learning_time_slope(alpha, tasks, o, K) for o in P.ORDERS)
-        rows.append(_row(alpha, "learning_time", th, fit, preds, asym, (1, K), "task rank k", tasks, width))
+        rows.append(exponent_row(alpha, "learning_time", th, fit, preds, asym, (1, K), "task rank k", tasks, width))
     return pd.DataFrame(rows, columns=EXPONENT_COLUMNS)
 
 
-def _steps_row(alpha, ml, lt, tasks, width, th):
+def steps_exponent_row(alpha, ml, lt, tasks, width, th):
     asym = tuple(SK.predicted_exponent(alpha, "flops", order=o) for o in P.ORDERS)
     first = lt[(lt["threshold"] == th) & ~lt["censored"]].groupby("seed")["t_k"].min()
     last = ml.groupby("seed").tail(1)
     n_hi = int(np.median(last["tasks_learned"])) if len(last) else 0
     if first.empty or n_hi < 2:
-        return _row(alpha, "steps", th, None, (np.nan, np.nan), asym, (np.nan, np.nan), "steps", tasks, width,
+        return exponent_row(alpha, "steps", th, None, (np.nan, np.nan), asym, (np.nan, np.nan), "steps", tasks, width,
                     f"no fit: {n_hi} tasks learned at the last step (need 2)")
     t_lo, t_hi = float(np.median(first)), float(ml["step"].max())
     grid = np.geomspace(t_lo, t_hi, 40)
@@ -116,15 +120,15 @@ def _steps_row(alpha, ml, lt, tasks, width, th):
         fit = fit_slope(grid, np.exp(curves.mean(axis=0)), ordered=True)
     fit = _negate(fit)
     preds = tuple(P.predicted_steps_exponent(alpha, tasks, o, n_hi) for o in P.ORDERS)
-    return _row(alpha, "steps", th, fit, preds, asym, (t_lo, t_hi), "steps", tasks, width,
+    return exponent_row(alpha, "steps", th, fit, preds, asym, (t_lo, t_hi), "steps", tasks, width,
                 f"idealized learners fitted over skills 1..{n_hi}")
 
 
-def _width_row(alpha, wt, tasks, th):
+def width_exponent_row(alpha, wt, tasks, th):
     asym = (SK.predicted_exponent(alpha, "params"),) * 2  # Theorem 3.7: the same for either order
     per_w = wt.groupby("width")[["params", "final_loss", "tasks_learned"]].median()
     if len(per_w) < 3:
-        return _row(alpha, "width", th, None, (np.nan, np.nan), asym, (np.nan, np.nan), "parameters", tasks,
+        return exponent_row(alpha, "width", th, None, (np.nan, np.nan), asym, (np.nan, np.nan), "parameters", tasks,
                     int(wt["width"].max()), f"no fit: {len(per_w)} width(s) (need 3)")
     n_lo, n_hi = int(per_w["tasks_learned"].min()), int(per_w["tasks_learned"].max())
     fit = _negate(fit_slope(wt["params"], wt["final_loss"], groups=wt["seed"]))
@@ -132,21 +136,21 @@ def _width_row(alpha, wt, tasks, th):
     pred = P.predicted_width_exponent(alpha, tasks, n_lo, n_hi) if ok else np.nan
     note = f"idealized capacity learners holding {n_lo}..{n_hi} skills" if ok else \
         f"no prediction: tasks learned {n_lo}..{n_hi} does not span a range"
-    return _row(alpha, "width", th, fit, (pred, pred), asym, (per_w["params"].min(), per_w["params"].max()),
+    return exponent_row(alpha, "width", th, fit, (pred, pred), asym, (per_w["params"].min(), per_w["params"].max()),
                 "parameters", tasks, int(wt["width"].max()), note)
 
 
-def _tasks_row(alpha, wt, tasks, th):
+def tasks_exponent_row(alpha, wt, tasks, th):
     """Tasks learned against parameters: Theorem 3.7's premise N = r n ("every r neurons comprehend a skill")
     is slope 1 whatever the order."""
     w = wt[wt["tasks_learned"] > 0]
     note = f"{len(wt) - len(w)} run(s) with no task learned left out" if len(w) < len(wt) else ""
     if w["width"].nunique() < 3:
-        return _row(alpha, "tasks_vs_params", th, None, (1.0, 1.0), (1.0, 1.0), (np.nan, np.nan), "parameters",
+        return exponent_row(alpha, "tasks_vs_params", th, None, (1.0, 1.0), (1.0, 1.0), (np.nan, np.nan), "parameters",
                     tasks, int(wt["width"].max()), f"no fit: {w['width'].nunique()} width(s) learned a task")
     fit = fit_slope(w["params"], w["tasks_learned"], groups=w["seed"])
-    return _row(alpha, "tasks_vs_params", th, fit, (1.0, 1.0), (1.0, 1.0), (w["params"].min(), w["params"].max()),
-                "parameters", tasks, int(wt["width"].max()), note)
+    return exponent_row(alpha, "tasks_vs_params", th, fit, (1.0, 1.0), (1.0, 1.0),
+                        (w["params"].min(), w["params"].max()), "parameters", tasks, int(wt["width"].max()), note)
 
 
 def _run_tables(r):
@@ -215,8 +219,8 @@ def analyze(results) -> dict[str, pd.DataFrame]:
         out["width"].append(wt)
         out["runs"].append(pd.DataFrame([{"alpha": alpha, **{k: v for k, v in vars(r.config).items() if k != "alpha"},
                                           "params": r.params} for r in runs]))
-        rows = [_steps_row(alpha, ml_big, lt_big, tasks, wmax, th0), _width_row(alpha, wt, tasks, th0),
-                _tasks_row(alpha, wt, tasks, th0)]
+        rows = [steps_exponent_row(alpha, ml_big, lt_big, tasks, wmax, th0), width_exponent_row(alpha, wt, tasks, th0),
+                tasks_exponent_row(alpha, wt, tasks, th0)]
         out["exponents"].append(pd.concat([learning_time_exponents(lt_big, alpha, tasks, wmax),
                                            pd.DataFrame(rows, columns=EXPONENT_COLUMNS)], ignore_index=True))
         curves, summary = _loop(alpha, big, lt_big, tasks)

@@ -23,6 +23,11 @@ def _parser():
     p = _Parser(prog="python -m simulate neural",
                 description="Train MLPs on multitask sparse parity (p_k ∝ k^-(alpha+1)) and test whether they learn "
                             "skills one after another (Assumption 3.5) or all at once.")
+    p.add_argument("--learner", choices=("mlp", "transformer"), default="mlp",
+                   help="mlp (this experiment) or transformer: GPT-NeoX on the skill language, its own options "
+                        "(python -m simulate neural --learner transformer --help; docs/skilllang.md)")
+    p.add_argument("--task", choices=("sparse-parity", "skill-language"), default="sparse-parity",
+                   help="the MLP's task is sparse-parity; the transformer's is skill-language")
     p.add_argument("--alpha", type=float, nargs="+", default=None,
                    help="the paper's alpha (Michaud's code calls alpha+1 'alpha'); default: the tier's")
     p.add_argument("--tasks", type=int, default=None, help="number of tasks T")
@@ -79,9 +84,18 @@ def main(argv=None) -> int:
     return run("python -m simulate neural", _main, argv, resume=resume)
 
 
+def _wants_transformer(argv: list[str]) -> bool:
+    pairs = {(a, b) for a, b in zip(argv, argv[1:])} | {tuple(a.split("=", 1)) for a in argv if "=" in a}
+    return ("--learner", "transformer") in pairs or ("--task", "skill-language") in pairs
+
+
 def _main(argv: list[str]) -> int:
     from .experiment import configs, run_experiment, width_ladder, write_tables
 
+    if _wants_transformer(argv):  # the transformer on the skill language has its own options
+        from ..skilllang.cli import main as transformer_main
+
+        return transformer_main(argv)
     args = _parser().parse_args(argv)
     if args.out:
         output_dir(args.out, "--out")

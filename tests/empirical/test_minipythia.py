@@ -24,9 +24,7 @@ from empirical.minipythia import (  # noqa: E402
     MINIMAL_CONFIG,
     FamilyConfig,
     SizeSpec,
-    cache_root,
     checkpoint_path,
-    checkpoint_steps,
     count_parameters,
     ensure_family,
     evaluate_loss,
@@ -37,6 +35,7 @@ from empirical.minipythia import (  # noqa: E402
 from empirical.minipythia.__main__ import main  # noqa: E402
 from empirical.minipythia.corpus import batch_indices, pack, split_documents  # noqa: E402
 from empirical.minipythia.train import STATE_FILE, build_model, lr_multiplier, train_size  # noqa: E402
+from infogeo.checkpoints import cache_root, checkpoint_steps  # noqa: E402
 
 pytestmark = pytest.mark.models
 CFG = MINIMAL_CONFIG

@@ -1,0 +1,31 @@
+"""Report section 5 lays out the skill-language family's tables, figures and calibration (a small family, tmp dirs)."""
+import pandas as pd
+import pytest
+
+pytest.importorskip("torch")
+pytest.importorskip("transformers")
+
+from reports.blocks import Figure, Table, render_markdown  # noqa: E402
+from reports.build import SectionContext  # noqa: E402
+from reports.sections import skilllang as section  # noqa: E402
+
+pytestmark = [pytest.mark.models, pytest.mark.slow]
+
+
+def test_section_writes_its_tables_figures_and_calibration(tmp_path):
+    opts = {"tier": "ci", "alphas": (1.0,), "widths": (8, 12, 16, 24), "steps": 60, "processes": 1,
+            "root": tmp_path / "cache"}
+    ctx = SectionContext("skilllang", tmp_path / "out", progress=False, options={"skilllang": opts})
+    blocks = section.build(ctx)
+    figs = [b for b in blocks if isinstance(b, Figure)]
+    assert {f.png for f in figs} == {f"figures/skilllang_{n}.png" for n in ("skill_curves", "learning_times",
+                                                                              "scaling")}
+    assert all((tmp_path / "out" / f.png).stat().st_size > 10_000 for f in figs)
+    cal = pd.read_csv(tmp_path / "out" / "tables" / "skilllang_calibration.csv")
+    assert {"alpha_N", "E", "steps", "frontier"} <= set(cal["quantity"]) and (cal["alpha"] == 1.0).all()
+    assert (cal.loc[cal["quantity"] == "alpha_N", "truth"] == 1.0).all()
+    s4 = pd.read_csv(tmp_path / "out" / "tables" / "skilllang_section4.csv")
+    assert len(s4) == 4 and (s4["null_auc"] == 0.5).all()
+    assert any(isinstance(t, Table) and t.csv == "tables/skilllang_calibration.csv" for t in blocks)
+    md = render_markdown(blocks, tmp_path / "out")
+    assert "Definition 3.4" in md and "Calibration" in md
