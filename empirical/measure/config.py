@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from infogeo.validation import ValidationError, ValidationTypeError, nonnegative, positive, positive_int
 
+from .measurements import MEASUREMENTS
 from .metrics import (
     DEFAULT_RIDGE,
     PAPER_EPS,
@@ -21,9 +22,8 @@ from .metrics import (
     PAPER_SIGMA,
 )
 
-__all__ = ["MEASUREMENTS", "SQUARED_RANGE", "MeasureConfig"]
+__all__ = ["SQUARED_RANGE", "MeasureConfig"]
 
-MEASUREMENTS = ("entropy", "infogain", "lasso", "embeddings", "distances")
 #: eps and sigma are squared (log(1 + 1/eps^2), I + K/sigma^2): outside this range the square is not a normal float.
 SQUARED_RANGE = (1e-150, 1e150)
 
@@ -34,7 +34,8 @@ class MeasureConfig:
 
     Attributes
     ----------
-    measurements : non-empty subset of ``MEASUREMENTS``, in the order given.
+    measurements : non-empty subset of the registry's names (:data:`~empirical.measure.measurements.MEASUREMENTS`),
+        in the order given.
     layers : None (the last layer), an int, a sequence of ints, ``"all"`` or
         ``"0,2,-1"``: hidden-state indices (see :mod:`empirical.measure.models`),
         resolved against the model when it is loaded.

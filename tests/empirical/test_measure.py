@@ -15,6 +15,7 @@ pytest.importorskip("transformers")
 
 from empirical.io import read_table  # noqa: E402
 from empirical.measure import engine as E  # noqa: E402
+from empirical.measure import jobs as J  # noqa: E402
 from empirical.measure.cli import main as cli_main  # noqa: E402
 from empirical.measure.config import MeasureConfig  # noqa: E402
 from empirical.measure.models import forward_states, load_model, tokenize_texts  # noqa: E402
@@ -46,7 +47,8 @@ def lm(family):
 @pytest.fixture(scope="module")
 def full_run(family, tmp_path_factory):
     out = tmp_path_factory.mktemp("full")
-    paths = E.run_measurements(family, revision="step1", texts=TEXTS, out_dir=out, layers="1,-1", **COMMON)
+    paths = E.run_measurements(family, MeasureConfig(layers="1,-1"), revision="step1", texts=TEXTS, out_dir=out,
+                               **COMMON)
     return out, paths
 
 
@@ -112,8 +114,8 @@ def test_engine_tables_obey_direct_recomputation_and_schur(lm, words):
     """Property on the engine's own output files: float64 entropy = direct slogdet; increments = Schur form."""
     text = " ".join(words)
     with tempfile.TemporaryDirectory() as tmp:
-        paths = E.run_measurements(lm, texts=[text], out_dir=tmp, layers="all", measurements=("entropy", "infogain"),
-                                   progress=False, batch_size=1)
+        paths = E.run_measurements(lm, MeasureConfig(layers="all", measurements=("entropy", "infogain")),
+                                   texts=[text], out_dir=tmp, progress=False, batch_size=1)
         ent, ig = _read(paths["entropy"]), _read(paths["infogain"])
     ids = tokenize_texts(lm, [text])
     rec = next(forward_states(lm, ids, [0, 1, 2], batch_size=1))  # batch_size=1: bit-identical states
@@ -165,7 +167,8 @@ def test_embeddings_and_distances_tables(full_run):
 
 
 def test_same_seed_gives_byte_identical_tables_and_finished_runs_are_not_recomputed(family, tmp_path):
-    kw = dict(revision="step0", texts=TEXTS[:3], measurements=("entropy", "infogain", "embeddings"), **COMMON)
+    cfg = MeasureConfig(measurements=("entropy", "infogain", "embeddings"))
+    kw = dict(revision="step0", texts=TEXTS[:3], config=cfg, **COMMON)
     a = E.run_measurements(family, out_dir=tmp_path / "a", **kw)
     b = E.run_measurements(family, out_dir=tmp_path / "b", **kw)
     for name in a:
@@ -180,69 +183,67 @@ def test_same_seed_gives_byte_identical_tables_and_finished_runs_are_not_recompu
 def test_the_marker_holds_the_whole_config_and_only_an_identical_run_counts_as_finished(family, tmp_path):
     cfg = MeasureConfig(measurements=("entropy",), layers="1", eps=0.2, text_limit=2)
     E.run_measurements(family, cfg, revision="step0", texts=TEXTS, out_dir=tmp_path, recipe="r1", **COMMON)
-    stored = json.loads((tmp_path / E.MARKER).read_text())["config"]
+    stored = json.loads((tmp_path / J.MARKER).read_text())["config"]
     assert MeasureConfig(**stored["measure_config"]) == cfg and stored["recipe"] == "r1"
     same = dict(model=str(family), revision="step0", config=cfg, recipe="r1")
-    assert set(E.finished(tmp_path, **same)) == {"entropy"}
+    assert set(J.finished(tmp_path, **same)) == {"entropy"}
     for change in (dict(config=cfg.replace(eps=0.1)), dict(recipe="r2"), dict(revision="step1"),
                    dict(model=str(family) + "-other")):
-        assert E.finished(tmp_path, **{**same, **change}) is None, change
-    # keyword parameters are fields of the same config; an unknown one is refused by name
-    assert E.measure_config(None, measurements=("entropy",), layers="1", eps=0.2, text_limit=2) == cfg
-    with pytest.raises(TypeError, match="epsilon"):
-        E.run_measurements(family, revision="step0", texts=TEXTS, out_dir=tmp_path / "x", epsilon=0.1, **COMMON)
+        assert J.finished(tmp_path, **{**same, **change}) is None, change
 
 
 def test_shards_merge_into_the_unsharded_tables(family, tmp_path):
-    kw = dict(revision="step1", texts=TEXTS, measurements=("entropy", "infogain", "lasso"),
+    kw = dict(revision="step1", texts=TEXTS, config=MeasureConfig(measurements=("entropy", "infogain", "lasso")),
               **{**COMMON, "batch_size": 1})
     whole = E.run_measurements(family, out_dir=tmp_path / "whole", **kw)
     for k in (2, 0):
         E.run_measurements(family, out_dir=tmp_path / "sharded", shard=f"{k}/3", **kw)
     with pytest.raises(ValueError, match="1/3 are not finished"):
-        E.merge_shards(tmp_path / "sharded")
+        J.merge_shards(tmp_path / "sharded")
     shard1 = E.run_measurements(family, out_dir=tmp_path / "sharded", shard=(1, 3), **kw)
     assert set(shard1) == {"entropy", "infogain"}  # the fixed prompts run in shard 0 only
-    merged = E.merge_shards(tmp_path / "sharded")
+    merged = J.merge_shards(tmp_path / "sharded")
     for name in ("entropy", "infogain", "lasso"):
         pd.testing.assert_frame_equal(_read(merged[name]), _read(whole[name]))
 
 
 def test_a_shard_without_texts_is_an_empty_finished_shard_that_merges(family, tmp_path):
-    kw = dict(revision="step1", texts=TEXTS[:2], measurements=("entropy", "infogain"), layers="1", **COMMON)
+    kw = dict(revision="step1", texts=TEXTS[:2], config=MeasureConfig(measurements=("entropy", "infogain"), layers="1"),
+              **COMMON)
     whole = E.run_measurements(family, out_dir=tmp_path / "whole", **kw)
     empty = E.run_measurements(family, out_dir=tmp_path / "sharded", shard="3/4", **kw)
     assert set(empty) == {"entropy", "infogain"}
     for name, path in empty.items():
         df = _read(path)
         assert len(df) == 0 and list(df.columns) == list(_read(whole[name]).columns)
-    assert (tmp_path / "sharded" / "shard-3-of-4" / E.MARKER).exists()
+    assert (tmp_path / "sharded" / "shard-3-of-4" / J.MARKER).exists()
     for k in range(3):
         E.run_measurements(family, out_dir=tmp_path / "sharded", shard=(k, 4), **kw)
-    merged = E.merge_shards(tmp_path / "sharded")
+    merged = J.merge_shards(tmp_path / "sharded")
     for name in ("entropy", "infogain"):
         pd.testing.assert_frame_equal(_read(merged[name]), _read(whole[name]))
 
 
 def test_shard_arithmetic():
-    assert E.parse_shard("2/5") == (2, 5)
+    assert J.parse_shard("2/5") == (2, 5)
     for bad in ("5/5", "-1/3", "1of3", (3, 0)):
         with pytest.raises(ValueError, match="shard"):
-            E.parse_shard(bad)
-    parts = [E.shard_indices(11, (k, 4)) for k in range(4)]
+            J.parse_shard(bad)
+    parts = [J.shard_indices(11, (k, 4)) for k in range(4)]
     assert sorted(sum(parts, [])) == list(range(11))
-    assert len(E.pythia_jobs()) == 8 * 154 and len(set(E.pythia_jobs())) == 8 * 154
-    assert E.PYTHIA_STEPS[0] == 0 and E.PYTHIA_STEPS[-1] == 143000
+    assert len(J.pythia_jobs()) == 8 * 154 and len(set(J.pythia_jobs())) == 8 * 154
+    assert J.PYTHIA_STEPS[0] == 0 and J.PYTHIA_STEPS[-1] == 143000
 
 
 def test_hh_rlhf_content_never_reaches_tables_or_logs(family, tmp_path, capfd):
     from empirical.measure.texts import load_hh_rlhf
 
-    paths = E.run_measurements(family, revision="step0", texts=None, text_limit=2, max_tokens=64,
-                               measurements=("entropy", "infogain"), out_dir=tmp_path, **{**COMMON, "progress": True})
+    cfg = MeasureConfig(text_limit=2, max_tokens=64, measurements=("entropy", "infogain"))
+    paths = E.run_measurements(family, cfg, revision="step0", texts=None, out_dir=tmp_path,
+                               **{**COMMON, "progress": True})
     captured = capfd.readouterr()
     blob = captured.out + captured.err + "".join(p.read_text() for p in paths.values())
-    blob += (tmp_path / E.MARKER).read_text()
+    blob += (tmp_path / J.MARKER).read_text()
     snippets = [t.strip()[:40] for t in load_hh_rlhf("chosen", limit=2)]
     leaked = any(s in blob for s in snippets)
     assert not leaked  # (no snippet is shown on failure, on purpose)
