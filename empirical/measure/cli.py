@@ -183,6 +183,9 @@ def _main(argv: list[str]) -> int:
         raise ValidationError("--model is required (a hub id such as EleutherAI/pythia-1.4b or a local directory)")
     texts = (E.load_text_list(args.texts, config)
              if any(m in TEXT_MEASUREMENTS for m in config.measurements) else args.texts)
+    default_family = not jobs and args.model.split(":")[0] == "minipythia"
+    if default_family:
+        _check_default_layers(args.model, config.layers)
     check_writable(args.out)  # before the mini-Pythia family is built or a model is loaded
     kwargs = dict(config=config, texts=texts, device=args.device, dtype=args.dtype,
                   progress=not args.no_progress, batch_size=args.batch_size,
@@ -192,10 +195,9 @@ def _main(argv: list[str]) -> int:
         results = E.run_jobs(jobs, out_dir=args.out, shard=args.shard, **kwargs)
         print(f"finished {len(results)} job(s) under {args.out}")
         return 0
-    if args.model.split(":")[0] == "minipythia":
+    if default_family:
         from infogeo import pin_torch_cpu_kernels
 
-        _check_default_layers(args.model, config.layers)
         pin_torch_cpu_kernels()  # torch has not run yet: the family is the one `python -m reports` trains
         args.model, args.revision = resolve_default_model(args.model, args.revision,
                                                           progress=not args.no_progress)

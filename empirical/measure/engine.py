@@ -142,7 +142,8 @@ def run_measurements(model, config: MeasureConfig | None = None, *, out_dir, rev
 
         preflight_memory(model, revision=revision, dtype=dtype, device=device,
                          batch_size=max(1, min(batch_size, len(text_list) or 1)), tokens=config.max_tokens,
-                         default_tokens=DEFAULT_MAX_TOKENS, attentions=attentions, allow_download=allow_download)
+                         default_tokens=DEFAULT_MAX_TOKENS, attentions=attentions, allow_download=allow_download,
+                         layers=config.layers)
     with OutputLock(out):
         if not overwrite and (done := run_tables(out, ident)) is not None:  # finished while we waited
             return done

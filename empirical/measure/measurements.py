@@ -180,8 +180,54 @@ def find_token_position(lm, ids: list[int], target: str) -> int:
     return hits[-1]
 
 
+#: The Lasso sweep's penalties, as fractions of λ_max (the smallest λ at which every coefficient is 0).
+LASSO_RATIOS = (1e-4, 1e-3, 1e-2, 0.03, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9)
+
+
+def chance_overlap(n_tokens: int, n_a: int, n_b: int, overlap: int) -> tuple[float, float]:
+    """Expected overlap of two selections of ``n_a`` and ``n_b`` of ``n_tokens`` context tokens drawn at random
+    (hypergeometric mean ``n_a n_b / n_tokens``) and the one-sided p-value P(overlap >= observed) under it."""
+    from scipy.stats import hypergeom
+
+    if n_tokens < 1 or not n_a or not n_b:
+        return 0.0, 1.0
+    return n_a * n_b / n_tokens, float(hypergeom.sf(overlap - 1, n_tokens, n_a, n_b))
+
+
+def _lasso_target(lm, Z, A, ids, tokens, target, layer, cfg) -> tuple[list[dict], list[dict]]:
+    """Rows of the lasso table (one per context token) and of the sweep (one per λ) for one target and layer."""
+    j = find_token_position(lm, ids, target)
+    if j == 0:
+        raise ValidationError(f"target {target!r} is the first token; it has no context to select from")
+    beta, converged = M.lasso_fit(Z[:j], Z[j], cfg.lasso_lambda)
+    if not converged:
+        log.warning("lasso for [%s] at layer %d did not converge (T=%d context tokens, d=%d)",
+                    target, layer, j, Z.shape[1])
+    alpha = M.lasso_alpha_from_lambda(cfg.lasso_lambda, Z.shape[1])
+    sel_att = set(M.select_tokens(A[j, :j], cfg.threshold).tolist())
+    sel_las = set(M.select_tokens(beta, cfg.threshold).tolist())
+    rows = [{"layer": layer, "target": target, "target_position": j, "position": p, "token": tokens[p],
+             "attention": float(A[j, p]), "lasso_coef": float(beta[p]),
+             "selected_attention": p in sel_att, "selected_lasso": p in sel_las,
+             "target_self_attention": float(A[j, j]), "lasso_converged": converged,
+             "lasso_lambda": cfg.lasso_lambda, "sklearn_alpha": alpha, "threshold": cfg.threshold}
+            for p in range(j)]
+    lam_max = M.lasso_lambda_max(Z[:j], Z[j])
+    sweep = []
+    for ratio, lam in [(cfg.lasso_lambda / lam_max, cfg.lasso_lambda), *((r, r * lam_max) for r in LASSO_RATIOS)]:
+        b, ok = (beta, converged) if lam == cfg.lasso_lambda else M.lasso_fit(Z[:j], Z[j], lam)
+        picks = set(M.select_tokens(b, cfg.threshold).tolist())
+        both = len(picks & sel_att)
+        expected, p_value = chance_overlap(j, len(sel_att), len(picks), both)
+        sweep.append({"layer": layer, "target": target, "lambda": lam, "lambda_ratio": ratio,
+                      "lambda_max": lam_max, "paper_lambda": lam == cfg.lasso_lambda, "n_context": j,
+                      "n_nonzero": int(np.count_nonzero(b)), "n_lasso": len(picks), "n_attention": len(sel_att),
+                      "n_both": both, "chance_both": expected, "p_overlap": p_value, "converged": ok})
+    return rows, sweep
+
+
 def _lasso(run: ModelRun) -> dict[str, pd.DataFrame]:
-    lm, cfg = run.lm, run.config
+    lm = run.lm
     attn_layers = [k for k in run.layers if k >= 1]
     if not attn_layers:
         raise ValidationError("lasso needs a layer >= 1 (layer 0 is the embedding output and has no attention)")
@@ -190,52 +236,44 @@ def _lasso(run: ModelRun) -> dict[str, pd.DataFrame]:
     ids = lm.tokenizer(CAPITALS_SENTENCE)["input_ids"]
     rec = next(run.forward(lm, [ids], attn_layers, attentions=True))
     tokens = lm.token_strings(ids)
-    rows = []
+    rows, sweep = [], []
     for k in attn_layers:
-        Z, A = rec["states"][k], rec["attention"][k]
         for target in PROTOCOL_TOKENS:
-            j = find_token_position(lm, ids, target)
-            if j == 0:
-                raise ValidationError(f"target {target!r} is the first token; it has no context to select from")
-            beta, converged = M.lasso_fit(Z[:j], Z[j], cfg.lasso_lambda)
-            if not converged:
-                log.warning("lasso for [%s] at layer %d did not converge (T=%d context tokens, d=%d)",
-                            target, k, j, Z.shape[1])
-            alpha = M.lasso_alpha_from_lambda(cfg.lasso_lambda, Z.shape[1])
-            sel_att = set(M.select_tokens(A[j, :j], cfg.threshold).tolist())
-            sel_las = set(M.select_tokens(beta, cfg.threshold).tolist())
-            for p in range(j):
-                rows.append({"layer": k, "target": target, "target_position": j, "position": p, "token": tokens[p],
-                             "attention": float(A[j, p]), "lasso_coef": float(beta[p]),
-                             "selected_attention": p in sel_att, "selected_lasso": p in sel_las,
-                             "target_self_attention": float(A[j, j]), "lasso_converged": converged,
-                             "lasso_lambda": cfg.lasso_lambda, "sklearn_alpha": alpha, "threshold": cfg.threshold})
-    return {"lasso": pd.DataFrame(rows)}
+            r, s = _lasso_target(lm, rec["states"][k], rec["attention"][k], ids, tokens, target, k, run.config)
+            rows += r
+            sweep += s
+    return {"lasso": pd.DataFrame(rows), "lasso_sweep": pd.DataFrame(sweep)}
 
 
 def lasso_picks(df: pd.DataFrame, show: int = 12) -> pd.DataFrame:
-    """One row per target token of the last layer: the tokens head-averaged attention picks and those Lasso picks."""
+    """One row per target token of the last layer: the tokens head-averaged attention picks and those Lasso picks,
+    how many both pick, and what two random selections of those sizes would share (hypergeometric)."""
     last = df[df["layer"] == df["layer"].max()]
     rows = []
     for target, g in last.groupby("target", sort=False):
         att = g[g["selected_attention"].astype(bool)].sort_values("attention", ascending=False)
         las = g[g["selected_lasso"].astype(bool)].sort_values("lasso_coef", ascending=False)
+        both = len(set(att["position"]) & set(las["position"]))
+        expected, p_value = chance_overlap(len(g), len(att), len(las), both)
         rows.append({"target": f"[{target}]", "layer": int(g["layer"].iloc[0]),
                      "attention_picks": " ".join(f"[{t}]" for t in att["token"].head(show)),
                      "n_attention": len(att),
                      "lasso_picks": " ".join(f"[{t}]" for t in las["token"].head(show)), "n_lasso": len(las),
+                     "n_both": both, "chance_both": expected, "p_overlap": p_value,
                      "lasso_converged": bool(g["lasso_converged"].all())})
     return pd.DataFrame(rows)
 
 
 def _lasso_report(tables: dict, params) -> dict[str, pd.DataFrame]:
-    return {"measure_lasso": tables["lasso"], "measure_lasso_picks": lasso_picks(tables["lasso"])}
+    sweep = tables["lasso_sweep"]
+    return {"measure_lasso": tables["lasso"], "measure_lasso_picks": lasso_picks(tables["lasso"]),
+            "measure_lasso_sweep": sweep[sweep["layer"] == sweep["layer"].max()]}
 
 
 def _lasso_figure(tabs: dict, family):
     from .plots import plot_lasso
 
-    return plot_lasso(tabs["measure_lasso"], family=family)
+    return plot_lasso(tabs["measure_lasso"], tabs.get("measure_lasso_sweep"), family=family)
 
 
 # ----------------------------------------------------------------------------- embeddings (Figure 4, Section 4.3)
@@ -292,6 +330,10 @@ def _embeddings_figure(tabs: dict, family):
 DISTANCE_METRICS = ("logdet", "js", "riemann", "logeuclid")
 
 
+#: Label permutations of the distances' null comparison.
+N_PERMUTATIONS = 2000
+
+
 def _distances(run: ModelRun) -> dict[str, pd.DataFrame]:
     # Figure 5 compares the king and queen sentences; the one-word
     # country sentences are left out (a 2-3 token covariance says little).
@@ -315,18 +357,50 @@ def _distances(run: ModelRun) -> dict[str, pd.DataFrame]:
                              "gamma": gamma if metric == "js" else float("nan")})
             bar.update(1)
     bar.close()
-    return {"distances": pd.DataFrame(rows)}
+    df = pd.DataFrame(rows)
+    return {"distances": df, "distances_null": distances_null(df, seed=run.config.seed)}
+
+
+def _across_within(dist: np.ndarray, labels: np.ndarray, ia: np.ndarray, ib: np.ndarray) -> float:
+    same = labels[ia] == labels[ib]
+    return float(dist[~same].mean() / dist[same].mean())
+
+
+def distances_null(df: pd.DataFrame, *, seed: int, n_permutations: int = N_PERMUTATIONS) -> pd.DataFrame:
+    """Does the context (king/queen) order the distances? Per layer and metric: the observed ratio of the mean
+    distance across contexts to the mean within a context, against the same ratio when the context labels are
+    shuffled over the sentences (``n_permutations`` random relabellings with the sizes kept; seeded): the null's
+    mean and 95% range, and the one-sided permutation p-value ``(1 + #{null >= observed}) / (1 + n)``."""
+    rng = np.random.default_rng([seed, 0xD15])
+    out = []
+    for (layer, metric), g in df.groupby(["layer", "metric"], sort=True):
+        ids = sorted(set(g["sentence_a"]) | set(g["sentence_b"]))
+        pos = {s: i for i, s in enumerate(ids)}
+        labels = {r.sentence_a: r.context_a for r in g.itertuples()} | {r.sentence_b: r.context_b
+                                                                        for r in g.itertuples()}
+        lab = np.array([labels[s] for s in ids])
+        ia, ib = g["sentence_a"].map(pos).to_numpy(), g["sentence_b"].map(pos).to_numpy()
+        dist = g["distance"].to_numpy()
+        observed = _across_within(dist, lab, ia, ib)
+        null = np.array([_across_within(dist, rng.permutation(lab), ia, ib) for _ in range(n_permutations)])
+        out.append({"layer": layer, "metric": metric, "ratio_across_within": observed,
+                    "null_mean": float(null.mean()), "null_low": float(np.quantile(null, 0.025)),
+                    "null_high": float(np.quantile(null, 0.975)),
+                    "p_value": float((1 + np.sum(null >= observed)) / (1 + n_permutations)),
+                    "n_permutations": n_permutations, "n_sentences": len(ids)})
+    return pd.DataFrame(out)
 
 
 def _distances_report(tables: dict, params) -> dict[str, pd.DataFrame]:
-    df = tables["distances"]
-    return {"measure_distances": df[df["layer"] == df["layer"].max()]}
+    df, null = tables["distances"], tables["distances_null"]
+    return {"measure_distances": df[df["layer"] == df["layer"].max()],
+            "measure_distances_null": null[null["layer"] == null["layer"].max()]}
 
 
 def _distances_figure(tabs: dict, family):
     from .plots import plot_distances
 
-    return plot_distances(tabs["measure_distances"], family=family)
+    return plot_distances(tabs["measure_distances"], tabs.get("measure_distances_null"), family=family)
 
 
 # ------------------------------------------------------------------------------------------------------ registry
@@ -353,8 +427,9 @@ REGISTRY: dict[str, Measurement] = {m.name: m for m in (
                 "averaged over texts, per model.",
         doc="Section 4.1: GP information gain I(y_t; f) of every prefix of each text and its increments."),
     Measurement(
-        "lasso", "model", (TableSpec("lasso", ("model", "revision", "layer", "target", "position")),),
-        _lasso, report=_lasso_report, report_names=("measure_lasso", "measure_lasso_picks"),
+        "lasso", "model", (TableSpec("lasso", ("model", "revision", "layer", "target", "position")),
+                           TableSpec("lasso_sweep", ("model", "revision", "layer", "target", "lambda"))),
+        _lasso, report=_lasso_report, report_names=("measure_lasso", "measure_lasso_picks", "measure_lasso_sweep"),
         plot=_lasso_figure, figure="measure_lasso", attentions=True,
         caption="Section 4.2 protocol on the paper's sentence: tokens chosen by Lasso (λ = 1e-4) and by "
                 "head-averaged attention (weights > 0.01)" + _PROMPT_MODEL,
@@ -374,8 +449,10 @@ REGISTRY: dict[str, Measurement] = {m.name: m for m in (
         doc="Figure 4: mean-token and last-token sentence embeddings, projected."),
     Measurement(
         "distances", "model",
-        (TableSpec("distances", ("model", "revision", "layer", "metric", "sentence_a", "sentence_b")),),
-        _distances, report=_distances_report, plot=_distances_figure, figure="measure_distances",
+        (TableSpec("distances", ("model", "revision", "layer", "metric", "sentence_a", "sentence_b")),
+         TableSpec("distances_null", ("model", "revision", "layer", "metric"))),
+        _distances, report=_distances_report, report_names=("measure_distances", "measure_distances_null"),
+        plot=_distances_figure, figure="measure_distances",
         caption="Figures 5 and 6 analogue: sentence distances between token covariances (JS with γ = 100; Logdet, "
                 "Riemannian, log-Euclidean on ridge-regularized covariances)" + _PROMPT_MODEL,
         doc="Figures 5-6 (Section 4.3): distances between the token covariances of sentence pairs."),

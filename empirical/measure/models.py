@@ -461,8 +461,9 @@ def _read_config(name_or_path, revision: str | None, allow_download: bool):
 
 def preflight_memory(name_or_path, *, revision: str | None = None, dtype: str = "float32", device: str = "auto",
                      batch_size: int, tokens: int | None, default_tokens: int, attentions: bool = False,
-                     allow_download: bool = False, available: int | None = None) -> int | None:
-    """Before a model loads: refuse weights plus one forward pass that cannot fit, from the config alone.
+                     allow_download: bool = False, available: int | None = None, layers=None) -> int | None:
+    """Before a model loads: refuse weights plus one forward pass that cannot fit, and ``layers`` the model does
+    not have (``--layers``), from the config alone.
 
     ``tokens``: the ``--max-tokens`` given (None: ``min(default_tokens, context)``). Returns the estimate in
     bytes, or None when the config cannot be read without loading (the load reports that).
@@ -472,6 +473,10 @@ def preflight_memory(name_or_path, *, revision: str | None = None, dtype: str = 
     cfg = _read_config(name_or_path, revision, allow_download)
     if cfg is None:
         return None
+    try:
+        resolve_layers(layers, int(cfg.num_hidden_layers))
+    except ValidationError as exc:
+        raise ValidationError(f"--layers: {exc} (--model {name_or_path})") from None
     context = int(getattr(cfg, "max_position_embeddings", 0) or default_tokens)
     t = min(default_tokens, context) if tokens is None else int(tokens)
     if t > context:  # named before the memory it would take (and before the weights load)

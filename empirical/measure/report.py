@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from infogeo.validation import ValidationError
+
 from ..io import read_table
 from .config import MeasureConfig
 from .engine import run_measurements
@@ -96,7 +98,10 @@ def report_tables(seed: int = 0, progress: bool = True, model=None, *, out_dir=N
     root = Path(out_dir) if out_dir is not None else cache_root() / "measurements"
     from ..minipythia.train import fixed_threads
 
-    if model:
+    if model is not None:
+        if not isinstance(model, (str, Path)) or not str(model).strip():
+            raise ValidationError(f"--model must name a local model folder or a hub id, got {model!r} (leave it out "
+                                  "for the mini-Pythia family)")
         name = Path(model).name or str(model)
         with fixed_threads(REPORT_THREADS):
             runs = {name: measure_cached(model, None, root / name, config, progress=progress)}
