@@ -292,3 +292,64 @@ def test_cli_bad_input_exits_2_with_a_message_not_a_traceback(family, tmp_path, 
     err = capsys.readouterr().err
     assert rc == 2
     assert needle in err and "Traceback" not in err
+
+
+# ------------------------------------------------------------- Section 4.2 sweep and 4.3 null (issue 22)
+@pytest.mark.parametrize("T, n_a, n_b", [(6, 2, 3), (7, 3, 3), (8, 1, 5), (5, 5, 2)])
+def test_chance_overlap_is_the_exact_random_selection_law(T, n_a, n_b):
+    """Against enumeration of every selection of n_b of T tokens (attention's n_a fixed): mean and tail."""
+    from itertools import combinations
+
+    from empirical.measure.measurements import chance_overlap
+
+    att = set(range(n_a))
+    overlaps = [len(att & set(c)) for c in combinations(range(T), n_b)]
+    for k in range(0, min(n_a, n_b) + 1):
+        expected, p = chance_overlap(T, n_a, n_b, k)
+        assert expected == pytest.approx(np.mean(overlaps), rel=1e-12)
+        assert p == pytest.approx(np.mean([o >= k for o in overlaps]), rel=1e-9)
+
+
+def test_lasso_lambda_max_is_where_the_lasso_selects_nothing():
+    from empirical.measure import metrics as M
+
+    rng = np.random.default_rng(3)
+    for T, d in ((5, 40), (12, 30), (30, 16)):
+        Z, z = rng.normal(size=(T, d)), rng.normal(size=d)
+        lam = M.lasso_lambda_max(Z, z)
+        assert 0 < lam <= 2
+        assert np.count_nonzero(M.lasso_fit(Z, z, lam * 1.001)[0]) == 0
+        assert np.count_nonzero(M.lasso_fit(Z, z, lam * 0.95)[0]) >= 1
+
+
+def test_lasso_sweep_rows_agree_with_the_lasso_table(full_run):
+    lasso = _read(full_run[1]["lasso"])
+    sweep = _read(full_run[1]["lasso_sweep"])
+    for (layer, target), g in sweep.groupby(["layer", "target"]):
+        rows = lasso[(lasso.layer == layer) & (lasso.target == target)]
+        paper = g[g["paper_lambda"]].iloc[0]
+        assert paper["lambda"] == 1e-4 and paper["n_context"] == len(rows)
+        assert paper["n_lasso"] == rows["selected_lasso"].sum()
+        assert paper["n_attention"] == rows["selected_attention"].sum()
+        assert paper["n_both"] == (rows["selected_lasso"] & rows["selected_attention"]).sum()
+        np.testing.assert_allclose(g["chance_both"], g["n_attention"] * g["n_lasso"] / g["n_context"], rtol=1e-12)
+        np.testing.assert_allclose(g["lambda"], g["lambda_ratio"] * g["lambda_max"], rtol=1e-5)
+        assert (g.loc[~g["paper_lambda"], "n_nonzero"] >= 1).all()  # below λ_max something is selected
+
+
+def test_distances_null_separates_structured_from_exchangeable_distances():
+    from empirical.measure.measurements import distances_null
+
+    ctx = ["king"] * 6 + ["queen"] * 6
+    rows = [{"layer": 1, "metric": "m", "sentence_a": a, "sentence_b": b, "context_a": ctx[a], "context_b": ctx[b]}
+            for a in range(12) for b in range(a + 1, 12)]
+    df = pd.DataFrame(rows)
+    df["distance"] = np.where(df["context_a"] == df["context_b"], 1.0, 2.0)
+    out = distances_null(df, seed=0, n_permutations=500).iloc[0]
+    assert out["ratio_across_within"] == 2.0 and out["p_value"] == pytest.approx(1 / 501)
+    assert out["null_low"] < 1.2 and out["null_high"] < 1.5
+    ps = []
+    for seed in range(40):  # exchangeable distances: the permutation p-value is (super-)uniform
+        df["distance"] = np.random.default_rng(seed).exponential(size=len(df))
+        ps.append(distances_null(df, seed=seed, n_permutations=200).iloc[0]["p_value"])
+    assert 0.02 <= np.mean(np.array(ps) <= 0.1) <= 0.3 and 0.3 < np.mean(ps) < 0.7
