@@ -205,7 +205,8 @@ def plot_lasso(lasso, sweep=None, *, layer=None, family: str | None = None) -> F
         _lasso_bars(axes[f"a{i}"], g, "attention", "selected_attention", COLORS["blue"], "attention (head mean)")
         _lasso_bars(axes[f"l{i}"], g, "lasso_coef", "selected_lasso", COLORS["vermillion"], "Lasso coefficient")
         axes[f"a{i}"].set_title(f"target [{target}], layer {layer}")
-        axes[f"a{i}"].set_xticks([])
+        axes[f"a{i}"].set_xticks(g["position"], [""] * len(g))
+        axes[f"a{i}"].set_xlabel("context token (as in the panel below)")
         axes[f"l{i}"].set_xticks(g["position"], [t.strip() or "␣" for t in g["token"]], rotation=90,
                                  fontsize=6 if len(g) > 40 else "small")
         axes[f"l{i}"].set_xlabel("context token (in sentence order)")
@@ -283,7 +284,7 @@ def _null_panel(ax, null: pd.DataFrame, metrics: list[str]) -> None:
     ax.axvline(1.0, color=COLORS["black"], lw=0.8, ls=":")
     floor = 1 / (1 + null["n_permutations"].iloc[0])  # the smallest p-value the relabellings can give
     ax.set_yticks(y, [f"{m} (p {'≤' if p <= floor else '='} {p:.2g})" for m, p in zip(metrics, null["p_value"])])
-    ax.set(xlabel="mean distance across contexts / within a context", title="null comparison: is context the "
+    ax.set(xlabel="mean distance across contexts / within a context (ratio)", ylabel="metric", title="null comparison: is context the "
            f"structure? ({int(null['n_permutations'].iloc[0])} relabellings)")
     ax.legend(fontsize="small", loc="center")
 
