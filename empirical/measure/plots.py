@@ -316,7 +316,7 @@ def plot_distances(distances, null=None, *, layer=None, metrics=("js", "logdet",
     fig, axes = figure(ncols=ncols, nrows=-(-panels // ncols), width=6.5, height=6.2)
     axes = axes.ravel()
     for ax in axes[panels:]:
-        ax.set_visible(False)
+        fig.delaxes(ax)
     found = []
     for ax, metric in zip(axes, metrics):
         im = ax.imshow(_matrix(df, metric, pos), cmap="viridis")
