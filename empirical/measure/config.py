@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from infogeo.validation import ValidationError, ValidationTypeError, nonnegative, positive, positive_int
 
+from . import measurements as _registry
 from .measurements import MEASUREMENTS
 from .metrics import (
     DEFAULT_RIDGE,
@@ -71,9 +72,9 @@ class MeasureConfig:
         if isinstance(self.measurements, str):
             raise ValidationTypeError(f"measurements must be a sequence of names, got the string {self.measurements!r}")
         measurements = tuple(self.measurements)
-        unknown = [m for m in measurements if m not in MEASUREMENTS]
+        unknown = [m for m in measurements if m not in _registry.REGISTRY]
         if unknown or not measurements:
-            raise ValidationError(f"measurements must be a non-empty subset of {list(MEASUREMENTS)}, "
+            raise ValidationError(f"measurements must be a non-empty subset of {list(_registry.REGISTRY)}, "
                              f"got {list(measurements)}")
         set_(self, "measurements", measurements)
         if isinstance(self.layers, (list, tuple)):

@@ -284,8 +284,8 @@ def _null_panel(ax, null: pd.DataFrame, metrics: list[str]) -> None:
     ax.axvline(1.0, color=COLORS["black"], lw=0.8, ls=":")
     floor = 1 / (1 + null["n_permutations"].iloc[0])  # the smallest p-value the relabellings can give
     ax.set_yticks(y, [f"{m} (p {'≤' if p <= floor else '='} {p:.2g})" for m, p in zip(metrics, null["p_value"])])
-    ax.set(xlabel="mean distance across contexts / within a context (ratio)", ylabel="metric", title="null comparison: is context the "
-           f"structure? ({int(null['n_permutations'].iloc[0])} relabellings)")
+    ax.set(xlabel="mean distance across contexts / within a context (ratio)", ylabel="metric",
+           title=f"null comparison: is context the structure? ({int(null['n_permutations'].iloc[0])} relabellings)")
     ax.legend(fontsize="small", loc="center")
 
 
