@@ -18,8 +18,9 @@ A spec says everything the rest of the package needs to know about a measurement
     model's rows; model scope: the largest model's) into the report's tables named ``report_names`` (default:
     each table as ``measure_<table>``; names starting with ``_`` feed a figure but are not written);
     ``plot(tabs, family)`` draws the figure saved as ``figure`` with ``caption`` (None: no figure for this run);
-    ``shown`` lists (table, caption) pairs laid out as tables. Captions are ``str.format`` templates with
-    ``n_texts``, ``max_tokens``, ``model`` and ``tables`` (report table name -> its CSV path in the report).
+    ``shown`` lists (table, caption, options of the report's ``Table`` block) laid out as tables. Captions are
+    ``str.format`` templates with ``n_texts``, ``max_tokens``, ``model`` and ``tables`` (report table name -> its
+    CSV path in the report).
 
 The engine (:mod:`~empirical.measure.engine`), the merge (:mod:`~empirical.measure.jobs`), the CLI and the report's
 section read :data:`REGISTRY`; adding a measurement is one more spec here (docs/measure.md has a worked example).
@@ -266,8 +267,11 @@ def lasso_picks(df: pd.DataFrame, show: int = 12) -> pd.DataFrame:
 
 def _lasso_report(tables: dict, params) -> dict[str, pd.DataFrame]:
     sweep = tables["lasso_sweep"]
-    return {"measure_lasso": tables["lasso"], "measure_lasso_picks": lasso_picks(tables["lasso"]),
-            "measure_lasso_sweep": sweep[sweep["layer"] == sweep["layer"].max()]}
+    sweep = sweep[sweep["layer"] == sweep["layer"].max()]
+    picks = lasso_picks(tables["lasso"])
+    at_paper = sweep[sweep["paper_lambda"].astype(bool)].set_index("target")["lambda_ratio"]
+    picks.insert(2, "paper_lambda_over_max", picks["target"].str.strip("[]").map(at_paper))
+    return {"measure_lasso": tables["lasso"], "measure_lasso_picks": picks, "measure_lasso_sweep": sweep}
 
 
 def _lasso_figure(tabs: dict, family):
@@ -435,7 +439,18 @@ REGISTRY: dict[str, Measurement] = {m.name: m for m in (
                 "head-averaged attention (weights > 0.01)" + _PROMPT_MODEL,
         shown=(("measure_lasso_picks",
                 "Section 4.2 as the paper reports it: the context tokens each method picks (weight > 0.01, largest "
-                "first, at most 12 shown), last layer; every weight is in {tables[measure_lasso]}"),),
+                "first, at most 12 shown), last layer, with the overlap two random selections of the same sizes "
+                "would have (chance_both, hypergeometric mean; p_overlap = P(overlap >= n_both) under it); every "
+                "weight is in {tables[measure_lasso]}", {}),
+               ("measure_lasso_sweep",
+                "The paper's λ on its own scale: λ_max = 2·max|cos(target, context token)| is the smallest λ at "
+                "which the Lasso selects nothing; the paper's λ = 1e-4 is λ/λ_max = paper_lambda_over_max of the "
+                "table above. Tokens "
+                "selected (coefficient > 0.01; n_nonzero: the Lasso's whole support), overlap with attention and "
+                "its chance expectation, at λ/λ_max = 0.01, 0.1 and 0.5 (every λ of the sweep in the CSV)",
+                {"where": {"lambda_ratio": ["0.01", "0.1", "0.5"]},
+                 "columns": ["target", "lambda_ratio", "lambda", "n_nonzero", "n_lasso", "n_attention", "n_both",
+                             "chance_both", "p_overlap", "converged"]})),
         doc="Section 4.2: Lasso of a protocol token on its context against head-averaged attention."),
     Measurement(
         "embeddings", "model",
@@ -453,6 +468,12 @@ REGISTRY: dict[str, Measurement] = {m.name: m for m in (
          TableSpec("distances_null", ("model", "revision", "layer", "metric"))),
         _distances, report=_distances_report, report_names=("measure_distances", "measure_distances_null"),
         plot=_distances_figure, figure="measure_distances",
+        shown=(("measure_distances_null",
+                "Null comparison of Figures 5-6: the mean distance across contexts over the mean within a context "
+                "(ratio_across_within), against the same ratio when the king/queen labels are shuffled over the "
+                "sentences (null_mean and 95% range null_low-null_high; p_value = (1 + #{{null >= observed}}) / "
+                "(1 + n_permutations)), last layer", {"columns": ["metric", "ratio_across_within", "null_mean",
+                                                                 "null_low", "null_high", "p_value"]}),),
         caption="Figures 5 and 6 analogue: sentence distances between token covariances (JS with γ = 100; Logdet, "
                 "Riemannian, log-Euclidean on ridge-regularized covariances)" + _PROMPT_MODEL,
         doc="Figures 5-6 (Section 4.3): distances between the token covariances of sentence pairs."),

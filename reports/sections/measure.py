@@ -72,7 +72,8 @@ def _measurements(ctx, tabs: dict, family: str | None, fill: dict) -> list:
         fig = spec.plot(tabs, family)
         if fig is not None:
             blocks.append(ctx.save_figure(fig, spec.figure, spec.caption.format(**text)))
-        blocks += [Table(rels[name], caption.format(**text)) for name, caption in spec.shown if name in rels]
+        blocks += [Table(rels[name], caption.format(**text), **options) for name, caption, options in spec.shown
+                   if name in rels]
     return blocks
 
 
