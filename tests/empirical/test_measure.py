@@ -353,3 +353,36 @@ def test_distances_null_separates_structured_from_exchangeable_distances():
         df["distance"] = np.random.default_rng(seed).exponential(size=len(df))
         ps.append(distances_null(df, seed=seed, n_permutations=200).iloc[0]["p_value"])
     assert 0.02 <= np.mean(np.array(ps) <= 0.1) <= 0.3 and 0.3 < np.mean(ps) < 0.7
+
+
+def test_the_documented_worked_example_adds_a_measurement(family, tmp_path, monkeypatch, lm):
+    """docs/measure.md's example spec, run as written: registered, measured, sharded, merged, in the report."""
+    from pathlib import Path
+
+    from empirical.measure import measurements as R
+    from empirical.measure.report import _measurement_tables
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "measure.md").read_text()
+    block = doc.split("# --- worked example:", 1)[1].split("\n", 1)[1].split("```", 1)[0]
+    namespace: dict = {}
+    exec(compile(block, "docs/measure.md", "exec"), namespace)
+    monkeypatch.setitem(R.REGISTRY, "stable_rank", namespace["STABLE_RANK"])
+    cfg = MeasureConfig(measurements=("entropy", "stable_rank"), layers="1,2")
+    kw = dict(revision="step1", texts=TEXTS, config=cfg, **COMMON)
+    whole = E.run_measurements(family, out_dir=tmp_path / "whole", **kw)
+    table = _read(whole["stable_rank"])
+    assert list(table.columns) == ["model", "revision", "text_id", "layer", "n_tokens", "stable_rank"]
+    ids = tokenize_texts(lm, TEXTS)
+    for tid, rec in enumerate(forward_states(lm, ids, [1, 2], batch_size=2)):
+        for k in (1, 2):
+            U = rec["states"][k] / np.linalg.norm(rec["states"][k], axis=1, keepdims=True)
+            s = np.linalg.svd(U, compute_uv=False)
+            row = table[(table.text_id == tid) & (table.layer == k)].iloc[0]
+            # the padding caveat of docs/measure.md bounds state differences at 1e-6 relative
+            assert row["stable_rank"] == pytest.approx(np.sum(s**2) / s[0] ** 2, rel=1e-6)
+    for k in range(2):
+        E.run_measurements(family, out_dir=tmp_path / "sharded", shard=(k, 2), **kw)
+    merged = J.merge_shards(tmp_path / "sharded")
+    pd.testing.assert_frame_equal(_read(merged["stable_rank"]), table)
+    tabs = _measurement_tables({"m": whole}, None)
+    assert len(tabs["measure_stable_rank"]) == len(TEXTS) * 2
