@@ -37,7 +37,6 @@ __all__ = [
     "entropy_measures",
     "info_gain_curve",
     "lasso_alpha_from_lambda",
-    "lasso_coefficients",
     "lasso_fit",
     "lasso_lambda_max",
     "select_tokens",
@@ -176,13 +175,6 @@ def lasso_alpha_from_lambda(lam: float, n_coordinates: int) -> float:
     if int(n_coordinates) != n_coordinates or n_coordinates < 1:
         raise ValidationError(f"n_coordinates must be a positive integer, got {n_coordinates!r}")
     return float(lam) / (2.0 * int(n_coordinates))
-
-
-def lasso_coefficients(
-    Z_prev, z, lam: float = PAPER_LASSO_LAMBDA, *, normalize: bool = True, max_iter: int = 100_000, tol: float = 1e-10
-) -> np.ndarray:
-    """The Lasso coefficients of :func:`lasso_fit` (see there), without the convergence flag."""
-    return lasso_fit(Z_prev, z, lam, normalize=normalize, max_iter=max_iter, tol=tol)[0]
 
 
 def lasso_fit(
