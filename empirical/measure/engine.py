@@ -208,6 +208,7 @@ def _measure_all(lm, config: MeasureConfig, text_list: list[str], shard, active,
     if text_specs:
         idx = shard_indices(len(text_list), shard)
         token_ids = tokenize_texts(lm, [text_list[i] for i in idx], max_tokens, ids=idx)
+        _check_table_memory(token_ids, layer_idx, text_specs)
         frames.update(_measure_texts(lm, token_ids, idx, layer_idx, text_specs, config, batch_size=batch_size,
                                      progress=progress, forward=forward_states))
     run = ModelRun(lm, layer_idx, config, forward=forward_states, progress=progress)
@@ -216,6 +217,19 @@ def _measure_all(lm, config: MeasureConfig, text_list: list[str], shard, active,
             frames.update(spec.compute(run))
     common = {"model": lm.name, "revision": revision_label(lm.revision)}
     return {name: _with_common(df, common) for name, df in frames.items()}
+
+
+def _check_table_memory(token_ids: list[list[int]], layers: list[int], specs) -> None:
+    """The text tables' rows (at most one per token, layer and text: infogain's) held in memory, as float64
+    columns twice (the parts and their concatenation) and as CSV text (~20 bytes a value), before any is made."""
+    from infogeo.validation import check_memory
+
+    tokens = sum(len(t) for t in token_ids)
+    cells = sum(tokens * len(layers) * (len(s.tables[0].columns) + 2) for s in specs)
+    check_memory(cells * (2 * 8 + 20), f"--limit {len(token_ids)} texts ({tokens:,} tokens) x {len(layers)} "
+                                       "--layers of per-token table rows",
+                 detail="float64 columns twice and their CSV text",
+                 hint="measure fewer texts (--limit, or --shard), fewer --layers, or a smaller --max-tokens")
 
 
 def _with_common(df: pd.DataFrame, common: dict) -> pd.DataFrame:

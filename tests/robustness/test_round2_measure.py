@@ -334,3 +334,17 @@ def test_messages_name_the_option_the_user_gave(tmp_path, capsys, argv, needle):
     argv = [str(tmp_path) if a == "JOBS_DIR" else a for a in argv]
     assert cli.main([*argv, "--out", str(tmp_path / "o"), "--no-progress"]) == 2
     assert needle in _err_line(capsys)
+
+
+def test_the_text_tables_memory_is_estimated_before_they_are_built(tiny_family, tmp_path, capsys, monkeypatch):
+    """Texts x layers x tokens of per-token rows: refused by name when they cannot fit (free memory pinned)."""
+    import infogeo.validation as V
+
+    real = V.check_memory
+    def pinned(need, what, *a, **k):  # only the table estimate sees a small machine
+        return real(need, what, *a, **({**k, "available": 10_000} if what.startswith("--limit") else k))
+
+    monkeypatch.setattr(V, "check_memory", pinned)
+    assert cli.main(_argv(tiny_family, _texts_file(tmp_path), tmp_path / "o")) == 2
+    line = _err_line(capsys)
+    assert "--limit 3 texts" in line and "--layers" in line and not list((tmp_path / "o").glob("*.csv"))
