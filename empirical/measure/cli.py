@@ -160,7 +160,9 @@ def _main(argv: list[str]) -> int:
 
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    # force: bind to the sys.stderr of this call (a second main() in one process, e.g. under a test runner)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr,
+                        force=True)
     if args.write_pythia_jobs:
         jobs = J.pythia_jobs()
         with open(args.write_pythia_jobs, "w") as fh:

@@ -58,7 +58,8 @@ def _read(path):
 
 def test_every_table_has_its_documented_columns(full_run):
     out, paths = full_run
-    assert set(paths) == {"entropy", "infogain", "lasso", "embeddings", "embeddings_separation", "distances"}
+    assert set(paths) == {"entropy", "infogain", "lasso", "lasso_sweep", "embeddings", "embeddings_separation",
+                          "distances", "distances_null"}
     want = {
         "entropy": ["model", "revision", "text_id", "layer", "n_tokens", "d", "eps", "L_eps", "L_eps_normalized",
                     "matrix_entropy"],

@@ -34,6 +34,18 @@ COMMON = dict(device="cpu", dtype="float64", progress=False, batch_size=2)
 PROG = "python -m empirical measure"
 
 
+@pytest.fixture(autouse=True)
+def _fresh_logging():
+    """No root log handler bound to an earlier test's (closed) captured stderr; each CLI call binds its own."""
+    import logging
+
+    root = logging.getLogger()
+    saved = root.handlers[:]
+    root.handlers = []
+    yield
+    root.handlers = saved
+
+
 def _err_line(capsys) -> str:
     err = capsys.readouterr().err
     assert "Traceback" not in err, err
