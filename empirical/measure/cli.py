@@ -35,8 +35,9 @@ def resolve_default_model(model: str, revision: str | None, *, progress: bool = 
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .config import MEASUREMENTS, MeasureConfig
+    from .config import MeasureConfig
     from .engine import DEFAULT_MAX_TOKENS
+    from .measurements import MEASUREMENTS
 
     paper = MeasureConfig()
 
@@ -117,8 +118,8 @@ def measure_config_from_args(args: argparse.Namespace):
 
 
 def _check_device_options(args) -> None:
-    """--layers (its syntax), --dtype and --device named before texts are read or a model is loaded."""
-    from .models import DTYPES, resolve_device
+    """--layers (its syntax), --dtype, --device and --attn-implementation named before any work."""
+    from .models import DTYPES, check_attn_implementation, resolve_device
 
     if args.layers is not None and args.layers.strip() != "all":
         parts = [x for x in args.layers.replace(" ", "").split(",") if x]
@@ -126,10 +127,21 @@ def _check_device_options(args) -> None:
             raise UsageError(f"--layers {args.layers!r}: give 'all' or comma-separated integers such as '0,6,-1'")
     if args.dtype not in DTYPES:
         raise UsageError(f"--dtype {args.dtype!r}: choose from {', '.join(DTYPES)}")
+    resolve_device(args.device)
+    check_attn_implementation(args.attn_implementation)
+
+
+def _check_default_layers(model: str, layers) -> None:
+    """--layers against the mini-Pythia size's depth, known from its recipe, before the family is trained."""
+    from ..minipythia import DEFAULT_CONFIG
+    from .models import resolve_layers
+
+    size = model.partition(":")[2] or DEFAULT_CONFIG.sizes[-1].name
+    spec = DEFAULT_CONFIG.size(size)
     try:
-        resolve_device(args.device)
-    except (ValueError, TypeError) as exc:
-        raise UsageError(f"--device: {exc}") from None
+        resolve_layers(layers, spec.n_layers)
+    except ValidationError as exc:
+        raise UsageError(f"--layers: {exc} (--model {model})") from None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -142,38 +154,50 @@ def main(argv: list[str] | None = None) -> int:
 
 def _main(argv: list[str]) -> int:
     from . import engine as E
+    from . import jobs as J
+    from .measurements import TEXT_MEASUREMENTS
     from .outputs import check_writable
 
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    # force: bind to the sys.stderr of this call (a second main() in one process, e.g. under a test runner)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr,
+                        force=True)
     if args.write_pythia_jobs:
-        jobs = E.pythia_jobs()
+        jobs = J.pythia_jobs()
         with open(args.write_pythia_jobs, "w") as fh:
             fh.writelines(f"{m} {r}\n" for m, r in jobs)
         print(f"wrote {len(jobs)} jobs to {args.write_pythia_jobs}")
         return 0
     if args.merge:
-        paths = E.merge_shards(args.merge, allow_partial=args.allow_partial)
+        paths = J.merge_shards(args.merge, allow_partial=args.allow_partial)
         for name, path in paths.items():
             print(f"{name}: {path}")
         return 0
+    # Every option is checked before any work (a model loaded, the default family trained).
     config = measure_config_from_args(args)
     _check_device_options(args)
-    kwargs = dict(config=config, texts=args.texts, device=args.device, dtype=args.dtype,
+    J.parse_shard(args.shard)
+    jobs = J.read_jobs(args.jobs) if args.jobs else None
+    if jobs and ((args.model and args.model != DEFAULT_MODEL) or args.revision):
+        raise ValidationError("give either --jobs or --model/--revision, not both")
+    if not jobs and not args.model:
+        raise ValidationError("--model is required (a hub id such as EleutherAI/pythia-1.4b or a local directory)")
+    texts = (E.load_text_list(args.texts, config)
+             if any(m in TEXT_MEASUREMENTS for m in config.measurements) else args.texts)
+    default_family = not jobs and args.model.split(":")[0] == "minipythia"
+    if default_family:
+        _check_default_layers(args.model, config.layers)
+    check_writable(args.out)  # before the mini-Pythia family is built or a model is loaded
+    kwargs = dict(config=config, texts=texts, device=args.device, dtype=args.dtype,
                   progress=not args.no_progress, batch_size=args.batch_size,
                   attn_implementation=args.attn_implementation, allow_download=args.allow_download,
                   overwrite=args.overwrite)
-    if args.jobs:
-        if (args.model and args.model != DEFAULT_MODEL) or args.revision:
-            raise ValidationError("give either --jobs or --model/--revision, not both")
-        results = E.run_jobs(E.read_jobs(args.jobs), out_dir=args.out, shard=args.shard, **kwargs)
+    if jobs:
+        results = E.run_jobs(jobs, out_dir=args.out, shard=args.shard, **kwargs)
         print(f"finished {len(results)} job(s) under {args.out}")
         return 0
-    if not args.model:
-        raise ValidationError("--model is required (a hub id such as EleutherAI/pythia-1.4b or a local directory)")
-    check_writable(args.out)  # before the mini-Pythia family is built or a model is loaded
-    if args.model.split(":")[0] == "minipythia":
+    if default_family:
         from infogeo import pin_torch_cpu_kernels
 
         pin_torch_cpu_kernels()  # torch has not run yet: the family is the one `python -m reports` trains
@@ -185,7 +209,7 @@ def _main(argv: list[str]) -> int:
         revs = local_revisions(args.model)
         if not revs:
             raise ValidationError(f"--revision all needs a local directory holding step<k>/ checkpoints; "
-                             f"{args.model!r} has none")
+                                  f"--model {args.model!r} has none")
         results = E.run_jobs([(args.model, r) for r in revs], out_dir=args.out, shard=args.shard, **kwargs)
         print(f"finished {len(results)} checkpoint(s) under {args.out}")
         return 0
@@ -193,6 +217,7 @@ def _main(argv: list[str]) -> int:
     for name, path in paths.items():
         print(f"{name}: {path}")
     return 0
+
 
 if __name__ == "__main__":
     sys.exit(main())

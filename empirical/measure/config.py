@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 from infogeo.validation import ValidationError, ValidationTypeError, nonnegative, positive, positive_int
 
+from . import measurements as _registry
+from .measurements import MEASUREMENTS
 from .metrics import (
     DEFAULT_RIDGE,
     PAPER_EPS,
@@ -21,9 +23,8 @@ from .metrics import (
     PAPER_SIGMA,
 )
 
-__all__ = ["MEASUREMENTS", "SQUARED_RANGE", "MeasureConfig"]
+__all__ = ["SQUARED_RANGE", "MeasureConfig"]
 
-MEASUREMENTS = ("entropy", "infogain", "lasso", "embeddings", "distances")
 #: eps and sigma are squared (log(1 + 1/eps^2), I + K/sigma^2): outside this range the square is not a normal float.
 SQUARED_RANGE = (1e-150, 1e150)
 
@@ -34,7 +35,8 @@ class MeasureConfig:
 
     Attributes
     ----------
-    measurements : non-empty subset of ``MEASUREMENTS``, in the order given.
+    measurements : non-empty subset of the registry's names (:data:`~empirical.measure.measurements.MEASUREMENTS`),
+        in the order given.
     layers : None (the last layer), an int, a sequence of ints, ``"all"`` or
         ``"0,2,-1"``: hidden-state indices (see :mod:`empirical.measure.models`),
         resolved against the model when it is loaded.
@@ -70,9 +72,9 @@ class MeasureConfig:
         if isinstance(self.measurements, str):
             raise ValidationTypeError(f"measurements must be a sequence of names, got the string {self.measurements!r}")
         measurements = tuple(self.measurements)
-        unknown = [m for m in measurements if m not in MEASUREMENTS]
+        unknown = [m for m in measurements if m not in _registry.REGISTRY]
         if unknown or not measurements:
-            raise ValidationError(f"measurements must be a non-empty subset of {list(MEASUREMENTS)}, "
+            raise ValidationError(f"measurements must be a non-empty subset of {list(_registry.REGISTRY)}, "
                              f"got {list(measurements)}")
         set_(self, "measurements", measurements)
         if isinstance(self.layers, (list, tuple)):

@@ -37,8 +37,8 @@ __all__ = [
     "entropy_measures",
     "info_gain_curve",
     "lasso_alpha_from_lambda",
-    "lasso_coefficients",
     "lasso_fit",
+    "lasso_lambda_max",
     "select_tokens",
     "sentence_distance",
     "pyriemann_distance",
@@ -177,13 +177,6 @@ def lasso_alpha_from_lambda(lam: float, n_coordinates: int) -> float:
     return float(lam) / (2.0 * int(n_coordinates))
 
 
-def lasso_coefficients(
-    Z_prev, z, lam: float = PAPER_LASSO_LAMBDA, *, normalize: bool = True, max_iter: int = 100_000, tol: float = 1e-10
-) -> np.ndarray:
-    """The Lasso coefficients of :func:`lasso_fit` (see there), without the convergence flag."""
-    return lasso_fit(Z_prev, z, lam, normalize=normalize, max_iter=max_iter, tol=tol)[0]
-
-
 def lasso_fit(
     Z_prev, z, lam: float = PAPER_LASSO_LAMBDA, *, normalize: bool = True, max_iter: int = 100_000, tol: float = 1e-10
 ) -> tuple[np.ndarray, bool]:
@@ -214,6 +207,20 @@ def lasso_fit(
         model.fit(Zp.T, zz)
     converged = not any(issubclass(w.category, ConvergenceWarning) for w in caught)
     return np.asarray(model.coef_, dtype=np.float64), converged
+
+
+def lasso_lambda_max(Z_prev, z, *, normalize: bool = True) -> float:
+    r"""The smallest λ of :func:`lasso_fit`'s objective at which every coefficient is 0: ``2 max_j |z_j · z|``.
+
+    At β = 0 the subgradient condition of ``||z - Z_prevᵀ β||² + λ||β||₁`` holds iff ``|2 Z_prev z|_∞ <= λ``.
+    On l2-normalized rows it is twice the largest cosine between the target and a context token (at most 2):
+    the scale on which a penalty such as the paper's λ = 1e-4 can be read.
+    """
+    Zp = _rows(Z_prev, normalize, "Z_prev")
+    zz = _rows(np.asarray(z, dtype=np.float64).reshape(1, -1), normalize, "z")[0]
+    if zz.shape[0] != Zp.shape[1]:
+        raise ValidationError(f"z must have length d={Zp.shape[1]}, got {zz.shape[0]}")
+    return float(2.0 * np.max(np.abs(Zp @ zz)))
 
 
 def select_tokens(weights, threshold: float = PAPER_SELECTION_THRESHOLD, *, exclude=None) -> np.ndarray:

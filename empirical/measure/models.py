@@ -34,23 +34,26 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from infogeo.validation import ValidationError, ValidationTypeError
+from infogeo.validation import ValidationError, ValidationTypeError, choice, positive_int
 
 log = logging.getLogger("empirical.measure.models")
 
 __all__ = [
     "DTYPES",
+    "ATTN_IMPLEMENTATIONS",
     "LoadedModel",
     "ModelUnavailableError",
     "load_model",
     "local_revisions",
     "resolve_device",
+    "check_attn_implementation",
     "resolve_layers",
     "tokenize_texts",
     "forward_states",
@@ -61,6 +64,8 @@ __all__ = [
 ]
 
 DTYPES = ("float32", "float64", "bfloat16", "float16")
+#: transformers' attention implementations; the flash ones need the ``flash_attn`` package (and a GPU).
+ATTN_IMPLEMENTATIONS = ("eager", "sdpa", "flash_attention_2", "flash_attention_3", "flex_attention")
 _TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "vocab.json", "tokenizer.model")
 _WEIGHT_PATTERNS = ("model.safetensors", "model-*.safetensors", "pytorch_model.bin", "pytorch_model-*.bin",
                     "*.safetensors.index.json", "pytorch_model.bin.index.json")
@@ -90,22 +95,48 @@ class LoadedModel:
         return [self.tokenizer.decode([int(i)]) for i in ids]
 
 
-def resolve_device(device: str = "auto"):
-    """``"auto"`` is CUDA when available, else CPU; otherwise any torch device string."""
+def resolve_device(device: str = "auto", name: str = "--device"):
+    """``"auto"`` is CUDA when available, else CPU; otherwise ``cpu``, ``cuda``, ``cuda:N`` or ``mps``, each only
+    when this machine has it (an error naming ``name`` otherwise)."""
     import torch
 
     if not isinstance(device, str):
         raise ValidationTypeError(
-            f"device must be a string such as 'auto', 'cpu' or 'cuda:0', got {type(device).__name__}")
+            f"{name} must be a string such as 'auto', 'cpu' or 'cuda:0', got {type(device).__name__}")
     if device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     try:
         dev = torch.device(device)
     except RuntimeError as exc:
-        raise ValidationError(f"device must be 'auto', 'cpu', 'cuda' or 'cuda:N', got {device!r} ({exc})") from None
-    if dev.type == "cuda" and not torch.cuda.is_available():
-        raise ValidationError(f"device {device!r} asked for CUDA but torch sees no GPU; use --device cpu or auto")
+        raise ValidationError(f"{name} must be 'auto', 'cpu', 'cuda', 'cuda:N' or 'mps', got {device!r} "
+                              f"({exc})") from None
+    if dev.type == "cuda":
+        if not torch.cuda.is_available():
+            raise ValidationError(f"{name} {device!r} asked for CUDA but torch sees no GPU; use --device cpu or auto")
+        if dev.index is not None and dev.index >= torch.cuda.device_count():
+            raise ValidationError(f"{name} {device!r}: torch sees {torch.cuda.device_count()} GPU(s) "
+                                  f"(cuda:0..cuda:{torch.cuda.device_count() - 1})")
+    elif dev.type == "mps":
+        if not torch.backends.mps.is_available():
+            raise ValidationError(f"{name} {device!r}: this machine has no Apple MPS device (or torch was built "
+                                  "without it); use --device cpu or auto")
+    elif dev.type != "cpu":
+        raise ValidationError(f"{name} {device!r}: measurements run on 'cpu', 'cuda[:N]' or 'mps', not {dev.type!r}")
     return dev
+
+
+def check_attn_implementation(impl: str | None, name: str = "--attn-implementation") -> str | None:
+    """None (transformers' default) or one of :data:`ATTN_IMPLEMENTATIONS` that this machine can run."""
+    if impl is None:
+        return None
+    choice(impl, name, ATTN_IMPLEMENTATIONS)
+    if impl.startswith("flash_attention"):
+        import importlib.util
+
+        package = "flash_attn" if impl == "flash_attention_2" else "flash_attn_interface"
+        if importlib.util.find_spec(package) is None:
+            raise ValidationError(f"{name} {impl}: the {package} package is not installed; use 'sdpa' or 'eager'")
+    return impl
 
 
 def _torch_dtype(dtype: str):
@@ -173,14 +204,32 @@ def _load_local(path: Path, revision: str | None, load_kw: dict):
     _check_local_files(model_dir, tok_dir)
     try:
         tokenizer = AutoTokenizer.from_pretrained(str(tok_dir), local_files_only=True)
-        model = AutoModelForCausalLM.from_pretrained(str(model_dir), local_files_only=True, **load_kw)
+        model, info = AutoModelForCausalLM.from_pretrained(str(model_dir), local_files_only=True,
+                                                           output_loading_info=True, **load_kw)
     except _load_errors() as exc:  # a truncated model.safetensors, a damaged config.json, ...
         reason = " ".join(str(exc).split()) or type(exc).__name__
         weights = sorted(p.name for pat in _WEIGHT_PATTERNS for p in model_dir.glob(pat))
         raise ModelUnavailableError(f"cannot load local model {model_dir} (weights {', '.join(weights)}; "
                                     f"tokenizer from {tok_dir}): {type(exc).__name__}: {reason[:400]}; "
                                     "a truncated or damaged file: copy it again") from None
+    _check_loading_info(info, f"local model {model_dir}")
     return tokenizer, model
+
+
+def _check_loading_info(info: dict, where: str) -> None:
+    """Refuse a checkpoint whose weights do not match the architecture: transformers would initialise a missing
+    tensor at random (and only log it), so every table would describe a model that is not the checkpoint."""
+    problems = []
+    for key, what in (("missing_keys", "missing"), ("unexpected_keys", "unexpected"),
+                      ("mismatched_keys", "of the wrong shape")):
+        names = sorted(str(k if isinstance(k, str) else k[0]) for k in (info or {}).get(key, ()) or ())
+        if names:
+            problems.append(f"{len(names)} {what} weight tensor(s) ({', '.join(names[:4])}"
+                            f"{', ...' if len(names) > 4 else ''})")
+    if problems:
+        raise ModelUnavailableError(f"{where} does not match its config: {'; '.join(problems)}; transformers would "
+                                    "initialise the missing ones at random: copy the checkpoint again or fix its "
+                                    "config.json")
 
 
 def _load_errors() -> tuple[type[BaseException], ...]:
@@ -246,7 +295,7 @@ def load_model(
     name = str(name_or_path)
     path = Path(name).expanduser()
     load_kw = {"dtype": torch_dtype}
-    if attn_implementation is not None:
+    if check_attn_implementation(attn_implementation) is not None:
         load_kw["attn_implementation"] = attn_implementation
     if path.exists():
         tokenizer, model = _load_local(path, revision, load_kw)
@@ -260,14 +309,15 @@ def load_model(
         local_only = not allow_download
         try:
             tokenizer = AutoTokenizer.from_pretrained(name, revision=revision, local_files_only=local_only)
-            model = AutoModelForCausalLM.from_pretrained(name, revision=revision, local_files_only=local_only,
-                                                         **load_kw)
+            model, info = AutoModelForCausalLM.from_pretrained(name, revision=revision,
+                                                               local_files_only=local_only,
+                                                               output_loading_info=True, **load_kw)
         except (OSError, ValueError) as exc:
             reason = ("it is not in the local Hugging Face cache and downloads are off" if local_only
                       else f"download failed ({exc})")
             raise ModelUnavailableError(_offline_message(name, revision, reason)) from None
-    if len(tokenizer) == 0:
-        raise ModelUnavailableError(f"the tokenizer of {name!r} is empty (no vocabulary); check its tokenizer files")
+        _check_loading_info(info, f"hub model {name!r}")
+    _check_vocabulary(tokenizer, model, name)
     model.to(dev)
     model.eval()
     cfg = model.config
@@ -278,6 +328,17 @@ def load_model(
     log.info("loaded %s%s: %d layers, d=%d, context %d, %s on %s, attention %s", name,
              f"@{revision}" if revision else "", n_layers, d, max_context, dtype, dev, impl)
     return LoadedModel(model, tokenizer, name, revision, dev, dtype, n_layers, d, max_context, impl)
+
+
+def _check_vocabulary(tokenizer, model, name: str) -> None:
+    """A tokenizer with no vocabulary, or with token ids beyond the model's embedding rows, is refused by name."""
+    if len(tokenizer) == 0:
+        raise ModelUnavailableError(f"the tokenizer of {name!r} is empty (no vocabulary); check its tokenizer files")
+    rows = model.get_input_embeddings().num_embeddings
+    if len(tokenizer) > rows:
+        raise ModelUnavailableError(f"the tokenizer of {name!r} has {len(tokenizer):,} tokens but the model's "
+                                    f"embedding has {rows:,} rows: ids above {rows - 1} have no embedding; pair the "
+                                    "model with its own tokenizer")
 
 
 def resolve_layers(layers, n_layers: int) -> list[int]:
@@ -299,8 +360,7 @@ def resolve_layers(layers, n_layers: int) -> list[int]:
         layers = [int(layers)]
     out = []
     for k in layers:
-        if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
-            raise ValidationTypeError(f"layers must hold integers, got {k!r}")
+        k = positive_int(k, "layers", minimum=-sys.maxsize)  # any integer; the range is checked next, by name
         idx = int(k) + n_layers + 1 if k < 0 else int(k)
         if not 0 <= idx <= n_layers:
             raise ValidationError(
@@ -320,8 +380,7 @@ def tokenize_texts(lm: LoadedModel, texts: list[str], max_tokens: int | None = N
     """
     if max_tokens is None:
         max_tokens = lm.max_context
-    if isinstance(max_tokens, bool) or not isinstance(max_tokens, (int, np.integer)) or max_tokens < 1:
-        raise ValidationError(f"max_tokens must be a positive integer, got {max_tokens!r}")
+    max_tokens = positive_int(max_tokens, "max_tokens")
     if max_tokens > lm.max_context:
         raise ValidationError(f"max_tokens={max_tokens} exceeds the model's context of {lm.max_context} tokens")
     ids = list(range(len(texts))) if ids is None else list(ids)
@@ -402,8 +461,9 @@ def _read_config(name_or_path, revision: str | None, allow_download: bool):
 
 def preflight_memory(name_or_path, *, revision: str | None = None, dtype: str = "float32", device: str = "auto",
                      batch_size: int, tokens: int | None, default_tokens: int, attentions: bool = False,
-                     allow_download: bool = False, available: int | None = None) -> int | None:
-    """Before a model loads: refuse weights plus one forward pass that cannot fit, from the config alone.
+                     allow_download: bool = False, available: int | None = None, layers=None) -> int | None:
+    """Before a model loads: refuse weights plus one forward pass that cannot fit, and ``layers`` the model does
+    not have (``--layers``), from the config alone.
 
     ``tokens``: the ``--max-tokens`` given (None: ``min(default_tokens, context)``). Returns the estimate in
     bytes, or None when the config cannot be read without loading (the load reports that).
@@ -413,6 +473,10 @@ def preflight_memory(name_or_path, *, revision: str | None = None, dtype: str = 
     cfg = _read_config(name_or_path, revision, allow_download)
     if cfg is None:
         return None
+    try:
+        resolve_layers(layers, int(cfg.num_hidden_layers))
+    except ValidationError as exc:
+        raise ValidationError(f"--layers: {exc} (--model {name_or_path})") from None
     context = int(getattr(cfg, "max_position_embeddings", 0) or default_tokens)
     t = min(default_tokens, context) if tokens is None else int(tokens)
     if t > context:  # named before the memory it would take (and before the weights load)
@@ -460,8 +524,7 @@ def forward_states(
     """
     import torch
 
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-        raise ValidationError(f"batch_size must be a positive integer, got {batch_size!r}")
+    batch_size = positive_int(batch_size, "batch_size")
     for k in layers:
         if not 0 <= k <= lm.n_layers:
             raise ValidationError(f"unknown layer {k}: this model has hidden states 0..{lm.n_layers}")

@@ -151,31 +151,80 @@ def plot_entropy_vs_size(entropy, losses, *, family: str | None = None) -> Figur
     return fig
 
 
-def plot_lasso(lasso, *, layer=None, family: str | None = None) -> Figure:
-    """Section 4.2: head-averaged attention and Lasso coefficient of each context token, per protocol token."""
-    df = _table(lasso, "lasso", ["layer", "target", "position", "token", "attention", "lasso_coef", "threshold"])
+def _lasso_bars(ax, g: pd.DataFrame, column: str, picked: str, color: str, label: str) -> None:
+    """One method's weights as bars on their own scale; the selected tokens solid, the threshold drawn."""
+    x = g["position"].to_numpy()
+    sel = g[picked].astype(bool).to_numpy()
+    ax.bar(x, g[column], width=0.8, color=color, alpha=0.35)
+    ax.bar(x[sel], g[column].to_numpy()[sel], width=0.8, color=color, label=f"{label}: {int(sel.sum())} selected")
+    ax.axhline(g["threshold"].iloc[0], color=COLORS["black"], lw=1.0, ls=":",
+               label=f"selection threshold {g['threshold'].iloc[0]:g}")
+    ax.set_ylabel(f"{label} (dimensionless)")
+    ax.legend(fontsize="small", loc="upper left")
+
+
+def _lasso_sweep_panel(ax, sw: pd.DataFrame, paper: float) -> None:
+    """Tokens the Lasso selects, and how many attention also selects, against the penalty; chance overlap dashed."""
+    sw = sw[~sw["paper_lambda"].astype(bool)].sort_values("lambda_ratio")
+    ax.axhspan(2, 5, color=COLORS["grey"], alpha=0.2, label="the paper's Lasso: 2–5 tokens")
+    ax.plot(sw["lambda_ratio"], sw["n_lasso"], "o-", color=COLORS["vermillion"], label="selected by Lasso")
+    ax.plot(sw["lambda_ratio"], sw["n_both"], "s-", color=COLORS["blue"], label="selected by both")
+    ax.plot(sw["lambda_ratio"], sw["chance_both"], color=COLORS["black"], ls="--", lw=1.2,
+            label="both, if Lasso's picks were random (hypergeometric mean)")
+    if np.isfinite(paper):
+        ax.axvline(paper, color=COLORS["green"], lw=1.2, label=f"paper's λ = {paper:.1e} λ_max")
+    ax.set(xscale="log", xlabel="λ / λ_max (λ_max: smallest λ selecting nothing)", ylabel="tokens (count)")
+    ax.legend(fontsize="x-small")
+
+
+def plot_lasso(lasso, sweep=None, *, layer=None, family: str | None = None) -> Figure:
+    """Section 4.2: attention and Lasso weights of each context token, each on its own scale with the selection
+    threshold, per protocol token; with ``sweep`` (the ``lasso_sweep`` table) the selection against λ beside
+    them, with the overlap two random selections of the same sizes would have."""
+    import matplotlib as mpl
+
+    from infogeo.plotstyle import RC
+
+    df = _table(lasso, "lasso", ["layer", "target", "position", "token", "attention", "lasso_coef", "threshold",
+                                 "selected_attention", "selected_lasso"])
     df, layer = _pick_layer(df, layer, "lasso")
+    if sweep is not None:
+        sweep = _table(sweep, "lasso_sweep", ["layer", "target", "lambda_ratio", "paper_lambda", "n_lasso",
+                                              "n_both", "chance_both", "p_overlap"])
+        sweep = sweep[sweep["layer"] == layer]
     targets = list(dict.fromkeys(df["target"]))
-    fig, axes = figure(nrows=len(targets), width=12, height=3.2)
+    mosaic = []
+    for i in range(len(targets)):
+        mosaic += [[f"a{i}", f"s{i}"], [f"l{i}", f"s{i}"]] if sweep is not None else [[f"a{i}"], [f"l{i}"]]
+    with mpl.rc_context(RC):
+        fig = Figure(figsize=(16 if sweep is not None else 12, 4.6 * len(targets)))
+        axes = fig.subplot_mosaic(mosaic, width_ratios=[3.2, 1] if sweep is not None else None)
     found = []
-    for ax, target in zip(axes[:, 0], targets):
+    for i, target in enumerate(targets):
         g = df[df["target"] == target].sort_values("position")
-        x = g["position"].to_numpy()
-        ax.bar(x - 0.2, g["attention"], width=0.4, label="attention (head mean)")
-        ax.bar(x + 0.2, g["lasso_coef"], width=0.4, label="Lasso coefficient")
-        ax.axhline(g["threshold"].iloc[0], color=COLORS["grey"], lw=1.0, ls=":", label="selection threshold")
-        ax.set_xticks(x, [t.strip() or "␣" for t in g["token"]], rotation=90, fontsize="small")
-        th = g["threshold"].iloc[0]
-        pick_att = g["selected_attention"].astype(bool) if "selected_attention" in g else g["attention"] > th
-        pick_las = g["selected_lasso"].astype(bool) if "selected_lasso" in g else g["lasso_coef"].abs() > th
-        att, las = set(g.loc[pick_att, "position"]), set(g.loc[pick_las, "position"])
-        found.append(f"[{target}] Lasso {len(las)}, attention {len(att)}, both {len(att & las)}")
-        ax.set(xlabel="context token (in sentence order)", ylabel="weight (dimensionless)",
-               title=f"target [{target}], layer {layer}")
-        ax.legend(fontsize="small")
-    suptitle(fig, f"Section 4.2 protocol{_on(family)}: context tokens each method picks (weight above the "
-                  "threshold) per target — "
-                  + "; ".join(found), fontsize=10.5)
+        _lasso_bars(axes[f"a{i}"], g, "attention", "selected_attention", COLORS["blue"], "attention (head mean)")
+        _lasso_bars(axes[f"l{i}"], g, "lasso_coef", "selected_lasso", COLORS["vermillion"], "Lasso coefficient")
+        axes[f"a{i}"].set_title(f"target [{target}], layer {layer}")
+        axes[f"a{i}"].set_xticks(g["position"], [""] * len(g))
+        axes[f"a{i}"].set_xlabel("context token (as in the panel below)")
+        axes[f"l{i}"].set_xticks(g["position"], [t.strip() or "␣" for t in g["token"]], rotation=90,
+                                 fontsize=6 if len(g) > 40 else "small")
+        axes[f"l{i}"].set_xlabel("context token (in sentence order)")
+        att, las = set(g.loc[g["selected_attention"].astype(bool), "position"]), set(
+            g.loc[g["selected_lasso"].astype(bool), "position"])
+        text = f"[{target}] Lasso {len(las)}, attention {len(att)}, both {len(att & las)}"
+        if sweep is not None and len(sw := sweep[sweep["target"] == target]):
+            at_paper = sw[sw["paper_lambda"].astype(bool)].iloc[0]
+            _lasso_sweep_panel(axes[f"s{i}"], sw, float(at_paper["lambda_ratio"]))
+            axes[f"s{i}"].set_title(f"[{target}]: selection against the penalty")
+            text += f" (chance {at_paper['chance_both']:.1f}, p = {at_paper['p_overlap']:.2f})"
+        found.append(text)
+    head = (f"Section 4.2 protocol{_on(family)}: context tokens each method picks (weight above the threshold) "
+            "per target, at the paper's λ")
+    if sweep is not None and len(sweep):
+        ratio = sweep.loc[sweep["paper_lambda"].astype(bool), "lambda_ratio"]
+        head += f" = {ratio.min():.1e}–{ratio.max():.1e} λ_max (nearly unpenalized)"
+    suptitle(fig, head + " — " + "; ".join(found), fontsize=10.5)
     return fig
 
 
@@ -224,15 +273,37 @@ def _matrix(df: pd.DataFrame, metric: str, pos: dict) -> np.ndarray:
     return D
 
 
-def plot_distances(distances, *, layer=None, metrics=("js", "logdet", "riemann", "logeuclid"),
+def _null_panel(ax, null: pd.DataFrame, metrics: list[str]) -> None:
+    """Observed across/within ratio per metric against the shuffled-label null's 95% range."""
+    null = null.set_index("metric").reindex(metrics)
+    y = np.arange(len(metrics))
+    ax.hlines(y, null["null_low"], null["null_high"], color=COLORS["grey"], lw=6, alpha=0.6,
+              label="shuffled context labels: 95% range")
+    ax.plot(null["null_mean"], y, "|", color=COLORS["black"], ms=14, label="shuffled: mean")
+    ax.plot(null["ratio_across_within"], y, "o", color=COLORS["vermillion"], label="observed")
+    ax.axvline(1.0, color=COLORS["black"], lw=0.8, ls=":")
+    floor = 1 / (1 + null["n_permutations"].iloc[0])  # the smallest p-value the relabellings can give
+    ax.set_yticks(y, [f"{m} (p {'≤' if p <= floor else '='} {p:.2g})" for m, p in zip(metrics, null["p_value"])])
+    ax.set(xlabel="mean distance across contexts / within a context (ratio)", ylabel="metric",
+           title=f"null comparison: is context the structure? ({int(null['n_permutations'].iloc[0])} relabellings)")
+    ax.legend(fontsize="small", loc="center")
+
+
+def plot_distances(distances, null=None, *, layer=None, metrics=("js", "logdet", "riemann", "logeuclid"),
                    family: str | None = None) -> Figure:
-    """Figures 5-6: sentence-by-sentence distance matrices, one panel per metric (king sentences first)."""
+    """Figures 5-6: sentence-by-sentence distance matrices, one panel per metric (king sentences first); with
+    ``null`` (the ``distances_null`` table) a panel comparing each metric's across/within ratio with shuffled
+    context labels."""
     df = _table(distances, "distances", ["layer", "sentence_a", "sentence_b", "context_a", "country_a",
                                          "context_b", "country_b", "metric", "distance"])
     df, layer = _pick_layer(df, layer, "distances")
     metrics = [m for m in metrics if m in set(df["metric"])]
     if not metrics:
         raise ValidationError("distances holds none of the requested metrics")
+    if null is not None:
+        null = _table(null, "distances_null", ["layer", "metric", "ratio_across_within", "null_low", "null_high",
+                                               "null_mean", "p_value", "n_permutations"])
+        null = null[(null["layer"] == layer) & null["metric"].isin(metrics)]
     ids = sorted(set(df["sentence_a"]) | set(df["sentence_b"]))
     names = {}
     for side in ("a", "b"):
@@ -240,11 +311,12 @@ def plot_distances(distances, *, layer=None, metrics=("js", "logdet", "riemann",
             names[r[f"sentence_{side}"]] = f"{r[f'context_{side}']}: {str(r[f'country_{side}']).rstrip('.')}"
     pos = {s: i for i, s in enumerate(ids)}
     # Two panels per row keep the 30 sentence labels readable at the size a report shows them.
-    ncols = min(2, len(metrics))
-    fig, axes = figure(ncols=ncols, nrows=-(-len(metrics) // ncols), width=6.5, height=6.2)
+    panels = len(metrics) + (null is not None and len(null) > 0)
+    ncols = min(2, panels)
+    fig, axes = figure(ncols=ncols, nrows=-(-panels // ncols), width=6.5, height=6.2)
     axes = axes.ravel()
-    for ax in axes[len(metrics):]:
-        ax.set_visible(False)
+    for ax in axes[panels:]:
+        fig.delaxes(ax)
     found = []
     for ax, metric in zip(axes, metrics):
         im = ax.imshow(_matrix(df, metric, pos), cmap="viridis")
@@ -256,6 +328,11 @@ def plot_distances(distances, *, layer=None, metrics=("js", "logdet", "riemann",
         ax.set_yticks(range(len(ids)), [names[s] for s in ids], fontsize=6.5)
         ax.set(title=f"{metric} distance, layer {layer}", xlabel="sentence", ylabel="sentence")
         fig.colorbar(im, ax=ax, label=f"d_{metric} (dimensionless)")
+    if panels > len(metrics):
+        _null_panel(axes[len(metrics)], null, metrics)
+        p = null.set_index("metric")["p_value"]
+        found = [f"{f} (p = {p[f.split()[0]]:.2g})" if f.split()[0] in p else f for f in found]
+        found[-1] += "; p: share of shuffled context labellings giving a ratio at least as large"
     if found:
         suptitle(fig, f"Figures 5–6 analogue{_on(family)}: mean distance across contexts / within a context — "
                       + ", ".join(found), fontsize=10.5)

@@ -14,11 +14,15 @@ from pathlib import Path
 
 import pandas as pd
 
+from infogeo.validation import ValidationError
+
 from ..io import read_table
 from .config import MeasureConfig
-from .engine import finished, run_measurements
+from .engine import run_measurements
+from .jobs import finished
+from .measurements import REGISTRY
 
-__all__ = ["N_TEXTS", "MAX_TOKENS", "report_config", "measure_cached", "report_tables", "lasso_picks"]
+__all__ = ["N_TEXTS", "MAX_TOKENS", "report_config", "measure_cached", "report_tables"]
 
 #: Texts and tokens per text for the report's measurements: enough for stable means, small enough for CPU.
 N_TEXTS = 24
@@ -56,57 +60,22 @@ def _read(path, label: str) -> pd.DataFrame:
     return df
 
 
-def _concat(runs: dict, key: str) -> pd.DataFrame:
-    return pd.concat([_read(t[key], label) for label, t in runs.items() if key in t], ignore_index=True)
-
-
-def _last_layer(df: pd.DataFrame) -> pd.DataFrame:
-    """Each model's last hidden layer (models of different depth), relabelled layer -1."""
-    out = df[df["layer"] == df.groupby("model")["layer"].transform("max")].copy()
-    out["layer"] = -1
-    return out
-
-
-def lasso_picks(df: pd.DataFrame, show: int = 12) -> pd.DataFrame:
-    """One row per target token of the last layer: the tokens head-averaged attention picks and those Lasso picks."""
-    last = df[df["layer"] == df["layer"].max()]
-    rows = []
-    for target, g in last.groupby("target", sort=False):
-        att = g[g["selected_attention"].astype(bool)].sort_values("attention", ascending=False)
-        las = g[g["selected_lasso"].astype(bool)].sort_values("lasso_coef", ascending=False)
-        rows.append({"target": f"[{target}]", "layer": int(g["layer"].iloc[0]),
-                     "attention_picks": " ".join(f"[{t}]" for t in att["token"].head(show)),
-                     "n_attention": len(att),
-                     "lasso_picks": " ".join(f"[{t}]" for t in las["token"].head(show)), "n_lasso": len(las),
-                     "lasso_converged": bool(g["lasso_converged"].all())})
-    return pd.DataFrame(rows)
-
-
 def _measurement_tables(runs: dict, params: dict | None) -> dict[str, pd.DataFrame]:
     """The report's measurement tables from each model's run (``runs``: label -> {table: CSV path}).
 
-    ``measure_infogain`` holds the per-token rows of each model's last layer
-    (the figure's input; in order of size when ``params`` gives sizes), and
-    ``measure_infogain_mean`` their mean over texts. The prompt tables come
-    from the last model of ``runs``; ``measure_distances`` keeps its last layer.
+    Each registered measurement's :meth:`~empirical.measure.measurements.Measurement.report_tables` gets its
+    engine tables: a text measurement every model's rows (``params``: size -> parameters, to order models), a
+    model-scope measurement those of the last (largest) model of ``runs``.
     """
-    out = {"measure_entropy": _concat(runs, "entropy")}
-    ig = _last_layer(_concat(runs, "infogain"))
-    if params:
-        ig = ig.sort_values("model", key=lambda m: m.map(params), kind="stable")
-    out["measure_infogain"] = ig
-    out["measure_infogain_mean"] = (
-        ig.groupby(["model", "revision", "layer", "t"], sort=True)
-          .agg(info_gain=("info_gain", "mean"), increment=("increment", "mean"),
-               info_gain_normalized=("info_gain_normalized", "mean"), n_texts=("text_id", "nunique"))
-          .reset_index())
     biggest = list(runs)[-1]
-    for key in ("lasso", "embeddings", "distances"):
-        if key in runs[biggest]:
-            df = _read(runs[biggest][key], biggest)
-            out[f"measure_{key}"] = df if key != "distances" else df[df["layer"] == df["layer"].max()]
-            if key == "lasso":
-                out["measure_lasso_picks"] = lasso_picks(df)
+    out = {}
+    for spec in REGISTRY.values():
+        sources = runs if spec.scope == "text" else {biggest: runs[biggest]}
+        tables = {t.name: pd.concat([_read(paths[t.name], label) for label, paths in sources.items()],
+                                    ignore_index=True)
+                  for t in spec.tables if all(t.name in paths for paths in sources.values())}
+        if tables:
+            out.update(spec.report_tables(tables, params))
     return out
 
 
@@ -129,7 +98,10 @@ def report_tables(seed: int = 0, progress: bool = True, model=None, *, out_dir=N
     root = Path(out_dir) if out_dir is not None else cache_root() / "measurements"
     from ..minipythia.train import fixed_threads
 
-    if model:
+    if model is not None:
+        if not isinstance(model, (str, Path)) or not str(model).strip():
+            raise ValidationError(f"--model must name a local model folder or a hub id, got {model!r} (leave it out "
+                                  "for the mini-Pythia family)")
         name = Path(model).name or str(model)
         with fixed_threads(REPORT_THREADS):
             runs = {name: measure_cached(model, None, root / name, config, progress=progress)}

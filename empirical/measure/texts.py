@@ -13,7 +13,7 @@ import json
 import zlib
 from pathlib import Path
 
-from infogeo.validation import ValidationError
+from infogeo.validation import ValidationError, positive_int
 
 from ..io import DATA_DIR, read_checked_bytes, verify_checksums
 
@@ -26,8 +26,7 @@ def load_hh_rlhf(field: str = "chosen", limit: int | None = None) -> list[str]:
     """The ``field`` ("chosen" or "rejected") transcripts of the shipped sample, in file order."""
     if field not in ("chosen", "rejected"):
         raise ValidationError(f"field must be 'chosen' or 'rejected', got {field!r}")
-    if limit is not None and (not isinstance(limit, int) or limit < 1):
-        raise ValidationError(f"limit must be a positive integer or None, got {limit!r}")
+    limit = None if limit is None else positive_int(limit, "limit")
     texts = []
     with gzip.open(io.BytesIO(read_checked_bytes(HH_RLHF_FILE)), "rt", encoding="utf-8") as fh:
         for line in fh:
@@ -47,15 +46,14 @@ def load_texts(path, field: str = "text", limit: int | None = None) -> list[str]
     """
     path = Path(path)
     if not path.exists():
-        raise FileNotFoundError(f"texts file not found: {path}")
+        raise ValidationError(f"--texts file not found: {path}")
     if path.is_dir():
-        raise IsADirectoryError(f"texts file {path} is a folder; give a .jsonl or .txt file")
+        raise ValidationError(f"--texts file {path} is a folder; give a .jsonl or .txt file")
     gz = path.suffix == ".gz"
     kind = Path(path.stem).suffix if gz else path.suffix
     if kind not in (".jsonl", ".txt"):
-        raise ValidationError(f"texts file must end in .jsonl, .jsonl.gz, .txt or .txt.gz, got {path.name}")
-    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
-        raise ValidationError(f"limit must be a positive integer or None, got {limit!r}")
+        raise ValidationError(f"--texts file must end in .jsonl, .jsonl.gz, .txt or .txt.gz, got {path.name}")
+    limit = None if limit is None else positive_int(limit, "limit")
     texts: list[str] = []
     try:
         with gzip.open(path, "rb") if gz else open(path, "rb") as fh:

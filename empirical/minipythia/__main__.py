@@ -56,6 +56,10 @@ def _check_args(args, config) -> None:
         bad = [s for s in sizes or [] if s is not None and s not in names]
         if bad:
             raise UsageError(f"{opt}: unknown size(s) {bad}; choose from {names}")
+    if getattr(args, "threads", None) is not None:
+        from .train import check_threads
+
+        check_threads(args.threads, "--threads")
     if getattr(args, "step", None) is not None and args.step not in config.steps:
         raise UsageError(f"--step {args.step} is not a checkpoint; choose from {list(config.steps)}")
     if args.root is not None:
@@ -81,9 +85,9 @@ def _main(argv: list[str]) -> int:
     config = MINIMAL_CONFIG if args.minimal else DEFAULT_CONFIG
     if args.seed is not None:
         config = config.replace(seed=args.seed)
+    _check_args(args, config)
     if getattr(args, "threads", None) is not None:
         config = config.replace(train_threads=args.threads)
-    _check_args(args, config)
     if args.cmd == "train":
         info = ensure_family(args.sizes, root=args.root, progress=not args.no_progress, config=config)
         if args.json:

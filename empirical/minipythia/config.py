@@ -65,8 +65,7 @@ class FamilyConfig:
     """
     sizes: tuple[SizeSpec, ...]
     seed: int = 0
-    corpus: str = "hh-rlhf"
-    corpus_limit: int | None = None        # first N documents only (minimal configs)
+    corpus_limit: int | None = None        # first N hh-rlhf documents only (minimal configs)
     heldout_fraction: float = 0.1
     vocab_size: int = 2048
     context_length: int = 128
@@ -112,8 +111,6 @@ class FamilyConfig:
         if self.n_even_checkpoints > self.total_steps:
             raise ValidationError(f"n_even_checkpoints ({self.n_even_checkpoints}) must not exceed "
                              f"total_steps ({self.total_steps})")
-        if self.corpus != "hh-rlhf":
-            raise ValidationError(f"corpus must be 'hh-rlhf', got {self.corpus!r}")
         if self.corpus_limit is not None and (not isinstance(self.corpus_limit, int) or self.corpus_limit < 10):
             raise ValidationError(f"corpus_limit must be None or an integer >= 10, got {self.corpus_limit!r}")
         if not self.label or "/" in self.label or self.label.startswith("."):

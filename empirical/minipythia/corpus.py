@@ -16,9 +16,8 @@ from infogeo.validation import ValidationError
 __all__ = ["load_documents", "split_documents", "pack", "batch_indices"]
 
 
-def load_documents(corpus: str = "hh-rlhf", limit: int | None = None) -> list[str]:
-    if corpus != "hh-rlhf":
-        raise ValidationError(f"corpus must be 'hh-rlhf', got {corpus!r}")
+def load_documents(limit: int | None = None) -> list[str]:
+    """The "chosen" transcripts of the shipped hh-rlhf sample (the first ``limit``), the family's one corpus."""
     from empirical.measure.texts import load_hh_rlhf
 
     return load_hh_rlhf("chosen", limit=limit)

@@ -121,7 +121,7 @@ def _prepare_data(fam: Path, config: FamilyConfig, progress: bool) -> dict:
     if progress:
         from tqdm.auto import tqdm
         tqdm.write("minipythia: training the BPE tokenizer and packing the corpus", file=sys.stderr)
-    docs = load_documents(config.corpus, config.corpus_limit)
+    docs = load_documents(config.corpus_limit)
     train_idx, held_idx = split_documents(len(docs), config.heldout_fraction, config.seed)
     train_docs = [docs[i] for i in train_idx]
     held_docs = [docs[i] for i in held_idx]
@@ -136,7 +136,7 @@ def _prepare_data(fam: Path, config: FamilyConfig, progress: bool) -> dict:
     np.save(fam / "data" / "train.npy", train.astype(np.uint16 if config.vocab_size < 2**16 else np.int64))
     np.save(fam / "data" / "heldout.npy", held.astype(np.uint16 if config.vocab_size < 2**16 else np.int64))
     meta = {
-        "corpus": config.corpus, "field": "chosen", "license": "MIT (Anthropic hh-rlhf)",
+        "corpus": "hh-rlhf", "field": "chosen", "license": "MIT (Anthropic hh-rlhf)",
         "documents_train": len(train_docs), "documents_heldout": len(held_docs),
         "characters_train": sum(map(len, train_docs)), "characters_heldout": sum(map(len, held_docs)),
         "tokens_train": int(sum(len(x) + 1 for x in train_ids)),

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from infogeo.validation import ValidationError
+from infogeo.validation import ValidationError, positive_int
 
 from .config import FamilyConfig, SizeSpec
 from .corpus import batch_indices
@@ -118,6 +118,26 @@ def evaluate_loss(model, sequences: np.ndarray, batch_size: int = 32) -> float:
     return total / count
 
 
+def max_threads() -> int:
+    """The most torch threads a family may train with: 4 threads per core of this machine, and at least 256.
+
+    More threads than cores only oversubscribes them; the thread count is part of a recipe, so a family trained
+    on a larger machine must still be reproducible here (slowly), hence the floor. Each thread reserves a stack
+    (8 MiB by default) and torch's per-thread buffers: 256 threads stay within ~2 GB of address space, while
+    10^6 would reserve ~8 TB and fail far into the work.
+    """
+    return max(256, 4 * (os.cpu_count() or 1))
+
+
+def check_threads(threads, name: str = "--threads") -> int:
+    """A training thread count in 1..:func:`max_threads`, or an error naming ``name``."""
+    threads = positive_int(threads, name)
+    if threads > max_threads():
+        raise ValidationError(f"{name} {threads}: at most {max_threads()} threads (4 per core of this "
+                              f"{os.cpu_count()}-core machine, at least 256); more only oversubscribe the cores")
+    return threads
+
+
 def resolve_threads(threads: int | None, config: FamilyConfig) -> int:
     """The training thread count: the recipe's ``train_threads``; an explicit ``threads`` must equal it.
 
@@ -125,9 +145,8 @@ def resolve_threads(threads: int | None, config: FamilyConfig) -> int:
     the cache's name): train another count with ``config.replace(train_threads=N)``, which is another family.
     """
     if threads is None:
-        return config.train_threads
-    if not isinstance(threads, int) or isinstance(threads, bool) or threads < 1:
-        raise ValidationError(f"threads must be a positive integer or None, got {threads!r}")
+        return check_threads(config.train_threads, "train_threads")
+    threads = check_threads(threads, "threads")
     if threads != config.train_threads:
         raise ValidationError(f"threads={threads} differs from the recipe's train_threads={config.train_threads}; the "
                          f"thread count changes the weights, so train it as its own family: "

@@ -11,17 +11,6 @@ from ..blocks import Heading, Para, Table
 from ._layout import headline_table, window_note
 from .empirical import FIT_RESOLUTION, fit_caption
 
-#: Section 4.2-4.3 figures drawn on the largest model: (table key, plot function name, caption).
-_PROMPT_FIGURES = (
-    ("lasso", "plot_lasso", "Section 4.2 protocol on the paper's sentence: tokens chosen by Lasso (λ = 1e-4) and by "
-                            "head-averaged attention (weights > 0.01)"),
-    ("embeddings", "plot_embeddings", "Figure 4 analogue: mean-token against last-token embeddings of "
-                                      "'He is the king of' / 'She is the queen of' + countries (PCA)"),
-    ("distances", "plot_distances", "Figures 5 and 6 analogue: sentence distances between token covariances (JS "
-                                    "with γ = 100; Logdet, Riemannian, log-Euclidean on ridge-regularized "
-                                    "covariances)"),
-)
-
 
 def _family_intro(losses) -> Para:
     final = losses[losses["step"] == losses["step"].max()]
@@ -39,7 +28,6 @@ def _family_intro(losses) -> Para:
 
 
 def build(ctx):
-    from empirical.measure import plots as PM
     from empirical.measure.report import MAX_TOKENS, N_TEXTS, report_tables
 
     tabs = report_tables(seed=ctx.seed, progress=ctx.progress, model=ctx.model, out_dir=ctx.out_dir / "measurements")
@@ -56,37 +44,36 @@ def build(ctx):
     else:
         blocks = [Para(f"Measurements of `{ctx.model}` ({N_TEXTS} hh-rlhf transcripts, first {MAX_TOKENS} "
                        "tokens each; every hidden layer).")]
-    ctx.table("measure_entropy", tabs["measure_entropy"])
-    if family:
-        blocks.append(ctx.save_figure(
-            PM.plot_entropy_vs_size(tabs["measure_entropy"], tabs["minipythia_losses"]), "measure_entropy_vs_size",
-            f"Mean over {N_TEXTS} hh-rlhf transcripts (first {MAX_TOKENS} tokens) of the last hidden layer's "
-            "normalized rate-distortion entropy and matrix entropy, per model size. The paper's Figure 1 plots "
-            "Equation (1) applied to matrix-entropy estimates of Pythia; here both quantities are measured directly."))
-    ctx.table("measure_infogain_mean", tabs["measure_infogain_mean"])
     label = None
     if family:  # figure titles say what the models are (not Pythia)
         from infogeo.plotstyle import minipythia_label
 
         label = minipythia_label(losses["params_nonembedding"].min(), losses["params_nonembedding"].max())
-    blocks.append(ctx.save_figure(
-        PM.plot_infogain(tabs["measure_infogain"], family=label), "measure_fig3_infogain",
-        "Figure 3 analogue: normalized information gain I(y_t; f)/d (σ = 0.01, linear kernel on l2-normalized "
-        "states of each model's last layer) and its increment, against prefix length, averaged over texts, per model."))
-    for key, plot, cap in _PROMPT_FIGURES:
-        if f"measure_{key}" not in tabs:
-            continue
-        df = tabs[f"measure_{key}"]
-        rel = ctx.table(f"measure_{key}", df)
-        blocks.append(ctx.save_figure(getattr(PM, plot)(df, family=label), f"measure_{key}",
-                                      f"{cap}; model `{df['model'].iloc[0]}`."))
-        if key == "lasso":
-            blocks.append(Table(ctx.table("measure_lasso_picks", tabs["measure_lasso_picks"]),
-                                "Section 4.2 as the paper reports it: the context tokens each method picks "
-                                "(weight > 0.01, largest first, at most 12 shown), last layer; every weight is "
-                                f"in {rel}"))
+    blocks += _measurements(ctx, tabs, label, {"n_texts": N_TEXTS, "max_tokens": MAX_TOKENS})
     if family:
         blocks += _loss_fits(ctx, tabs)
+    return blocks
+
+
+def _measurements(ctx, tabs: dict, family: str | None, fill: dict) -> list:
+    """Each registered measurement in registry order: its report tables written, its figure, its shown tables."""
+    from empirical.measure.measurements import REGISTRY
+
+    blocks, rels = [], {}
+    for spec in REGISTRY.values():
+        names = [name for name in spec.report_names if name in tabs]
+        for name in names:
+            if not name.startswith("_"):
+                rels[name] = ctx.table(name, tabs[name])
+        if not names or spec.plot is None:
+            continue
+        first = tabs[names[0]]
+        text = {**fill, "model": first["model"].iloc[0] if "model" in first else "", "tables": rels}
+        fig = spec.plot(tabs, family)
+        if fig is not None:
+            blocks.append(ctx.save_figure(fig, spec.figure, spec.caption.format(**text)))
+        blocks += [Table(rels[name], caption.format(**text), **options) for name, caption, options in spec.shown
+                   if name in rels]
     return blocks
 
 

@@ -15,6 +15,7 @@ pytest.importorskip("transformers")
 
 from empirical.io import read_table  # noqa: E402
 from empirical.measure import engine as E  # noqa: E402
+from empirical.measure import jobs as J  # noqa: E402
 from empirical.measure.cli import main as cli_main  # noqa: E402
 from empirical.measure.config import MeasureConfig  # noqa: E402
 from empirical.measure.models import forward_states, load_model, tokenize_texts  # noqa: E402
@@ -46,7 +47,8 @@ def lm(family):
 @pytest.fixture(scope="module")
 def full_run(family, tmp_path_factory):
     out = tmp_path_factory.mktemp("full")
-    paths = E.run_measurements(family, revision="step1", texts=TEXTS, out_dir=out, layers="1,-1", **COMMON)
+    paths = E.run_measurements(family, MeasureConfig(layers="1,-1"), revision="step1", texts=TEXTS, out_dir=out,
+                               **COMMON)
     return out, paths
 
 
@@ -56,7 +58,8 @@ def _read(path):
 
 def test_every_table_has_its_documented_columns(full_run):
     out, paths = full_run
-    assert set(paths) == {"entropy", "infogain", "lasso", "embeddings", "embeddings_separation", "distances"}
+    assert set(paths) == {"entropy", "infogain", "lasso", "lasso_sweep", "embeddings", "embeddings_separation",
+                          "distances", "distances_null"}
     want = {
         "entropy": ["model", "revision", "text_id", "layer", "n_tokens", "d", "eps", "L_eps", "L_eps_normalized",
                     "matrix_entropy"],
@@ -112,8 +115,8 @@ def test_engine_tables_obey_direct_recomputation_and_schur(lm, words):
     """Property on the engine's own output files: float64 entropy = direct slogdet; increments = Schur form."""
     text = " ".join(words)
     with tempfile.TemporaryDirectory() as tmp:
-        paths = E.run_measurements(lm, texts=[text], out_dir=tmp, layers="all", measurements=("entropy", "infogain"),
-                                   progress=False, batch_size=1)
+        paths = E.run_measurements(lm, MeasureConfig(layers="all", measurements=("entropy", "infogain")),
+                                   texts=[text], out_dir=tmp, progress=False, batch_size=1)
         ent, ig = _read(paths["entropy"]), _read(paths["infogain"])
     ids = tokenize_texts(lm, [text])
     rec = next(forward_states(lm, ids, [0, 1, 2], batch_size=1))  # batch_size=1: bit-identical states
@@ -165,7 +168,8 @@ def test_embeddings_and_distances_tables(full_run):
 
 
 def test_same_seed_gives_byte_identical_tables_and_finished_runs_are_not_recomputed(family, tmp_path):
-    kw = dict(revision="step0", texts=TEXTS[:3], measurements=("entropy", "infogain", "embeddings"), **COMMON)
+    cfg = MeasureConfig(measurements=("entropy", "infogain", "embeddings"))
+    kw = dict(revision="step0", texts=TEXTS[:3], config=cfg, **COMMON)
     a = E.run_measurements(family, out_dir=tmp_path / "a", **kw)
     b = E.run_measurements(family, out_dir=tmp_path / "b", **kw)
     for name in a:
@@ -180,69 +184,67 @@ def test_same_seed_gives_byte_identical_tables_and_finished_runs_are_not_recompu
 def test_the_marker_holds_the_whole_config_and_only_an_identical_run_counts_as_finished(family, tmp_path):
     cfg = MeasureConfig(measurements=("entropy",), layers="1", eps=0.2, text_limit=2)
     E.run_measurements(family, cfg, revision="step0", texts=TEXTS, out_dir=tmp_path, recipe="r1", **COMMON)
-    stored = json.loads((tmp_path / E.MARKER).read_text())["config"]
+    stored = json.loads((tmp_path / J.MARKER).read_text())["config"]
     assert MeasureConfig(**stored["measure_config"]) == cfg and stored["recipe"] == "r1"
     same = dict(model=str(family), revision="step0", config=cfg, recipe="r1")
-    assert set(E.finished(tmp_path, **same)) == {"entropy"}
+    assert set(J.finished(tmp_path, **same)) == {"entropy"}
     for change in (dict(config=cfg.replace(eps=0.1)), dict(recipe="r2"), dict(revision="step1"),
                    dict(model=str(family) + "-other")):
-        assert E.finished(tmp_path, **{**same, **change}) is None, change
-    # keyword parameters are fields of the same config; an unknown one is refused by name
-    assert E.measure_config(None, measurements=("entropy",), layers="1", eps=0.2, text_limit=2) == cfg
-    with pytest.raises(TypeError, match="epsilon"):
-        E.run_measurements(family, revision="step0", texts=TEXTS, out_dir=tmp_path / "x", epsilon=0.1, **COMMON)
+        assert J.finished(tmp_path, **{**same, **change}) is None, change
 
 
 def test_shards_merge_into_the_unsharded_tables(family, tmp_path):
-    kw = dict(revision="step1", texts=TEXTS, measurements=("entropy", "infogain", "lasso"),
+    kw = dict(revision="step1", texts=TEXTS, config=MeasureConfig(measurements=("entropy", "infogain", "lasso")),
               **{**COMMON, "batch_size": 1})
     whole = E.run_measurements(family, out_dir=tmp_path / "whole", **kw)
     for k in (2, 0):
         E.run_measurements(family, out_dir=tmp_path / "sharded", shard=f"{k}/3", **kw)
     with pytest.raises(ValueError, match="1/3 are not finished"):
-        E.merge_shards(tmp_path / "sharded")
+        J.merge_shards(tmp_path / "sharded")
     shard1 = E.run_measurements(family, out_dir=tmp_path / "sharded", shard=(1, 3), **kw)
     assert set(shard1) == {"entropy", "infogain"}  # the fixed prompts run in shard 0 only
-    merged = E.merge_shards(tmp_path / "sharded")
+    merged = J.merge_shards(tmp_path / "sharded")
     for name in ("entropy", "infogain", "lasso"):
         pd.testing.assert_frame_equal(_read(merged[name]), _read(whole[name]))
 
 
 def test_a_shard_without_texts_is_an_empty_finished_shard_that_merges(family, tmp_path):
-    kw = dict(revision="step1", texts=TEXTS[:2], measurements=("entropy", "infogain"), layers="1", **COMMON)
+    kw = dict(revision="step1", texts=TEXTS[:2], config=MeasureConfig(measurements=("entropy", "infogain"), layers="1"),
+              **COMMON)
     whole = E.run_measurements(family, out_dir=tmp_path / "whole", **kw)
     empty = E.run_measurements(family, out_dir=tmp_path / "sharded", shard="3/4", **kw)
     assert set(empty) == {"entropy", "infogain"}
     for name, path in empty.items():
         df = _read(path)
         assert len(df) == 0 and list(df.columns) == list(_read(whole[name]).columns)
-    assert (tmp_path / "sharded" / "shard-3-of-4" / E.MARKER).exists()
+    assert (tmp_path / "sharded" / "shard-3-of-4" / J.MARKER).exists()
     for k in range(3):
         E.run_measurements(family, out_dir=tmp_path / "sharded", shard=(k, 4), **kw)
-    merged = E.merge_shards(tmp_path / "sharded")
+    merged = J.merge_shards(tmp_path / "sharded")
     for name in ("entropy", "infogain"):
         pd.testing.assert_frame_equal(_read(merged[name]), _read(whole[name]))
 
 
 def test_shard_arithmetic():
-    assert E.parse_shard("2/5") == (2, 5)
+    assert J.parse_shard("2/5") == (2, 5)
     for bad in ("5/5", "-1/3", "1of3", (3, 0)):
         with pytest.raises(ValueError, match="shard"):
-            E.parse_shard(bad)
-    parts = [E.shard_indices(11, (k, 4)) for k in range(4)]
+            J.parse_shard(bad)
+    parts = [J.shard_indices(11, (k, 4)) for k in range(4)]
     assert sorted(sum(parts, [])) == list(range(11))
-    assert len(E.pythia_jobs()) == 8 * 154 and len(set(E.pythia_jobs())) == 8 * 154
-    assert E.PYTHIA_STEPS[0] == 0 and E.PYTHIA_STEPS[-1] == 143000
+    assert len(J.pythia_jobs()) == 8 * 154 and len(set(J.pythia_jobs())) == 8 * 154
+    assert J.PYTHIA_STEPS[0] == 0 and J.PYTHIA_STEPS[-1] == 143000
 
 
 def test_hh_rlhf_content_never_reaches_tables_or_logs(family, tmp_path, capfd):
     from empirical.measure.texts import load_hh_rlhf
 
-    paths = E.run_measurements(family, revision="step0", texts=None, text_limit=2, max_tokens=64,
-                               measurements=("entropy", "infogain"), out_dir=tmp_path, **{**COMMON, "progress": True})
+    cfg = MeasureConfig(text_limit=2, max_tokens=64, measurements=("entropy", "infogain"))
+    paths = E.run_measurements(family, cfg, revision="step0", texts=None, out_dir=tmp_path,
+                               **{**COMMON, "progress": True})
     captured = capfd.readouterr()
     blob = captured.out + captured.err + "".join(p.read_text() for p in paths.values())
-    blob += (tmp_path / E.MARKER).read_text()
+    blob += (tmp_path / J.MARKER).read_text()
     snippets = [t.strip()[:40] for t in load_hh_rlhf("chosen", limit=2)]
     leaked = any(s in blob for s in snippets)
     assert not leaked  # (no snippet is shown on failure, on purpose)
@@ -291,3 +293,97 @@ def test_cli_bad_input_exits_2_with_a_message_not_a_traceback(family, tmp_path, 
     err = capsys.readouterr().err
     assert rc == 2
     assert needle in err and "Traceback" not in err
+
+
+# ------------------------------------------------------------- Section 4.2 sweep and 4.3 null (issue 22)
+@pytest.mark.parametrize("T, n_a, n_b", [(6, 2, 3), (7, 3, 3), (8, 1, 5), (5, 5, 2)])
+def test_chance_overlap_is_the_exact_random_selection_law(T, n_a, n_b):
+    """Against enumeration of every selection of n_b of T tokens (attention's n_a fixed): mean and tail."""
+    from itertools import combinations
+
+    from empirical.measure.measurements import chance_overlap
+
+    att = set(range(n_a))
+    overlaps = [len(att & set(c)) for c in combinations(range(T), n_b)]
+    for k in range(0, min(n_a, n_b) + 1):
+        expected, p = chance_overlap(T, n_a, n_b, k)
+        assert expected == pytest.approx(np.mean(overlaps), rel=1e-12)
+        assert p == pytest.approx(np.mean([o >= k for o in overlaps]), rel=1e-9)
+
+
+def test_lasso_lambda_max_is_where_the_lasso_selects_nothing():
+    from empirical.measure import metrics as M
+
+    rng = np.random.default_rng(3)
+    for T, d in ((5, 40), (12, 30), (30, 16)):
+        Z, z = rng.normal(size=(T, d)), rng.normal(size=d)
+        lam = M.lasso_lambda_max(Z, z)
+        assert 0 < lam <= 2
+        assert np.count_nonzero(M.lasso_fit(Z, z, lam * 1.001)[0]) == 0
+        assert np.count_nonzero(M.lasso_fit(Z, z, lam * 0.95)[0]) >= 1
+
+
+def test_lasso_sweep_rows_agree_with_the_lasso_table(full_run):
+    lasso = _read(full_run[1]["lasso"])
+    sweep = _read(full_run[1]["lasso_sweep"])
+    for (layer, target), g in sweep.groupby(["layer", "target"]):
+        rows = lasso[(lasso.layer == layer) & (lasso.target == target)]
+        paper = g[g["paper_lambda"]].iloc[0]
+        assert paper["lambda"] == 1e-4 and paper["n_context"] == len(rows)
+        assert paper["n_lasso"] == rows["selected_lasso"].sum()
+        assert paper["n_attention"] == rows["selected_attention"].sum()
+        assert paper["n_both"] == (rows["selected_lasso"] & rows["selected_attention"]).sum()
+        np.testing.assert_allclose(g["chance_both"], g["n_attention"] * g["n_lasso"] / g["n_context"], rtol=1e-12)
+        np.testing.assert_allclose(g["lambda"], g["lambda_ratio"] * g["lambda_max"], rtol=1e-5)
+        assert (g.loc[~g["paper_lambda"], "n_nonzero"] >= 1).all()  # below λ_max something is selected
+
+
+def test_distances_null_separates_structured_from_exchangeable_distances():
+    from empirical.measure.measurements import distances_null
+
+    ctx = ["king"] * 6 + ["queen"] * 6
+    rows = [{"layer": 1, "metric": "m", "sentence_a": a, "sentence_b": b, "context_a": ctx[a], "context_b": ctx[b]}
+            for a in range(12) for b in range(a + 1, 12)]
+    df = pd.DataFrame(rows)
+    df["distance"] = np.where(df["context_a"] == df["context_b"], 1.0, 2.0)
+    out = distances_null(df, seed=0, n_permutations=500).iloc[0]
+    assert out["ratio_across_within"] == 2.0 and out["p_value"] == pytest.approx(1 / 501)
+    assert out["null_low"] < 1.2 and out["null_high"] < 1.5
+    ps = []
+    for seed in range(40):  # exchangeable distances: the permutation p-value is (super-)uniform
+        df["distance"] = np.random.default_rng(seed).exponential(size=len(df))
+        ps.append(distances_null(df, seed=seed, n_permutations=200).iloc[0]["p_value"])
+    assert 0.02 <= np.mean(np.array(ps) <= 0.1) <= 0.3 and 0.3 < np.mean(ps) < 0.7
+
+
+def test_the_documented_worked_example_adds_a_measurement(family, tmp_path, monkeypatch, lm):
+    """docs/measure.md's example spec, run as written: registered, measured, sharded, merged, in the report."""
+    from pathlib import Path
+
+    from empirical.measure import measurements as R
+    from empirical.measure.report import _measurement_tables
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "measure.md").read_text()
+    block = doc.split("# --- worked example:", 1)[1].split("\n", 1)[1].split("```", 1)[0]
+    namespace: dict = {}
+    exec(compile(block, "docs/measure.md", "exec"), namespace)
+    monkeypatch.setitem(R.REGISTRY, "stable_rank", namespace["STABLE_RANK"])
+    cfg = MeasureConfig(measurements=("entropy", "stable_rank"), layers="1,2")
+    kw = dict(revision="step1", texts=TEXTS, config=cfg, **COMMON)
+    whole = E.run_measurements(family, out_dir=tmp_path / "whole", **kw)
+    table = _read(whole["stable_rank"])
+    assert list(table.columns) == ["model", "revision", "text_id", "layer", "n_tokens", "stable_rank"]
+    ids = tokenize_texts(lm, TEXTS)
+    for tid, rec in enumerate(forward_states(lm, ids, [1, 2], batch_size=2)):
+        for k in (1, 2):
+            U = rec["states"][k] / np.linalg.norm(rec["states"][k], axis=1, keepdims=True)
+            s = np.linalg.svd(U, compute_uv=False)
+            row = table[(table.text_id == tid) & (table.layer == k)].iloc[0]
+            # the padding caveat of docs/measure.md bounds state differences at 1e-6 relative
+            assert row["stable_rank"] == pytest.approx(np.sum(s**2) / s[0] ** 2, rel=1e-6)
+    for k in range(2):
+        E.run_measurements(family, out_dir=tmp_path / "sharded", shard=(k, 2), **kw)
+    merged = J.merge_shards(tmp_path / "sharded")
+    pd.testing.assert_frame_equal(_read(merged["stable_rank"]), table)
+    tabs = _measurement_tables({"m": whole}, None)
+    assert len(tabs["measure_stable_rank"]) == len(TEXTS) * 2

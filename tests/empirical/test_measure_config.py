@@ -6,7 +6,8 @@ import dataclasses
 import pytest
 
 from empirical.measure import metrics as M
-from empirical.measure.config import MEASUREMENTS, MeasureConfig
+from empirical.measure.config import MeasureConfig
+from empirical.measure.measurements import MEASUREMENTS
 
 
 def test_defaults_are_the_papers_constants_and_the_config_round_trips():

@@ -24,8 +24,10 @@ def tables(tiny_family, tmp_path_factory):
     ("fig3", P.plot_infogain, "infogain"),
     ("entropy", P.plot_entropy, "entropy"),
     ("lasso", P.plot_lasso, "lasso"),
+    ("lasso+sweep", lambda t: P.plot_lasso(t, t.with_name("lasso_sweep.csv")), "lasso"),
     ("fig4", P.plot_embeddings, "embeddings"),
     ("fig5-6", P.plot_distances, "distances"),
+    ("fig5-6+null", lambda t: P.plot_distances(t, t.with_name("distances_null.csv")), "distances"),
 ])
 def test_each_figure_is_labelled_and_saves(tables, tmp_path, name, fn, table):
     fig = fn(tables[table])  # a CSV path works as well as a DataFrame

@@ -81,7 +81,7 @@ def test_lasso_solves_the_papers_objective(seed, T, lam):
     """KKT conditions of min ||z - Z^T b||^2 + lam ||b||_1 (the paper's scaling, not sklearn's)."""
     d = 30
     Z = _Z(seed, T + 1, d)
-    beta = M.lasso_coefficients(Z[:T], Z[T], lam)
+    beta = M.lasso_fit(Z[:T], Z[T], lam)[0]
     X, y = _unit(Z[:T]).T, _unit(Z[T:])[0]
     grad = 2 * X.T @ (y - X @ beta)  # = lam * sign(b_j) where b_j != 0, |.| <= lam where b_j == 0
     nz = beta != 0
@@ -93,7 +93,7 @@ def test_lasso_selects_the_token_a_target_copies():
     rng = np.random.default_rng(3)
     Z = rng.normal(size=(6, 64))
     target = Z[2] + 0.01 * rng.normal(size=64)
-    beta = M.lasso_coefficients(Z, target)
+    beta = M.lasso_fit(Z, target)[0]
     assert list(M.select_tokens(beta)) == [2]
 
 

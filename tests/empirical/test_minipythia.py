@@ -196,7 +196,7 @@ def test_a_thread_count_other_than_the_recipes_is_refused_by_name(tmp_path):
     assert resolve_threads(None, CFG) == CFG.train_threads == 1 and DEFAULT_CONFIG.train_threads == 2
     with pytest.raises(ValueError, match=r"threads=2 differs from the recipe's train_threads=1.*replace"):
         ensure_family(root=tmp_path, config=CFG, threads=2)
-    with pytest.raises(ValueError, match="threads must be a positive integer"):
+    with pytest.raises(ValueError, match="threads must be an integer >= 1"):
         resolve_threads(0, CFG)
     with pytest.raises(ValueError, match="train_threads"):
         CFG.replace(train_threads=0)

@@ -151,14 +151,15 @@ def test_a_truncated_gzip_and_a_bom_are_handled(tmp_path):
 
 
 def test_a_non_utf8_jobs_file_and_a_damaged_marker_are_named(tmp_path):
-    from empirical.measure import engine as E
+    from empirical.measure import jobs as J
+    from empirical.measure.config import MeasureConfig
 
     (tmp_path / "jobs.txt").write_bytes(b"EleutherAI/pythia-70m step1\n\xff\n")
     with pytest.raises(ValueError, match=r"jobs.txt:2: not UTF-8"):
-        E.read_jobs(tmp_path / "jobs.txt")
-    (tmp_path / E.MARKER).write_text("{half")
+        J.read_jobs(tmp_path / "jobs.txt")
+    (tmp_path / J.MARKER).write_text("{half")
     with pytest.raises(ValueError, match="_done.json is damaged"):
-        E.finished(tmp_path, model="m", revision=None, config=E.MeasureConfig())
+        J.finished(tmp_path, model="m", revision=None, config=MeasureConfig())
 
 
 # --------------------------------------------------------------------------- model folders

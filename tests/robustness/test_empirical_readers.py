@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from empirical.fit.pythia import ROW_KEY, read_loss_csv
-from empirical.measure.engine import read_jobs
+from empirical.measure.jobs import read_jobs
 from empirical.measure.texts import load_texts
 from infogeo.runner import UsageError
 

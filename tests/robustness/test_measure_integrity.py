@@ -20,7 +20,9 @@ pytest.importorskip("transformers")
 
 from empirical.io import read_table  # noqa: E402
 from empirical.measure import engine as E  # noqa: E402
+from empirical.measure import jobs as J  # noqa: E402
 from empirical.measure.cli import main as cli_main  # noqa: E402
+from empirical.measure.config import MeasureConfig  # noqa: E402
 from empirical.measure.outputs import LOCK  # noqa: E402
 
 pytestmark = pytest.mark.models
@@ -48,12 +50,12 @@ if mode == "pause":
         return orig(*a, **k)
     E._measure_all = paused
 else:
-    orig = E._write
+    orig = E.write_table
     def write_then_die(df, path):
         out = orig(df, path)
         os.kill(os.getpid(), signal.SIGKILL)
         return out
-    E._write = write_then_die
+    E.write_table = write_then_die
 sys.exit(main(sys.argv[3:]))
 """
 
@@ -61,6 +63,19 @@ sys.exit(main(sys.argv[3:]))
 @pytest.fixture(scope="module")
 def family(tiny_family):
     return tiny_family
+
+
+def _config(kw: dict) -> MeasureConfig:
+    """The MeasureConfig of the fields among ``kw`` (removed from it)."""
+    return MeasureConfig(**{k: kw.pop(k) for k in list(kw) if k in MeasureConfig.fields()})
+
+
+def _run(model, **kw):
+    return E.run_measurements(model, _config(kw), **kw)
+
+
+def _jobs(jobs, **kw):
+    return E.run_jobs(jobs, config=_config(kw), **kw)
 
 
 def _env():
@@ -101,15 +116,15 @@ def test_a_second_concurrent_run_into_one_folder_is_refused_in_one_line_and_over
         assert "Traceback" not in second.stderr
         lines = _error_lines(second.stderr)
         assert len(lines) == 1 and f"pid {first.pid}" in lines[0] and "another run" in lines[0], second.stderr
-        assert not list(out.glob("*.csv")) and not (out / E.MARKER).exists()  # the second wrote nothing
+        assert not list(out.glob("*.csv")) and not (out / J.MARKER).exists()  # the second wrote nothing
     finally:
         flag.touch()
         _, err = first.communicate(timeout=TIMEOUT)
     assert first.returncode == 0, err[-2000:]
     # the survivor's tables and marker agree: sigma 0.01 everywhere, no lock or temporary file left
     assert set(read_table(out / "infogain.csv")["sigma"]) == {0.01}
-    assert json.loads((out / E.MARKER).read_text())["config"]["measure_config"]["sigma"] == 0.01
-    assert sorted(p.name for p in out.iterdir()) == sorted([E.MARKER, "entropy.csv", "infogain.csv"])
+    assert json.loads((out / J.MARKER).read_text())["config"]["measure_config"]["sigma"] == 0.01
+    assert sorted(p.name for p in out.iterdir()) == sorted([J.MARKER, "entropy.csv", "infogain.csv"])
     # a rerun with the other sigma is refused before any model loads, naming the field
     assert cli_main(_argv(family, texts, out, "--sigma", "0.02")) == 2
 
@@ -121,7 +136,7 @@ def test_an_interrupted_run_leaves_a_stale_lock_and_resumes_to_the_uninterrupted
     proc = _driver("kill", tmp_path / "unused", _argv(family, texts, out))
     proc.communicate(timeout=TIMEOUT)
     assert proc.returncode == -9
-    assert (out / LOCK).exists() and not (out / E.MARKER).exists()  # crashed mid-run: unfinished, lock left
+    assert (out / LOCK).exists() and not (out / J.MARKER).exists()  # crashed mid-run: unfinished, lock left
     assert len(list(out.glob("*.csv"))) == 1 and not list(out.glob(".*tmp"))
     holder = json.loads((out / LOCK).read_text())
     assert holder["pid"] == proc.pid and {"host", "started"} <= set(holder)
@@ -130,7 +145,7 @@ def test_an_interrupted_run_leaves_a_stale_lock_and_resumes_to_the_uninterrupted
     assert cli_main(_argv(family, texts, tmp_path / "clean")) == 0
     for name in ("entropy.csv", "infogain.csv"):
         assert (out / name).read_bytes() == (tmp_path / "clean" / name).read_bytes()
-    assert sorted(p.name for p in out.iterdir()) == sorted([E.MARKER, "entropy.csv", "infogain.csv"])
+    assert sorted(p.name for p in out.iterdir()) == sorted([J.MARKER, "entropy.csv", "infogain.csv"])
 
 
 def test_a_live_lock_from_another_host_is_never_taken_over(family, tmp_path):
@@ -138,13 +153,13 @@ def test_a_live_lock_from_another_host_is_never_taken_over(family, tmp_path):
     out.mkdir()
     (out / LOCK).write_text(json.dumps({"pid": 1, "host": "elsewhere.example", "started": "2026-01-01T00:00:00"}))
     with pytest.raises(ValueError, match="elsewhere.example"):
-        E.run_measurements(family, revision="step1", texts=TEXTS, out_dir=out, measurements=("entropy",), **COMMON)
+        _run(family, revision="step1", texts=TEXTS, out_dir=out, measurements=("entropy",), **COMMON)
     assert not list(out.glob("*.csv"))
 
 
 def _shards(family, root, n, ks, **kw):
     for k in ks:
-        E.run_measurements(family, **{"revision": "step1", "texts": TEXTS, "measurements": ("entropy", "infogain"),
+        _run(family, **{"revision": "step1", "texts": TEXTS, "measurements": ("entropy", "infogain"),
                                       **COMMON, **kw, "out_dir": root, "shard": (k, n)})
 
 
@@ -158,9 +173,9 @@ def test_merging_shards_of_different_runs_is_refused_naming_the_field(family, tm
     _shards(family, tmp_path, 2, [0])
     _shards(family, tmp_path, 2, [1], **change)
     with pytest.raises(ValueError, match=f"{field} differs") as err:
-        E.merge_shards(tmp_path)
+        J.merge_shards(tmp_path)
     assert all(v in str(err.value) for v in values), str(err.value)
-    assert not (tmp_path / "entropy.csv").exists() and not (tmp_path / E.MERGED).exists()
+    assert not (tmp_path / "entropy.csv").exists() and not (tmp_path / J.MERGED).exists()
 
 
 def test_an_incomplete_set_is_refused_unless_partial_is_asked_for_and_then_recorded(family, tmp_path, capsys):
@@ -170,35 +185,35 @@ def test_an_incomplete_set_is_refused_unless_partial_is_asked_for_and_then_recor
     assert len(_error_lines(err)) == 1 and "shards 1/3 are not finished" in err and "--allow-partial" in err
     assert not (tmp_path / "entropy.csv").exists()
     assert cli_main(["--merge", str(tmp_path), "--allow-partial"]) == 0
-    merged = json.loads((tmp_path / E.MERGED).read_text())
+    merged = json.loads((tmp_path / J.MERGED).read_text())
     assert merged["partial"] is True and merged["missing"] == ["shards 1/3"]
     ids = set(read_table(tmp_path / "entropy.csv")["text_id"])
     assert ids == {0, 2, 3}  # shards 0/3 (texts 0, 3) and 2/3 (text 2); text 1 is the missing shard's
     _shards(family, tmp_path, 3, [1])
-    E.merge_shards(tmp_path)
-    assert json.loads((tmp_path / E.MERGED).read_text())["partial"] is False
+    J.merge_shards(tmp_path)
+    assert json.loads((tmp_path / J.MERGED).read_text())["partial"] is False
 
 
 def test_shard_sets_of_different_sizes_and_duplicate_rows_are_refused(family, tmp_path):
     _shards(family, tmp_path / "a", 2, [0, 1])
     _shards(family, tmp_path / "a", 3, [0, 1, 2])
     with pytest.raises(ValueError, match="shard_count differs|shard count differs"):
-        E.merge_shards(tmp_path / "a")
+        J.merge_shards(tmp_path / "a")
     # the same finished run present twice under one root: same keys, refused rather than doubled
     for name in ("x", "y"):
-        E.run_measurements(family, revision="step1", texts=TEXTS, measurements=("entropy",), out_dir=tmp_path / "b" /
+        _run(family, revision="step1", texts=TEXTS, measurements=("entropy",), out_dir=tmp_path / "b" /
                            name, **COMMON)
     with pytest.raises(ValueError, match="repeated key"):
-        E.merge_shards(tmp_path / "b")
+        J.merge_shards(tmp_path / "b")
 
 
 def test_a_half_finished_job_list_is_refused_naming_the_missing_checkpoint(family, tmp_path):
     jobs = [(str(family), "step0"), (str(family), "step1")]
-    E.run_jobs(jobs, out_dir=tmp_path, shard=(0, 2), texts=TEXTS, measurements=("entropy",), **COMMON)
+    _jobs(jobs, out_dir=tmp_path, shard=(0, 2), texts=TEXTS, measurements=("entropy",), **COMMON)
     with pytest.raises(ValueError, match="step1"):
-        E.merge_shards(tmp_path)
-    E.run_jobs(jobs, out_dir=tmp_path, shard=(1, 2), texts=TEXTS, measurements=("entropy",), **COMMON)
-    assert set(read_table(E.merge_shards(tmp_path)["entropy"])["revision"]) == {"step0", "step1"}
+        J.merge_shards(tmp_path)
+    _jobs(jobs, out_dir=tmp_path, shard=(1, 2), texts=TEXTS, measurements=("entropy",), **COMMON)
+    assert set(read_table(J.merge_shards(tmp_path)["entropy"])["revision"]) == {"step0", "step1"}
 
 
 @pytest.mark.parametrize("argv, option", [(["--limit", "0"], "--limit"), (["--limit", "-1"], "--limit"),
@@ -213,7 +228,7 @@ def test_bad_counts_are_refused_naming_the_option(tmp_path, capsys, argv, option
 
 def test_the_finished_marker_and_an_unwritable_out_are_checked_before_a_model_loads(family, tmp_path, monkeypatch):
     kw = dict(revision="step1", texts=TEXTS, measurements=("entropy",), **COMMON)
-    done = E.run_measurements(family, out_dir=tmp_path / "d", **kw)
+    done = _run(family, out_dir=tmp_path / "d", **kw)
     blocker = tmp_path / "file"
     blocker.write_text("x")
 
@@ -221,11 +236,11 @@ def test_the_finished_marker_and_an_unwritable_out_are_checked_before_a_model_lo
         raise AssertionError("a model was loaded")
 
     monkeypatch.setattr(E, "_load", no_load)
-    assert E.run_measurements(family, out_dir=tmp_path / "d", **kw) == done
+    assert _run(family, out_dir=tmp_path / "d", **kw) == done
     with pytest.raises(ValueError, match="different configuration.*eps"):
-        E.run_measurements(family, out_dir=tmp_path / "d", **{**kw, "eps": 0.3})
+        _run(family, out_dir=tmp_path / "d", **{**kw, "eps": 0.3})
     with pytest.raises(OSError, match="not a directory"):
-        E.run_measurements(family, out_dir=blocker, **kw)
+        _run(family, out_dir=blocker, **kw)
 
 
 def test_an_out_that_is_a_file_is_one_line_before_anything_is_built(tmp_path, capsys):
