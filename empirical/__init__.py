@@ -2,7 +2,7 @@
 ``minipythia/`` (the CPU-trained model family measured by default).
 
 ``empirical.io`` reads every table and checks every checksum of the shipped
-data. The flat modules of earlier versions (``empirical.fitting``,
+data. The flat modules of earlier versions (``empirical.pythia``,
 ``empirical.metrics``, ...) still import, as the very module objects of their
 new homes, with a ``DeprecationWarning`` naming the new path.
 """
@@ -17,7 +17,6 @@ import warnings
 #: Old module path -> its new home. ``empirical.measure`` kept its name (now a package re-exporting the engine).
 MOVED_MODULES = {
     "empirical.pythia": "empirical.fit.pythia",
-    "empirical.fitting": "empirical.fit.fitter",
     "empirical.analysis": "empirical.fit.analyses",
     "empirical.plots_fit": "empirical.fit.plots",
     "empirical.fit_cli": "empirical.fit.cli",

@@ -33,11 +33,11 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from infogeo.validation import ValidationError
+from infogeo.validation import ValidationError, nonnegative_int
 from theory.skills import predicted_exponent
 
-from .coverage import ANALYSIS_METHODS
-from .profile import ProfileFit, fit_joint_law, fit_power_law
+from .laws import FitResult, fit_joint_law, fit_power_law
+from .methods import ANALYSIS_METHODS
 from .pythia import DEFAULT_LOSS, load_pythia, validate_loss_table
 from .verdicts import (
     VERDICTS,
@@ -99,7 +99,7 @@ CAVEATS = (
      "tested exponent that carry each fit's calibrated interval; the final checkpoint enters both fits, so "
      "the pairing ignores a small positive correlation."),
     ("interval methods", "Each analysis uses the interval method the coverage study chose for a design shaped "
-     "like it (empirical.fit.coverage.ANALYSIS_METHODS): profile-t for params, frontier and joint, an "
+     "like it (empirical.fit.methods.ANALYSIS_METHODS): profile-t for params, frontier and joint, an "
      "AR(1)-calibrated profile-t widened ×1.15 for steps. Steps and frontier verdicts are flagged approximate."),
 )
 
@@ -149,14 +149,14 @@ def pareto_frontier(g: pd.DataFrame, xcol: str) -> pd.DataFrame:
     return g.loc[keep]
 
 
-def _fit_rows(fit: ProfileFit, **keys) -> pd.DataFrame:
+def _fit_rows(fit: FitResult, **keys) -> pd.DataFrame:
     t = fit.to_frame()
     for i, (k, v) in enumerate(keys.items()):
         t.insert(i, k, v)
     return t
 
 
-def _curve_rows(fit: ProfileFit, x_all: np.ndarray, y_all: np.ndarray, in_win: np.ndarray,
+def _curve_rows(fit: FitResult, x_all: np.ndarray, y_all: np.ndarray, in_win: np.ndarray,
                 preds: dict, keys: dict, x_name: str, n_grid: int = 60) -> list[pd.DataFrame]:
     """Data, fitted line with bootstrap band, and theory lines anchored on the fit at the window's midpoint."""
     E = fit.params["E"]
@@ -193,7 +193,7 @@ def _noise_log(g: pd.DataFrame, loss_column: str) -> float:
     return float("nan")
 
 
-def _fit_kind(fitter, kind: str, n_boot: int, seed: int, *args, **kw) -> ProfileFit:
+def _fit_kind(fitter, kind: str, n_boot: int, seed: int, *args, **kw) -> FitResult:
     """``fitter`` with ``ANALYSIS_METHODS[kind]``'s options and calibration note (bootstrap methods need ≥ 20)."""
     m = ANALYSIS_METHODS[kind]
     opts = dict(m["fit"])
@@ -223,7 +223,7 @@ class _Run:
     def window_set(self, windows: tuple) -> tuple:
         return windows if self.windows else windows[:1]
 
-    def fit(self, kind: str, key: str, x: np.ndarray, y: np.ndarray, is_default: bool, x_name: str) -> ProfileFit:
+    def fit(self, kind: str, key: str, x: np.ndarray, y: np.ndarray, is_default: bool, x_name: str) -> FitResult:
         """L = E + A·x^-a by analysis ``kind``'s calibrated method, with the seed of ``key``; default windows get
         n_boot refits, the others n_boot_windows (bootstrap-calibrated methods at least 20; 0 gives profile-t
         limits without refits, and no verdict)."""
@@ -270,7 +270,7 @@ def _params_analysis(run: _Run, fam: str, final: pd.DataFrame, noise: float) -> 
             run.alpha[(fam, pc)] = (*run.alpha[(fam, pc)][:2], "fragile")
 
 
-def _steps_verdicts(run: _Run, fam: str, model: str, key: str, fit: ProfileFit, window: str, is_default: bool,
+def _steps_verdicts(run: _Run, fam: str, model: str, key: str, fit: FitResult, window: str, is_default: bool,
                     n_points: int) -> dict:
     """a_steps against α/(α+2) and α/(α+1), for α from both parameter counts; returns the theory lines (non-emb.)."""
     reason = fit_problem(fit, "a")
@@ -407,7 +407,7 @@ def run_analyses(df: pd.DataFrame, *, loss_column: str = DEFAULT_LOSS, seed: int
 
     ``fits``: one row per (fit, parameter): ``analysis, family, subject,
       x_column, window, is_default, model_params_nonembedding`` (N of the
-      model for steps fits, else NaN) + :meth:`ProfileFit.to_frame` columns.
+      model for steps fits, else NaN) + :meth:`FitResult.to_frame` columns.
     ``verdicts``: one row per (test, family, subject, hypothesis):
       ``test, family, subject, hypothesis, alpha_source, estimate, ci_low,
       ci_high, predicted, pred_low, pred_high, diff, diff_low, diff_high,
@@ -424,9 +424,8 @@ def run_analyses(df: pd.DataFrame, *, loss_column: str = DEFAULT_LOSS, seed: int
       ``checkpoints`` (every checkpoint, grey in the figure).
     ``caveats``: ``caveat, detail``.
     """
-    if isinstance(n_boot, bool) or not isinstance(n_boot, (int, np.integer)) or n_boot < 0:
-        raise ValidationError(f"n_boot must be a non-negative integer, got {n_boot!r}")
-    nbw = max(n_boot // 2, 0) if n_boot_windows is None else int(n_boot_windows)
+    n_boot = nonnegative_int(n_boot, "n_boot")
+    nbw = n_boot // 2 if n_boot_windows is None else nonnegative_int(n_boot_windows, "n_boot_windows")
     d = select_rows(df, loss_column)
     families = [f for f in ("standard", "deduped") if (d["family"] == f).any()]
     bar = tqdm(total=_n_fits(d, families, windows), desc="empirical fit", disable=not progress, file=None)

@@ -2,7 +2,7 @@
 
 A verdict is ``consistent``, ``inconsistent``, ``inconclusive`` or
 ``fragile``; the rules are stated in docs/statistics.md ("Verdict rules") and
-implemented here: a fit that :func:`empirical.fit.profile.usable` refuses is
+implemented here: a fit that :func:`empirical.fit.laws.usable` refuses is
 ``inconclusive`` with the reason; ``consistent`` needs an informative interval
 (narrower than the gap between the competing predictions; for
 ``params_power_law`` hi/lo ≤ 3); a prediction from an α whose own verdict is
@@ -24,8 +24,8 @@ import pandas as pd
 
 from theory.skills import predicted_exponent
 
-from .coverage import ANALYSIS_METHODS
-from .profile import ProfileFit, usable
+from .laws import FitResult, usable
+from .methods import ANALYSIS_METHODS
 
 __all__ = [
     "VERDICTS", "VERDICT_COLUMNS", "WINDOW_COLUMNS", "PARAMS_MAX_RATIO", "seed_for", "pair_rng", "fit_problem",
@@ -35,7 +35,7 @@ __all__ = [
 
 VERDICTS = ("consistent", "inconsistent", "inconclusive", "fragile")
 #: Columns of the verdicts table, in order (``window_agreement`` and ``n_windows`` are added last).
-#: ``usable``: the fit passed :func:`empirical.fit.profile.usable`; ``interval_kind``: how the fit's interval
+#: ``usable``: the fit passed :func:`empirical.fit.laws.usable`; ``interval_kind``: how the fit's interval
 #: was computed; ``approximate``: the analysis's interval method is flagged approximate by the coverage study.
 VERDICT_COLUMNS = ("test", "family", "subject", "hypothesis", "alpha_source", "estimate", "ci_low", "ci_high",
                    "predicted", "pred_low", "pred_high", "diff", "diff_low", "diff_high", "verdict", "reason",
@@ -78,8 +78,8 @@ def _paired(a: np.ndarray, b: np.ndarray, rng: np.random.Generator) -> tuple[np.
     return rng.permutation(a)[:m], rng.permutation(b)[:m]
 
 
-def fit_problem(fit: ProfileFit, exponent: str) -> str:
-    """Empty string if the fit can carry a verdict (:func:`empirical.fit.profile.usable`), else the reason."""
+def fit_problem(fit: FitResult, exponent: str) -> str:
+    """Empty string if the fit can carry a verdict (:func:`empirical.fit.laws.usable`), else the reason."""
     if fit.diagnostics["n_boot"] == 0:
         return "no bootstrap refits were requested (n_boot = 0 for this fit); a verdict needs bootstrap refits"
     ok, why = usable(fit, exponent)
@@ -149,7 +149,7 @@ def _aic_log_linear(x_log: np.ndarray, y_log: np.ndarray) -> float:
     return len(y_log) * math.log(max(float(r_alt @ r_alt), 1e-300) / len(y_log)) + 4
 
 
-def params_verdict(fit: ProfileFit, sub: pd.DataFrame, col: str, noise: float) -> dict:
+def params_verdict(fit: FitResult, sub: pd.DataFrame, col: str, noise: float) -> dict:
     """Is L = E + A·N^-α supported: a power law, α's interval informative (hi/lo ≤ 3), residuals within eval
     noise, and better than L = c0 − c1·ln N? A flat or rising loss is 'no power law' (inconsistent)."""
     lo, hi = fit.intervals["a"]
@@ -177,7 +177,7 @@ def params_verdict(fit: ProfileFit, sub: pd.DataFrame, col: str, noise: float) -
     return {"verdict": "consistent", "reason": f"power law with offset fits{note}; {detail}"}
 
 
-def verdict_row(test: str, family: str, subject: str, hypothesis: str, alpha_source: str, fit: ProfileFit,
+def verdict_row(test: str, family: str, subject: str, hypothesis: str, alpha_source: str, fit: FitResult,
                 outcome: dict, kind: str, exponent: str = "a") -> dict:
     """One row of the verdicts table (columns :data:`VERDICT_COLUMNS`).
 

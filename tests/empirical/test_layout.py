@@ -26,13 +26,13 @@ def test_an_old_module_path_imports_the_new_module_itself_with_a_deprecation_war
 
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")  # the warning itself is the test above
 def test_old_public_names_still_import():
-    from empirical.fit import fit_power_law as new_fit
-    from empirical.fitting import fit_power_law
+    from empirical.fit import pythia as new_pythia
     from empirical.measure import MARKER, run_measurements  # the engine's names, from the package as before
     from empirical.measure.metrics import info_gain_curve as new_gain
     from empirical.metrics import info_gain_curve
+    from empirical.pythia import load_pythia
 
-    assert fit_power_law is new_fit and info_gain_curve is new_gain
+    assert load_pythia is new_pythia.load_pythia and info_gain_curve is new_gain
     assert callable(run_measurements) and MARKER == "_done.json"
 
 

@@ -9,9 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from empirical.fit import profile
+from empirical.fit import laws
 from empirical.fit.analyses import run_analyses
-from empirical.fit.coverage import ANALYSIS_METHODS, study_table
+from empirical.fit.coverage import study_table
+from empirical.fit.methods import ANALYSIS_METHODS
 from empirical.fit.verdicts import (
     VERDICTS,
     WINDOW_COLUMNS,
@@ -64,7 +65,7 @@ def _power_law_fit(noise=0.002, seed=0):
     N = np.geomspace(2e7, 1.2e10, 8)
     y = (1.0 + 600.0 * N ** -ALPHA) * np.exp(noise * np.random.default_rng(seed).standard_normal(N.size))
     sub = pd.DataFrame({"params": N, "loss": y})
-    return profile.fit_power_law(N, y, n_boot=200, seed=seed), sub
+    return laws.fit_power_law(N, y, n_boot=200, seed=seed), sub
 
 
 def test_params_consistent_needs_an_interval_ratio_at_most_3():
@@ -72,7 +73,7 @@ def test_params_consistent_needs_an_interval_ratio_at_most_3():
     assert params_verdict(fit, sub, "params", np.nan)["verdict"] == "consistent"
     lo = fit.params["a"] / 2.5
     wide = dataclasses.replace(fit, intervals={**fit.intervals, "a": (lo, 4 * lo)})  # hi/lo = 4, inside bounds
-    assert profile.usable(wide, "a")[0]
+    assert laws.usable(wide, "a")[0]
     v = params_verdict(wide, sub, "params", np.nan)
     assert v["verdict"] == "inconclusive" and "hi/lo" in v["reason"]
 
@@ -81,7 +82,7 @@ def test_params_consistent_needs_an_interval_ratio_at_most_3():
 def test_flat_or_rising_loss_is_no_power_law_never_consistent(shape):
     N = np.geomspace(2e7, 1.2e10, 8)
     y = np.full(N.size, 2.5) if shape == "constant" else 2.0 + 0.05 * np.log(N / N[0])
-    fit = profile.fit_power_law(N, y, n_boot=200, seed=0)
+    fit = laws.fit_power_law(N, y, n_boot=200, seed=0)
     v = params_verdict(fit, pd.DataFrame({"params": N, "loss": y}), "params", np.nan)
     assert v["verdict"] == "inconsistent" and v["reason"].startswith("no power law")
     assert fit_problem(fit, "a")  # and no downstream comparison can use it
