@@ -462,14 +462,22 @@ def run_analyses(df: pd.DataFrame, *, loss_column: str = DEFAULT_LOSS, seed: int
 
     ``fits``: one row per (fit, parameter): ``analysis, family, subject,
       x_column, window, is_default, model_params_nonembedding`` (N of the
-      model for steps fits, else NaN) + :meth:`FitResult.to_frame` columns.
-    ``verdicts``: one row per (test, family, subject, hypothesis):
-      ``test, family, subject, hypothesis, alpha_source, estimate, ci_low,
-      ci_high, predicted, pred_low, pred_high, diff, diff_low, diff_high,
-      verdict, reason, window_agreement, n_windows``.
+      model for steps fits, else NaN) + :meth:`FitResult.to_frame` columns +
+      the goodness of fit :data:`GOF_COLUMNS` (``eval_noise_log, chi2, dof,
+      chi2_p, sigma_extra, sigma_extra_95``).
+    ``verdicts``: one row per (test, family, subject, hypothesis): the
+      columns of :data:`empirical.fit.verdicts.VERDICT_COLUMNS` (``verdict``,
+      ``direction``, ``outcome``, χ² columns, ...), ``window_agreement,
+      n_windows``, ``learner`` (the model behind the hypothesis),
+      ``test_outcome`` (the test's two hypotheses read together) and
+      ``drift_coverage`` (how often the analysis's interval covers a drifting
+      exponent, from the coverage study).
     ``window_sensitivity``: the same verdicts re-derived per window:
-      ``test, family, subject, hypothesis, window, is_default, n_points,
-      estimate, ci_low, ci_high, predicted, verdict``.
+      ``test, family, subject, hypothesis, alpha_source, window, is_default,
+      n_points, estimate, ci_low, ci_high, predicted, verdict, direction,
+      usable``.
+    ``joint``: the joint test of :func:`empirical.fit.joint.joint_table`
+      (bootstrap over whole models, ``n_boot_windows`` worlds).
     ``curves``: for plotting (default windows): ``analysis, family, subject,
       x_name, kind, x, y, y_low, y_high, E_hat, in_window``; ``kind`` is
       ``data`` (all points, ``in_window`` marks the fitted ones), ``fit``
