@@ -8,8 +8,8 @@ cache) in ``<report>/measurements/<model>/``; this section only lays them out.
 from __future__ import annotations
 
 from ..blocks import Heading, Para, Table
-from ._layout import headline_table, window_note
 from ..summary import DECISIVE
+from ._layout import headline_table, window_note
 from .empirical import FIT_RESOLUTION, fit_caption
 
 #: Section 4.2-4.3 figures drawn on the largest model: (table key, plot function name, caption).
