@@ -50,6 +50,9 @@ def test_tables_and_columns(seq_tables):
     j = t["joint"]
     assert set(j["quantity"]) == {"alpha", "beta", "compute_optimal", "nopt_slope"}
     assert (j["n_boot"] == 20).all() and j["interval_kind"].str.contains("over models").all()
+    # another loss table gets no caveat about Pythia's LAMBADA evaluations or its 143000-step recipe
+    text = " ".join(t["caveats"]["detail"])
+    assert "LAMBADA" not in text and "143000" not in text and "learning order" in set(t["caveats"]["caveat"])
 
 
 def test_each_verdict_carries_the_estimate_and_interval_of_the_fit_it_judges(seq_tables):
