@@ -163,9 +163,10 @@ def joint_table(family: str, pool: pd.DataFrame, *, n_boot: int, seed: int, ncol
     world = _derived({k: draws[k].to_numpy(float)[ok] for k in ("alpha", "beta", "alpha_N", "a_env", "nopt_slope")})
     rows = []
     for quantity, key, against, other, learner, partner in _COMPARISONS:
-        lo, hi = _ci(world[key])
-        p_lo, p_hi = _ci(world[other])
-        d_lo, d_hi = _ci(world[key] - world[other])
+        # an unusable test shows its point estimates only: intervals from the few good worlds would mislead
+        lo, hi = _ci(world[key]) if not usable else (np.nan, np.nan)
+        p_lo, p_hi = _ci(world[other]) if not usable else (np.nan, np.nan)
+        d_lo, d_hi = _ci(world[key] - world[other]) if not usable else (np.nan, np.nan)
         gap = abs(est[other] - est[partner]) if partner else None
         verdict, direction, outcome, reason = _verdict(d_lo, d_hi, gap, usable)
         rows.append({"family": family, "quantity": quantity, "estimate": est[key], "ci_low": lo, "ci_high": hi,
