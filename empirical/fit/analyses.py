@@ -539,11 +539,11 @@ def report_tables(seed: int = 0, progress: bool = True, n_boot: int = 1000) -> d
     the coverage study.
 
     ``verdicts_headline`` is :func:`empirical.fit.verdicts.headline` of the
-    verdicts; ``coverage`` is :func:`empirical.fit.coverage.study_table` (the
+    verdicts; ``coverage`` is :func:`empirical.fit.methods.study_table` (the
     400-draw study behind the interval methods, shipped as a CSV). n_boot
     refits per default-window fit (half for the other windows).
     """
-    from .coverage import study_table
+    from .methods import study_table
 
     tabs = run_analyses(load_pythia(), seed=seed, n_boot=n_boot, n_boot_windows=n_boot // 2, progress=progress)
     return {**tabs, "verdicts_headline": headline(tabs["verdicts"]), "coverage": study_table()}

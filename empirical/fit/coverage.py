@@ -61,11 +61,10 @@ from tqdm.auto import tqdm
 from infogeo.runner import ArgumentParser, integer, output_dir, run
 from infogeo.validation import ValidationError, positive_int
 
-from ..io import read_table
 from . import intervals, laws, solver
 
 __all__ = ["DESIGNS", "Design", "make_design", "run_study", "summarize", "binomial_band", "to_markdown",
-           "STUDY_CSV", "study_table", "main"]
+           "main"]
 
 DESIGNS = ("params8", "steps15-r5", "steps15-r8", "frontier", "joint250")
 SPECS = ("well", "mis")
@@ -81,24 +80,6 @@ METHODS = {
     "frontier": (("profile", None), ("profile-boot", "residual"), ("percentile", "residual")),
     "joint250": (("profile", None), ("percentile", "residual")),
 }
-
-#: The 400-draw study table of docs/statistics.md (``summarize`` output, seed 0, 1000 refits, 300 for joint250),
-#: shipped because the study takes about 35 CPU-minutes. Regenerate with
-#: ``python -m empirical.fit.coverage --draws 400 --out DIR`` (or ``python benchmarks/bench_coverage.py``) and
-#: copy ``DIR/coverage.csv`` here.
-STUDY_CSV = Path(__file__).with_name("coverage_study.csv")
-#: (design prefix, method) -> the analysis whose verdicts rest on that interval method.
-_USED_BY = {("params8", "profile"): "params", ("steps15", "profile-boot/ar1"): "steps (widened ×1.15)",
-            ("frontier", "profile"): "frontier", ("joint250", "profile"): "joint"}
-
-
-def study_table() -> pd.DataFrame:
-    """The shipped coverage study (:data:`STUDY_CSV`) with a ``used_by`` column: the analysis that uses the
-    row's method (empty for methods the study rejected). Rows of steps show the unwidened method."""
-    t = read_table(STUDY_CSV)
-    used = [_USED_BY.get((d.split("-")[0], m), "") for d, m in zip(t["design"], t["method"])]
-    return t.assign(used_by=used)
-
 
 @dataclass(frozen=True)
 class Design:

@@ -2,11 +2,18 @@
 
 :mod:`empirical.fit.coverage` measured the coverage of every interval method
 on designs shaped like each analysis (docs/statistics.md); this table holds
-its choice, so the analyses and verdicts need not import the study.
+its choice and (:func:`study_table`) its shipped table, so the analyses and
+the report need not import the study.
 """
 from __future__ import annotations
 
-__all__ = ["ANALYSIS_METHODS"]
+from pathlib import Path
+
+import pandas as pd
+
+from ..io import read_table
+
+__all__ = ["ANALYSIS_METHODS", "STUDY_CSV", "study_table"]
 
 #: The interval method each analysis of :mod:`empirical.fit.analyses` uses, chosen and measured by the study
 #: (seed 0, 400 draws per design and truth, 1000 refits; docs/statistics.md). Pass ``fit`` to
@@ -33,3 +40,21 @@ ANALYSIS_METHODS = {
                              "training run are not iid (Pythia's joint fit): not calibrated there",
               "drift_coverage": "9–32%"},
 }
+
+
+#: The 400-draw study table of docs/statistics.md (``summarize`` output, seed 0, 1000 refits, 300 for joint250),
+#: shipped because the study takes about 35 CPU-minutes. Regenerate with
+#: ``python -m empirical.fit.coverage --draws 400 --out DIR`` (or ``python benchmarks/bench_coverage.py``) and
+#: copy ``DIR/coverage.csv`` here.
+STUDY_CSV = Path(__file__).with_name("coverage_study.csv")
+#: (design prefix, method) -> the analysis whose verdicts rest on that interval method.
+_USED_BY = {("params8", "profile"): "params", ("steps15", "profile-boot/ar1"): "steps (widened ×1.15)",
+            ("frontier", "profile"): "frontier", ("joint250", "profile"): "joint"}
+
+
+def study_table() -> pd.DataFrame:
+    """The shipped coverage study (:data:`STUDY_CSV`) with a ``used_by`` column: the analysis that uses the
+    row's method (empty for methods the study rejected). Rows of steps show the unwidened method."""
+    t = read_table(STUDY_CSV)
+    used = [_USED_BY.get((d.split("-")[0], m), "") for d, m in zip(t["design"], t["method"])]
+    return t.assign(used_by=used)

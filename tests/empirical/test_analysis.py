@@ -192,3 +192,18 @@ def test_cli_bad_input_exits_2_naming_the_column(tmp_path, capsys):
     assert "tokens" in err and "Traceback" not in err
     assert fit_cli.main(["--data", str(tmp_path / "missing.csv"), "--out", str(tmp_path)]) == 2
     assert fit_cli.main(["--bogus"]) == 2
+
+
+def test_the_analyses_and_the_report_tables_do_not_import_the_coverage_study():
+    """The interval method per analysis and the shipped study table live in empirical.fit.methods; the study
+    (empirical.fit.coverage, its designs and runner) is imported by nothing the analyses or the report run."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = ("import sys, empirical.fit, empirical.fit.analyses, empirical.fit.verdicts, empirical.fit.plots; "
+            "from empirical.fit.methods import study_table; study_table(); "
+            "print('empirical.fit.coverage' in sys.modules)")
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root)
+    assert out.returncode == 0 and out.stdout.strip() == "False", out.stdout + out.stderr

@@ -11,8 +11,7 @@ import pytest
 
 from empirical.fit import laws
 from empirical.fit.analyses import run_analyses
-from empirical.fit.coverage import study_table
-from empirical.fit.methods import ANALYSIS_METHODS
+from empirical.fit.methods import ANALYSIS_METHODS, study_table
 from empirical.fit.verdicts import (
     VERDICTS,
     WINDOW_COLUMNS,
