@@ -128,7 +128,8 @@ CAVEATS = (
      "(claim thm-3.8-frontier); α/(α+1) is the frontier only of a learner without a capacity limit. The frontier "
      "therefore cannot tell the learning order apart; only the steps axis at fixed size can."),
     ("joint law", "The joint test resamples whole models (runs), not points, because the checkpoints of a run share "
-     "its noise; with 8 models the bootstrap's own coverage is measured in docs/statistics.md."),
+     "its noise. With 8 models its 95% intervals cover α 98.5–99% and β 91–92% of the time on data drawn from the "
+     "law (docs/statistics.md): approximate."),
 )
 
 
