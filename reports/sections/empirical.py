@@ -10,8 +10,7 @@ FIT_RESOLUTION = {"grad_norm": 1e-6}
 
 
 #: Columns of the joint table the report shows (every column stays in the CSV).
-JOINT_SHOWN = ("family", "quantity", "estimate", "ci_low", "ci_high", "compared_with", "predicted", "pred_low",
-               "pred_high", "verdict", "outcome", "boot_ok_frac")
+JOINT_SHOWN = ("family", "quantity", "estimate", "ci_low", "ci_high", "compared_with", "predicted", "outcome")
 
 
 def build(ctx):
@@ -29,14 +28,12 @@ def build(ctx):
         "(`empirical.fit.fit_power_law` / `fit_joint_law`) minimise squared log residuals by variable projection; "
         "a parameter on a bound is not converged, and a fit must pass the usability rule (status ok, at least 90% "
         "of refits interior optima, interval inside the exponent bounds) to carry a verdict. Predictions come from "
-        "`theory.skills.predicted_exponent` with the interval of α propagated. Verdict words: `consistent`; "
-        "`inconsistent` with its direction (the loss falls faster or slower than predicted); `needs-extra-noise` "
-        "(the law fits only if run-to-run noise adds σ_extra to the evaluation noise); `fragile` with the count of "
-        "windows in which the default window's verdict holds (a window whose fit is unusable counts against it); "
-        "and, where nothing is decided, `uninformative`, `unusable`, `alpha-unsupported` or `no-majority` "
-        "(rules: docs/statistics.md).")]
+        "`theory.skills.predicted_exponent` with the interval of α propagated. Verdicts and their `outcome` "
+        "in words (directional; `fragile` with its count of windows) follow the rules of docs/statistics.md; "
+        "steps and frontier verdicts are approximate (the coverage study below).")]
     blocks += [Para(p) for p in findings(h, tabs["joint"], tabs["fits"])]
-    blocks.append(headline_table(rels["verdicts_headline"], h.columns, "pythia", drop=("subject",)))
+    blocks.append(headline_table(rels["verdicts_headline"], h.columns, "pythia",
+                                 drop=("subject", "approximate", "window_agreement")))
     if len(tabs["joint"]):
         blocks.append(Table(rels["joint"], "Epoch-style joint test: L = E + A/N^α + B/D^β over every checkpoint "
                                            "(D = tokens seen), 95% intervals from a bootstrap over whole models; "
