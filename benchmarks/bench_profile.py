@@ -1,22 +1,24 @@
-"""Benchmark of empirical.fit.profile against the old route (empirical.fit.fitter) in the same run.
+"""Benchmark of the fitter (empirical.fit.fit_power_law / fit_joint_law) against scipy's least squares, and the
+coverage of its 95% interval, measured in the same run.
 
-Run: ``python benchmarks/bench_profile.py [--n-boot 1000] [--old-boot 50] [--old-sample 3]``.
-Prints wall times and ratios (no assertions). The old route refits one
-resample at a time (a Python loop of L-BFGS-B runs), so its time is linear
-in the number of refits: it is timed with ``--old-boot`` refits and without
-refits, and extrapolated to ``n_boot`` (t₀ + (t_B − t₀)·n_boot/B); the
-printed line says so. (Measured once at 1000 refits on a loaded machine:
-Huber 772 s, l2 45 s.)
+Run: ``python benchmarks/bench_profile.py [--n-boot 1000] [--coverage DRAWS] [--skip-analysis]``.
+Prints wall times, ratios and coverage (no assertions). The peer route is
+``scipy.optimize.least_squares`` on the same log residuals from several
+starts (the naive way to fit L = E + A·x^-a), timed per point fit; it has no
+intervals, so the ratio is that of one point fit.
 
-1. an 8-point power law (Pythia final checkpoints, non-embedding N) with
-   ``n_boot`` refits: new (profile-t + refits; bootstrap-calibrated profile)
-   vs old (Huber, the default, and l2), target < 0.3 s for the new route;
-2. every fit the Pythia analysis runs (``empirical.analysis``: params /
-   steps / frontier windows × families × parameter counts, and the joint
-   law), at ``n_boot`` refits for default windows and n_boot/2 for the
-   others, as the analysis does: the new route is timed in full, the old
-   route on ``--old-sample`` fits per kind and extrapolated by the count of
-   fits of that kind. Target < 60 s for the new route.
+1. an 8-point power law (Pythia final checkpoints, non-embedding N): the
+   fitter with ``n_boot`` refits (its defaults: profile-t + refits), the
+   bootstrap-calibrated profile, and no refits, against scipy's multi-start
+   point fit; target < 0.5 s with the default refits;
+2. ``--coverage DRAWS``: the issue-19 design, 8 Pythia-like sizes (v1
+   non-embedding N), L = E + A·N^-a with the standard family's fitted shape
+   as truth, 3% iid log-normal noise; coverage of the true exponent by the
+   default 95% interval with its binomial standard error, and the time per
+   fit with the default refits;
+3. every fit the Pythia analysis runs (params / steps / frontier windows ×
+   families × parameter counts, and the joint law), at ``n_boot`` refits for
+   default windows and n_boot/2 for the others, as the analysis does.
 
 The machine is shared: the load average is printed beside the times.
 """
@@ -28,8 +30,9 @@ import sys
 import time
 
 import numpy as np
+from scipy.optimize import least_squares
 
-from empirical.fit import profile
+from empirical.fit import fit_joint_law, fit_power_law, usable
 from empirical.fit.analyses import (
     FLOPS_COLUMNS,
     FRONTIER_WINDOWS,
@@ -39,11 +42,9 @@ from empirical.fit.analyses import (
     select_rows,
     steps_windows,
 )
-from empirical.fit.coverage import ANALYSIS_METHODS
-from empirical.fit.fitter import A_MAX
-from empirical.fit.fitter import fit_joint_law as old_joint
-from empirical.fit.fitter import fit_power_law as old_power
+from empirical.fit.methods import ANALYSIS_METHODS
 from empirical.fit.pythia import load_pythia
+from empirical.fit.solver import EXP_BOUNDS
 
 
 def _timed(fn, *a, **k):
@@ -88,46 +89,89 @@ def analysis_fits(d, n_boot: int) -> list[tuple]:
 def _new(kind, xs, y, nb, seed=0):
     opts = ANALYSIS_METHODS[kind]["fit"]  # the options the analyses fit with
     if kind == "joint":
-        return profile.fit_joint_law(*xs, y, n_boot=nb, seed=seed, **opts)
-    return profile.fit_power_law(xs[0], y, n_boot=nb, seed=seed, **opts)
+        return fit_joint_law(*xs, y, n_boot=nb, seed=seed, **opts)
+    return fit_power_law(xs[0], y, n_boot=nb, seed=seed, **opts)
 
 
-def _old_extrapolated(kind, xs, y, nb, old_boot, **kw):
-    """Old-route time at nb refits from timings at 0 and old_boot refits (linear in the refits)."""
-    fn = old_joint if kind == "joint" else old_power
-    _, t0 = _timed(fn, *xs, y, n_boot=0, **kw)
-    if nb == 0:
-        return t0, None
-    f, tb = _timed(fn, *xs, y, n_boot=min(old_boot, nb), seed=0, **kw)
-    return t0 + (tb - t0) * nb / min(old_boot, nb), f
+def scipy_fit(x, y):
+    """The peer route: bounded least squares on log residuals from 4 starts, the best SSR kept (x centred)."""
+    z = np.log(x) - np.log(x).mean()
+
+    def res(t):
+        return np.log(y) - np.log(t[0] + t[1] * np.exp(-t[2] * z))
+
+    best = None
+    for a0 in (0.05, 0.3, 1.0, 3.0):
+        u = np.exp(-a0 * z)
+        A0 = max(np.polyfit(u, y, 1)[0], 1e-6)
+        r = least_squares(res, [max(y.min() - A0 * u.min(), 1e-6), A0, a0],
+                          bounds=([0, 0, EXP_BOUNDS[0]], [np.inf, np.inf, EXP_BOUNDS[1]]), xtol=1e-12, ftol=1e-12)
+        if best is None or r.cost < best.cost:
+            best = r
+    return best
 
 
-def bench_single(d, n_boot: int, old_boot: int) -> None:
+def bench_single(d, n_boot: int) -> None:
     fin = d[(d["family"] == "standard") & (d["step"] == d["step"].max())].sort_values("params_nonembedding")
     x, y = fin["params_nonembedding"].to_numpy(float), fin["loss"].to_numpy()
     print(f"== 8-point power law (Pythia standard, non-embedding N), {n_boot} refits; load {os.getloadavg()[0]:.1f}")
-    profile.fit_power_law(x, y, n_boot=20)  # warm-up (imports, caches)
+    fit_power_law(x, y, n_boot=20)  # warm-up (imports, caches)
     rows = []
-    for label, kw in (("new profile-t + refits", {}),
-                      ("new bootstrap-calibrated profile", {"interval": "profile-boot"}),
-                      ("new profile-t, no refits", {"n_boot": 0})):
+    for label, kw in (("fitter defaults (profile-t + refits)", {}),
+                      ("bootstrap-calibrated profile", {"interval": "profile-boot"}),
+                      ("profile-t, no refits", {"n_boot": 0})):
         ts = []
         for _ in range(3):
-            f, t = _timed(profile.fit_power_law, x, y, **{"n_boot": n_boot, **kw})
+            f, t = _timed(fit_power_law, x, y, **{"n_boot": n_boot, **kw})
             ts.append(t)
-        rows.append((label, min(ts), f))
-    for label, kw in (("old Huber (default) percentile*", {}), ("old l2 percentile*", {"loss": "l2"})):
-        t, f = _old_extrapolated("params", (x,), y, n_boot, old_boot, **kw)
-        rows.append((label, t, f))
+        rows.append((label, min(ts), f.params["a"], f.intervals["a"]))
+    ts = []
+    for _ in range(3):
+        r, t = _timed(scipy_fit, x, y)
+        ts.append(t)
     t_new = rows[0][1]
-    for label, t, f in rows:
+    for label, t, a, (lo, hi) in rows:
+        print(f"  {label:38s} {t:8.3f} s  ({t / t_new:5.2f}x defaults)  a = {a:.4f} [{lo:.4f}, {hi:.4f}]")
+    print(f"  {'scipy least_squares, 4 starts (point)':38s} {min(ts):8.3f} s  ({min(ts) / t_new:5.2f}x defaults)  "
+          f"a = {r.x[2]:.4f} (no interval); SSR fitter/scipy = "
+          f"{_ssr_ratio(x, y, r):.9f}")
+    print(f"  target: defaults with {n_boot} refits < 0.5 s -> {'met' if t_new < 0.5 else 'NOT met'}")
+
+
+def _ssr_ratio(x, y, r) -> float:
+    f = fit_power_law(x, y, n_boot=0)
+    return f.diagnostics["ssr"] / (2 * r.cost)
+
+
+#: Pythia v1's 8 non-embedding sizes (params.csv).
+PYTHIA_N = np.array([18915328, 85056000, 302311424, 805736448, 1208602624, 2517652480, 6444163072, 11327027200.0])
+
+
+def bench_coverage(draws: int, n_boot: int, noise: float = 0.03) -> None:
+    """Coverage of the true exponent by fit_power_law's default 95% interval on 8 Pythia-like sizes."""
+    E, a, ratio = 1.2, 0.45, 1.5  # the shape of the test in tests/empirical/test_fitting.py
+    xm = np.exp(np.log(PYTHIA_N).mean())
+    y0 = E + ratio * E * (PYTHIA_N / xm) ** -a
+    rng = np.random.default_rng(2024)
+    hit, times, unusable = 0, [], 0
+    print(f"\n== coverage: 8 Pythia sizes, {noise:.0%} iid log noise, truth E={E}, a={a}; {draws} draws, "
+          f"{n_boot} refits; load {os.getloadavg()[0]:.1f}")
+    for i in range(draws):
+        y = y0 * np.exp(rng.normal(0, noise, y0.size))
+        f, t = _timed(fit_power_law, PYTHIA_N, y, n_boot=n_boot, seed=i)
+        times.append(t)
         lo, hi = f.intervals["a"]
-        print(f"  {label:36s} {t:8.3f} s  ({t / t_new:7.1f}x new)  a = {f.params['a']:.4f} [{lo:.4f}, {hi:.4f}]")
-    print(f"  * extrapolated from {old_boot} refits (the interval shown is from those {old_boot})")
-    print(f"  target: new route with {n_boot} refits < 0.3 s -> {'met' if t_new < 0.3 else 'NOT met'}")
+        hit += lo <= a <= hi
+        unusable += not usable(f, "a")[0]
+    p = hit / draws
+    print(f"  coverage {hit}/{draws} = {100 * p:.1f} ± {100 * np.sqrt(p * (1 - p) / draws):.1f}% (binomial se); "
+          f"target 93-97%: {'met' if 0.93 <= p <= 0.97 else 'NOT met'}")
+    print(f"  time per fit: median {np.median(times):.3f} s, 90th percentile {np.quantile(times, 0.9):.3f} s "
+          f"(target < 0.5 s: {'met' if np.median(times) < 0.5 else 'NOT met'}); fits usable for a verdict: "
+          f"{draws - unusable}/{draws}")
 
 
-def bench_analysis(d, n_boot: int, old_sample: int, old_boot: int) -> None:
+def bench_analysis(d, n_boot: int) -> None:
     fits = analysis_fits(d, n_boot)
     kinds = sorted({f[0] for f in fits})
     print(f"\n== the Pythia analysis: {len(fits)} fits "
@@ -139,35 +183,28 @@ def bench_analysis(d, n_boot: int, old_sample: int, old_boot: int) -> None:
     for kind, _key, xs, y, nb in fits:
         f, t = _timed(_new, kind, xs, y, nb)
         t_kind[kind] += t
-        n_unusable += not profile.usable(f, "alpha" if kind == "joint" else "a")[0]
+        n_unusable += not usable(f, "alpha" if kind == "joint" else "a")[0]
     t_new = time.perf_counter() - t0
-    est_old = 0.0
     for kind in kinds:
-        sample = [f for f in fits if f[0] == kind][:old_sample]
-        ts = [_old_extrapolated(kind, xs, y, nb, old_boot)[0] for _, _, xs, y, nb in sample]
-        per = float(np.mean(ts))
         n_k = sum(f[0] == kind for f in fits)
-        est_old += per * n_k
-        print(f"  {kind:9s} new {t_kind[kind]:6.1f} s for {n_k:3d} fits ({t_kind[kind] / n_k:.3f} s each) | "
-              f"old ~{per:.2f} s each on {len(sample)} sampled* -> ~{per * n_k:.0f} s")
-    print(f"  total new {t_new:.1f} s (target < 60 s: {'met' if t_new < 60 else 'NOT met'}); "
-          f"old route estimated ~{est_old:.0f} s; ratio ~{est_old / t_new:.0f}x "
-          f"(* old fits extrapolated from {old_boot} refits)")
+        print(f"  {kind:9s} {t_kind[kind]:6.1f} s for {n_k:3d} fits ({t_kind[kind] / n_k:.3f} s each)")
+    print(f"  total {t_new:.1f} s (target < 60 s: {'met' if t_new < 60 else 'NOT met'})")
     print(f"  fits the usability rule refuses (status, refits on a bound, interval reaching a bound "
-          f"[{A_MAX} = exponent bound]): {n_unusable} of {len(fits)}")
+          f"[{EXP_BOUNDS[1]} = exponent bound]): {n_unusable} of {len(fits)}")
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n-boot", type=int, default=1000)
-    ap.add_argument("--old-sample", type=int, default=3, help="old-route fits timed per kind (extrapolated)")
-    ap.add_argument("--old-boot", type=int, default=50, help="refits the old route is timed with (extrapolated)")
+    ap.add_argument("--coverage", type=int, default=0, metavar="DRAWS", help="coverage draws (0: skip)")
     ap.add_argument("--skip-analysis", action="store_true")
     args = ap.parse_args(argv)
     d = select_rows(load_pythia())
-    bench_single(d, args.n_boot, args.old_boot)
+    bench_single(d, args.n_boot)
+    if args.coverage:
+        bench_coverage(args.coverage, args.n_boot)
     if not args.skip_analysis:
-        bench_analysis(d, args.n_boot, args.old_sample, args.old_boot)
+        bench_analysis(d, args.n_boot)
     return 0
 
 

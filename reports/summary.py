@@ -22,6 +22,8 @@ CLAIM_VERDICTS = ("holds", "holds-under-conditions", "corrected", "refuted")
 TESTS = {"params_power_law": "parameters: α of L = E + A·N^−α",
          "frontier_exponent": "compute frontier",
          "steps_exponent": "training steps"}
+#: Verdicts that decide something (accepted, rejected, or not robust); the others say why nothing is decided.
+DECISIVE = ("consistent", "needs-extra-noise", "inconsistent", "fragile")
 SUMMARY_TABLES = ("claims", "claims_latex", "simulate_agreement", "neural_exponents", "pythia_verdicts_headline",
                   "minipythia_verdicts_headline")
 
@@ -125,6 +127,15 @@ def _fitted(row) -> str:
     return interval(row["estimate"], row["ci_low"], row["ci_high"])
 
 
+def _verdict_cell(r) -> str:
+    """``0.1535: **fragile** (consistent in 2 of 4 windows)``: the prediction, the verdict and, where it says more
+    (a direction, a count), the row's ``outcome``."""
+    out = f"{fmt(r['predicted'])}: **{r['verdict']}**"
+    words = str(r.get("outcome", "") if isinstance(r.get("outcome", ""), str) else "")
+    words = words.removeprefix(f"{r['verdict']}: ").removeprefix(f"{r['verdict']} ")
+    return out + (f" ({words})" if words and words != r["verdict"] else "")
+
+
 def fit_rows(h: pd.DataFrame) -> pd.DataFrame:
     """One row per exponent test (frontier, steps) and (family, alpha_source) of a headline table: the fitted
     exponent and, per prediction, its value and the verdict."""
@@ -135,7 +146,7 @@ def fit_rows(h: pd.DataFrame) -> pd.DataFrame:
         row = {"test": TESTS.get(test, test), "data": f"{family}, α from N {source}", "fitted": _fitted(first)}
         for label in ("α/(α+2)", "α/(α+1)"):
             m = g[g["hypothesis"].str.contains(label, regex=False)]
-            row[f"vs {label}"] = "" if not len(m) else f"{fmt(m.iloc[0]['predicted'])}: **{m.iloc[0]['verdict']}**"
+            row[f"vs {label}"] = "" if not len(m) else _verdict_cell(m.iloc[0])
         rows.append(row)
     order = {label: i for i, label in enumerate(TESTS.values())}
     out = pd.DataFrame(rows)
@@ -176,14 +187,14 @@ def _pythia(t: dict, titles: dict) -> list[str]:
 def _minipythia(t: dict, titles: dict) -> list[str]:
     h = t["minipythia_verdicts_headline"]
     usable = h[h["usable"].astype(str) == "True"]
-    decided = usable[usable["verdict"] != "inconclusive"]
+    decided = usable[usable["verdict"].isin(DECISIVE)]
     head = (f"**mini-Pythia** ({_link(titles, 'measure')}, our CPU-trained family): {len(usable)} of {len(h)} "
             f"headline fits usable, ")
     if not len(decided):
         params = h[h["test"] == "params_power_law"]
         why = "; its α fit is not usable" if len(params) and not (params["usable"].astype(str) == "True").any() \
             else ""
-        return [head + f"no verdict other than inconclusive{why}: it says nothing for or against the theory."]
+        return [head + f"no decisive verdict{why}: it says nothing for or against the theory."]
     return [head + "verdicts where usable: " + (params_line(decided) or "none on the power law in N") + ".", "",
             _markdown_table(fit_rows(decided))]
 

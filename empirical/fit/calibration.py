@@ -28,7 +28,8 @@ import pandas as pd
 from infogeo.validation import ValidationError, ValidationTypeError
 from theory.skills import predicted_exponent
 
-from .analyses import run_analyses
+from .analyses import FRONTIER_HYPOTHESES, STEPS_HYPOTHESES, run_analyses
+from .verdicts import ACCEPT
 
 __all__ = ["calibrate", "CALIBRATION_COLUMNS", "TRUTH_EXPONENT_COLUMNS"]
 
@@ -36,8 +37,9 @@ CALIBRATION_COLUMNS = ["quantity", "subject", "hypothesis", "alpha_source", "pip
                        "pipeline_ci_high", "pipeline_predicted", "pipeline_verdict", "truth", "truth_ci_low",
                        "truth_ci_high", "true_predicted", "true_verdict", "covers", "agrees", "truth_kind"]
 TRUTH_EXPONENT_COLUMNS = ("test", "subject", "estimate", "ci_low", "ci_high")
-_AXIS = {"a = α/(α+2) (sequential)": ("flops", "sequential"), "a = α/(α+1) (parallel)": ("flops", "parallel"),
-         "a = α/(α+2) (frontier)": ("frontier", "sequential")}
+#: Each hypothesis label of the pipeline's verdicts -> (axis, learning order) of theory's predicted exponent.
+_AXIS = {**{label: (axis, order) for label, axis, order in FRONTIER_HYPOTHESES},
+         **{label: ("flops", order) for order, label in STEPS_HYPOTHESES.items()}}
 
 
 def _check_truth(truth) -> tuple[float, float, pd.DataFrame]:
@@ -89,8 +91,9 @@ def _exponent_rows(tabs, alpha, ex):
         else:
             lo = hi = est = np.nan
             tv = "no truth"
-        agrees = "no call" if r.verdict in ("inconclusive", "fragile") or tv == "no truth" else \
-            ("yes" if r.verdict == tv else "no")
+        decided = r.verdict in ACCEPT or r.verdict == "inconsistent"
+        agrees = "no call" if not decided or tv == "no truth" else \
+            ("yes" if (r.verdict in ACCEPT) == (tv == "consistent") else "no")
         rows.append({"quantity": r.test.replace("_exponent", ""), "subject": r.subject, "hypothesis": r.hypothesis,
                      "alpha_source": r.alpha_source, "pipeline_estimate": r.estimate, "pipeline_ci_low": r.ci_low,
                      "pipeline_ci_high": r.ci_high, "pipeline_predicted": r.predicted, "pipeline_verdict": r.verdict,

@@ -119,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
 def _main(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
     from .analyses import run_analyses
-    from .profile import check_bootstrap_memory
+    from .intervals import check_bootstrap_memory
     from .pythia import DEFAULT_LOSS, LAMBADA_COLUMNS, LAMBADA_FILE, load_pythia, read_loss_csv
 
     loss_column = args.loss_column or DEFAULT_LOSS

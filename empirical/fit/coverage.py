@@ -1,7 +1,7 @@
-"""Section 3 (Theorems 3.7, 3.8): coverage of the interval methods of :mod:`empirical.fit.profile`.
+"""Section 3 (Theorems 3.7, 3.8): coverage of the interval methods of :mod:`empirical.fit.intervals`.
 
 Synthetic data of known truth on designs shaped like each analysis of
-:mod:`empirical.analysis`; for each draw every interval method is computed on
+:mod:`empirical.fit.analyses`; for each draw every interval method is computed on
 the same data (and, per error model, the same bootstrap worlds), and the
 study reports nominal vs actual coverage with its Monte Carlo standard error
 √(p(1−p)/draws), the median interval width, and the widening factor that
@@ -47,7 +47,6 @@ Run: ``python -m empirical.fit.coverage [--draws 400] [--n-boot 1000] [--design 
 """
 from __future__ import annotations
 
-import argparse
 import math
 import sys
 import zlib
@@ -56,15 +55,16 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 from tqdm.auto import tqdm
 
-from infogeo.validation import ValidationError
+from infogeo.runner import ArgumentParser, integer, output_dir, run
+from infogeo.validation import ValidationError, positive_int
 
-from ..io import read_table
-from . import profile as P
+from . import intervals, laws, solver
 
 __all__ = ["DESIGNS", "Design", "make_design", "run_study", "summarize", "binomial_band", "to_markdown",
-           "ANALYSIS_METHODS", "STUDY_CSV", "study_table", "main"]
+           "main"]
 
 DESIGNS = ("params8", "steps15-r5", "steps15-r8", "frontier", "joint250")
 SPECS = ("well", "mis")
@@ -80,45 +80,6 @@ METHODS = {
     "frontier": (("profile", None), ("profile-boot", "residual"), ("percentile", "residual")),
     "joint250": (("profile", None), ("percentile", "residual")),
 }
-
-#: The interval method each analysis of empirical.analysis should use, chosen and measured by this study
-#: (seed 0, 400 draws per design and truth, 1000 refits; docs/statistics.md). Pass ``fit`` to
-#: ``fit_power_law`` / ``fit_joint_law``; a verdict built on such an interval carries ``calibration``,
-#: and ``approximate`` says whether it must be flagged as approximate.
-ANALYSIS_METHODS = {
-    "params": {"fit": {"interval": "profile", "resample": "residual", "widen": 1.0}, "approximate": False,
-               "calibration": "profile-t; 8-size design: covers 95.8 ± 1.0% (well specified), 94.5 ± 1.1% "
-                              "(running exponent), nominal 95%"},
-    "steps": {"fit": {"interval": "profile-boot", "resample": "ar1", "widen": 1.15}, "approximate": True,
-              "calibration": "profile-t calibrated by AR(1) worlds, widened ×1.15: 15-checkpoint design with AR(1) "
-                             "errors covers 94.0–96.2% (ρ 0.5–0.8, well and misspecified; 94.5–98.5% on fresh "
-                             "seeds); unwidened it covers 92% at ρ = 0.8: approximate (docs/statistics.md)"},
-    "frontier": {"fit": {"interval": "profile", "resample": "residual", "widen": 1.0}, "approximate": True,
-                 "calibration": "profile-t; conservative for the envelope's own exponent (97.5–100%), covers the "
-                                "surface's compute-optimal exponent αβ/(α+β) in 85–96% of draws: approximate"},
-    "joint": {"fit": {"interval": "profile", "resample": "residual", "widen": 1.0}, "approximate": False,
-              "calibration": "profile-t; 250-point grid, iid errors: α 93.2–93.8%, β 93.2–95.8%; rows that share a "
-                             "training run are not iid (Pythia's joint fit): not calibrated there"},
-}
-
-
-#: The 400-draw study table of docs/statistics.md (``summarize`` output, seed 0, 1000 refits, 300 for joint250),
-#: shipped because the study takes about 35 CPU-minutes. Regenerate with
-#: ``python -m empirical.fit.coverage --draws 400 --out DIR`` (or ``python benchmarks/bench_coverage.py``) and
-#: copy ``DIR/coverage.csv`` here.
-STUDY_CSV = Path(__file__).with_name("coverage_study.csv")
-#: (design prefix, method) -> the analysis whose verdicts rest on that interval method.
-_USED_BY = {("params8", "profile"): "params", ("steps15", "profile-boot/ar1"): "steps (widened ×1.15)",
-            ("frontier", "profile"): "frontier", ("joint250", "profile"): "joint"}
-
-
-def study_table() -> pd.DataFrame:
-    """The shipped coverage study (:data:`STUDY_CSV`) with a ``used_by`` column: the analysis that uses the
-    row's method (empty for methods the study rejected). Rows of steps show the unwidened method."""
-    t = read_table(STUDY_CSV)
-    used = [_USED_BY.get((d.split("-")[0], m), "") for d, m in zip(t["design"], t["method"])]
-    return t.assign(used_by=used)
-
 
 @dataclass(frozen=True)
 class Design:
@@ -174,7 +135,7 @@ def _fit_xy(d: Design, y: np.ndarray):
 
 
 def _pseudo_true(d_partial: dict) -> dict:
-    """Fit of the model to the noiseless truth on the design (profile.py's own estimator, no noise)."""
+    """Fit of the model to the noiseless truth on the design (the fitter's own estimator, no noise)."""
     d = Design(**d_partial, pseudo={}, methods=())
     xs, y = _fit_xy(d, d.mean)
     fit = _point(xs, y)
@@ -182,7 +143,7 @@ def _pseudo_true(d_partial: dict) -> dict:
 
 
 def _point(xs, y) -> dict:
-    fit = (P.fit_power_law(xs[0], y, n_boot=0) if len(xs) == 1 else P.fit_joint_law(xs[0], xs[1], y, n_boot=0))
+    fit = (laws.fit_power_law(xs[0], y, n_boot=0) if len(xs) == 1 else laws.fit_joint_law(xs[0], xs[1], y, n_boot=0))
     return fit.params
 
 
@@ -266,24 +227,24 @@ def _method_rows(d, dz, th, ssr, se, js, R_t, boots, rng, n_boot, conf):
         use = None
         if interval != "profile":
             if resample not in boots:
-                boots[resample] = P._bootstrap(dz, th, resample, n_boot, rng, max(2, math.ceil(dz.n ** (1 / 3))),
-                                               list(js.values()))
+                block = max(2, math.ceil(dz.n ** (1 / 3)))
+                boots[resample] = intervals._bootstrap(dz, th, resample, n_boot, rng, block, list(js.values()))
             boot = boots[resample]
-            use = np.isin(boot.status, (P._OK, P._AT_BOUND))
+            use = np.isin(boot.status, (solver._OK, solver._AT_BOUND))
         if interval in ("profile", "profile-boot"):
             refs = {j: (None if interval == "profile" else boots[resample].R[j][use]) for j in js.values()}
-            lims, _ = P._profile_intervals(dz, th, ssr, se, refs, conf, 1.0, 0)
+            lims, _ = intervals._profile_intervals(dz, th, ssr, se, refs, conf, 1.0, 0)
         else:
-            lims, _ = P._boot_intervals(interval, dz, th, boots[resample], use, se, conf, 1.0)
+            lims, _ = intervals._boot_intervals(interval, dz, th, boots[resample], use, se, conf, 1.0)
         for nm, j in js.items():
             lo, hi = lims[j]
             if interval == "profile":
-                q_lo, q_hi = P.stats.t.ppf([q, 1 - q], dz.n - dz.p)
+                q_lo, q_hi = stats.t.ppf([q, 1 - q], dz.n - dz.p)
             elif interval == "profile-boot":
                 q_lo, q_hi = np.quantile(refs[j], [q, 1 - q])
             c = [(_profile_factor(R, q_lo, q_hi) if interval.startswith("profile")
                   else _needed_factor(th[j], lo, hi, t)) for R, t in zip(R_t[nm], (d.pseudo[nm], d.generating[nm]))]
-            inside = P.EXP_BOUNDS[0] * (1 + 1e-6) < lo and hi < P.EXP_BOUNDS[1] * (1 - 1e-6)
+            inside = solver.EXP_BOUNDS[0] * (1 + 1e-6) < lo and hi < solver.EXP_BOUNDS[1] * (1 - 1e-6)
             ok_frac = float(np.mean(use)) if use is not None else np.nan
             rows.append({"method": label, "param": nm, "estimate": th[j], "ci_low": lo, "ci_high": hi,
                          "pseudo_true": d.pseudo[nm], "generating": d.generating[nm],
@@ -297,22 +258,22 @@ def _one_draw(d: Design, seed: int, n_boot: int, conf: float) -> list[dict]:
     rng = np.random.default_rng(seed)
     y = d.mean * np.exp(_errors(d, rng))
     xs, yf = _fit_xy(d, y)
-    dz, _ = P._make_design(np.column_stack(xs), yf)
-    th, ssr, st = P._point_fit(dz)
-    base = {"design": d.name, "spec": d.spec, "seed": seed, "n": dz.n, "status": P.STATUSES[st]}
-    names, idx = P._names(dz.K)
+    dz, _ = solver._make_design(np.column_stack(xs), yf)
+    th, ssr, st = solver._point_fit(dz)
+    base = {"design": d.name, "spec": d.spec, "seed": seed, "n": dz.n, "status": solver.STATUSES[st]}
+    names, idx = solver._names(dz.K)
     js = {nm: idx[names.index(nm)] for nm in d.params}
-    if st == P._NO_PL:
+    if st == solver._NO_PL:
         return [{**base, "method": (iv if rs is None else f"{iv}/{rs}"), "param": nm, "estimate": th[j],
                  "ci_low": np.nan, "ci_high": np.nan, "pseudo_true": d.pseudo[nm], "generating": d.generating[nm],
                  "c_pseudo": np.nan, "c_generating": np.nan, "usable": False, "boot_ok_frac": np.nan}
                 for iv, rs in d.methods for nm, j in js.items()]
-    se = P._wald_se(dz, th[None], np.array([ssr]))[0]
+    se = solver._wald_se(dz, th[None], np.array([ssr]))[0]
     R_t = {}
     for nm, j in js.items():
         vals = np.array([d.pseudo[nm], d.generating[nm]])
-        f, _, _ = P._profile(dz, np.broadcast_to(dz.logy, (2, dz.n)), j, vals, np.broadcast_to(th, (2, dz.p)))
-        R_t[nm] = P._signed_root(dz, th[j], ssr, vals, f)
+        f, _, _ = solver._profile(dz, np.broadcast_to(dz.logy, (2, dz.n)), j, vals, np.broadcast_to(th, (2, dz.p)))
+        R_t[nm] = intervals._signed_root(dz, th[j], ssr, vals, f)
     rows = _method_rows(d, dz, th, ssr, se, js, R_t, {}, rng, n_boot, conf)
     return [{**base, **r} for r in rows]
 
@@ -335,9 +296,8 @@ def run_study(designs=DESIGNS, specs=SPECS, *, draws: int = 400, n_boot: int = 1
     designs can run in any order or in parallel. ``methods``
     ((interval, resample) pairs) replaces each design's own list.
     """
-    P._check_options("profile", "residual", n_boot, conf, seed, None, 1.0)
-    if isinstance(draws, bool) or not isinstance(draws, (int, np.integer)) or draws < 1:
-        raise ValidationError(f"draws must be a positive integer, got {draws!r}")
+    laws._check_options("profile", "residual", n_boot, conf, seed, None, 1.0)
+    positive_int(draws, "draws")
     for name in designs:
         if name not in DESIGNS:
             raise ValidationError(f"designs must be drawn from {DESIGNS}, got {name!r}")
@@ -423,26 +383,26 @@ def to_markdown(table: pd.DataFrame) -> str:
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m empirical.fit.coverage", description=__doc__.splitlines()[0])
-    ap.add_argument("--draws", type=int, default=400)
-    ap.add_argument("--n-boot", type=int, default=1000)
-    ap.add_argument("--seed", type=int, default=0)
+    """``python -m empirical.fit.coverage``: run the study and print its table (through :func:`infogeo.runner.run`)."""
+    return run("python -m empirical.fit.coverage", _main, argv)
+
+
+def _main(argv: list[str]) -> int:
+    ap = ArgumentParser(prog="python -m empirical.fit.coverage", description=__doc__.splitlines()[0])
+    ap.add_argument("--draws", type=integer(1), default=400)
+    ap.add_argument("--n-boot", type=integer(0), default=1000)
+    ap.add_argument("--seed", type=integer(0, scientific=False), default=0)
     ap.add_argument("--design", action="append", choices=DESIGNS, help="repeatable; default all")
     ap.add_argument("--spec", action="append", choices=SPECS, help="repeatable; default both")
     ap.add_argument("--out", default=None, help="folder for draws.csv and coverage.csv")
     ap.add_argument("--quiet", action="store_true")
     args = ap.parse_args(argv)
-    try:
-        df = run_study(tuple(args.design or DESIGNS), tuple(args.spec or SPECS), draws=args.draws,
-                       n_boot=args.n_boot, seed=args.seed, progress=not args.quiet)
-    except (ValueError, TypeError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    out = output_dir(args.out, "--out") if args.out else None
+    df = run_study(tuple(args.design or DESIGNS), tuple(args.spec or SPECS), draws=args.draws,
+                   n_boot=args.n_boot, seed=args.seed, progress=not args.quiet)
     table = summarize(df)
-    if args.out:
-        from pathlib import Path
-
-        out = Path(args.out)
+    if out is not None:
+        out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
         df.to_csv(out / "draws.csv", index=False)
         table.to_csv(out / "coverage.csv", index=False)

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from infogeo.plotstyle import ALTERNATIVE, COLORS, THEORY, figure, fmt_interval, minipythia_label, suptitle, wrap
+from infogeo.plotstyle import ALTERNATIVE, COLORS, CYCLE, THEORY, figure, fmt_interval, minipythia_label, suptitle, wrap
 from infogeo.validation import ValidationError, ValidationTypeError
 
 __all__ = ["plot_params", "plot_steps", "plot_steps_exponents", "plot_frontier",
@@ -29,8 +29,13 @@ _X_LABELS = {
     "flops_6ND_total": "compute C = 6·N_total·D (FLOPs)",
 }
 _THEORY_STYLE = {
-    "theory_sequential": (THEORY, "paper: a = α/(α+2) (Thm 3.8)"),
+    "theory_sequential": (THEORY, "sequential learner: α/(α+2) (the paper, Thm 3.8)"),
     "theory_parallel": (ALTERNATIVE, "parallel learner: α/(α+1)"),
+}
+#: On the compute frontier the same two slopes name other learners (claim thm-3.8-frontier).
+_FRONTIER_STYLE = {
+    "theory_sequential": (THEORY, "capacity-limited learner, any order: α/(α+2)"),
+    "theory_parallel": (ALTERNATIVE, "learner without a capacity limit: α/(α+1)"),
 }
 _DATA = COLORS["blue"]
 _FIT = COLORS["orange"]
@@ -39,9 +44,11 @@ _FIT = COLORS["orange"]
 #: subject such as ``minipythia-7k`` gives the mini-Pythia description with its size range).
 PYTHIA_LABELS = {"loss": "LAMBADA loss", "unit": "nats/word", "step": "optimizer step (2M tokens each)",
                  "family": "Pythia (EleutherAI; published LAMBADA evaluations)"}
-#: The words of the verdicts tables, as the figures print them (the same words, so a figure and its table agree).
-_VERDICT_WORDS = {"consistent": "consistent", "inconsistent": "inconsistent", "inconclusive": "inconclusive",
-                  "fragile": "fragile (flips with the fit window)"}
+
+
+def _words(r) -> str:
+    """A verdicts row in the words of its table (``outcome``: directional, fragile with its count)."""
+    return str(r["outcome"]) if "outcome" in r and isinstance(r["outcome"], str) and r["outcome"] else str(r["verdict"])
 
 
 def _labels(labels: dict | None, tables: dict | None = None) -> dict:
@@ -87,12 +94,12 @@ def _against(r, name: str) -> str:
         return ""
     ratio = r["estimate"] / r["predicted"] if r["predicted"] > 0 else np.nan
     times = f" ({ratio:.1f}×)" if np.isfinite(ratio) and not 0.8 < ratio < 1.25 else ""
-    return f"vs {name} = {r['predicted']:.2f}{times}: {_VERDICT_WORDS.get(r['verdict'], r['verdict'])}"
+    return f"vs {name} = {r['predicted']:.2f}{times}: {_words(r)}"
 
 
 def _alpha_note(r) -> str:
-    """Why an exponent test is inconclusive when the α it needs is itself not supported."""
-    if r is not None and r["verdict"] == "inconclusive" and "α rejected" in str(r.get("reason", "")):
+    """Why an exponent test has no verdict when the α it needs is itself not supported."""
+    if r is not None and r["verdict"] == "alpha-unsupported":
         return " (α itself is not a supported power law)"
     return ""
 
@@ -118,7 +125,7 @@ def _fit_param(fits: pd.DataFrame, analysis: str, family: str, subject: str, par
     return r["estimate"], r["ci_low"], r["ci_high"]
 
 
-def _panel(ax, c: pd.DataFrame, *, theory: bool = True, label_data: str = "data (fitted)"):
+def _panel(ax, c: pd.DataFrame, *, theory: bool = True, label_data: str = "data (fitted)", styles=None):
     """Draw one curve group (rows of ``curves`` for one analysis/family/subject) as L − Ê."""
     E = float(c["E_hat"].iloc[0])
     data = c[c["kind"] == "data"]
@@ -136,7 +143,7 @@ def _panel(ax, c: pd.DataFrame, *, theory: bool = True, label_data: str = "data 
         ax.fill_between(fit["x"][ok], lo[ok], hi[ok], color=_FIT, alpha=0.25, lw=0, label="95% band of the fit")
         ax.plot(fit["x"], fit["y"] - E, color=_FIT, lw=1.8, label="fit E + A·X^-a")
     if theory:
-        for kind, (style, lab) in _THEORY_STYLE.items():
+        for kind, (style, lab) in (styles or _THEORY_STYLE).items():
             t = c[c["kind"] == kind]
             if len(t):
                 ax.plot(t["x"], t["y"] - E, label=lab, **style)
@@ -177,7 +184,7 @@ def plot_params(tables: dict, labels: dict | None = None) -> Figure:
         _panel(ax, g, theory=False)
         a, lo, hi = _fit_param(tables["fits"], "params", fam, sub)
         r = _verdict_row(tables, "params_power_law", fam, sub, "N^-α")
-        verdict = f": {_VERDICT_WORDS.get(r['verdict'], r['verdict'])}" if r is not None else ""
+        verdict = f": {_words(r)}" if r is not None else ""
         if i == 0:
             found.append(f"{fam} α = {fmt_interval(a, lo, hi)}{verdict}")
         short = f"\npower law: {r['verdict']}" if r is not None else ""
@@ -258,7 +265,7 @@ def plot_steps_exponents(tables: dict, labels: dict | None = None) -> Figure:
     fams = list(dict.fromkeys(f["family"]))
     fig, axes = figure(ncols=len(fams), width=5.5, height=4.4)
     vv = tables["verdicts"]
-    flag = ~vv["usable"].astype(bool) if "usable" in vv else vv["verdict"] == "inconclusive"
+    flag = ~vv["usable"].astype(bool)
     inconcl = set(vv.loc[(vv["test"] == "steps_exponent") & flag, "subject"])
     ymax = 0.0
     for ax, fam in zip(axes[0], fams):
@@ -282,7 +289,8 @@ def _exponents_panel(ax, tables: dict, g: pd.DataFrame, fam: str, inconcl: set) 
     for n_, e_ in zip(g["N"], g["estimate"]):
         if e_ > ymax:
             ax.annotate(f"a = {e_:.1f} ↑", (n_, ymax * 0.97), ha="center", va="top", fontsize=7)
-    for hyp, style, name in (("sequential", THEORY, "paper: α/(α+2)"), ("parallel", ALTERNATIVE, "parallel: α/(α+1)")):
+    for hyp, style, name in (("sequential", THEORY, "sequential: α/(α+2)"),
+                             ("parallel", ALTERNATIVE, "parallel: α/(α+1)")):
         r = _verdict_row(tables, "steps_exponent", fam, "all sizes", hyp, "nonembedding")
         if r is not None:
             ax.axhline(r["predicted"], label=f"{name} = {r['predicted']:.3f}", **style)
@@ -297,76 +305,103 @@ def _exponents_panel(ax, tables: dict, g: pd.DataFrame, fam: str, inconcl: set) 
 
 
 def plot_frontier(tables: dict, labels: dict | None = None) -> Figure:
-    """Compute frontier: every checkpoint, the lower envelope, its fit and band, and the theory slopes."""
+    """Compute frontier: every checkpoint, the lower envelope, its fit and band, and the two frontier slopes,
+    each named by the learner that produces it and anchored on the fit at the envelope's geometric midpoint;
+    each panel states its Ê (the loss floor subtracted) and the test's outcome."""
     _need(tables, "curves", "fits")
     c = tables["curves"]
-    fig, subs, panels = _family_grid(c[c["analysis"] == "frontier"], "frontier", width=5.5, height=4.2)
+    fig, subs, panels = _family_grid(c[c["analysis"] == "frontier"], "frontier", width=5.6, height=4.4)
     labels = _labels(labels, tables)
-    found = []
-    for i, ax, fam, sub, g in panels:
+    for _i, ax, fam, sub, g in panels:
         E = float(g["E_hat"].iloc[0])
         ck = g[(g["kind"] == "checkpoints") & (g["y"] > E)]
         for _, m in ck.groupby("model", sort=False):
             m = m.sort_values("x")
             ax.plot(m["x"], m["y"] - E, color=COLORS["grey"], alpha=0.6, lw=0.8)
         ax.plot([], [], color=COLORS["grey"], lw=0.8, label="each size, all checkpoints")
-        _panel(ax, g, label_data="frontier (lower envelope)")
+        _panel(ax, g, label_data="frontier (lower envelope)", styles=_FRONTIER_STYLE)
         a, lo, hi = _fit_param(tables["fits"], "frontier", fam, sub)
-        r = _verdict_row(tables, "frontier_exponent", fam, sub, "frontier")
-        against = _against(r, "α/(α+2)") + _alpha_note(r)
-        if i == 0:
-            found.append(f"{fam} a = {fmt_interval(a, lo, hi)} {against}")
-        ax.set_title(wrap(f"{fam}, α from {_n(sub)}: a = {fmt_interval(a, lo, hi, 3)}\n{against}", 5.0, 9.5),
-                     fontsize=9.5)
+        r = _verdict_row(tables, "frontier_exponent", fam, sub, "α/(α+2)")
+        outcome = str(r["test_outcome"]) if r is not None and "test_outcome" in r else ""
+        ax.set_title(wrap(f"{fam}, α from {_n(sub)}: a = {fmt_interval(a, lo, hi, 3)}, Ê = {E:.3f} "
+                          f"{labels['unit']}" + (f"\n{outcome}" if outcome else "") + _alpha_note(r), 4.6, 9.0),
+                     fontsize=9)
         ax.set_xlabel(_X_LABELS.get(g["x_name"].iloc[0], g["x_name"].iloc[0]))
         ax.set_ylabel(_y_label(labels))
         ax.legend(fontsize=7)
-    suptitle(fig, f"{labels['family']}: compute-optimal frontier of {labels['loss']} (Theorem 3.8), α from "
-                 f"{_n(subs[0])}\n" + "\n".join(found), fontsize=10.5)
+    suptitle(fig, f"{labels['family']}: the compute frontier of {labels['loss']} (lower envelope over sizes and "
+                 "checkpoints) against C = 6·N·D\nα/(α+2) is the frontier of every capacity-limited learner, "
+                 "sequential or parallel; α/(α+1) that of a learner without a capacity limit.\nReference slopes "
+                 "are drawn through the fit at the envelope's geometric midpoint.", fontsize=10)
     return fig
 
 
 def _flips(w: pd.DataFrame) -> tuple[int, int]:
-    """(groups whose verdict flips between consistent and inconsistent across windows, groups)."""
+    """(groups whose verdict is not robust across windows: accepted and rejected, or lost to an unusable fit;
+    groups), by the rule of :func:`empirical.fit.verdicts.fragility`."""
+    from .verdicts import fragility
+
     keys = ["test", "family", "subject", "hypothesis", "alpha_source"]
-    flips = w.groupby(keys)["verdict"].agg(lambda v: {"consistent", "inconsistent"} <= set(v))
-    return int(flips.sum()), int(len(flips))
+    n = 0
+    groups = w.groupby(keys, sort=False)
+    for _, g in groups:
+        default = g.loc[g["is_default"].astype(bool), "verdict"]
+        n += bool(fragility(default.iloc[0] if len(default) else "", list(g["verdict"])))
+    return n, groups.ngroups
 
 
 def plot_window_sensitivity(tables: dict, labels: dict | None = None) -> Figure:
-    """Each exponent per fit window, with its interval and the predicted values."""
+    """Every fit window's exponent with its 95% interval (unusable fits hollow), beside the predictions: α_N,
+    the frontier exponent, and the steps exponent of each size (one line per size, so its drift shows)."""
     _need(tables, "window_sensitivity")
     labels = _labels(labels, tables)
     w = tables["window_sensitivity"]
     w_steps = w[(w["test"] == "steps_exponent") & (w["alpha_source"] == "nonembedding")
                 & w["hypothesis"].str.contains("sequential")]
-    fig, axes = figure(ncols=3, width=5.6, height=4.6)
+    fams = list(dict.fromkeys(w_steps["family"]))
+    fig, axes = figure(ncols=2 + len(fams), width=5.4, height=5.0)
     for ax, (test, title) in zip(axes[0, :2], [("params_power_law", "α_N (parameters)"),
                                                ("frontier_exponent", "frontier exponent")]):
         _window_panel(ax, w, test, title)
-    _window_steps_panel(axes[0, 2], w, w_steps)
+    for ax, fam in zip(axes[0, 2:], fams):
+        _window_steps_panel(ax, w, w_steps[w_steps["family"] == fam], fam)
     k, n = _flips(w)
-    suptitle(fig, f"{labels['family']}: fit-window sensitivity — {k} of {n} tests flip between consistent and "
-                 "inconsistent across windows\n(95% intervals; fewer bootstrap refits for non-default windows)",
+    suptitle(fig, f"{labels['family']}: fit-window sensitivity — {k} of {n} verdicts are fragile (accepted in some "
+                 "windows, rejected in others, or lost where a window's fit is unusable)\n95% intervals; hollow: "
+                 "the fit is not usable in that window; fewer bootstrap refits for non-default windows",
                  fontsize=10.5)
     return fig
+
+
+def _errorbars(ax, xs, s: pd.DataFrame, **kw) -> None:
+    """Estimates with 95% intervals; rows whose fit is unusable drawn hollow."""
+    ok = s["usable"].astype(str).eq("True").to_numpy()
+    yerr = np.nan_to_num(np.vstack([s["estimate"] - s["ci_low"], s["ci_high"] - s["estimate"]]).clip(min=0))
+    label = kw.pop("label", None)
+    color = kw.pop("color", None)
+    for mask, hollow in ((ok, False), (~ok, True)):
+        if mask.any():
+            line = ax.errorbar(np.asarray(xs)[mask], s["estimate"].to_numpy()[mask], yerr=yerr[:, mask], fmt="o",
+                               capsize=2, color=color, mfc="white" if hollow else color, label=label, **kw)
+            color = line[0].get_color()
+            label = None
 
 
 def _window_panel(ax, w: pd.DataFrame, test: str, title: str) -> None:
     g = w[(w["test"] == test)]
     if test == "frontier_exponent":
-        g = g[g["hypothesis"].str.contains("frontier")]
+        g = g[g["hypothesis"].str.contains("α/(α+2)", regex=False)]
     keys = list(dict.fromkeys(zip(g["family"], g["subject"])))
     wins = list(dict.fromkeys(g["window"]))
     for k, (fam, sub) in enumerate(keys):
         s = g[(g["family"] == fam) & (g["subject"] == sub)]
         xs = np.array([wins.index(x) for x in s["window"]]) + (k - (len(keys) - 1) / 2) * 0.12
-        yerr = np.vstack([s["estimate"] - s["ci_low"], s["ci_high"] - s["estimate"]]).clip(min=0)
-        ax.errorbar(xs, s["estimate"], yerr=np.nan_to_num(yerr), fmt="o", capsize=2, label=f"{fam}, {_n(sub)}")
+        _errorbars(ax, xs, s, label=f"{fam}, {_n(sub)}")
         if test == "frontier_exponent":
             ax.plot(xs, s["predicted"], "_", color=THEORY["color"], ms=12, mew=2)
     if test == "frontier_exponent":
-        ax.plot([], [], "_", color=THEORY["color"], ms=12, mew=2, label="paper: α/(α+2) for that α")
+        ax.plot([], [], "_", color=THEORY["color"], ms=12, mew=2, label="capacity-limited: α/(α+2) for that α")
+    ax.plot([], [], "o", color="0.4", mfc="white", label="fit not usable in that window")
     ax.set_xticks(range(len(wins)))
     ax.set_xticklabels(wins, rotation=25, ha="right", fontsize=7)
     ax.set_xlabel("fit window")
@@ -375,20 +410,21 @@ def _window_panel(ax, w: pd.DataFrame, test: str, title: str) -> None:
     ax.legend(fontsize=7)
 
 
-def _window_steps_panel(ax, w: pd.DataFrame, w_steps: pd.DataFrame) -> None:
-    wins = list(dict.fromkeys(w_steps["window"]))
-    for i, (fam, marker) in enumerate((("standard", "o"), ("deduped", "s"))):
-        s = w_steps[w_steps["family"] == fam]
-        if not len(s):
-            continue
-        color = (_DATA, COLORS["green"])[i]
-        for wi, win in enumerate(wins):
-            sw = s[s["window"] == win]
-            ax.plot(np.full(len(sw), wi) + (0.1 if i else -0.1), sw["estimate"], marker, ms=4, alpha=0.75,
-                    color=color, label=f"{fam} (one point per size)" if wi == 0 else None)
-        pred = float(s["predicted"].iloc[0])
-        ax.axhline(pred, label=f"paper: α/(α+2) = {pred:.3f} ({fam})" if i == 0 else None, **THEORY)
-    par = w[(w["test"] == "steps_exponent") & (w["alpha_source"] == "nonembedding")
+def _window_steps_panel(ax, w: pd.DataFrame, s: pd.DataFrame, fam: str) -> None:
+    """One family's steps exponents: each size's windows joined by a line (the drift), with intervals."""
+    wins = list(dict.fromkeys(w.loc[w["test"] == "steps_exponent", "window"]))
+    sizes = list(dict.fromkeys(s["subject"]))
+    cmap = CYCLE
+    for k, sub in enumerate(sizes):
+        g = s[s["subject"] == sub]
+        xs = np.array([wins.index(x) for x in g["window"]]) + (k - (len(sizes) - 1) / 2) * 0.07
+        color = cmap[k % len(cmap)]
+        ax.plot(xs, g["estimate"].clip(upper=2), "-", color=color, lw=0.8, alpha=0.6)
+        _errorbars(ax, xs, g.assign(estimate=g["estimate"].clip(upper=2)), color=color, ms=3,
+                   label=str(sub).replace("pythia-", ""))
+    pred = float(s["predicted"].iloc[0]) if len(s) else np.nan
+    ax.axhline(pred, label=f"sequential: α/(α+2) = {pred:.3f}", **THEORY)
+    par = w[(w["test"] == "steps_exponent") & (w["alpha_source"] == "nonembedding") & (w["family"] == fam)
             & w["hypothesis"].str.contains("parallel")]
     if len(par):
         ax.axhline(float(par["predicted"].iloc[0]), label=f"parallel: α/(α+1) = {float(par['predicted'].iloc[0]):.3f}",
@@ -398,8 +434,8 @@ def _window_steps_panel(ax, w: pd.DataFrame, w_steps: pd.DataFrame) -> None:
     ax.set_ylim(0, 2)
     ax.set_xlabel("fit window")
     ax.set_ylabel("steps exponent a (clipped at 2)")
-    ax.set_title("steps exponent at fixed size")
-    ax.legend(fontsize=7)
+    ax.set_title(f"steps exponent at fixed size, {fam}")
+    ax.legend(fontsize=6, ncol=3, loc="upper right")
 
 
 def figures(tables: dict, labels: dict | None = None) -> dict[str, Figure]:

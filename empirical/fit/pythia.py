@@ -82,7 +82,7 @@ def _numeric(df: pd.DataFrame, col: str, *, positive: bool = False, nonneg: bool
 
 
 def _loss_range(df: pd.DataFrame, col: str, where: str) -> None:
-    from .profile import LOSS_RANGE
+    from .solver import LOSS_RANGE
 
     vals = pd.to_numeric(df[col]).to_numpy(np.float64)
     lo, hi = LOSS_RANGE

@@ -7,7 +7,7 @@ from ..blocks import Table
 
 #: The verdict columns the report shows; every column stays in the CSV.
 VERDICT_COLUMNS = ("test", "family", "subject", "hypothesis", "alpha_source", "estimate", "ci_low", "ci_high",
-                   "predicted", "pred_low", "pred_high", "verdict", "reason", "interval_kind", "approximate",
+                   "predicted", "pred_low", "pred_high", "verdict", "outcome", "interval_kind", "approximate",
                    "window_agreement")
 
 
@@ -15,7 +15,8 @@ def headline_table(rel: str, columns, prefix: str, drop=()) -> Table:
     """The block of a ``<prefix>_verdicts_headline`` table written at ``rel`` (``columns``: the table's columns;
     ``drop``: columns not shown)."""
     return Table(rel, f"Verdict per prediction (steps: median over sizes; per size: tables/{prefix}_verdicts.csv; "
-                      "`reason`, `interval_kind`: their gist)",
+                      "`outcome`: the verdict in words, directional and with its counts; `interval_kind`: its gist; "
+                      "every reason in the CSV)",
                  max_rows=40, columns=[c for c in VERDICT_COLUMNS if c in columns and c not in drop],
                  clip={"reason": ":;", "interval_kind": [" ("]})
 

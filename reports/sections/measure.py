@@ -8,6 +8,7 @@ cache) in ``<report>/measurements/<model>/``; this section only lays them out.
 from __future__ import annotations
 
 from ..blocks import Heading, Para, Table
+from ..summary import DECISIVE
 from ._layout import headline_table, window_note
 from .empirical import FIT_RESOLUTION, fit_caption
 
@@ -88,7 +89,7 @@ def _loss_fits(ctx, tabs: dict) -> list:
             if k.startswith("minipythia_") and k != "minipythia_losses"}
     rels = {k: ctx.table(f"minipythia_{k}", v, FIT_RESOLUTION if k == "fits" else None) for k, v in fits.items()}
     vh = fits["verdicts_headline"]
-    decided = (vh["usable"].astype(str) == "True") & (vh["verdict"] != "inconclusive")
+    decided = (vh["usable"].astype(str) == "True") & vh["verdict"].isin(DECISIVE)
     # Without a single decided verdict, the prediction columns and the window agreement stay in the full table.
     drop = () if decided.any() else ("family", "subject", "predicted", "pred_low", "pred_high", "approximate",
                                      "window_agreement")

@@ -7,8 +7,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import simulate
-from empirical.fit import profile as fitting
-from empirical.fit.coverage import ANALYSIS_METHODS
+from empirical import fit as fitting
+from empirical.fit.methods import ANALYSIS_METHODS
 from empirical.measure import metrics
 from theory import distances as DI
 from theory import entropy as E

@@ -83,3 +83,19 @@ def test_ar1_bootstrap_covers_on_the_steps_design(steps_sizes):
     table = summarize(df)
     row = table[table["method"] == "profile-boot/ar1"].iloc[0]
     assert row["coverage"] == pytest.approx(k / n) and row["mc_se"] == pytest.approx(np.sqrt(k / n * (1 - k / n) / n))
+
+
+def test_the_study_cli_goes_through_the_runner(tmp_path, capsys):
+    """Bad options are one usage line (exit 2); a tiny run prints the table and writes both CSVs."""
+    from empirical.fit.coverage import main
+
+    assert main(["--draws", "0"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("python -m empirical.fit.coverage: error: ") and "--draws" in err and "\n" not in err
+    (tmp_path / "f").write_text("")
+    assert main(["--out", str(tmp_path / "f"), "--draws", "1"]) == 2
+    assert "is a file" in capsys.readouterr().err
+    assert main(["--design", "params8", "--spec", "well", "--draws", "2", "--n-boot", "20", "--quiet",
+                 "--out", str(tmp_path / "o")]) == 0
+    assert "| params8 |" in capsys.readouterr().out
+    assert (tmp_path / "o" / "coverage.csv").exists() and (tmp_path / "o" / "draws.csv").exists()

@@ -1,4 +1,7 @@
-"""Laws of the scaling-law fitter (empirical.fit.fitter): recovery, invariances, intervals, errors."""
+"""Laws of the public scaling-law fitter (``empirical.fit.fit_power_law`` / ``fit_joint_law``): recovery,
+invariances, refits, goodness of fit, errors, and the coverage of its 95% interval."""
+import importlib
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -6,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.optimize import least_squares
 
-from empirical.fit.fitter import fit_joint_law, fit_power_law
+from empirical.fit import FitResult, fit_joint_law, fit_power_law
 
 X = np.geomspace(1e6, 1e9, 20)
 
@@ -71,28 +74,29 @@ def test_row_order_does_not_matter(perm):
     pd.testing.assert_frame_equal(t1, t2)
 
 
-def test_same_seed_same_table_different_seed_different_intervals():
+def test_same_seed_same_table_different_seed_different_refits():
+    """The default profile-t limits need no refits (seed-free); the refits and a bootstrap interval follow the seed."""
     _, y = _law(1.5, 0.4, 1.0)
     y = y * np.exp(np.random.default_rng(4).normal(0, 0.02, y.size))
-    a = fit_power_law(X, y, n_boot=30, seed=7).to_frame()
-    b = fit_power_law(X, y, n_boot=30, seed=7).to_frame()
-    c = fit_power_law(X, y, n_boot=30, seed=8).to_frame()
-    assert a.to_csv() == b.to_csv()
-    assert not np.allclose(a["ci_low"], c["ci_low"])
+    a, b, c = (fit_power_law(X, y, n_boot=30, seed=s) for s in (7, 7, 8))
+    assert a.to_frame().to_csv() == b.to_frame().to_csv()
+    assert a.intervals["a"] == c.intervals["a"] and not np.allclose(a.refits, c.refits)
+    pa, pc = (fit_power_law(X, y, n_boot=30, seed=s, interval="percentile").intervals["a"] for s in (7, 8))
+    assert pa != pc
 
 
-def test_bootstrap_refits_converge_and_move():
+def test_bootstrap_refits_converge_and_spread():
     _, y = _law(1.5, 0.4, 1.0)
     y = y * np.exp(np.random.default_rng(4).normal(0, 0.02, y.size))
     f = fit_power_law(X, y, n_boot=40, seed=0)
     d = f.diagnostics
     assert d["grad_norm"] <= 1e-6
     assert d["boot_converged_frac"] >= 0.9
-    # refits that stay on their warm start would make the interval collapse
-    assert d["boot_moved_frac"] >= 0.9
+    # refits that stayed where they started would have no spread, and the draws would collapse
+    assert np.std(f.refits[:, f.boot_names.index("a")]) > 1e-3
     lo, hi = f.intervals["a"]
     assert lo < f.params["a"] < hi and hi - lo > 1e-3
-    assert len(f.boot_frame()) == round(d["boot_converged_frac"] * 40)
+    assert len(f.boot_frame()) == 40
     blo, bhi = f.band(X)
     assert np.all(blo <= bhi)
 
@@ -101,7 +105,7 @@ def test_l2_fit_is_the_least_squares_optimum():
     # a plain scipy least_squares on the same log residuals cannot find a lower objective
     _, y = _law(1.2, 0.5, 2.0)
     y = y * np.exp(np.random.default_rng(9).normal(0, 0.02, y.size))
-    f = fit_power_law(X, y, loss="l2", n_boot=0)
+    f = fit_power_law(X, y, n_boot=0)
     xm = np.exp(np.log(X).mean())
 
     def res(t):
@@ -111,28 +115,6 @@ def test_l2_fit_is_the_least_squares_optimum():
     ours = np.sum(np.log(y / f.predict(X)) ** 2)
     assert ours <= np.sum(ls.fun ** 2) * (1 + 1e-9)
     assert f.params["a"] == pytest.approx(ls.x[2], rel=1e-4)
-
-
-def test_fix_E_zero_gives_the_log_log_regression():
-    y = 3.0 * X ** -0.3 * np.exp(np.random.default_rng(0).normal(0, 0.01, X.size))
-    f = fit_power_law(X, y, loss="l2", fix_E=0.0, n_boot=0)
-    slope = -np.polyfit(np.log(X), np.log(y), 1)[0]
-    assert f.params["a"] == pytest.approx(slope, rel=1e-6)
-    assert f.params["E"] == 0.0 and f.diagnostics["k"] == 2
-
-
-def test_band_of_a_fit_with_fixed_E_fills_E_in():
-    """With E fixed, the bootstrap draws hold (A, a) only; the band puts the fixed E back (it raised KeyError)."""
-    y = 3.0 * X ** -0.3 * np.exp(np.random.default_rng(0).normal(0, 0.01, X.size))
-    f = fit_power_law(X, y, loss="l2", fix_E=0.0, n_boot=60, seed=1)
-    assert "E" not in f.boot_names and len(f.boot) > 0
-    lo, hi = f.band(X)
-    assert np.all(np.isfinite(lo)) and np.all(lo <= hi)
-    # the band is the pointwise 2.5/97.5% percentile of the draws' curves, here A·x^-a with E = 0
-    draws = f.boot_frame()
-    lines = draws["A"].to_numpy()[:, None] * X[None, :] ** -draws["a"].to_numpy()[:, None]
-    np.testing.assert_allclose(lo, np.quantile(lines, 0.025, axis=0), rtol=1e-10)
-    np.testing.assert_allclose(hi, np.quantile(lines, 0.975, axis=0), rtol=1e-10)
 
 
 def test_goodness_of_fit_reflects_noise():
@@ -169,7 +151,7 @@ def test_joint_law_recovered():
     (dict(x=[1, 2, 3, 4], y=[3, 2, 1]), "same length"),
     (dict(x=[1, 1, 1, 2, 2], y=[5, 4, 3, 2, 1], x_name="step"), "distinct"),
     (dict(x=[1, 2, np.nan, 4, 5], y=[5, 4, 3, 2, 1]), "non-finite"),
-    (dict(x=[1, 2, 3, 4, 5], y=[5, 4, 3, 2, 1], loss="l1"), "loss"),
+    (dict(x=[1, 2, 3, 4, 5], y=[5, 4, 3, 2, 1], resample="wild"), "resample"),
     (dict(x=[1, 2, 3, 4, 5], y=[5, 4, 3, 2, 1], n_boot=-1), "n_boot"),
 ])
 def test_bad_input_names_the_argument(kwargs, match):
@@ -187,26 +169,39 @@ def test_bad_types():
         fit_joint_law([1, 2, 3, 4, 5, 6], [1, 1, 1, 1, 1, 1], [6, 5, 4, 3, 2, 1], names=("N", "tokens", "loss"))
 
 
-@pytest.mark.slow
-def test_interval_coverage_two_sided(full_scale):
-    """95% intervals cover the true exponent about 95% of the time: neither too rarely nor too often.
+def test_the_public_fitter_is_the_one_fitter_and_old_paths_are_gone():
+    from empirical.fit import laws
 
-    The analyses fit with ``empirical.fit.profile`` (profile-t intervals on this well-specified design; the old
-    percentile bootstrap of ``fitter`` covered about 90% and is no longer what a verdict rests on, see
-    docs/statistics.md). The count of covering intervals must fall in the 99% binomial acceptance band around 95%:
-    200 draws (about 3 s), 1000 with INFOGEO_FULL=1.
+    assert fit_power_law is laws.fit_power_law and fit_joint_law is laws.fit_joint_law
+    assert isinstance(fit_power_law(X, _law(1.0, 0.5, 1.0)[1], n_boot=0), FitResult)
+    for old in ("empirical.fitting", "empirical.fit.fitter", "empirical.fit.profile"):
+        with pytest.raises(ModuleNotFoundError):
+            importlib.import_module(old)
+
+
+#: Pythia v1's 8 non-embedding sizes, and a truth shaped like the fit to their final LAMBADA losses.
+PYTHIA_N = np.array([18915328, 85056000, 302311424, 805736448, 1208602624, 2517652480, 6444163072, 11327027200.0])
+
+
+@pytest.mark.slow
+def test_interval_coverage_on_a_pythia_like_design(full_scale):
+    """``empirical.fit.fit_power_law``'s 95% interval (its defaults: profile-t, 1000 refits) covers the true
+    exponent 93-97% of the time on a well-specified design: 8 Pythia sizes, 3% iid log-normal noise.
+
+    The count of covering intervals must fall in the 99% binomial acceptance band around 95% (draws: 60 here,
+    about 0.2 s each with the default 1000 refits; 1000 with INFOGEO_FULL=1, where the band is 93.1-96.7%).
+    Measured at 2000 draws: see docs/statistics.md and benchmarks/bench_profile.py --coverage.
     """
     from empirical.fit.coverage import binomial_band
-    from empirical.fit.profile import fit_power_law as fit_profile
 
-    draws = 1000 if full_scale else 200
+    draws = 1000 if full_scale else 60
     E, a, ratio = 1.2, 0.45, 1.5
-    _, y0 = _law(E, a, ratio)
+    _, y0 = _law(E, a, ratio, PYTHIA_N)
     rng = np.random.default_rng(2024)
     hit = 0
     for i in range(draws):
-        y = y0 * np.exp(rng.normal(0, 0.01, y0.size))
-        lo, hi = fit_profile(X, y, n_boot=0, seed=i).intervals["a"]
+        y = y0 * np.exp(rng.normal(0, 0.03, y0.size))
+        lo, hi = fit_power_law(PYTHIA_N, y, seed=i).intervals["a"]
         hit += lo <= a <= hi
     lo_band, hi_band = binomial_band(draws)
     assert lo_band <= hit <= hi_band, f"coverage {hit}/{draws}, band [{lo_band}, {hi_band}]"

@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
+from empirical.fit import fit_joint_law
 from empirical.fit.coverage import binomial_band
-from empirical.fit.profile import fit_joint_law
 
 
 @pytest.mark.slow

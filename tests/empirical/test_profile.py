@@ -1,4 +1,5 @@
-"""Laws of the variable-projection fitter (empirical.fit.profile): recovery, optimality, invariances, status."""
+"""Laws of the solver and the intervals behind the fitter (empirical.fit.solver, .intervals, .laws): recovery,
+optimality, invariances, status, interval methods."""
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -6,7 +7,8 @@ from hypothesis import strategies as st
 from scipy import stats
 from scipy.optimize import least_squares
 
-from empirical.fit.profile import ar1_confidence, fit_joint_law, fit_power_law, usable
+from empirical.fit.intervals import ar1_confidence
+from empirical.fit.laws import fit_joint_law, fit_power_law, usable
 
 X = np.geomspace(1e6, 1e9, 12)
 PYTHIA_N = np.array([18915328, 85056000, 302311424, 805736448, 1208602624, 2517652480, 6444163072, 11327027200.0])

@@ -89,7 +89,7 @@ def _md_table(text, first_col):
 
 def _check_pythia(text, t):
     h = t["pythia_verdicts_headline"]
-    params = re.findall(rf"(\w+), N (\w+): α = ({NUM}) \[({NUM}), ({NUM})\] \*\*([a-z]+)\*\*", text)
+    params = re.findall(rf"(\w+), N (\w+): α = ({NUM}) \[({NUM}), ({NUM})\] \*\*([a-z-]+)\*\*", text)
     assert len(params) == (h["test"] == "params_power_law").sum() > 0
     p_kind = re.search(r"α of L = E \+ A·N\^−α \(([^)]+)\)", text)[1]
     for family, source, est, lo, hi, verdict in params:
@@ -105,7 +105,9 @@ def _check_pythia(text, t):
             sel = h[(h["test"] == label_to_test[row["test"]]) & (h["family"] == family)
                     & (h["alpha_source"] == source) & h["hypothesis"].str.contains(hyp, regex=False)]
             r = sel.iloc[0]
-            assert row[f"vs {hyp}"] == f"{fmt(r['predicted'])}: **{r['verdict']}**"
+            assert row[f"vs {hyp}"].startswith(f"{fmt(r['predicted'])}: **{r['verdict']}**")
+            words = row[f"vs {hyp}"].split("**", 2)[2].strip(" ()")  # the outcome, where it says more
+            assert not words or words in str(r.get("outcome", "")), (words, r.get("outcome"))
             if row["test"].startswith("training steps"):  # a median over sizes: no interval of its own
                 n_use, n_all = re.fullmatch(rf"{NUM} \(median, (\d+) of (\d+) sizes\)", row["fitted"]).groups()
                 assert row["fitted"].startswith(fmt(r["estimate"]) + " ")

@@ -28,6 +28,7 @@ ENTRY_POINTS = [  # (module whose main(argv) we call, argv prefix, prog printed)
     ("simulate.__main__", ["neural"], "python -m simulate neural"),
     ("empirical.__main__", ["fit"], "python -m empirical fit"),
     ("empirical.__main__", ["measure"], "python -m empirical measure"),
+    ("empirical.fit.coverage", [], "python -m empirical.fit.coverage"),
     ("empirical.minipythia.__main__", ["train"], "infogeo minipythia"),
     ("reports.__main__", [], "python -m reports"),
     ("infogeo.cli", ["theory"], "python -m theory"),

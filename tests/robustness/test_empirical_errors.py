@@ -83,7 +83,8 @@ def test_two_selected_rows_of_one_checkpoint_are_refused_not_first_kept(small_ta
 
 @pytest.mark.parametrize("value", [1e300, 1e-300])
 def test_losses_where_the_fit_would_overflow_are_refused_naming_file_and_column(small_table, tmp_path, value):
-    from empirical.fit.profile import LOSS_RANGE, fit_power_law
+    from empirical.fit import fit_power_law
+    from empirical.fit.solver import LOSS_RANGE
 
     bad = small_table.copy()
     bad.loc[3, DEFAULT_LOSS] = value

@@ -2,7 +2,7 @@
 
 Laws:
 
-* the estimate of the vectorized bootstrap refits (``empirical.fit.profile.bootstrap_memory_bytes``) is an
+* the estimate of the vectorized bootstrap refits (``empirical.fit.intervals.bootstrap_memory_bytes``) is an
   upper bound of numpy's traced peak (tracemalloc sees numpy's allocations) and within a factor 2.5 of it;
 * the estimate of one forward pass (``empirical.measure.models.forward_memory_bytes``) is at least the bytes
   of the tensors the pass returns, and between 1 and 3 times the resident-memory growth of a real pass on the
@@ -23,7 +23,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from empirical.fit.profile import bootstrap_memory_bytes, fit_joint_law, fit_power_law
+from empirical.fit import fit_joint_law, fit_power_law
+from empirical.fit.intervals import bootstrap_memory_bytes
 from infogeo.validation import MODEL_MEMORY_FRACTION, check_memory
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,7 +37,7 @@ def _joint_data(n, rng):
     return N, D, y
 
 
-@pytest.mark.parametrize("K, n, n_boot, resample", [(2, 60, 300, "residual"), (2, 150, 150, "wild"),
+@pytest.mark.parametrize("K, n, n_boot, resample", [(2, 60, 300, "residual"), (2, 150, 150, "block"),
                                                      (1, 10, 1500, "residual"), (1, 27, 800, "ar1")])
 def test_the_bootstrap_estimate_bounds_the_traced_peak_within_a_factor_2_5(K, n, n_boot, resample):
     rng = np.random.default_rng(7)
