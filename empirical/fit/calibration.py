@@ -13,8 +13,8 @@ Pythia) on any loss table and lays every conclusion beside the truth:
   on the same points with the floor known (``truth["exponents"]``) and the
   prediction from the true α; ``true_verdict`` is ``consistent`` when that
   prediction lies in the truth's interval, else ``inconsistent``, and
-  ``agrees`` compares the two verdicts (``no call`` when the pipeline said
-  ``inconclusive``). The pipeline's ``all sizes`` summary row is set against the median over sizes of the truth's
+  ``agrees`` compares the two verdicts (``no call`` when the pipeline made no
+  decided call: neither an accepting verdict nor ``inconsistent``). The pipeline's ``all sizes`` summary row is set against the median over sizes of the truth's
   estimate and interval ends.
 
 The caller (the report's skill-language section) supplies the loss table and

@@ -157,7 +157,7 @@ def build(ctx):
         "loss at each checkpoint), beside the truth: α set by the language, E against the exact C, and each steps "
         "and frontier verdict against the exponent of (loss − C) on the same points with C known and the "
         "prediction from the true α. `covers`: the pipeline's interval holds the truth; `agrees`: its verdict "
-        "is the truth's (`no call` when it said inconclusive). " + _calibration_summary(cal) + " Every row:"))
+        "is the truth's (`no call` when it made no decided call). " + _calibration_summary(cal) + " Every row:"))
     blocks.append(Table(rels["calibration"], "Calibration: what the pipeline concludes, what is true",
                         columns=CAL_COLS, max_rows=200))
     return blocks + _section4(ctx, tabs) + _full_tier(ctx)
