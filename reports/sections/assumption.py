@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 from ..blocks import Code, Para, Table
+from . import section
 
 
+@section("assumption", "How to check a new assumption", order=60)
 def build(ctx):
     from simulate import agreement_summary, examples, plots
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from ..blocks import Heading, Para
+from . import section
 from ._layout import fit_table, headline_table, window_note
 
 #: Columns of a fits table whose small values are optimizer noise: the final projected gradient norm (below 1e-8
@@ -9,6 +10,7 @@ from ._layout import fit_table, headline_table, window_note
 FIT_RESOLUTION = {"grad_norm": 1e-6}
 
 
+@section("empirical", "Pythia: fitted exponents against the predictions", order=40)
 def build(ctx):
     from empirical.fit import report_tables
     from empirical.fit.plots import figures

@@ -8,6 +8,7 @@ cache) in ``<report>/measurements/<model>/``; this section only lays them out.
 from __future__ import annotations
 
 from ..blocks import Heading, Para, Table
+from . import section
 from ._layout import headline_table, window_note
 from .empirical import FIT_RESOLUTION, fit_caption
 
@@ -38,6 +39,7 @@ def _family_intro(losses) -> Para:
         "control. Pass `--model` to measure a real Pythia checkpoint instead (see the README).")
 
 
+@section("measure", "Measurements of language models (Figures 1, 3 to 6)", order=50)
 def build(ctx):
     from empirical.measure import plots as PM
     from empirical.measure.report import MAX_TOKENS, N_TEXTS, report_tables
