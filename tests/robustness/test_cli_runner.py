@@ -10,6 +10,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -181,19 +182,57 @@ def test_read_only_out_is_refused(tmp_path, capsys):
 
 # --- a real Ctrl-C in a real process -------------------------------------------------------------------------------
 
+def _stderr_reader(proc) -> tuple[list[str], threading.Thread]:
+    """Collect ``proc``'s stderr a character at a time in a thread (a progress bar writes no newlines)."""
+    seen: list[str] = []
+
+    def read():
+        for ch in iter(lambda: proc.stderr.read(1), ""):
+            seen.append(ch)
+
+    t = threading.Thread(target=read, daemon=True)
+    t.start()
+    return seen, t
+
+
+#: How long an interrupted run may take to answer, on a machine that is busy (a CPU hog on the other core, other
+#: work besides): generous against the 2 s target (issue 23), bounded so that a run that ignores Ctrl-C fails.
+CTRL_C_BOUND_S = 20.0
+
+
 def test_ctrl_c_in_a_real_run_is_one_line_and_130(tmp_path):
+    """A long stochastic run, interrupted once it reports that its replicate loop has started (not after a fixed
+    sleep: on a busy machine the imports alone can take seconds), with another process keeping a core busy: it
+    answers within CTRL_C_BOUND_S with one line and exit 130. The latency is printed (run with -s to see it)."""
     env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1", "INFOGEO_TRACEBACK": ""}
-    # A long run: many stochastic replicates of a large model; interrupted well before it ends.
-    cmd = [sys.executable, "-m", "simulate", "--alpha", "0.5", "--skills", "300000", "--mode", "stochastic",
-           "--replicates", "400", "--no-progress"]
-    proc = subprocess.Popen(cmd, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(6)
-    assert proc.poll() is None, "the run ended before it could be interrupted; make it longer"
-    proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=60)
+    hog = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        cmd = [sys.executable, "-m", "simulate", "--alpha", "0.5", "--skills", "300000", "--mode", "stochastic",
+               "--replicates", "400"]
+        proc = subprocess.Popen(cmd, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True)
+        seen, reader = _stderr_reader(proc)
+        deadline = time.monotonic() + 120
+        while "simulate replicates" not in "".join(seen) and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert proc.poll() is None, "the run ended before it could be interrupted; make it longer"
+        assert "simulate replicates" in "".join(seen), "the replicate loop did not start within 120 s"
+        time.sleep(1.0)  # inside the loop, in the middle of a replicate
+        sent = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=CTRL_C_BOUND_S)
+        latency = time.monotonic() - sent
+        reader.join(timeout=5)
+    finally:
+        for p in (hog, *(() if "proc" not in locals() else (proc,))):
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+    err = "".join(seen)
+    print(f"Ctrl-C answered in {latency:.2f} s with a CPU hog running (load average {os.getloadavg()[0]:.1f})")
     assert proc.returncode == 130, err
     assert "Traceback" not in err
-    lines = [ln for ln in err.splitlines() if ln.strip()]
+    lines = [ln for ln in err.replace("\r", "\n").splitlines() if ln.strip()]
     assert lines[-1].startswith("python -m simulate: interrupted; "), err
 
 
