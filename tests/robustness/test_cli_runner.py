@@ -254,3 +254,63 @@ def test_shared_argument_types_refuse_by_name(capsys):
     p.add_argument("--batch-size", type=integer(1))
     assert run("prog", lambda argv: p.parse_args(argv) and 0, ["--batch-size", "0"]) == 2
     assert "--batch-size" in _one_error_line(capsys.readouterr().err, "prog")
+
+
+def _children(pid: int) -> set[int]:
+    """Process ids whose parent is ``pid`` (from /proc)."""
+    out = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            out.add(int(stat.parent.name))
+    return out
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_text()
+    except OSError:
+        return ""
+
+
+@pytest.mark.skipif(not Path("/proc").exists(), reason="reads the process table from /proc")
+def test_ctrl_c_in_a_parallel_report_build_ends_every_worker(tmp_path):
+    """python -m reports --jobs 2, interrupted once its workers run: one line, exit 130 within CTRL_C_BOUND_S, and
+    no worker left running."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "INFOGEO_TRACEBACK": "", "MPLBACKEND": "Agg"}
+    cmd = [sys.executable, "-m", "reports", "--out", str(tmp_path / "r"), "--jobs", "2"]
+    proc = subprocess.Popen(cmd, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        seen, reader = _stderr_reader(proc)
+        deadline = time.monotonic() + 120
+        workers: set[int] = set()
+        while len(workers) < 2 and proc.poll() is None and time.monotonic() < deadline:
+            if "processes" in "".join(seen):  # the pool is up
+                workers = {c for c in _children(proc.pid) if "spawn_main" in _cmdline(c)}
+            time.sleep(0.1)
+        assert len(workers) >= 2, "".join(seen)
+        time.sleep(1.0)
+        sent = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=CTRL_C_BOUND_S)
+        latency = time.monotonic() - sent
+        reader.join(timeout=5)
+        time.sleep(0.5)
+        alive = [w for w in workers if Path(f"/proc/{w}").exists()
+                 and Path(f"/proc/{w}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"]
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        for w in workers if "workers" in locals() else ():  # a failed test leaves no orphan behind
+            if Path(f"/proc/{w}").exists():
+                os.kill(w, signal.SIGKILL)
+    err = "".join(seen)
+    print(f"parallel report build: Ctrl-C answered in {latency:.2f} s, {len(workers)} workers")
+    assert proc.returncode == 130, err
+    assert not alive, f"workers still running after the interrupt: {alive}"
+    lines = [ln for ln in err.replace("\r", "\n").splitlines() if ln.strip()]
+    assert lines[-1].startswith("python -m reports: interrupted; ") and "Traceback" not in err, err
