@@ -6,11 +6,13 @@ the next, so each builds as it would alone and the tables are the serial build's
 sections (by the previous build's times, else in report order) first. Each worker's output goes to
 ``<out>/logs/<name>.log``; the terminal gets the plan, one line per section finished, and every
 :data:`HEARTBEAT_S` the sections still running. Ctrl-C reaches the parent alone (the workers ignore SIGINT): it
-ends every worker at once and the interrupt goes on to the runner (exit 130), keeping the sections already built.
+ends every worker at once, with the processes it started (each worker leads its own process group), and the
+interrupt goes on to the runner (exit 130), keeping the sections already built.
 """
 from __future__ import annotations
 
 import multiprocessing
+import os
 import signal
 import sys
 import time
@@ -20,8 +22,12 @@ from pathlib import Path
 HEARTBEAT_S = 60.0
 
 
-def _ignore_sigint() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent answers Ctrl-C and ends the workers
+def _worker_init() -> None:
+    """A worker ignores Ctrl-C (the parent answers it and ends the workers) and leads its own process group, so
+    that ending it ends what it started too (a section's own pool of processes)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(os, "setpgid"):
+        os.setpgid(0, 0)
 
 
 def _order(names: list[str], previous: dict) -> list[str]:
@@ -34,7 +40,10 @@ def _order(names: list[str], previous: dict) -> list[str]:
 def _stop(pool: ProcessPoolExecutor) -> None:
     """End every worker now (a section may be deep in a C loop: SIGTERM does not wait for Python)."""
     for proc in list(getattr(pool, "_processes", {}).values()):
-        proc.terminate()
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)  # the worker and every process it started
+        except (AttributeError, ProcessLookupError, PermissionError):
+            proc.terminate()
     pool.shutdown(wait=False, cancel_futures=True)
 
 
@@ -58,7 +67,7 @@ def build_parallel(names: list[str], task: dict, jobs: int, done, *, progress: b
     say = (lambda msg: print(f"[report] {msg}", file=sys.stderr, flush=True)) if progress else (lambda msg: None)
     say(f"{len(order)} sections in {jobs} processes, longest first: {', '.join(order)} (each one's output: {logs}/)")
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=_ignore_sigint, max_tasks_per_child=1)
+                               initializer=_worker_init, max_tasks_per_child=1)
     try:
         pending = {pool.submit(build_section, name, **task, log=str(logs / f"{name}.log")): name for name in order}
         t0 = time.monotonic()
