@@ -22,8 +22,7 @@ CLAIM_VERDICTS = ("holds", "holds-under-conditions", "corrected", "refuted")
 TESTS = {"params_power_law": "parameters: α of L = E + A·N^−α",
          "frontier_exponent": "compute frontier",
          "steps_exponent": "training steps"}
-SUMMARY_TABLES = ("claims", "claims_latex", "simulate_agreement", "neural_exponents", "pythia_verdicts_headline",
-                  "minipythia_verdicts_headline")
+SUMMARY_TABLES = ("claims", "claims_latex", "simulate_agreement", "neural_exponents", "pythia_verdicts_headline")
 
 
 def read_summary_tables(root: Path) -> dict[str, pd.DataFrame]:
@@ -164,23 +163,8 @@ def _pythia(t: dict, titles: dict) -> list[str]:
             _markdown_table(fit_rows(h))]
 
 
-def _minipythia(t: dict, titles: dict) -> list[str]:
-    h = t["minipythia_verdicts_headline"]
-    usable = h[h["usable"].astype(str) == "True"]
-    decided = usable[usable["verdict"] != "inconclusive"]
-    head = (f"**mini-Pythia** ({_link(titles, 'measure')}, our CPU-trained family): {len(usable)} of {len(h)} "
-            f"headline fits usable, ")
-    if not len(decided):
-        params = h[h["test"] == "params_power_law"]
-        why = "; its α fit is not usable" if len(params) and not (params["usable"].astype(str) == "True").any() \
-            else ""
-        return [head + f"no verdict other than inconclusive{why}: it says nothing for or against the theory."]
-    return [head + "verdicts where usable: " + (params_line(decided) or "none on the power law in N") + ".", "",
-            _markdown_table(fit_rows(decided))]
-
-
 SUMMARY_PARTS = (("claims", _claims), ("simulate_agreement", _simulate), ("neural_exponents", _neural),
-                 ("pythia_verdicts_headline", _pythia), ("minipythia_verdicts_headline", _minipythia))
+                 ("pythia_verdicts_headline", _pythia))
 
 
 def summary_text(root: Path, titles: dict) -> str:

@@ -1,18 +1,17 @@
 """Report section 5: measurements of language models the way the paper does (Figures 1, 3 to 6).
 
-By default on the mini-Pythia family (GPT-NeoX models trained on CPU, built on
-first use); with ``--model`` on any local or hub causal LM. The tables come
+By default on the three smallest sizes of the mini-Pythia family (GPT-NeoX models
+trained on CPU, built on first use; ``empirical.measure.report.REPORT_SIZES``); with
+``--model`` on any local or hub causal LM. The tables come
 from :func:`empirical.measure.report_tables`, which keeps its runs (and their
 cache) in ``<report>/measurements/<model>/``; this section only lays them out.
 """
 from __future__ import annotations
 
-from ..blocks import Heading, Para, Table
+from ..blocks import Para, Table
 from . import section
-from ._layout import headline_table, window_note
-from .empirical import FIT_RESOLUTION, fit_caption
 
-#: Section 4.2-4.3 figures drawn on the largest model: (table key, plot function name, caption).
+#: Section 4.2-4.3 figures drawn on the largest model measured: (table key, plot function name, caption).
 _PROMPT_FIGURES = (
     ("lasso", "plot_lasso", "Section 4.2 protocol on the paper's sentence: tokens chosen by Lasso (λ = 1e-4) and by "
                             "head-averaged attention (weights > 0.01)"),
@@ -36,7 +35,10 @@ def _family_intro(losses) -> Para:
         "sample with a BPE tokenizer trained on its training split. **What it is not:** Pythia, or anything "
         "near its scale; its corpus is a few MB of dialogue, so absolute numbers say nothing about Pythia. It "
         "lets every measurement of the paper run end to end on real trained transformers whose every step we "
-        "control. Pass `--model` to measure a real Pythia checkpoint instead (see the README).")
+        "control. The report trains and measures the family's smallest sizes only, the fewest that show Figure "
+        "1's trend (the theory tests on this family's losses are retired: the skill-language section's "
+        "transformers, whose answers are known, test the theory). Pass `--model` to measure a real Pythia "
+        "checkpoint instead (see the README).")
 
 
 @section("measure", "Measurements of language models (Figures 1, 3 to 6)", order=50)
@@ -87,33 +89,5 @@ def build(ctx):
                                 "Section 4.2 as the paper reports it: the context tokens each method picks "
                                 "(weight > 0.01, largest first, at most 12 shown), last layer; every weight is "
                                 f"in {rel}"))
-    if family:
-        blocks += _loss_fits(ctx, tabs)
     return blocks
 
-
-def _loss_fits(ctx, tabs: dict) -> list:
-    from empirical.fit.plots import figures
-
-    blocks = [Heading("The same theory tests on the mini-Pythia family", 3),
-              Para("Held-out loss (nats per token) of every checkpoint through the same fitter and analyses as the "
-                   "Pythia data of section 4. With few sizes and a short training run the intervals are wide; the "
-                   "point is that every input is under our control.")]
-    fits = {k[len("minipythia_"):]: v for k, v in tabs.items()
-            if k.startswith("minipythia_") and k != "minipythia_losses"}
-    rels = {k: ctx.table(f"minipythia_{k}", v, FIT_RESOLUTION if k == "fits" else None) for k, v in fits.items()}
-    vh = fits["verdicts_headline"]
-    decided = (vh["usable"].astype(str) == "True") & (vh["verdict"] != "inconclusive")
-    # Without a single decided verdict, the prediction columns and the window agreement stay in the full table.
-    drop = () if decided.any() else ("family", "subject", "predicted", "pred_low", "pred_high", "approximate",
-                                     "window_agreement")
-    blocks.append(headline_table(rels["verdicts_headline"], vh.columns, "minipythia", drop=drop))
-    windows = window_note(ctx, fits, rels, "minipythia")
-    batch = int(tabs["minipythia_losses"]["batch_tokens"].iloc[0])
-    labels = {"loss": "held-out loss", "unit": "nats/token", "step": f"optimizer step ({batch:,} tokens each)"}
-    n = tabs["minipythia_losses"]["size"].nunique()
-    for stem, fig in figures(fits, labels=labels).items():
-        blocks.append(ctx.save_figure(fig, f"minipythia/{stem}", f"mini-Pythia family ({n} CPU-trained GPT-NeoX "
-                                                                 f"sizes, not Pythia): {fit_caption(stem)}"
-                                      + (windows if stem == "fit_window_sensitivity" else "")))
-    return blocks
