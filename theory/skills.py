@@ -191,6 +191,12 @@ def _hit_probability(p: np.ndarray, cost: str) -> np.ndarray:
     return p if cost == "inverse_p" else np.ones_like(p)
 
 
+def _descending(p: np.ndarray) -> np.ndarray:
+    """``p`` sorted in descending order (the easiest skill first); an array already in that order is returned as
+    it is (a check of O(M) instead of a sort of O(M log M): the callers pass sorted laws)."""
+    return p if np.all(p[:-1] >= p[1:]) else np.sort(p)[::-1]
+
+
 def completion_flops(p, B: float, C: float, delta: float, *, order: str = "sequential",
                      cost: str = "inverse_p") -> np.ndarray:
     r"""Flops at which each skill is comprehended in the expected model, skills easiest first (descending p).
@@ -198,7 +204,7 @@ def completion_flops(p, B: float, C: float, delta: float, *, order: str = "seque
     ``order="sequential"`` (Assumption 3.5): :math:`T_k = \sum_{j \le k} c_j`;
     ``order="parallel"``: :math:`T_k = c_k`, with :math:`c_k` from :func:`comprehension_cost`.
     """
-    p = np.sort(probability_vector(p, "p", atol=1e-8))[::-1]
+    p = _descending(probability_vector(p, "p", atol=1e-8))
     order = choice(order, "order", ORDERS)
     flops = comprehension_cost(p, B, C, delta, cost)
     return np.cumsum(flops) if order == "sequential" else flops
@@ -221,7 +227,7 @@ def expected_conditional_entropy(S, p, B: float, C: float, delta: float, *, orde
     Returns an array of the shape of S.
     """
     S_arr = _flops(S)
-    p = np.sort(probability_vector(p, "p", atol=1e-8))[::-1]
+    p = _descending(probability_vector(p, "p", atol=1e-8))
     delta = positive(delta, "delta")
     B, C = _levels(B, C)
     order = choice(order, "order", ORDERS)
