@@ -3,15 +3,16 @@ import os
 
 __version__ = "0.1.0"
 
-#: The environment that pins each of torch's three CPU kernel libraries to one code path at the AVX2 level
-#: (docs/report.md, "Stable numbers"): ATen's AVX2 kernels instead of its AVX-512 ones, MKL's Conditional Numerical
-#: Reproducibility branch for AVX2 (Intel documents the same bits on every Intel or compatible CPU with AVX2, and
-#: that a CPU with AVX-512 runs the AVX2 code under it, for a fixed thread count), and oneDNN capped at AVX2. The
-#: byte-identical rebuild is stated for x86-64 CPUs with AVX2 and FMA; these pins give it at about a third of the cost
-#: of the generic ones (ATen generic, MKL COMPATIBLE, oneDNN SSE4.1; benchmarks/bench_kernel_pins.py).
+#: The environment that pins each of torch's three CPU kernel libraries to one code path (docs/report.md, "Stable
+#: numbers"): ATen's AVX2 kernels instead of its AVX-512 ones, MKL's Conditional Numerical Reproducibility branch
+#: for every Intel or compatible x86 CPU (COMPATIBLE: Intel documents the same bits on every such CPU for a fixed
+#: thread count), and oneDNN capped at AVX2. The byte-identical rebuild is stated for x86-64 CPUs with AVX2 and FMA.
+#: MKL's AVX2 branch would be cheaper but is not the same code on AMD and Intel: under qemu an EPYC and a Haswell
+#: gave other weights with MKL_CBWR=AVX2 and the same weights with COMPATIBLE (2026-12-07; ATen and oneDNN at AVX2
+#: in both).
 TORCH_KERNEL_PINS = {
     "ATEN_CPU_CAPABILITY": "avx2",
-    "MKL_CBWR": "AVX2",
+    "MKL_CBWR": "COMPATIBLE",
     "ONEDNN_MAX_CPU_ISA": "AVX2",
 }
 
