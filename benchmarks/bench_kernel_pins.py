@@ -3,7 +3,7 @@
     python benchmarks/bench_kernel_pins.py [--size 1.8m] [--steps 8] [--threads 2] [--cpu Nehalem --cpu Haswell]
 
 `python -m reports` and `infogeo minipythia` pin torch's three CPU kernel libraries to one code path
-(``infogeo.TORCH_KERNEL_PINS``: ATen's AVX2 kernels, MKL's reproducible AVX2 branch, oneDNN capped at AVX2) so the
+(``infogeo.TORCH_KERNEL_PINS``: ATen's AVX2 kernels, MKL's reproducible COMPATIBLE branch, oneDNN capped at AVX2) so the
 family and the report's tables do not depend on the machine. This benchmark runs the same seeded work in fresh
 processes with the machine's own kernels (nothing pinned), with each pin alone, with all three, and with the
 generic pins the report used before (``GENERIC_PINS``: ATen generic, MKL COMPATIBLE, oneDNN SSE4.1), and prints the
@@ -34,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's 
 
 from infogeo import TORCH_KERNEL_PINS  # noqa: E402
 
-#: The pins of the report before 2026-12-07: the slowest code paths (ATen generic, MKL's COMPATIBLE branch, oneDNN
+#: The pins of the report before 2026-12-07: the generic code paths (ATen generic, MKL's COMPATIBLE branch, oneDNN
 #: at SSE4.1), which every x86-64 CPU runs. Measured here against the AVX2-level pins the report uses now.
 GENERIC_PINS = {"ATEN_CPU_CAPABILITY": "default", "MKL_CBWR": "COMPATIBLE", "ONEDNN_MAX_CPU_ISA": "SSE41"}
 
