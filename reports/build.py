@@ -161,6 +161,10 @@ def commit_section(out_dir: Path, result: dict, old_meta: dict | None) -> dict:
         state.write_text(json.dumps(blocks[:1] + to_json([note]) + blocks[1:], indent=1))
         shutil.rmtree(stage, ignore_errors=True)
         return dict(old_meta, ok=False, kept_previous=True, error=result["error"], traceback=result["traceback"])
+    if result["error"] is not None:  # nothing good to keep: the failure is the section's content, no half tables
+        state.write_text(json.dumps(result["blocks"], indent=1))
+        shutil.rmtree(stage, ignore_errors=True)
+        return meta | {"tables": [], "figures": [], "table_resolution": {}}
     written = set(result["tables"]) | set(result["figures"])
     for rel in written:
         (out_dir / rel).parent.mkdir(parents=True, exist_ok=True)
