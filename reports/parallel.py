@@ -66,6 +66,12 @@ def build_parallel(names: list[str], task: dict, jobs: int, done, *, progress: b
     jobs = min(jobs, len(order))
     say = (lambda msg: print(f"[report] {msg}", file=sys.stderr, flush=True)) if progress else (lambda msg: None)
     say(f"{len(order)} sections in {jobs} processes, longest first: {', '.join(order)} (each one's output: {logs}/)")
+    # numpy/scipy's OpenBLAS would start a thread per core in every worker, and its threads spin while they wait:
+    # jobs x cores spinning threads on `cores` cores. Each worker gets its share of the cores instead (the tables do
+    # not depend on OpenBLAS's thread count: docs/report.md, "Other BLAS kernels"); torch's threads are fixed by
+    # the sections themselves. The workers inherit the variable at spawn; the user's own setting is kept.
+    user_blas = os.environ.get("OPENBLAS_NUM_THREADS")
+    os.environ["OPENBLAS_NUM_THREADS"] = user_blas or str(max(1, (os.cpu_count() or 1) // jobs))
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
                                initializer=_worker_init, max_tasks_per_child=1)
     try:
@@ -86,4 +92,7 @@ def build_parallel(names: list[str], task: dict, jobs: int, done, *, progress: b
     except BaseException:
         _stop(pool)
         raise
+    finally:
+        if user_blas is None:
+            os.environ.pop("OPENBLAS_NUM_THREADS", None)
     pool.shutdown(wait=True)
