@@ -44,7 +44,7 @@ def _stop(pool: ProcessPoolExecutor) -> None:
             os.killpg(proc.pid, signal.SIGTERM)  # the worker and every process it started
         except (AttributeError, ProcessLookupError, PermissionError):
             proc.terminate()
-    pool.shutdown(wait=False, cancel_futures=True)
+    pool.shutdown(wait=True, cancel_futures=True)  # the ended workers' queues are closed: no leaked semaphores
 
 
 def _failure(name: str, exc: BaseException, task: dict) -> dict:
@@ -71,6 +71,10 @@ def build_parallel(names: list[str], task: dict, jobs: int, done, *, progress: b
     # not depend on OpenBLAS's thread count: docs/report.md, "Other BLAS kernels"); torch's threads are fixed by
     # the sections themselves. The workers inherit the variable at spawn; the user's own setting is kept.
     user_blas = os.environ.get("OPENBLAS_NUM_THREADS")
+    # A worker ended by Ctrl-C cannot unregister the locks it made (tqdm's); multiprocessing's resource tracker, which
+    # starts with the pool and inherits this environment, removes them and would warn that it did.
+    warn = os.environ.get("PYTHONWARNINGS")
+    os.environ["PYTHONWARNINGS"] = ",".join(filter(None, [warn, "ignore:resource_tracker:UserWarning"]))
     os.environ["OPENBLAS_NUM_THREADS"] = user_blas or str(max(1, (os.cpu_count() or 1) // jobs))
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
                                initializer=_worker_init, max_tasks_per_child=1)
@@ -93,6 +97,9 @@ def build_parallel(names: list[str], task: dict, jobs: int, done, *, progress: b
         _stop(pool)
         raise
     finally:
-        if user_blas is None:
-            os.environ.pop("OPENBLAS_NUM_THREADS", None)
+        for name, value in (("OPENBLAS_NUM_THREADS", user_blas), ("PYTHONWARNINGS", warn)):
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
     pool.shutdown(wait=True)
