@@ -3,9 +3,10 @@
     python benchmarks/bench_kernel_pins.py [--size 1.8m] [--steps 8] [--threads 2] [--cpu Nehalem --cpu Haswell]
 
 `python -m reports` and `infogeo minipythia` pin torch's three CPU kernel libraries to one code path
-(``infogeo.TORCH_KERNEL_PINS``: ATen generic, MKL's reproducible COMPATIBLE branch, oneDNN capped at SSE4.1) so the
+(``infogeo.TORCH_KERNEL_PINS``: ATen's AVX2 kernels, MKL's reproducible COMPATIBLE branch, oneDNN capped at AVX2) so the
 family and the report's tables do not depend on the machine. This benchmark runs the same seeded work in fresh
-processes with the machine's own kernels (nothing pinned), with each pin alone and with all three, and prints the
+processes with the machine's own kernels (nothing pinned), with each pin alone, with all three, and with the
+generic pins the report used before (``GENERIC_PINS``: ATen generic, MKL COMPATIBLE, oneDNN SSE4.1), and prints the
 time per step (median of ``--steps``), the ratio against the unpinned run measured in the same invocation, and a
 digest of the weights after the steps (and of the forward pass's logits): a digest that differs from the unpinned
 one shows that the pin changes which code runs on this CPU. Each row is one process, run one after another.
@@ -24,10 +25,18 @@ import argparse
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
+from pathlib import Path
 
-from infogeo import TORCH_KERNEL_PINS
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's packages, not an install's
+
+from infogeo import TORCH_KERNEL_PINS  # noqa: E402
+
+#: The pins of the report before 2026-12-07: the generic code paths (ATen generic, MKL's COMPATIBLE branch, oneDNN
+#: at SSE4.1), which every x86-64 CPU runs. Measured here against the AVX2-level pins the report uses now.
+GENERIC_PINS = {"ATEN_CPU_CAPABILITY": "default", "MKL_CBWR": "COMPATIBLE", "ONEDNN_MAX_CPU_ISA": "SSE41"}
 
 _CHILD = r"""
 import hashlib, json, statistics, sys, time
@@ -62,7 +71,7 @@ print(json.dumps({"step_s": statistics.median(times[1:]), "weights": weights, "f
 def _run(env_pins: dict, args, cpu: str | None = None) -> dict:
     env = {k: v for k, v in os.environ.items() if k not in TORCH_KERNEL_PINS}
     env.update(env_pins)
-    env["PYTHONPATH"] = os.pathsep.join([os.getcwd(), env.get("PYTHONPATH", "")])
+    env["PYTHONPATH"] = os.pathsep.join([str(Path(__file__).resolve().parents[1]), env.get("PYTHONPATH", "")])
     cmd = [sys.executable, "-c", _CHILD, args.size, str(args.steps), str(args.threads)]
     if cpu is not None:
         cmd = ["qemu-x86_64", "-cpu", cpu, *cmd]
@@ -97,6 +106,7 @@ def main() -> None:
     ap.add_argument("--size", default="1.8m", help="mini-Pythia size (default: the largest, 1.8m)")
     ap.add_argument("--steps", type=int, default=8, help="timed training steps (default 8)")
     ap.add_argument("--threads", type=int, default=2, help="torch threads (default 2, the recipe's)")
+    ap.add_argument("--repeat", type=int, default=1, help="rounds of all rows, in turn (default 1; medians)")
     ap.add_argument("--cpu", action="append", default=[], metavar="MODEL",
                     help="also run unpinned and pinned on this emulated CPU (qemu-x86_64 -cpu MODEL); repeatable")
     args = ap.parse_args()
@@ -105,19 +115,39 @@ def main() -> None:
     rows = [("unpinned (the machine's kernels)", {})]
     rows += [(f"{k}={v} only", {k: v}) for k, v in TORCH_KERNEL_PINS.items()]
     rows += [("all three pins (what the report runs)", dict(TORCH_KERNEL_PINS))]
-    base = None
+    rows += [("generic pins (the report before)", dict(GENERIC_PINS))]
     native = {}
+    runs = {label: [] for label, _ in rows}
+    for _ in range(args.repeat):  # rounds of every row in turn: a load that changes slowly hits them alike
+        for label, pins in rows:
+            runs[label].append(_run(pins, args))
     print(f"{'kernels':40s} {'step ms':>8s} {'x':>6s} {'fwd64 ms':>9s} {'x':>6s}  weights       logits64      ATen")
+    base_label = rows[0][0]
+
+    def ratio(label, key):  # median over rounds of the time against the unpinned run of the same round
+        return statistics.median(r[key] / b[key] for r, b in zip(runs[label], runs[base_label]))
+
+    base = runs[base_label][0]
     for label, pins in rows:
-        r = _run(pins, args)
-        base = base or r
+        r = runs[label][0]
+        assert all((x["weights"], x["logits64"]) == (r["weights"], r["logits64"]) for x in runs[label]), label
         if not pins or pins == TORCH_KERNEL_PINS:
             native["pinned" if pins else "unpinned"] = r
-        print(f"{label:40s} {r['step_s'] * 1e3:8.1f} {r['step_s'] / base['step_s']:6.2f} "
-              f"{r['forward64_s'] * 1e3:9.1f} {r['forward64_s'] / base['forward64_s']:6.2f}  "
+        if pins == GENERIC_PINS:
+            native["generic"] = r
+        native.setdefault("ratios", {})[label] = (ratio(label, "step_s"), ratio(label, "forward64_s"))
+        step = statistics.median(x["step_s"] for x in runs[label])
+        fwd = statistics.median(x["forward64_s"] for x in runs[label])
+        print(f"{label:40s} {step * 1e3:8.1f} {ratio(label, 'step_s'):6.2f} "
+              f"{fwd * 1e3:9.1f} {ratio(label, 'forward64_s'):6.2f}  "
               f"{r['weights']}{' ' if r['weights'] == base['weights'] else '*'} "
               f"{r['logits64']}{' ' if r['logits64'] == base['logits64'] else '*'} {r['capability']}")
+    print(f"(medians over {args.repeat} rounds; x = time against the unpinned run of the same round; load average "
+          f"now {os.getloadavg()[0]:.2f})")
     print("* = other bits than the unpinned run: the pin changes which code runs on this CPU")
+    (ps, pf), (gs, gf) = native["ratios"][rows[-2][0]], native["ratios"][rows[-1][0]]
+    print(f"the report's pins against the generic pins: step {ps / gs:.2f}x, float64 forward {pf / gf:.2f}x "
+          "(below 1: faster)")
     if args.cpu:
         _emulated(args, native)
 

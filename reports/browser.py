@@ -20,17 +20,16 @@ into the DOM; ``--headless --dump-dom`` prints that DOM and the results are read
 These follow the report's HTML contract: summary first after the title, a class per verdict, wide tables in
 ``<div class="table-wrap">`` (``overflow-x:auto``), images ``max-width:100%``.
 
-Exit status of the command: 0 when every check passes, 1 when one fails, 2 when no Chromium is found.
+Exit status of the command (through :func:`infogeo.runner.run`, like every command): 0 when every check passes,
+1 when one fails, 2 on a usage error (no such page, no Chromium found), 130 on Ctrl-C.
 """
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import re
 import shutil
 import subprocess
-import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -290,15 +289,25 @@ def screenshot_report(out_dir, *, name: str = "screenshot.png") -> Path | None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m reports.browser", description=__doc__.splitlines()[0])
+    from infogeo.runner import run
+
+    return run("python -m reports.browser", _main, argv)
+
+
+def _main(argv: list[str]) -> int:
+    from infogeo.runner import ArgumentParser, UsageError, input_file, integer, output_file
+
+    ap = ArgumentParser(prog="python -m reports.browser", description=__doc__.splitlines()[0])
     ap.add_argument("html", type=Path, help="the report page, e.g. reports/latest/report.html")
     ap.add_argument("--screenshot", type=Path, help="save the first screen here as PNG")
-    ap.add_argument("--width", type=int, default=1280)
-    ap.add_argument("--height", type=int, default=800)
+    ap.add_argument("--width", type=integer(1), default=1280)
+    ap.add_argument("--height", type=integer(1), default=800)
     args = ap.parse_args(argv)
+    input_file(args.html, "html")
+    if args.screenshot:
+        output_file(args.screenshot, "--screenshot")
     if find_chromium() is None:
-        print("no Chromium found (install chromium-headless-shell, or set INFOGEO_CHROMIUM)", file=sys.stderr)
-        return 2
+        raise UsageError("no Chromium found (install chromium-headless-shell, or set INFOGEO_CHROMIUM)")
     c = check_page(args.html, width=args.width, height=args.height)
     marks = ", ".join(f"{k} {v}" for k, v in sorted(c.verdicts.items())) or "none"
     print(f"viewport {c.viewport[0]}x{c.viewport[1]}, layout width {c.client_width} px, "

@@ -24,8 +24,7 @@ TESTS = {"params_power_law": "parameters: α of L = E + A·N^−α",
          "steps_exponent": "training steps"}
 #: Verdicts that decide something (accepted, rejected, or not robust); the others say why nothing is decided.
 DECISIVE = ("consistent", "needs-extra-noise", "inconsistent", "fragile")
-SUMMARY_TABLES = ("claims", "claims_latex", "simulate_agreement", "neural_exponents", "pythia_verdicts_headline",
-                  "minipythia_verdicts_headline")
+SUMMARY_TABLES = ("claims", "claims_latex", "simulate_agreement", "neural_exponents", "pythia_verdicts_headline")
 
 
 def read_summary_tables(root: Path) -> dict[str, pd.DataFrame]:
@@ -200,7 +199,7 @@ def _minipythia(t: dict, titles: dict) -> list[str]:
 
 
 SUMMARY_PARTS = (("claims", _claims), ("simulate_agreement", _simulate), ("neural_exponents", _neural),
-                 ("pythia_verdicts_headline", _pythia), ("minipythia_verdicts_headline", _minipythia))
+                 ("pythia_verdicts_headline", _pythia))
 
 
 def summary_text(root: Path, titles: dict) -> str:

@@ -17,39 +17,34 @@ Quick start::
 See docs/simulate.md for the CLI (``python -m simulate``), the estimator and
 how to add an assumption.
 """
-from .agreement import REFERENCE_TOLERANCE, agreement_summary
-from .assumptions import (
-                          REGISTRY,
-                          Assumptions,
-                          ConstantCost,
-                          Cost,
-                          FunctionCost,
-                          InverseP,
-                          KAtATime,
-                          Order,
-                          Parallel,
-                          RandomOrder,
-                          Sequential,
-                          from_dict,
-                          load_toml,
-                          make,
-                          register,
-)
-from .compare import (
-                          EXPONENT_COLUMNS,
-                          TOLERANCE,
-                          TRAJECTORY_COLUMNS,
-                          exponents,
-                          predicted,
-                          report_tables,
-                          simulate_loss_curve,
-                          sweep,
-                          trajectory_table,
-)
-from .dynamics import Frontier, Trajectory, frontier, run
-from .fitting import ExponentFit, default_window, fit_exponent, replicate_interval
-from .graph import AlphaFit, SkillGraph, alpha_from_degree_exponent, degree_exponent_from_alpha, fit_alpha, skill_graph
-from .laws import BrokenPowerLaw, EmpiricalLaw, ExponentialLaw, PowerLaw, SkillLaw
+import importlib
+
+#: public name -> the submodule that defines it; imported on first use, so ``import simulate`` loads neither scipy
+#: nor pandas (``python -m simulate`` pays only for what its command runs).
+_HOMES = {
+    "agreement": ("REFERENCE_TOLERANCE", "agreement_summary"),
+    "assumptions": ("REGISTRY", "Assumptions", "ConstantCost", "Cost", "FunctionCost", "InverseP", "KAtATime", "Order",
+                    "Parallel", "RandomOrder", "Sequential", "from_dict", "load_toml", "make", "register"),
+    "compare": ("EXPONENT_COLUMNS", "TOLERANCE", "TRAJECTORY_COLUMNS", "exponents", "predicted", "report_tables",
+                "simulate_loss_curve", "sweep", "trajectory_table"),
+    "dynamics": ("Frontier", "Trajectory", "frontier", "run"),
+    "fitting": ("ExponentFit", "default_window", "fit_exponent", "replicate_interval"),
+    "graph": ("AlphaFit", "SkillGraph", "alpha_from_degree_exponent", "degree_exponent_from_alpha", "fit_alpha",
+              "skill_graph"),
+    "laws": ("BrokenPowerLaw", "EmpiricalLaw", "ExponentialLaw", "PowerLaw", "SkillLaw"),
+}
+_HOME = {name: module for module, names in _HOMES.items() for name in names}
+
+
+def __getattr__(name: str):
+    if name in _HOME:
+        return getattr(importlib.import_module(f"{__name__}.{_HOME[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))
+
 
 __all__ = [
     "Assumptions", "REGISTRY", "register", "make", "load_toml", "from_dict",

@@ -187,7 +187,7 @@ def _run_single(argv) -> int:
     t0 = time.perf_counter()
     df = exponents(a, mode=args.mode, seed=args.seed, replicates=args.replicates,
                    window=tuple(args.window) if args.window else None, estimator=args.estimator,
-                   n_boot=args.n_boot, points=args.points)
+                   n_boot=args.n_boot, points=args.points, progress=not args.no_progress)
     elapsed = time.perf_counter() - t0
     if args.csv:
         df.to_csv(args.csv, index=False)

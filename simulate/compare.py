@@ -24,6 +24,8 @@ evidence: :mod:`simulate.agreement`.
 """
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
@@ -265,6 +267,7 @@ def exponents(
     axes=AXES,
     tolerance: float = TOLERANCE,
     return_runs: bool = False,
+    progress: bool = False,
 ):
     """Fit the exponents of H(X|Y) - C on each axis and compare them with the predictions.
 
@@ -280,7 +283,7 @@ def exponents(
     order and is fitted on the expected-value model.
 
     Returns the exponents DataFrame (columns :data:`EXPONENT_COLUMNS`), and the
-    runs too if ``return_runs``.
+    runs too if ``return_runs``. ``progress``: a bar over the stochastic replicates (stderr).
     """
     a = assumptions
     mode = choice(mode, "mode", dyn.MODES)
@@ -296,7 +299,8 @@ def exponents(
     dyn.check_terms(*exponents_memory(a, mode=mode, replicates=replicates, points=points, n_boot=n_boot, axes=axes))
     win = _window(a, window, a.M if a.capacity is None else a.capacity)  # = runs[0].n_learned, known before
     seeds = [seed] if mode == "expected" else [seed + i for i in range(replicates)]
-    runs = [dyn.run(a, mode=mode, seed=s, points=points) for s in seeds]
+    with tqdm(seeds, desc="simulate replicates", disable=not progress or mode == "expected", file=sys.stderr) as bar:
+        runs = [dyn.run(a, mode=mode, seed=s, points=points) for s in bar]  # closed before an interrupt is told
     rows = []
     for axis in [x for x in axes if x != "frontier"]:
         try:

@@ -13,7 +13,23 @@ The claim catalogue lives in :mod:`theory.catalogue`; run it with ``python -m th
 For the report: :func:`report_tables` (:mod:`theory.tables`) and the figure functions of
 :mod:`theory.plots`.
 """
-from . import attention, discrete, distances, entropy, gp, skills  # noqa: F401
-from .tables import report_tables  # noqa: E402  (after the formula modules it draws on)
+import importlib
 
 __all__ = ["attention", "discrete", "distances", "entropy", "gp", "skills", "report_tables"]
+_SUBMODULES = {"attention", "discrete", "distances", "entropy", "gp", "skills"}
+
+
+def __getattr__(name: str):
+    """Import a formula module (or :func:`report_tables`) on first use: ``import theory`` stays cheap (scipy.linalg,
+    sympy and pandas load only with the module that needs them)."""
+    if name in _SUBMODULES:
+        return importlib.import_module(f"{__name__}.{name}")
+    if name == "report_tables":
+        from .tables import report_tables
+
+        return report_tables
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

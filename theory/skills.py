@@ -200,6 +200,12 @@ def _hit_probability(p: np.ndarray, cost: str) -> np.ndarray:
     return p if cost == "inverse_p" else np.ones_like(p)
 
 
+def _descending(p: np.ndarray) -> np.ndarray:
+    """``p`` sorted in descending order (the easiest skill first); an array already in that order is returned as
+    it is (a check of O(M) instead of a sort of O(M log M): the callers pass sorted laws)."""
+    return p if np.all(p[:-1] >= p[1:]) else np.sort(p)[::-1]
+
+
 def completion_flops(p, B: float, C: float, delta: float, *, order: str = "sequential",
                      cost: str = "inverse_p") -> np.ndarray:
     r"""Flops at which each skill is comprehended in the expected model, skills easiest first (descending p).
@@ -207,7 +213,7 @@ def completion_flops(p, B: float, C: float, delta: float, *, order: str = "seque
     ``order="sequential"`` (Assumption 3.5): :math:`T_k = \sum_{j \le k} c_j`;
     ``order="parallel"``: :math:`T_k = c_k`, with :math:`c_k` from :func:`comprehension_cost`.
     """
-    p = np.sort(probability_vector(p, "p", atol=1e-8))[::-1]
+    p = _descending(probability_vector(p, "p", atol=1e-8))
     order = choice(order, "order", ORDERS)
     flops = comprehension_cost(p, B, C, delta, cost)
     return np.cumsum(flops) if order == "sequential" else flops
@@ -230,18 +236,14 @@ def expected_conditional_entropy(S, p, B: float, C: float, delta: float, *, orde
     Returns an array of the shape of S.
     """
     S_arr = _flops(S)
-    p = np.sort(probability_vector(p, "p", atol=1e-8))[::-1]
+    p = _descending(probability_vector(p, "p", atol=1e-8))
     delta = positive(delta, "delta")
     B, C = _levels(B, C)
     order = choice(order, "order", ORDERS)
     cost = choice(cost, "cost", COST_MODELS)
     q = _hit_probability(p, cost)
     if order == "parallel":
-        flat = S_arr.reshape(-1)
-        out = np.empty_like(flat)
-        for j, s in enumerate(flat):
-            out[j] = np.sum(p * np.maximum(C, B - s * q * delta))
-        return out.reshape(S_arr.shape)
+        return _parallel_expected(S_arr, p, q, B, C, delta)
     done_at = completion_flops(p, B, C, delta, order="sequential", cost=cost)
     mass_after = np.concatenate([[1.0], 1.0 - np.cumsum(p)])  # mass of skills k+1.. (index k)
     mass_after = np.clip(mass_after, 0.0, None)  # round-off only; documented
@@ -255,6 +257,23 @@ def expected_conditional_entropy(S, p, B: float, C: float, delta: float, *, orde
     learned_mass = 1.0 - mass_after[n]
     rest_mass = np.where(n < M, mass_after[np.minimum(n + 1, M)], 0.0)
     return C * learned_mass + p_cur * (B - progress) + B * rest_mass
+
+
+def _parallel_expected(S: np.ndarray, p: np.ndarray, q: np.ndarray, B: float, C: float, delta: float) -> np.ndarray:
+    r""":math:`\sum_y p_y \max(C, B - S q_y \Delta)` for every S at once, in O((M + |S|) log M).
+
+    ``p`` descending and ``q`` (p, or constant) non-increasing along it, so the skills done at S (those with
+    :math:`S q_y \Delta \ge B - C`) are the first n of them: H = C·(mass of the first n) + B·(mass of the rest)
+    − SΔ·Σ_{rest} p q. The tails are summed from the smallest term up (reverse cumulative sums), so each agrees
+    with a direct sum to a few ulps of it (``tests/theory/test_formulas.py`` compares both to 1e-12).
+    """
+    head = np.concatenate([[0.0], np.cumsum(p)])                # mass of skills 0..n-1
+    tail_p = np.concatenate([np.cumsum(p[::-1])[::-1], [0.0]])   # mass of skills n..M-1
+    tail_pq = np.concatenate([np.cumsum((p * q)[::-1])[::-1], [0.0]])
+    with np.errstate(divide="ignore"):
+        threshold = (B - C) / (S * delta)                       # S = 0: nothing is done
+    n = np.searchsorted(-q, -threshold, side="right")           # skills with q >= threshold
+    return C * head[n] + B * tail_p[n] - S * delta * tail_pq[n]
 
 
 def expected_conditional_entropy_infinite(S, alpha: float, B: float, C: float, delta: float, *,

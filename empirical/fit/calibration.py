@@ -14,8 +14,9 @@ Pythia) on any loss table and lays every conclusion beside the truth:
   prediction from the true α; ``true_verdict`` is ``consistent`` when that
   prediction lies in the truth's interval, else ``inconsistent``, and
   ``agrees`` compares the two verdicts (``no call`` when the pipeline made no
-  decided call: neither an accepting verdict nor ``inconsistent``). The pipeline's ``all sizes`` summary row is set against the median over sizes of the truth's
-  estimate and interval ends.
+  decided call: neither an accepting verdict nor ``inconsistent``). The
+  pipeline's ``all sizes`` summary row is set against the median over sizes of
+  the truth's estimate and interval ends.
 
 The caller (the report's skill-language section) supplies the loss table and
 the truth from :mod:`simulate.skilllang`; nothing here knows where they came from.

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 from ..blocks import Code, Para, Table
+from . import section
 
 
+@section("assumption", "checking an assumption of your own", order=90, appendix=True)
 def build(ctx):
     from simulate import agreement_summary, examples, plots
 

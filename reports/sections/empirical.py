@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from ..blocks import Heading, Para, Table
+from . import section
 from ._layout import fit_table, headline_table, window_note
 
 #: Columns of a fits table whose small values are optimizer noise: the final projected gradient norm (below 1e-8
@@ -13,6 +14,8 @@ FIT_RESOLUTION = {"grad_norm": 1e-6}
 JOINT_SHOWN = ("family", "quantity", "estimate", "ci_low", "ci_high", "compared_with", "predicted", "outcome")
 
 
+
+@section("empirical", "Pythia: fitted exponents against the predictions", order=40)
 def build(ctx):
     from empirical.fit import report_tables
     from empirical.fit.plots import figures

@@ -1,16 +1,15 @@
 """Report section 5: measurements of language models the way the paper does (Figures 1, 3 to 6).
 
-By default on the mini-Pythia family (GPT-NeoX models trained on CPU, built on
-first use); with ``--model`` on any local or hub causal LM. The tables come
+By default on the three smallest sizes of the mini-Pythia family (GPT-NeoX models
+trained on CPU, built on first use; ``empirical.measure.report.REPORT_SIZES``); with
+``--model`` on any local or hub causal LM. The tables come
 from :func:`empirical.measure.report_tables`, which keeps its runs (and their
 cache) in ``<report>/measurements/<model>/``; this section only lays them out.
 """
 from __future__ import annotations
 
-from ..blocks import Heading, Para, Table
-from ..summary import DECISIVE
-from ._layout import headline_table, window_note
-from .empirical import FIT_RESOLUTION, fit_caption
+from ..blocks import Para, Table
+from . import section
 
 
 def _family_intro(losses) -> Para:
@@ -25,9 +24,13 @@ def _family_intro(losses) -> Para:
         "sample with a BPE tokenizer trained on its training split. **What it is not:** Pythia, or anything "
         "near its scale; its corpus is a few MB of dialogue, so absolute numbers say nothing about Pythia. It "
         "lets every measurement of the paper run end to end on real trained transformers whose every step we "
-        "control. Pass `--model` to measure a real Pythia checkpoint instead (see the README).")
+        "control. The report trains and measures the family's smallest sizes only, the fewest that show Figure "
+        "1's trend (the theory tests on this family's losses are retired: the skill-language section's "
+        "transformers, whose answers are known, test the theory). Pass `--model` to measure a real Pythia "
+        "checkpoint instead (see the README).")
 
 
+@section("measure", "Measurements of language models (Figures 1, 3 to 6)", order=50)
 def build(ctx):
     from empirical.measure.report import MAX_TOKENS, N_TEXTS, report_tables
 
@@ -51,8 +54,6 @@ def build(ctx):
 
         label = minipythia_label(losses["params_nonembedding"].min(), losses["params_nonembedding"].max())
     blocks += _measurements(ctx, tabs, label, {"n_texts": N_TEXTS, "max_tokens": MAX_TOKENS})
-    if family:
-        blocks += _loss_fits(ctx, tabs)
     return blocks
 
 
@@ -75,31 +76,4 @@ def _measurements(ctx, tabs: dict, family: str | None, fill: dict) -> list:
             blocks.append(ctx.save_figure(fig, spec.figure, spec.caption.format(**text)))
         blocks += [Table(rels[name], caption.format(**text), **options) for name, caption, options in spec.shown
                    if name in rels]
-    return blocks
-
-
-def _loss_fits(ctx, tabs: dict) -> list:
-    from empirical.fit.plots import figures
-
-    blocks = [Heading("The same theory tests on the mini-Pythia family", 3),
-              Para("Held-out loss (nats per token) of every checkpoint through the same fitter and analyses as the "
-                   "Pythia data of section 4. With few sizes and a short training run the intervals are wide; the "
-                   "point is that every input is under our control.")]
-    fits = {k[len("minipythia_"):]: v for k, v in tabs.items()
-            if k.startswith("minipythia_") and k != "minipythia_losses"}
-    rels = {k: ctx.table(f"minipythia_{k}", v, FIT_RESOLUTION if k == "fits" else None) for k, v in fits.items()}
-    vh = fits["verdicts_headline"]
-    decided = (vh["usable"].astype(str) == "True") & vh["verdict"].isin(DECISIVE)
-    # Without a single decided verdict, the prediction columns and the window agreement stay in the full table.
-    drop = () if decided.any() else ("family", "subject", "predicted", "pred_low", "pred_high", "approximate",
-                                     "window_agreement")
-    blocks.append(headline_table(rels["verdicts_headline"], vh.columns, "minipythia", drop=drop))
-    windows = window_note(ctx, fits, rels, "minipythia")
-    batch = int(tabs["minipythia_losses"]["batch_tokens"].iloc[0])
-    labels = {"loss": "held-out loss", "unit": "nats/token", "step": f"optimizer step ({batch:,} tokens each)"}
-    n = tabs["minipythia_losses"]["size"].nunique()
-    for stem, fig in figures(fits, labels=labels).items():
-        blocks.append(ctx.save_figure(fig, f"minipythia/{stem}", f"mini-Pythia family ({n} CPU-trained GPT-NeoX "
-                                                                 f"sizes, not Pythia): {fit_caption(stem)}"
-                                      + (windows if stem == "fit_window_sensitivity" else "")))
     return blocks

@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..blocks import Heading, Para, Table
+from . import section
 
 EXP_COLS = ["alpha", "axis", "threshold", "fitted", "ci_low", "ci_high", "interval_kind", "predicted_sequential",
             "predicted_parallel", "verdict", "window_lo", "window_hi", "window_unit", "n_censored", "n_seeds", "note"]
@@ -39,6 +40,7 @@ def _full_tier(ctx):
             Table(rel, "Full tier: exponents and verdicts", columns=[c for c in EXP_COLS if c in e.columns])]
 
 
+@section("neural", "Neural networks: are skills learned one after another?", order=30)
 def build(ctx):
     from simulate.neural import plots, report_tables
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from ..blocks import Para, Table
+from . import section
 
 
 def _figures(ctx, tabs):
@@ -66,6 +67,7 @@ def _resolution(df) -> dict | None:
     return res or None
 
 
+@section("simulate", "The simulator checked against theory", order=20)
 def build(ctx):
     from simulate import report_tables
 

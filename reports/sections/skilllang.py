@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ..blocks import Heading, Para, Table
+from . import section
 
 EXP_COLS = ["alpha", "axis", "threshold", "fitted", "ci_low", "ci_high", "interval_kind", "predicted_sequential",
             "predicted_parallel", "verdict", "window_lo", "window_hi", "window_unit", "width", "note"]
@@ -106,6 +107,7 @@ def _calibration_summary(cal) -> str:
     return " ".join(out)
 
 
+@section("skilllang", "Transformers on a skill language: the predictions where the truth is known", order=45)
 def build(ctx):
     from simulate.skilllang import plots, report_tables
 

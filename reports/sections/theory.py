@@ -8,10 +8,11 @@ import numpy as np
 import pandas as pd
 
 from infogeo.validation import ValidationError
-from theory import plots, report_tables
-from theory.catalogue import run_all
+from theory import plots
 
 from ..blocks import Para, md_escape
+from ..tables import TABLE_DIGITS
+from . import section
 
 #: table of :func:`theory.report_tables` -> file name under tables/
 TABLE_NAMES = {"claims": "claims", "verdict_counts": "theory_verdict_counts",
@@ -23,6 +24,7 @@ DETAILS = "claims.md"
 
 
 def _figures(ctx, tabs):
+
     alpha = tabs["lemma36_local_exponent"]["alpha"].iloc[0]
     return [
         ctx.save_figure(plots.lemma36_local_exponent(tabs["lemma36_local_exponent"]), "theory_lemma36_local_exponent",
@@ -57,8 +59,6 @@ def _rounded(x, digits: int):
 
 def counterexample_table(records) -> pd.DataFrame:
     """The counterexample of each claim that has one, as JSON (floats to the tables' significant digits)."""
-    from ..build import TABLE_DIGITS
-
     return pd.DataFrame([{"id": r.id, "counterexample": json.dumps(_rounded(r.counterexample, TABLE_DIGITS),
                                                                    default=float)}
                          for r in records if r.counterexample], columns=["id", "counterexample"])
@@ -143,7 +143,11 @@ def details_markdown(records, cex_rel: str, forms_rel: str) -> str:
     return "\n".join(lines)
 
 
+@section("theory", "The paper's claims, checked", order=10)
 def build(ctx):
+    from theory import report_tables
+    from theory.catalogue import run_all
+
     records = run_all(seed=ctx.seed, progress=ctx.progress)
     tabs = report_tables(ctx.seed, ctx.progress, records=records)
     rels = {key: ctx.table(TABLE_NAMES[key], df) for key, df in tabs.items()}

@@ -140,3 +140,18 @@ def test_bad_viewport_raises(tmp_path, width):
     page = _page(tmp_path, "<p>x</p>")
     with pytest.raises((ValueError, TypeError), match="width"):
         browser.check_page(page, width=width, chromium="/nonexistent")
+
+
+def test_the_browser_command_goes_through_the_runner(tmp_path, monkeypatch, capsys):
+    """python -m reports.browser: a page that does not exist, a bad size and a missing Chromium are one-line usage
+    errors (exit 2) from infogeo.runner, as for every command."""
+    monkeypatch.setenv("INFOGEO_CHROMIUM", str(tmp_path / "no-such-browser"))
+    assert browser.main([str(tmp_path / "missing.html")]) == 2
+    assert "python -m reports.browser: error: html" in capsys.readouterr().err
+    page = _page(tmp_path, "<p>x</p>")
+    assert browser.main([str(page), "--width", "0"]) == 2
+    assert "--width" in capsys.readouterr().err
+    monkeypatch.setattr(browser, "find_chromium", lambda: None)
+    assert browser.main([str(page)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "no Chromium found" in err[0]

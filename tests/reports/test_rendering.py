@@ -186,9 +186,9 @@ def test_clipped_columns_show_their_gist_and_link_the_whole(tmp_path):
 
 
 def test_the_report_command_pins_torchs_cpu_kernels():
-    """python -m reports pins each of torch's CPU kernel libraries (ATen generic, MKL's reproducible branch, oneDNN
-    capped at SSE4.1: the same code on every x86-64 machine) unless the user set the variable; the manifest records
-    what ran (``torch_kernels``)."""
+    """python -m reports pins each of torch's CPU kernel libraries (ATen's AVX2 kernels, MKL's reproducible
+    COMPATIBLE branch, oneDNN capped at AVX2: the same code on every x86-64 machine with AVX2 and FMA) unless the
+    user set the variable; the manifest records what ran (``torch_kernels``)."""
     import os
     import subprocess
     import sys
@@ -200,7 +200,7 @@ def test_the_report_command_pins_torchs_cpu_kernels():
             " os.environ.get('MKL_CBWR'), os.environ.get('ONEDNN_MAX_CPU_ISA')]))")
     env = {k: v for k, v in os.environ.items() if k not in TORCH_KERNEL_PINS}
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
-    assert json.loads(out.stdout) == ["DEFAULT", "COMPATIBLE", "SSE41"]
+    assert json.loads(out.stdout) == ["AVX2", "COMPATIBLE", "AVX2"]
     env["MKL_CBWR"] = "AVX2"  # an explicit choice is the user's: kept
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
-    assert json.loads(out.stdout) == ["DEFAULT", "AVX2", "SSE41"]
+    assert json.loads(out.stdout) == ["AVX2", "AVX2", "AVX2"]

@@ -67,6 +67,10 @@ def test_bad_arguments(tmp_path, capsys):
         B.build_report(tmp_path, only="nope")
     with pytest.raises(TypeError, match="seed"):
         B.build_report(tmp_path, seed="0")
+    with pytest.raises(ValueError, match="seed"):
+        B.build_report(tmp_path, seed=-1)
+    with pytest.raises(ValueError, match="no such folder"):
+        B.build_report(tmp_path, model=str(tmp_path / "nope"))
 
 
 def test_blocks_round_trip_and_render(tmp_path):
@@ -93,3 +97,78 @@ def test_arithmetic_asterisks_are_not_emphasis():
     assert "<em>" not in markdown_html("(d+n)/2 * d * log(1 + 1/eps^2)")
     assert "<em>" not in markdown_html(md_escape("(sigma - 1)*(sigma + 1)*(v - 1)"))  # data text is escaped
     assert markdown_html("an *emphasis*").strip() == "<p>an <em>emphasis</em></p>"
+
+
+def _fail_if_built(*args, **kwargs):
+    raise AssertionError("a section started although an option was bad")
+
+
+@pytest.mark.parametrize("argv, named", [(["--only", "assumption", "--seed", "-1"], "--seed"),
+                                         (["--only", "measure", "--model", "/nonexistent/m"], "--model"),
+                                         (["--only", "measure", "--model", ""], "--model"),
+                                         (["--only", "measure", "--model", "./no/such/model"], "--model"),
+                                         (["--jobs", "0"], "--jobs")])
+def test_bad_options_are_refused_before_any_section_and_leave_the_report_alone(tmp_path, monkeypatch, capsys, argv,
+                                                                              named):
+    """issue 24: a bad option of `python -m reports` (a negative seed, a model folder that does not exist, an empty
+    model name) is a usage error (exit 2) before any section runs, and an existing report keeps every byte."""
+    B.build_report(tmp_path, only="assumption", progress=False)
+    before = {p: p.read_bytes() for p in sorted(tmp_path.rglob("*")) if p.is_file()}
+    monkeypatch.setattr(B, "build_section", _fail_if_built)
+    capsys.readouterr()
+    assert reports_main(["--out", str(tmp_path), *argv]) == 2
+    err = capsys.readouterr().err
+    assert named in err and len(err.strip().splitlines()) <= 2, err
+    assert {p: p.read_bytes() for p in sorted(tmp_path.rglob("*")) if p.is_file()} == before
+
+
+def test_a_failed_rebuild_keeps_the_previous_good_build_and_says_so(tmp_path, monkeypatch):
+    """issue 24: a section whose rebuild fails does not replace its good build with "This section failed to
+    build": its tables, figures and content stay (with a note naming the failure), the manifest says
+    kept_previous, the command exits 1; a rebuild that works replaces the note."""
+    B.build_report(tmp_path, only="assumption", progress=False)
+    tables, figs = _tables(tmp_path), sorted((tmp_path / "figures").glob("*.png"))
+    real = B._sections
+
+    def boom(ctx):
+        ctx.table("assumption_sqrt_cost_exponents", pd.DataFrame({"half": [1]}))  # written, then the build fails
+        raise RuntimeError("simulated failure")
+
+    monkeypatch.setattr(B, "_sections", lambda: real() | {"assumption": (real()["assumption"][0], boom)})
+    assert reports_main(["--out", str(tmp_path), "--only", "assumption", "--quiet"]) == 1
+    assert _tables(tmp_path) == tables and figs and all(f.exists() for f in figs)
+    md = (tmp_path / "report.md").read_text()
+    assert "failed to build" not in md and "checking an assumption of your own" in md
+    assert md.count("last rebuild of this section failed") == 1 and "simulated failure" in md
+    meta = json.loads((tmp_path / "manifest.json").read_text())["sections"]["assumption"]
+    assert meta["kept_previous"] and meta["ok"] is False and "simulated failure" in meta["error"]
+    assert reports_main(["--out", str(tmp_path), "--only", "assumption", "--quiet"]) == 1  # fails again: one note
+    assert (tmp_path / "report.md").read_text().count("last rebuild of this section failed") == 1
+    monkeypatch.setattr(B, "_sections", real)
+    assert reports_main(["--out", str(tmp_path), "--only", "assumption", "--quiet"]) == 0
+    assert "last rebuild" not in (tmp_path / "report.md").read_text() and _tables(tmp_path) == tables
+
+
+def test_sections_built_in_parallel_processes_give_the_serial_tables_byte_for_byte(tmp_path):
+    """--jobs 2 builds each section in a fresh spawned process; the tables, figures and report.md are those of the
+    build one after another in one process."""
+    serial, parallel = tmp_path / "serial", tmp_path / "parallel"
+    B.build_report(serial, only=["theory", "assumption"], progress=False, jobs=1)
+    m = B.build_report(parallel, only=["theory", "assumption"], progress=False, jobs=2)
+    assert m["jobs"] == 2 and not m["failed"] and set(m["sections"]) == {"theory", "assumption"}
+    assert _tables(serial) == _tables(parallel) and len(_tables(serial)) > 5
+    figs = sorted(p.relative_to(serial) for p in (serial / "figures").rglob("*.png"))
+    assert figs and all((serial / f).read_bytes() == (parallel / f).read_bytes() for f in figs)
+    assert (serial / "report.md").read_text() == (parallel / "report.md").read_text()
+    assert (parallel / "logs" / "theory.log").exists() and not (parallel / ".stage").exists()
+
+
+def test_sections_are_discovered_in_their_stated_order():
+    """A section registers itself (reports.sections.section); the build's order and numbering come from it."""
+    from reports.sections import discover
+
+    found = discover()
+    assert list(found) == list(B.SECTION_NAMES) and len(found) >= 6
+    orders = [s.order for s in found.values()]
+    assert orders == sorted(orders)
+    assert all(B.SECTION_TITLES[n].startswith(f"{i}. ") for i, n in enumerate(found, start=1))

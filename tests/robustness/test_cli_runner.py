@@ -10,6 +10,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -182,19 +183,57 @@ def test_read_only_out_is_refused(tmp_path, capsys):
 
 # --- a real Ctrl-C in a real process -------------------------------------------------------------------------------
 
+def _stderr_reader(proc) -> tuple[list[str], threading.Thread]:
+    """Collect ``proc``'s stderr a character at a time in a thread (a progress bar writes no newlines)."""
+    seen: list[str] = []
+
+    def read():
+        for ch in iter(lambda: proc.stderr.read(1), ""):
+            seen.append(ch)
+
+    t = threading.Thread(target=read, daemon=True)
+    t.start()
+    return seen, t
+
+
+#: How long an interrupted run may take to answer, on a machine that is busy (a CPU hog on the other core, other
+#: work besides): generous against the 2 s target (issue 23), bounded so that a run that ignores Ctrl-C fails.
+CTRL_C_BOUND_S = 20.0
+
+
 def test_ctrl_c_in_a_real_run_is_one_line_and_130(tmp_path):
+    """A long stochastic run, interrupted once it reports that its replicate loop has started (not after a fixed
+    sleep: on a busy machine the imports alone can take seconds), with another process keeping a core busy: it
+    answers within CTRL_C_BOUND_S with one line and exit 130. The latency is printed (run with -s to see it)."""
     env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1", "INFOGEO_TRACEBACK": ""}
-    # A long run: many stochastic replicates of a large model; interrupted well before it ends.
-    cmd = [sys.executable, "-m", "simulate", "--alpha", "0.5", "--skills", "300000", "--mode", "stochastic",
-           "--replicates", "400", "--no-progress"]
-    proc = subprocess.Popen(cmd, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(6)
-    assert proc.poll() is None, "the run ended before it could be interrupted; make it longer"
-    proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=60)
+    hog = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        cmd = [sys.executable, "-m", "simulate", "--alpha", "0.5", "--skills", "300000", "--mode", "stochastic",
+               "--replicates", "400"]
+        proc = subprocess.Popen(cmd, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True)
+        seen, reader = _stderr_reader(proc)
+        deadline = time.monotonic() + 120
+        while "simulate replicates" not in "".join(seen) and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert proc.poll() is None, "the run ended before it could be interrupted; make it longer"
+        assert "simulate replicates" in "".join(seen), "the replicate loop did not start within 120 s"
+        time.sleep(1.0)  # inside the loop, in the middle of a replicate
+        sent = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=CTRL_C_BOUND_S)
+        latency = time.monotonic() - sent
+        reader.join(timeout=5)
+    finally:
+        for p in (hog, *(() if "proc" not in locals() else (proc,))):
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+    err = "".join(seen)
+    print(f"Ctrl-C answered in {latency:.2f} s with a CPU hog running (load average {os.getloadavg()[0]:.1f})")
     assert proc.returncode == 130, err
     assert "Traceback" not in err
-    lines = [ln for ln in err.splitlines() if ln.strip()]
+    lines = [ln for ln in err.replace("\r", "\n").splitlines() if ln.strip()]
     assert lines[-1].startswith("python -m simulate: interrupted; "), err
 
 
@@ -216,3 +255,63 @@ def test_shared_argument_types_refuse_by_name(capsys):
     p.add_argument("--batch-size", type=integer(1))
     assert run("prog", lambda argv: p.parse_args(argv) and 0, ["--batch-size", "0"]) == 2
     assert "--batch-size" in _one_error_line(capsys.readouterr().err, "prog")
+
+
+def _children(pid: int) -> set[int]:
+    """Process ids whose parent is ``pid`` (from /proc)."""
+    out = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            out.add(int(stat.parent.name))
+    return out
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_text()
+    except OSError:
+        return ""
+
+
+@pytest.mark.skipif(not Path("/proc").exists(), reason="reads the process table from /proc")
+def test_ctrl_c_in_a_parallel_report_build_ends_every_worker(tmp_path):
+    """python -m reports --jobs 2, interrupted once its workers run: one line, exit 130 within CTRL_C_BOUND_S, and
+    no worker left running."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "INFOGEO_TRACEBACK": "", "MPLBACKEND": "Agg"}
+    cmd = [sys.executable, "-m", "reports", "--out", str(tmp_path / "r"), "--jobs", "2"]
+    proc = subprocess.Popen(cmd, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        seen, reader = _stderr_reader(proc)
+        deadline = time.monotonic() + 120
+        workers: set[int] = set()
+        while len(workers) < 2 and proc.poll() is None and time.monotonic() < deadline:
+            if "processes" in "".join(seen):  # the pool is up
+                workers = {c for c in _children(proc.pid) if "spawn_main" in _cmdline(c)}
+            time.sleep(0.1)
+        assert len(workers) >= 2, "".join(seen)
+        time.sleep(1.0)
+        sent = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=CTRL_C_BOUND_S)
+        latency = time.monotonic() - sent
+        reader.join(timeout=5)
+        time.sleep(0.5)
+        alive = [w for w in workers if Path(f"/proc/{w}").exists()
+                 and Path(f"/proc/{w}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"]
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        for w in workers if "workers" in locals() else ():  # a failed test leaves no orphan behind
+            if Path(f"/proc/{w}").exists():
+                os.kill(w, signal.SIGKILL)
+    err = "".join(seen)
+    print(f"parallel report build: Ctrl-C answered in {latency:.2f} s, {len(workers)} workers")
+    assert proc.returncode == 130, err
+    assert not alive, f"workers still running after the interrupt: {alive}"
+    lines = [ln for ln in err.replace("\r", "\n").splitlines() if ln.strip()]
+    assert lines[-1].startswith("python -m reports: interrupted; ") and "Traceback" not in err, err

@@ -90,3 +90,18 @@ def test_bad_bootstrap_and_grid_sizes_exit_2(capsys):
     assert "--n-boot" in capsys.readouterr().err
     assert main(["--alpha", "0.5", "--skills", "1000", "--points", "1"]) == 2
     assert "--points" in capsys.readouterr().err
+
+
+def test_importing_simulate_or_theory_loads_no_heavy_library():
+    """`import simulate` and `import theory` load their modules on first use (issue 23: `python -m simulate` paid
+    2 s of imports it did not need): neither scipy, pandas, sympy nor matplotlib comes with the package itself, and
+    every public name still resolves."""
+    import subprocess
+    import sys
+
+    code = ("import sys, simulate, theory; heavy = {'scipy', 'pandas', 'sympy', 'matplotlib', 'torch'}; "
+            "print(sorted(heavy & set(sys.modules))); "
+            "[getattr(simulate, n) for n in simulate.__all__]; [getattr(theory, n) for n in theory.__all__]")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=str(__import__("pathlib").Path(__file__).resolve().parents[2]))
+    assert out.stdout.strip() == "[]", out.stdout

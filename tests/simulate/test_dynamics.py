@@ -167,3 +167,20 @@ def test_run_rejects_bad_mode_and_grid():
         dyn.run(a, S=[3.0, 2.0])
     with pytest.raises(TypeError, match="assumptions"):
         dyn.run({"law": "power"})
+
+
+@given(st.integers(1, 40), st.integers(1, 9), st.integers(0, 2**31 - 1))
+def test_hit_draws_in_chunks_are_the_draws_of_one_call(M, chunk, seed):
+    """Stochastic hits are drawn a chunk at a time (bounded memory, Ctrl-C answered between chunks); the flops
+    to each hit are those one call for all hits gives, bit for bit, whatever the chunk size."""
+    from simulate import dynamics as D
+
+    rng = np.random.default_rng(seed)
+    q, m = rng.uniform(0.001, 1.0, M), rng.integers(1, 7, M)
+    one = np.cumsum(np.random.default_rng(seed + 1).geometric(np.repeat(q, m)).astype(np.float64))
+    old, D._CHUNK = D._CHUNK, chunk
+    try:
+        chunked = D._geometric_draws(np.random.default_rng(seed + 1), q, m)
+    finally:
+        D._CHUNK = old
+    assert np.array_equal(chunked, one)

@@ -113,6 +113,25 @@ def test_expected_entropy_bounded_monotone_and_parallel_never_slower(alpha, M, s
     assert np.all(par <= seq + 1e-12)
 
 
+@given(st.integers(1, 300), st.sampled_from(["inverse_p", "constant"]), st.floats(0.0, 3.0), seeds)
+def test_parallel_expected_entropy_is_the_direct_sum_over_skills(M, cost, C, seed):
+    """The parallel curve is computed for every S at once (prefix sums over the skills done); it equals the
+    definition, sum_y p_y max(C, B - S q_y Delta), summed directly per S, to 1e-12 relative, for any law (random p,
+    ties included) and both costs, at S = 0, at the exact completion points and between them."""
+    rng = np.random.default_rng(seed)
+    p = rng.dirichlet(np.ones(M)) if M > 1 else np.ones(1)
+    if M > 3:
+        p[:2] = p[:2].mean()  # a tie
+    B, delta = C + rng.uniform(0.1, 2.0), rng.uniform(0.05, 2.0)
+    done = SK.completion_flops(p, B, C, delta, order="parallel", cost=cost)
+    S = np.concatenate([[0.0], done, rng.uniform(0, done.max() * 1.5, 40)])
+    q = np.sort(p)[::-1] if cost == "inverse_p" else np.ones(M)
+    direct = np.array([np.sum(np.sort(p)[::-1] * np.maximum(C, B - s * q * delta)) for s in S])
+    got = SK.expected_conditional_entropy(S, p, B, C, delta, order="parallel", cost=cost)
+    np.testing.assert_allclose(got, direct, rtol=1e-12, atol=1e-14)
+    assert got[0] == pytest.approx(B, rel=1e-13) and got[-1] <= B
+
+
 @given(st.floats(0.2, 2.0), st.sampled_from(["sequential", "parallel"]))
 def test_finite_M_closed_form_is_the_infinite_one_on_a_rescaled_clock(alpha, order):
     """Truncating the law at M multiplies every p_k (k <= M) by 1/r, r = Z_M / zeta(s) = 1 - tail_oo(M), so costs
