@@ -1,0 +1,162 @@
+"""Section 3 (Assumption 3.5): the robustness grid's analysis -- one verdict per variant, and the explanation measured.
+
+For every variant of :mod:`simulate.neural.grid` (several seeds each):
+
+- ``robustness``: the slope of log t_k against log k on the variant's window
+  (tasks 1..K learned in at least half the seeds, :func:`learning_time_window`),
+  the between-seed interval (mean ± t_{g-1}·sd/√g over the seeds), the
+  seed-to-seed spread (sd of the per-seed slopes) beside the median
+  within-run interval (each seed's own jackknife interval on the same window),
+  the idealized sequential and parallel learners' slopes on the same T and
+  window, and the verdict against each learner.
+- ``examples``: examples of its own a task has seen before it is learned,
+  p_k·t_k·B (expected count; censored tasks give a lower bound). Under the
+  parallel learner (each task needs a fixed number of its own examples) it is
+  flat in k; its log-log slope is the t_k slope minus (α+1) exactly.
+- ``explanations``: each candidate explanation of a slope below the parallel
+  prediction, the variants that remove it, and what they show.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from infogeo.validation import ValidationError
+
+from . import measure as M
+from . import predict as P
+from .analysis import learning_time_window
+from .slopes import fit_slope, verdict
+
+__all__ = ["robustness_tables", "EXPLANATIONS", "explanations", "vs_learner", "examples_before_learning"]
+
+#: candidate explanation -> (the variants that remove it, what removing it means)
+EXPLANATIONS = {
+    "transfer through shared bits": (("disjoint", "bits100"), "no two tasks share a bit (or few do)"),
+    "Adam's per-parameter normalisation": (("sgd", "sgd-momentum"), "SGD: a rare task's step scales with p_k"),
+    "batches containing nearly every task": (("batch64",), "rare tasks are absent from most batches"),
+}
+
+
+def vs_learner(lo: float, hi: float, pred: float) -> str:
+    """Where an interval lies against one learner's prediction: ``below``, ``holds`` or ``above``."""
+    if not np.all(np.isfinite([lo, hi, pred])):
+        return "no fit"
+    return "below" if hi < pred else ("above" if lo > pred else "holds")
+
+
+def examples_before_learning(lt: pd.DataFrame, batch: int) -> pd.DataFrame:
+    """``examples`` = p_k·t_k·B of every task and seed (a lower bound where censored)."""
+    out = lt.copy()
+    out["examples"] = out["p_task"] * out["t_k"] * float(batch)
+    return out
+
+
+def _seed_slopes(w: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
+    rows = []
+    for s, g in w.groupby("seed"):
+        try:
+            f = fit_slope(g["task"], g["t_k"], censored=g["censored"].astype(bool), level=level)
+            rows.append({"seed": s, "slope": f.slope, "ci_low": f.ci_low, "ci_high": f.ci_high,
+                         "interval_kind": f.interval_kind})
+        except ValidationError as e:  # too few learned tasks in this seed's window
+            rows.append({"seed": s, "slope": np.nan, "ci_low": np.nan, "ci_high": np.nan,
+                         "interval_kind": f"no fit: {e}"})
+    return pd.DataFrame(rows)
+
+
+def _variant_row(name, desc, runs, lt):
+    c = runs[0].config
+    g = lt[lt["threshold"] == M.THRESHOLDS[0]]
+    K = learning_time_window(g)
+    row = {"variant": name, "description": desc, "optimizer": c.optimizer, "lr": c.lr, "batch": c.batch,
+           "bits": c.bits, "subsets": c.subsets, "tasks": c.tasks, "depth": c.depth, "width": c.width,
+           "steps": c.steps, "alpha": c.alpha, "seeds": len(runs), "window_hi": K}
+    seeds = pd.DataFrame(columns=["seed", "slope", "ci_low", "ci_high", "interval_kind"])
+    if K >= 4:
+        w = g[g["task"] <= K]
+        seeds = _seed_slopes(w)
+        preds = [P.predicted_learning_time_slope(c.alpha, c.tasks, o, K) for o in P.ORDERS]
+    else:
+        preds = [np.nan, np.nan]
+    b = seeds["slope"].to_numpy(float)
+    ok = np.isfinite(b)
+    if ok.sum() >= 2 and ok.all():
+        m, sd = float(b.mean()), float(b.std(ddof=1))
+        half = stats.t.ppf(0.975, b.size - 1) * sd / np.sqrt(b.size)
+        lo, hi, kind = m - half, m + half, f"between-seed-t(g={b.size})"
+    else:
+        m, sd, lo, hi = (float(b[0]) if b.size == 1 else np.nan), np.nan, np.nan, np.nan
+        kind = "none" if b.size != 1 else str(seeds["interval_kind"].iloc[0])
+        if b.size == 1:
+            lo, hi = float(seeds["ci_low"].iloc[0]), float(seeds["ci_high"].iloc[0])
+    v, sup = verdict(lo, hi, *preds)
+    p = runs[0].p
+    row.update({"slope": m, "ci_low": lo, "ci_high": hi, "interval_kind": kind, "seed_sd": sd,
+                "within_half_median": float(np.nanmedian(seeds["ci_high"] - seeds["ci_low"]) / 2) if ok.any()
+                else np.nan,
+                "predicted_sequential": preds[0], "predicted_parallel": preds[1],
+                "vs_sequential": vs_learner(lo, hi, preds[0]), "vs_parallel": vs_learner(lo, hi, preds[1]),
+                "verdict": v, "supports": sup, "examples_slope": m - (c.alpha + 1),
+                "pB_k1": float(p[0] * c.batch), "pB_kK": float(p[K - 1] * c.batch) if K else np.nan,
+                "window_pB_lt1": int((p[:K] * c.batch < 1).sum()) if K else 0,
+                "n_censored": int(g[(g["task"] <= K)]["censored"].sum()) if K else 0})
+    return row, seeds.assign(variant=name)
+
+
+def explanations(robust: pd.DataFrame) -> pd.DataFrame:
+    """For each candidate explanation: where its control variants' intervals lie against the parallel prediction,
+    and the conclusion. ``ruled out as the cause`` when every control that was fitted stays below parallel;
+    ``supported`` when removing it brings the slope to or above parallel in every fitted control; else
+    ``mixed`` (or ``untested``)."""
+    r = robust.set_index("variant")
+    rows = []
+    for expl, (controls, what) in EXPLANATIONS.items():
+        have = [c for c in controls if c in r.index]
+        pos = {c: r.loc[c, "vs_parallel"] for c in have}
+        fitted = [c for c in have if pos[c] != "no fit"]
+        if not fitted:
+            concl = "untested"
+        elif all(pos[c] == "below" for c in fitted):
+            concl = "ruled out as the cause"
+        elif all(pos[c] in ("holds", "above") for c in fitted):
+            concl = "supported"
+        else:
+            concl = "mixed"
+        rows.append({"explanation": expl, "controls": ", ".join(have), "removes": what,
+                     "control_vs_parallel": ", ".join(f"{c}: {pos[c]}" for c in have), "conclusion": concl})
+    return pd.DataFrame(rows)
+
+
+def robustness_tables(results, descriptions: dict[str, str]) -> dict[str, pd.DataFrame]:
+    """``robustness`` (one row per variant), ``robustness_seeds`` (per-seed slopes), ``examples``
+    (p_k·t_k·B per task, seed, variant, both thresholds), ``explanations``, ``grid_learning_times``.
+
+    ``results``: [(variant, RunResult)], several seeds per variant (one width each).
+    """
+    results = list(results)
+    if not results:
+        raise ValidationError("results must not be empty")
+    rows, seeds, exs, lts = [], [], [], []
+    for name in dict.fromkeys(v for v, _ in results):
+        runs = sorted([r for v, r in results if v == name], key=lambda r: r.config.seed)
+        fam = {(r.config.tasks, r.config.bits, r.config.steps, r.config.batch, r.config.alpha) for r in runs}
+        if len(fam) != 1:
+            raise ValidationError(f"variant {name}: its runs differ in more than the seed: {sorted(fam)}")
+        lt = pd.concat([M.learning_times(r.steps, r.loss, r.p).assign(seed=r.config.seed) for r in runs],
+                       ignore_index=True)
+        row, sd = _variant_row(name, descriptions.get(name, ""), runs, lt)
+        rows.append(row)
+        seeds.append(sd)
+        ex = examples_before_learning(lt, runs[0].config.batch).assign(variant=name)
+        exs.append(ex)
+        lts.append(lt.assign(variant=name))
+    robust = pd.DataFrame(rows)
+    front = ["variant", "seed"]
+    ex = pd.concat(exs, ignore_index=True)
+    return {"robustness": robust,
+            "robustness_seeds": pd.concat(seeds, ignore_index=True)[["variant", "seed", "slope", "ci_low", "ci_high",
+                                                                     "interval_kind"]],
+            "examples": ex[front + [c for c in ex.columns if c not in front]],
+            "explanations": explanations(robust)}
