@@ -29,7 +29,8 @@ from . import predict as P
 from .analysis import learning_time_window
 from .slopes import fit_slope, verdict
 
-__all__ = ["robustness_tables", "EXPLANATIONS", "explanations", "vs_learner", "examples_before_learning"]
+__all__ = ["robustness_tables", "EXPLANATIONS", "explanations", "vs_learner", "examples_before_learning",
+           "scope_sentence", "explanation_paragraph"]
 
 #: candidate explanation -> (the variants that remove it, what removing it means)
 EXPLANATIONS = {
@@ -160,3 +161,51 @@ def robustness_tables(results, descriptions: dict[str, str]) -> dict[str, pd.Dat
                                                                      "interval_kind"]],
             "examples": ex[front + [c for c in ex.columns if c not in front]],
             "explanations": explanations(robust)}
+
+
+def _names(vs, quote: str = "") -> str:
+    vs = [f"{quote}{v}{quote}" for v in vs]
+    return ", ".join(vs[:-1]) + (" and " if len(vs) > 1 else "") + vs[-1] if vs else "none"
+
+
+def scope_sentence(robust: pd.DataFrame, quote: str = "") -> str:
+    """The finding with its scope, read from the robustness table: in how many variants the slope lies below the
+    parallel learner's (and the sequential learner is rejected), naming them (each wrapped in ``quote``)."""
+    fitted = robust[robust["vs_parallel"] != "no fit"]
+    below = fitted[fitted["vs_parallel"] == "below"]["variant"]
+    seq_rej = fitted[fitted["vs_sequential"] != "holds"]["variant"]
+    other = fitted[fitted["vs_parallel"] != "below"]
+    s = (f"the learning-time slope lies below the parallel learner's in {len(below)} of {len(fitted)} fitted "
+         f"variants ({_names(below, quote)}) and the sequential learner is rejected in {len(seq_rej)} of {len(fitted)}")
+    if len(other):
+        where = {"holds": "holds", "above": "is above"}
+        s += "; " + "; ".join(f"{quote}{r.variant}{quote}: interval {where[r.vs_parallel]} the parallel prediction"
+                              for r in other.itertuples())
+    unfit = robust[robust["vs_parallel"] == "no fit"]["variant"]
+    if len(unfit):
+        s += f"; no fit (too few tasks learned) in {_names(unfit, quote)}"
+    return s
+
+
+def explanation_paragraph(robust: pd.DataFrame, expl: pd.DataFrame) -> str:
+    """What the grid says about why the slope is below the parallel prediction, from the two tables only."""
+    r = robust.set_index("variant")
+    parts = []
+    for e in expl.itertuples():
+        if e.conclusion == "untested":
+            parts.append(f"*{e.explanation}*: untested (its controls were not run or not fitted)")
+            continue
+        ctl = ", ".join(f"{c} {r.loc[c, 'slope']:.2f} [{r.loc[c, 'ci_low']:.2f}, {r.loc[c, 'ci_high']:.2f}] vs "
+                        f"parallel {r.loc[c, 'predicted_parallel']:.2f}" for c in e.controls.split(", ")
+                        if c in r.index and np.isfinite(r.loc[c, "slope"]))
+        what = {"ruled out as the cause": "ruled out as the cause: without it the slope stays below the parallel "
+                                          "prediction",
+                "supported": "supported: without it the slope reaches the parallel prediction",
+                "mixed": "mixed: its controls disagree"}[e.conclusion]
+        parts.append(f"*{e.explanation}* ({e.removes}): {what} ({ctl})")
+    fitted = robust[np.isfinite(robust["examples_slope"])]
+    ex = (f" Examples of its own seen before a task is learned (p_k·t_k·B) change with k at a log-log slope of "
+          f"{fitted['examples_slope'].min():+.2f} to {fitted['examples_slope'].max():+.2f} across the fitted "
+          "variants (0 is the parallel learner's fixed need per task; negative: rarer tasks need fewer of their own "
+          "examples)." if len(fitted) else "")
+    return "Why below the parallel prediction? " + "; ".join(parts) + "." + ex
