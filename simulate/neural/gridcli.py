@@ -16,7 +16,7 @@ from infogeo.runner import output_dir
 
 from . import grid as G
 from .robust import robustness_tables
-from .training import check_run_memory, train_many
+from .training import train_many
 
 __all__ = ["main_grid", "grid_tables", "EXAMPLE_TASKS"]
 
@@ -58,11 +58,12 @@ def _manifest(results, tier, args, elapsed):
 
 
 def main_grid(args, argv) -> int:
+    from .cli import check_memory_first
     from .experiment import write_tables
 
     tier = {"full": "full", "grid-ci": "ci"}[args.tier]
     grid = G.grid_configs(tier, args.variants, args.seeds)
-    check_run_memory([c for _, c in grid], args.processes)
+    check_memory_first([c for _, c in grid], args.processes)
     t0 = time.perf_counter()
     if args.merge is not None:
         out = args.merge

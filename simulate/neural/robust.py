@@ -106,19 +106,39 @@ def _variant_row(name, desc, runs, lt):
     return row, seeds.assign(variant=name)
 
 
-def explanations(robust: pd.DataFrame) -> pd.DataFrame:
-    """For each candidate explanation: where its control variants' intervals lie against the parallel prediction,
-    and the conclusion. ``ruled out as the cause`` when every control that was fitted stays below parallel;
-    ``supported`` when removing it brings the slope to or above parallel in every fitted control; else
-    ``mixed`` (or ``untested``)."""
+def slope_difference(a, b, level: float = 0.95) -> tuple[float, float, float]:
+    """(b - a, low, high): the difference of two variants' between-seed mean slopes with a Welch t interval
+    (rows of the robustness table: ``slope``, ``seed_sd``, ``seeds``). NaN when either lacks a spread."""
+    va, vb = a["seed_sd"] ** 2 / a["seeds"], b["seed_sd"] ** 2 / b["seeds"]
+    d = float(b["slope"] - a["slope"])
+    if not np.all(np.isfinite([va, vb, d])) or va + vb == 0:
+        return d, np.nan, np.nan
+    df = (va + vb) ** 2 / (va**2 / (a["seeds"] - 1) + vb**2 / (b["seeds"] - 1))
+    half = stats.t.ppf(0.5 + level / 2, df) * np.sqrt(va + vb)
+    return d, d - half, d + half
+
+
+def explanations(robust: pd.DataFrame, base: str = "adam") -> pd.DataFrame:
+    """For each candidate explanation of a slope below the parallel prediction: where its control variants'
+    intervals lie against the parallel prediction, how far each moves the slope from the base variant (Welch 95%
+    interval of the difference), and the conclusion.
+
+    The base below parallel: ``ruled out as the cause`` when every fitted control stays below parallel,
+    ``supported`` when every fitted control reaches it, else ``mixed``. The base not below parallel (its interval
+    holds it): nothing to explain in this grid, ``no effect in the base``. No fitted control: ``untested``.
+    """
     r = robust.set_index("variant")
+    base_pos = r.loc[base, "vs_parallel"] if base in r.index else "no fit"
     rows = []
     for expl, (controls, what) in EXPLANATIONS.items():
         have = [c for c in controls if c in r.index]
         pos = {c: r.loc[c, "vs_parallel"] for c in have}
         fitted = [c for c in have if pos[c] != "no fit"]
+        diffs = {c: slope_difference(r.loc[base], r.loc[c]) for c in fitted} if base in r.index else {}
         if not fitted:
             concl = "untested"
+        elif base_pos != "below":
+            concl = "no effect in the base"
         elif all(pos[c] == "below" for c in fitted):
             concl = "ruled out as the cause"
         elif all(pos[c] in ("holds", "above") for c in fitted):
@@ -126,7 +146,10 @@ def explanations(robust: pd.DataFrame) -> pd.DataFrame:
         else:
             concl = "mixed"
         rows.append({"explanation": expl, "controls": ", ".join(have), "removes": what,
-                     "control_vs_parallel": ", ".join(f"{c}: {pos[c]}" for c in have), "conclusion": concl})
+                     "control_vs_parallel": ", ".join(f"{c}: {pos[c]}" for c in have),
+                     "change_vs_base": ", ".join(f"{c}: {d:+.2f} [{lo:+.2f}, {hi:+.2f}]"
+                                                 for c, (d, lo, hi) in diffs.items()),
+                     "base_vs_parallel": base_pos, "conclusion": concl})
     return pd.DataFrame(rows)
 
 
@@ -175,8 +198,9 @@ def scope_sentence(robust: pd.DataFrame, quote: str = "") -> str:
     below = fitted[fitted["vs_parallel"] == "below"]["variant"]
     seq_rej = fitted[fitted["vs_sequential"] != "holds"]["variant"]
     other = fitted[fitted["vs_parallel"] != "below"]
+    named = f" ({_names(below, quote)})" if len(below) else ""
     s = (f"the learning-time slope lies below the parallel learner's in {len(below)} of {len(fitted)} fitted "
-         f"variants ({_names(below, quote)}) and the sequential learner is rejected in {len(seq_rej)} of {len(fitted)}")
+         f"variants{named} and the sequential learner is rejected in {len(seq_rej)} of {len(fitted)}")
     if len(other):
         where = {"holds": "holds", "above": "is above"}
         s += "; " + "; ".join(f"{quote}{r.variant}{quote}: interval {where[r.vs_parallel]} the parallel prediction"
@@ -187,9 +211,18 @@ def scope_sentence(robust: pd.DataFrame, quote: str = "") -> str:
     return s
 
 
-def explanation_paragraph(robust: pd.DataFrame, expl: pd.DataFrame) -> str:
+def explanation_paragraph(robust: pd.DataFrame, expl: pd.DataFrame, base: str = "adam") -> str:
     """What the grid says about why the slope is below the parallel prediction, from the two tables only."""
     r = robust.set_index("variant")
+    if base not in r.index or not np.isfinite(r.loc[base, "slope"]):
+        return "The grid's base variant has no fit; it says nothing about the explanations."
+    b = r.loc[base]
+    lead = (f"The base variant's slope is {b['slope']:.2f} [{b['ci_low']:.2f}, {b['ci_high']:.2f}] against the "
+            f"parallel learner's {b['predicted_parallel']:.2f} on its window of {int(b['window_hi'])} tasks: "
+            + ("below it." if b["vs_parallel"] == "below" else
+               "its interval holds the parallel prediction, so at this budget the grid has no slope below parallel "
+               "to explain; what it can show is whether removing each candidate moves the slope (change against "
+               "the base, Welch 95%)." if b["vs_parallel"] == "holds" else "above it."))
     parts = []
     for e in expl.itertuples():
         if e.conclusion == "untested":
@@ -201,11 +234,13 @@ def explanation_paragraph(robust: pd.DataFrame, expl: pd.DataFrame) -> str:
         what = {"ruled out as the cause": "ruled out as the cause: without it the slope stays below the parallel "
                                           "prediction",
                 "supported": "supported: without it the slope reaches the parallel prediction",
-                "mixed": "mixed: its controls disagree"}[e.conclusion]
+                "mixed": "mixed: its controls disagree",
+                "no effect in the base": "change against the base " + (e.change_vs_base or "not computable")
+                }[e.conclusion]
         parts.append(f"*{e.explanation}* ({e.removes}): {what} ({ctl})")
     fitted = robust[np.isfinite(robust["examples_slope"])]
     ex = (f" Examples of its own seen before a task is learned (p_k·t_k·B) change with k at a log-log slope of "
           f"{fitted['examples_slope'].min():+.2f} to {fitted['examples_slope'].max():+.2f} across the fitted "
           "variants (0 is the parallel learner's fixed need per task; negative: rarer tasks need fewer of their own "
           "examples)." if len(fitted) else "")
-    return "Why below the parallel prediction? " + "; ".join(parts) + "." + ex
+    return "Why below the parallel prediction? " + lead + " " + "; ".join(parts) + "." + ex
