@@ -12,7 +12,7 @@ import sys
 import time
 
 from infogeo.runner import ArgumentParser, integer, number, output_dir, run
-from infogeo.validation import ValidationError
+from infogeo.validation import ValidationError, check_memory
 
 from .task import SUBSETS
 from .training import OPTIMIZERS
@@ -127,10 +127,17 @@ def check_memory_first(cfgs, processes: int) -> None:
     """The memory estimate of the runs side by side, refused before any allocation, named as the options."""
     from .training import RunConfig, check_run_memory
 
-    if cfgs:
-        w = max(cfgs, key=RunConfig.memory_bytes)
-        check_run_memory(cfgs, processes, what=f"--batch {w.batch} --width {w.width} --depth {w.depth} --tasks "
-                                               f"{w.tasks} --bits {w.bits} --eval-per-task {w.eval_per_task}")
+    if not cfgs:
+        return
+    w = max(cfgs, key=RunConfig.memory_bytes)
+    check_run_memory(cfgs, processes, what=f"--batch {w.batch} --width {w.width} --depth {w.depth} --tasks "
+                                           f"{w.tasks} --bits {w.bits} --eval-per-task {w.eval_per_task}")
+    # the per-task curves every run keeps (loss and accuracy, float64, at every evaluation), all runs together
+    curves = sum(16.0 * c.tasks * (c.steps / c.eval_every + 64) for c in cfgs)
+    e = max(cfgs, key=lambda c: c.tasks * c.steps / c.eval_every)
+    check_memory(curves, f"--steps {e.steps} --eval-every {e.eval_every} --tasks {e.tasks} ({len(cfgs)} run(s))",
+                 detail="per-task loss and accuracy at every evaluation, float64, every run",
+                 hint="use fewer --steps, a larger --eval-every or fewer --tasks")
 
 
 def _main(argv: list[str]) -> int:

@@ -40,6 +40,8 @@ def _refused(argv, capsys, *needles):
     (["--tier", "ci", "--width", "1e7"], "--width 10000000"),
     (["--tier", "ci", "--eval-per-task", "1e9"], "--eval-per-task 1000000000"),
     (["--tier", "ci", "--tasks", "400000000", "--bits", "60", "--k-bits", "8"], "--tasks 400000000"),
+    (["--tier", "ci", "--steps", "1e12"], "--steps 1000000000000"),
+    (["--tier", "ci", "--steps", "1e9", "--eval-every", "1", "--tasks", "60"], "--eval-every 1"),
     (["--tier", "ci", "--processes", "100000", "--batch", "3e6", "--seeds", "0", "1", "2", "3"], "--batch 3000000"),
 ])
 def test_sizes_that_cannot_fit_are_refused_with_an_estimate(argv, named, capsys):
