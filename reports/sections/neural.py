@@ -39,6 +39,21 @@ def _provenance(manifest: dict) -> str:
             f"{manifest.get('elapsed_s', float('nan')) / 60:.0f} min wall on a shared, loaded 2-core machine).")
 
 
+def _report_examples(tabs) -> str:
+    """p_k·t_k·B of the report tier's largest width, read from its learning times (α = 0.5 and 1, θ = 0.5)."""
+    lt, runs = tabs["learning_times"], tabs["runs"]
+    out = []
+    for a, g in lt[(lt["threshold"] == 0.5) & ~lt["censored"].astype(bool)].groupby("alpha"):
+        g = g[g["width"] == g["width"].max()].sort_values("task")
+        if len(g) < 2:
+            continue
+        B = float(runs[runs["alpha"] == a]["batch"].iloc[0])
+        first, last = g.iloc[0], g.iloc[-1]
+        out.append(f"α = {a:g}: task {int(first.task)} saw {first.p_task * first.t_k * B:,.0f} examples of its own "
+                   f"before it was learned, task {int(last.task)} {last.p_task * last.t_k * B:,.0f}")
+    return ("In the report tier (largest width) " + "; ".join(out) + ".") if out else ""
+
+
 def _full_tier(ctx, tabs):
     import json
 
@@ -86,7 +101,7 @@ def _full_tier(ctx, tabs):
             ctx.save_figure(plots.fig_examples(ex, rob), "neural_examples",
                             "Examples of its own a task has seen before it is learned (p_k·t_k·B, median over seeds) "
                             "against k. The parallel learner (a fixed need per task) is flat."),
-            Para(explanation_paragraph(rob, expl)),
+            Para(explanation_paragraph(rob, expl) + " " + _report_examples(tabs)),
             Table(rel["neural_explanations"], "Candidate explanations of the slope below the parallel prediction, "
                                               "the variants that remove each, and what they show")]
 
