@@ -215,7 +215,7 @@ def fig_robustness(robustness: pd.DataFrame, seeds: pd.DataFrame):
     ax.set_xlabel("slope of log t_k against log k (bar: 95% between-seed interval; grey: each seed)")
     ax.plot([], [], "s", mfc="none", color=THEORY["color"], label="sequential learner (same T, window)")
     ax.plot([], [], "D", mfc="none", color=ALTERNATIVE["color"], label="parallel learner")
-    ax.legend(loc="lower right", fontsize=8)
+    ax.legend(loc="best", fontsize=8)
     below = int((robustness["vs_parallel"] == "below").sum())
     suptitle(fig, f"Learning-time slope below the parallel learner's in {below} of {len(robustness)} variants "
                   f"({_WHAT})")
@@ -235,6 +235,9 @@ def fig_examples(examples: pd.DataFrame, robustness: pd.DataFrame, threshold: fl
         med = e.groupby("task")["examples"].median()
         ax.loglog(med.index, med.to_numpy(), "o-", ms=3, lw=1.2, color=CYCLE[i % len(CYCLE)],
                   label=f"{r.variant}: slope {r.examples_slope:+.2f}")
+    from matplotlib.ticker import ScalarFormatter
+
+    ax.xaxis.set_major_formatter(ScalarFormatter())
     ax.set_xlabel("task rank k (window of each variant)")
     ax.set_ylabel("examples of task k seen before learned, p_k·t_k·B")
     ax.legend(fontsize=7, ncol=2)
