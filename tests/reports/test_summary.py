@@ -175,11 +175,12 @@ def test_the_skill_sentence_states_the_grid_scope(tables_dir):
     them, and every count is the table's; a variant moved above the parallel prediction moves the count."""
     path = tables_dir / "tables" / "neural_robustness.csv"
     rob = _robustness(["adam", "sgd", "bits100", "batch64"], ["below", "below", "below", "no fit"],
-                      ["above", "above", "holds", "no fit"])
+                      ["below", "below", "holds", "no fit"])
     rob.to_csv(path, index=False)
     text = summary_text(tables_dir, SECTION_TITLES)
     t = read_summary_tables(tables_dir)
     assert _check_neural(text, t) == {"3", "2"}  # 3 below of 3 fitted; sequential rejected in 2 (adam, sgd)
+    assert "sequential learner is rejected in 2 of 3" in text
     assert "in 3 of 3 fitted variants (`adam`, `sgd` and `bits100`)" in text and "`batch64`" in text
     rob.loc[1, "vs_parallel"] = "above"
     rob.to_csv(path, index=False)
