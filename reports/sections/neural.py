@@ -35,8 +35,8 @@ def _provenance(manifest: dict) -> str:
     cost = ", ".join(f"{k} {v:.0f}" for k, v in per.items())
     return (f"Command: `{manifest.get('command')}` at git commit `{manifest.get('git_commit')}` (training code "
             f"`{str(manifest.get('code_version'))[:12]}`); cost {manifest.get('cpu_s_total', float('nan')):.0f} "
-            f"CPU-seconds in all ({cost}; one torch thread per run, {manifest.get('processes')} runs side by side, "
-            f"{manifest.get('elapsed_s', float('nan')) / 60:.0f} min wall on a shared, loaded 2-core machine).")
+            f"CPU-seconds in all ({cost}; one torch thread per run, {manifest.get('processes')} runs side by side on a "
+            "shared 2-core machine under a load of 12-15, which inflates these wall-clock seconds).")
 
 
 def _report_examples(tabs) -> str:

@@ -54,7 +54,8 @@ def _manifest(results, tier, args, elapsed):
             "cpu_s_per_variant": {r.variant: round(float(r.cpu_s), 1) for r in cost.itertuples()},
             "elapsed_s": round(elapsed, 1), "processes": args.processes,
             "machine": {"cpu": platform.processor() or platform.machine(), "cores": os.cpu_count()},
-            "note": "cpu_s: each run's wall seconds on one torch thread (a loaded machine inflates them)"}
+            "note": "cpu_s: each run's wall seconds on one torch thread, summed (a loaded machine inflates them); "
+                    "elapsed_s: this command's wall time (finished runs are loaded, not retrained)"}
 
 
 def main_grid(args, argv) -> int:
