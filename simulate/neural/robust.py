@@ -118,6 +118,17 @@ def slope_difference(a, b, level: float = 0.95) -> tuple[float, float, float]:
     return d, d - half, d + half
 
 
+def _change_conclusion(diffs) -> str:
+    """The base holds (or is above) the parallel prediction: what removing the candidate does to the slope."""
+    if all(np.isfinite(lo) and lo > 0 for _, lo, _ in diffs):
+        return "no effect in the base; removing it raises the slope"
+    if all(np.isfinite(hi) and hi < 0 for _, _, hi in diffs):
+        return "no effect in the base; removing it lowers the slope"
+    if all(np.isfinite(lo) and lo <= 0 <= hi for _, lo, hi in diffs):
+        return "no effect in the base; removing it changes nothing detectable"
+    return "no effect in the base; its controls disagree"
+
+
 def explanations(robust: pd.DataFrame, base: str = "adam") -> pd.DataFrame:
     """For each candidate explanation of a slope below the parallel prediction: where its control variants'
     intervals lie against the parallel prediction, how far each moves the slope from the base variant (Welch 95%
@@ -125,7 +136,9 @@ def explanations(robust: pd.DataFrame, base: str = "adam") -> pd.DataFrame:
 
     The base below parallel: ``ruled out as the cause`` when every fitted control stays below parallel,
     ``supported`` when every fitted control reaches it, else ``mixed``. The base not below parallel (its interval
-    holds it): nothing to explain in this grid, ``no effect in the base``. No fitted control: ``untested``.
+    holds it): nothing to explain in this grid, ``no effect in the base; ...`` and whether removing the candidate
+    raises, lowers or does not detectably change the slope (every fitted control's Welch interval of the change
+    above 0, below 0, or holding 0). No fitted control: ``untested``.
     """
     r = robust.set_index("variant")
     base_pos = r.loc[base, "vs_parallel"] if base in r.index else "no fit"
@@ -138,7 +151,7 @@ def explanations(robust: pd.DataFrame, base: str = "adam") -> pd.DataFrame:
         if not fitted:
             concl = "untested"
         elif base_pos != "below":
-            concl = "no effect in the base"
+            concl = _change_conclusion([diffs[c] for c in fitted])
         elif all(pos[c] == "below" for c in fitted):
             concl = "ruled out as the cause"
         elif all(pos[c] in ("holds", "above") for c in fitted):
@@ -234,9 +247,9 @@ def explanation_paragraph(robust: pd.DataFrame, expl: pd.DataFrame, base: str = 
         what = {"ruled out as the cause": "ruled out as the cause: without it the slope stays below the parallel "
                                           "prediction",
                 "supported": "supported: without it the slope reaches the parallel prediction",
-                "mixed": "mixed: its controls disagree",
-                "no effect in the base": "change against the base " + (e.change_vs_base or "not computable")
-                }[e.conclusion]
+                "mixed": "mixed: its controls disagree"}.get(
+            e.conclusion, e.conclusion.replace("no effect in the base; ", "") + ", change against the base "
+            + (e.change_vs_base or "not computable"))
         parts.append(f"*{e.explanation}* ({e.removes}): {what} ({ctl})")
     fitted = robust[np.isfinite(robust["examples_slope"])]
     ex = (f" Examples of its own seen before a task is learned (p_k·t_k·B) change with k at a log-log slope of "

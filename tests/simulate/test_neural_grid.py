@@ -110,8 +110,13 @@ def test_the_explanations_follow_the_controls():
     assert e["batches containing nearly every task"] == "ruled out as the cause"
     r.loc[r["variant"] == "disjoint", "vs_parallel"] = "holds"  # one control reaches parallel: no longer ruled out
     assert explanations(r).set_index("explanation").loc["transfer through shared bits", "conclusion"] == "mixed"
-    r.loc[r["variant"] == "adam", "vs_parallel"] = "holds"  # no effect in the base: nothing to explain
-    assert set(explanations(r)["conclusion"]) == {"no effect in the base"}
+    r.loc[r["variant"] == "adam", "vs_parallel"] = "holds"  # no effect in the base: what removing it changes
+    e = explanations(r).set_index("explanation")["conclusion"]
+    assert e["Adam's per-parameter normalisation"] == "no effect in the base; removing it raises the slope"
+    assert e["transfer through shared bits"] == "no effect in the base; removing it changes nothing detectable"
+    r.loc[r["variant"] == "batch64", "slope"] = 0.8  # -0.4 against the base, well outside its Welch interval
+    e = explanations(r).set_index("explanation")["conclusion"]
+    assert e["batches containing nearly every task"] == "no effect in the base; removing it lowers the slope"
 
 
 def _tables(folder: pathlib.Path) -> dict[str, bytes]:
