@@ -56,7 +56,7 @@ GRID_TIERS = {
         "disjoint": ("disjoint subsets, no two tasks share a bit (T = 10 on the same 32 bits)",
                      {"subsets": "disjoint", "tasks": 10}),
         "depth2": ("two hidden layers of 128", {"depth": 2}),
-        "batch64": ("batch 64 (p_k·B < 1 from k = 9), 64000 steps", {"batch": 64, "steps": 64000,
+        "batch64": ("batch 64, 64000 steps (p_k·B < 1 from k = 9; 25 at k = 1)", {"batch": 64, "steps": 64000,
                                                                      "eval_every": 500}),
         "tasks1000": ("T = 1000 tasks", {"tasks": 1000}),
     }},
