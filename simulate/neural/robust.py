@@ -36,8 +36,8 @@ __all__ = ["robustness_tables", "EXPLANATIONS", "explanations", "vs_learner", "e
 EXPLANATIONS = {
     "transfer through shared bits": (("disjoint", "bits100"), "no two tasks share a bit (or few do)"),
     "Adam's per-parameter normalisation": (("sgd", "sgd-momentum"), "SGD: a rare task's step scales with p_k"),
-    "batches containing nearly every task": (("batch64",), "rare tasks miss many batches (p_k·B near 1 at the "
-                                                           "window's end, against ~30 in the base)"),
+    "batches containing nearly every task": (("batch64",), "rare tasks miss many batches (p_k·B at the window's "
+                                                           "end: pB_kK)"),
 }
 
 
