@@ -151,6 +151,8 @@ def explanations(robust: pd.DataFrame, base: str = "adam") -> pd.DataFrame:
         diffs = {c: slope_difference(r.loc[base], r.loc[c]) for c in fitted} if base in r.index else {}
         if not fitted:
             concl = "untested"
+        elif base_pos == "no fit":  # the base was not run (a --variants subset) or not fitted
+            concl = "no base to compare with"
         elif base_pos != "below":
             concl = _change_conclusion([diffs[c] for c in fitted])
         elif all(pos[c] == "below" for c in fitted):
@@ -248,7 +250,8 @@ def explanation_paragraph(robust: pd.DataFrame, expl: pd.DataFrame, base: str = 
         what = {"ruled out as the cause": "ruled out as the cause: without it the slope stays below the parallel "
                                           "prediction",
                 "supported": "supported: without it the slope reaches the parallel prediction",
-                "mixed": "mixed: its controls disagree"}.get(
+                "mixed": "mixed: its controls disagree",
+                "no base to compare with": "no base variant to compare with"}.get(
             e.conclusion, e.conclusion.replace("no effect in the base; ", "") + ", change against the base "
             + (e.change_vs_base or "not computable"))
         parts.append(f"*{e.explanation}* ({e.removes}): {what} ({ctl})")
