@@ -123,7 +123,7 @@ def _check_args(args) -> None:
                 raise ValidationError(f"{_option(name)} is for the grid tiers (--tier full or grid-ci)")
 
 
-def check_memory_first(cfgs, processes: int) -> None:
+def refuse_oversized(cfgs, processes: int) -> None:
     """The memory estimate of the runs side by side, refused before any allocation, named as the options."""
     from .training import RunConfig, check_run_memory
 
@@ -156,7 +156,7 @@ def _main(argv: list[str]) -> int:
                    widths=widths, depth=args.depth, steps=args.steps, batch=args.batch, lr=args.lr,
                    seeds=args.seeds, eval_every=args.eval_every, eval_per_task=args.eval_per_task,
                    optimizer=args.optimizer, subsets=args.subsets)
-    check_memory_first(cfgs, args.processes)
+    refuse_oversized(cfgs, args.processes)
     t0 = time.perf_counter()
     tables, meta = run_experiment(cfgs, processes=args.processes, out=args.out, progress=not args.no_progress)
     elapsed = time.perf_counter() - t0

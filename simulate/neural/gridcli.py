@@ -59,12 +59,12 @@ def _manifest(results, tier, args, elapsed):
 
 
 def main_grid(args, argv) -> int:
-    from .cli import check_memory_first
+    from .cli import refuse_oversized
     from .experiment import write_tables
 
     tier = {"full": "full", "grid-ci": "ci"}[args.tier]
     grid = G.grid_configs(tier, args.variants, args.seeds)
-    check_memory_first([c for _, c in grid], args.processes)
+    refuse_oversized([c for _, c in grid], args.processes)
     t0 = time.perf_counter()
     if args.merge is not None:
         out = args.merge
