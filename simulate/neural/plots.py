@@ -216,9 +216,11 @@ def fig_robustness(robustness: pd.DataFrame, seeds: pd.DataFrame):
     ax.plot([], [], "s", mfc="none", color=THEORY["color"], label="sequential learner (same T, window)")
     ax.plot([], [], "D", mfc="none", color=ALTERNATIVE["color"], label="parallel learner")
     ax.legend(loc="best", fontsize=8)
-    below = int((robustness["vs_parallel"] == "below").sum())
-    suptitle(fig, f"Learning-time slope below the parallel learner's in {below} of {len(robustness)} variants "
-                  f"({_WHAT})")
+    fitted = robustness[robustness["vs_parallel"] != "no fit"]
+    below = int((fitted["vs_parallel"] == "below").sum())
+    seq = int((fitted["vs_sequential"] != "holds").sum())
+    suptitle(fig, f"Sequential learner rejected in {seq} of {len(fitted)} fitted variants, slope below the parallel "
+                  f"learner's in {below} ({_WHAT})")
     return fig
 
 
@@ -234,7 +236,8 @@ def fig_examples(examples: pd.DataFrame, robustness: pd.DataFrame, threshold: fl
                      & (examples["task"] <= r.window_hi) & ~examples["censored"].astype(bool)]
         med = e.groupby("task")["examples"].median()
         ax.loglog(med.index, med.to_numpy(), "o-", ms=3, lw=1.2, color=CYCLE[i % len(CYCLE)],
-                  label=f"{r.variant}: slope {r.examples_slope:+.2f}")
+                  label=f"{r.variant}: slope {r.examples_slope:+.2f}" if np.isfinite(r.examples_slope)
+                  else f"{r.variant}: no fit")
     from matplotlib.ticker import ScalarFormatter
 
     ax.xaxis.set_major_formatter(ScalarFormatter())
