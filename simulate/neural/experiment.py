@@ -6,7 +6,7 @@ Tiers (every field can be overridden):
   600 steps at lr 1e-2. Only qualitative assertions are made of it.
 - ``report``: what ``python -m reports`` runs: alpha in {0.5, 1.0}, T = 500,
   n = 32, k_bits = 3, widths 32..256, 8000 steps of batch 2000, one seed;
-  about 220 CPU-seconds (two processes side by side on 2 cores).
+  ~265 CPU-seconds estimated (two processes side by side on 2 cores; docs/neural.md).
 - ``full`` (and its seconds-long twin ``grid-ci``): the robustness grid of
   :mod:`simulate.neural.grid` (named variants x 3 seeds, one width each),
   shardable and resumable; its tables are kept under ``reports/neural_full/``.
