@@ -24,7 +24,8 @@ TESTS = {"params_power_law": "parameters: α of L = E + A·N^−α",
          "steps_exponent": "training steps"}
 #: Verdicts that decide something (accepted, rejected, or not robust); the others say why nothing is decided.
 DECISIVE = ("consistent", "needs-extra-noise", "inconsistent", "fragile")
-SUMMARY_TABLES = ("claims", "claims_latex", "simulate_agreement", "neural_exponents", "pythia_verdicts_headline")
+SUMMARY_TABLES = ("claims", "claims_latex", "simulate_agreement", "neural_exponents", "neural_robustness",
+                  "pythia_verdicts_headline")
 
 
 def read_summary_tables(root: Path) -> dict[str, pd.DataFrame]:
@@ -95,8 +96,15 @@ def _neural(t: dict, titles: dict) -> list[str]:
     kinds = sorted(set(rows["interval_kind"].astype(str)))
     parts = [f"α = {fmt(r.alpha)}: slope {interval(r.fitted, r.ci_low, r.ci_high)} vs {fmt(r.predicted_sequential)} "
              f"sequential, {fmt(r.predicted_parallel)} parallel: **{r.verdict}**" for r in rows.itertuples()]
-    return [f"**Skills one after another?** ({_link(titles, 'neural')}, sparse-parity MLPs; slope of learning step "
-            f"vs task rank, {', '.join(kinds)} 95%): " + "; ".join(parts) + "."]
+    head = (f"**Skills one after another?** ({_link(titles, 'neural')}, sparse-parity MLPs; slope of learning step "
+            f"vs task rank, {', '.join(kinds)} 95%): " + "; ".join(parts) + ".")
+    rob = t.get("neural_robustness")
+    if rob is None or rob.empty:
+        return [head + " Scope: one seed, one network and one optimizer; the robustness grid is not in this report."]
+    from simulate.neural.robust import scope_sentence
+
+    return [head + f" Scope (robustness grid, α = {fmt(rob['alpha'].iloc[0])}, between-seed 95%): "
+            + scope_sentence(rob, quote="`") + "."]
 
 
 def _gist(interval_kind) -> str:

@@ -9,13 +9,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 import time
 
-import numpy as np
-
-from infogeo.runner import ArgumentParser, UsageError, integer, number, output_file, run
+from infogeo.runner import ArgumentParser, UsageError, integer, json_records, number, output_file, run
 from infogeo.validation import ValidationError
 
 _ORDER_HELP = "learning order: sequential, parallel, random, k_at_a_time (with --k), or any registered name"
@@ -141,20 +138,6 @@ def _assumptions(args, alpha, order, cost):
                        cost="inverse_p" if cost is None else cost, **kw)  # '' is refused, not defaulted
 
 
-def _jsonable(v):
-    if isinstance(v, (np.floating, float)):
-        return None if not math.isfinite(float(v)) else float(v)
-    if isinstance(v, (np.integer,)):
-        return int(v)
-    if isinstance(v, np.bool_):
-        return bool(v)
-    return v
-
-
-def _records(df):
-    return [{k: _jsonable(v) for k, v in r.items()} for r in df.to_dict(orient="records")]
-
-
 ESTIMATOR_DOC = (
     "log(H-C) = log(A x^-a - b) fitted by least squares in log space on the fit window "
     "(n_lo <= skills comprehended <= n_hi); b absorbs the finite-M offset of the skill tail. "
@@ -198,7 +181,7 @@ def _run_single(argv) -> int:
             "seed": args.seed,
             "estimator": {"name": args.estimator, "description": ESTIMATOR_DOC,
                           "window_skills": [int(df["window_n_lo"].iloc[0]), int(df["window_n_hi"].iloc[0])]},
-            "exponents": _records(df),
+            "exponents": json_records(df),
             "agreement": agreement_summary(df),
             "all_agree": agreement_summary(df)["all_agree"],
             "elapsed_s": round(elapsed, 3),
@@ -240,7 +223,7 @@ def _run_sweep(argv) -> int:
         df.to_csv(args.out, index=False)
         print(f"wrote {len(df)} rows to {args.out}", file=sys.stderr)
     if args.json:
-        print(json.dumps(_records(df), indent=1, default=str))
+        print(json.dumps(json_records(df), indent=1, default=str))
     elif not args.out:
         print(df.to_csv(index=False), end="")
     return 0

@@ -7,11 +7,14 @@
 from __future__ import annotations
 
 import json
-import math
 import sys
 import time
 
-from infogeo.runner import ArgumentParser, output_dir, run
+from infogeo.runner import ArgumentParser, integer, json_records, number, output_dir, run
+from infogeo.validation import ValidationError, check_memory
+
+from .task import SUBSETS
+from .training import OPTIMIZERS
 
 __all__ = ["main"]
 
@@ -28,40 +31,37 @@ def _parser():
                         "(python -m simulate neural --learner transformer --help; docs/skilllang.md)")
     p.add_argument("--task", choices=("sparse-parity", "skill-language"), default="sparse-parity",
                    help="the MLP's task is sparse-parity; the transformer's is skill-language")
-    p.add_argument("--alpha", type=float, nargs="+", default=None,
+    p.add_argument("--alpha", type=number("positive"), nargs="+", default=None,
                    help="the paper's alpha (Michaud's code calls alpha+1 'alpha'); default: the tier's")
-    p.add_argument("--tasks", type=int, default=None, help="number of tasks T")
-    p.add_argument("--bits", type=int, default=None, help="random bits n per input")
-    p.add_argument("--k-bits", type=int, default=None, help="bits in each task's parity subset")
+    p.add_argument("--tasks", type=integer(2), default=None, help="number of tasks T")
+    p.add_argument("--bits", type=integer(1), default=None, help="random bits n per input")
+    p.add_argument("--k-bits", type=integer(1), default=None, help="bits in each task's parity subset")
+    p.add_argument("--subsets", choices=SUBSETS, default=None,
+                   help="task subsets: random (tasks may share bits; default) or disjoint (no shared bit)")
     w = p.add_mutually_exclusive_group()
-    w.add_argument("--width", type=int, default=None,
+    w.add_argument("--width", type=integer(1), default=None,
                    help="largest width; the width axis also trains w/2, w/4, w/8, w/16 (>= 4)")
-    w.add_argument("--widths", type=int, nargs="+", default=None, help="explicit widths")
-    p.add_argument("--depth", type=int, default=None, help="hidden layers (default 1)")
-    p.add_argument("--steps", type=int, default=None, help="training steps (fresh batch each)")
-    p.add_argument("--batch", type=int, default=None)
-    p.add_argument("--lr", type=float, default=None, help="Adam learning rate")
-    p.add_argument("--seeds", type=int, nargs="+", default=None)
-    p.add_argument("--eval-every", type=int, default=None, help="evaluation every this many steps (after a log grid)")
-    p.add_argument("--eval-per-task", type=int, default=None, help="held-out draws of each task per evaluation")
-    p.add_argument("--tier", choices=("ci", "report", "full"), default="report", help="defaults for every setting")
-    p.add_argument("--processes", type=int, default=2, help="runs trained side by side (one torch thread each)")
+    w.add_argument("--widths", type=integer(1), nargs="+", default=None, help="explicit widths, each once")
+    p.add_argument("--depth", type=integer(1), default=None, help="hidden layers (default 1)")
+    p.add_argument("--steps", type=integer(1), default=None, help="training steps (fresh batch each)")
+    p.add_argument("--batch", type=integer(1), default=None)
+    p.add_argument("--optimizer", choices=OPTIMIZERS, default=None, help="adam (default), sgd, sgd-momentum (0.9)")
+    p.add_argument("--lr", type=number("positive"), default=None, help="learning rate")
+    p.add_argument("--seeds", type=integer(0, scientific=False), nargs="+", default=None, help="seeds, each once")
+    p.add_argument("--eval-every", type=integer(1), default=None,
+                   help="evaluation every this many steps (after a log grid)")
+    p.add_argument("--eval-per-task", type=integer(1), default=None, help="held-out draws of each task per evaluation")
+    p.add_argument("--tier", choices=("ci", "report", "full", "grid-ci"), default="report",
+                   help="defaults for every setting; full (and grid-ci, seconds) run the robustness grid")
+    p.add_argument("--variants", nargs="+", default=None, help="grid tiers: the variants to run (default all)")
+    p.add_argument("--shard", default=None, help="grid tiers: run shard k/n (runs i with i %% n == k, k 0-based)")
+    p.add_argument("--merge", default=None, metavar="DIR",
+                   help="grid tiers: join DIR/shard-k-of-n folders (checked) and write DIR/tables")
+    p.add_argument("--processes", type=integer(1), default=2, help="runs trained side by side (one torch thread each)")
     p.add_argument("--out", default=None, help="write tables, manifest.json and per-run shards (resume) here")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--no-progress", action="store_true")
     return p
-
-
-def _clean(v):
-    if isinstance(v, float) and not math.isfinite(v):
-        return None
-    if hasattr(v, "item"):
-        return _clean(v.item())
-    return v
-
-
-def _records(df):
-    return [{k: _clean(v) for k, v in r.items()} for r in df.to_dict(orient="records")]
 
 
 def _print_text(tables, elapsed):
@@ -89,6 +89,54 @@ def _wants_transformer(argv: list[str]) -> bool:
     return ("--learner", "transformer") in pairs or ("--task", "skill-language") in pairs
 
 
+_RUN_OPTIONS = ("alpha", "tasks", "bits", "k_bits", "subsets", "width", "widths", "depth", "steps", "batch",
+                "optimizer", "lr", "eval_every", "eval_per_task")
+_GRID_TIERS = {"full": "full", "grid-ci": "ci"}
+
+
+def _option(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def _check_args(args) -> None:
+    """Every option checked before any work: repeated values, options of the other mode."""
+    for name in ("alpha", "widths", "seeds", "variants"):
+        v = getattr(args, name)
+        if v is not None and len(set(v)) != len(v):
+            raise ValidationError(f"{_option(name)}: each value once, got {' '.join(map(str, v))}")
+    grid = args.tier in _GRID_TIERS
+    if grid:
+        given = [_option(n) for n in _RUN_OPTIONS if getattr(args, n) is not None]
+        if given:
+            raise ValidationError(f"--tier {args.tier} runs the fixed robustness grid; {', '.join(given)} cannot be "
+                                  "combined with it (choose runs with --variants and --seeds)")
+        if args.merge is not None and (args.out is not None or args.shard is not None):
+            raise ValidationError("--merge DIR writes into DIR; give neither --out nor --shard with it")
+        if args.merge is None and args.out is None and args.shard is not None:
+            raise ValidationError("--shard needs --out (the folder every shard writes into)")
+    else:
+        for name in ("variants", "shard", "merge"):
+            if getattr(args, name) is not None:
+                raise ValidationError(f"{_option(name)} is for the grid tiers (--tier full or grid-ci)")
+
+
+def refuse_oversized(cfgs, processes: int) -> None:
+    """The memory estimate of the runs side by side, refused before any allocation, named as the options."""
+    from .training import RunConfig, check_run_memory
+
+    if not cfgs:
+        return
+    w = max(cfgs, key=RunConfig.memory_bytes)
+    check_run_memory(cfgs, processes, what=f"--batch {w.batch} --width {w.width} --depth {w.depth} --tasks "
+                                           f"{w.tasks} --bits {w.bits} --eval-per-task {w.eval_per_task}")
+    # the per-task curves every run keeps (loss and accuracy, float64, at every evaluation), all runs together
+    curves = sum(16.0 * c.tasks * (c.steps / c.eval_every + 64) for c in cfgs)
+    e = max(cfgs, key=lambda c: c.tasks * c.steps / c.eval_every)
+    check_memory(curves, f"--steps {e.steps} --eval-every {e.eval_every} --tasks {e.tasks} ({len(cfgs)} run(s))",
+                 detail="per-task loss and accuracy at every evaluation, float64, every run",
+                 hint="use fewer --steps, a larger --eval-every or fewer --tasks")
+
+
 def _main(argv: list[str]) -> int:
     from .experiment import configs, run_experiment, width_ladder, write_tables
 
@@ -97,12 +145,19 @@ def _main(argv: list[str]) -> int:
 
         return transformer_main(argv)
     args = _parser().parse_args(argv)
+    _check_args(args)
+    if args.tier in _GRID_TIERS:
+        from .gridcli import main_grid
+
+        return main_grid(args, argv)
     if args.out:
         output_dir(args.out, "--out")
     widths = width_ladder(args.width) if args.width is not None else args.widths
     cfgs = configs(args.tier, alphas=args.alpha, tasks=args.tasks, bits=args.bits, k_bits=args.k_bits,
                    widths=widths, depth=args.depth, steps=args.steps, batch=args.batch, lr=args.lr,
-                   seeds=args.seeds, eval_every=args.eval_every, eval_per_task=args.eval_per_task)
+                   seeds=args.seeds, eval_every=args.eval_every, eval_per_task=args.eval_per_task,
+                   optimizer=args.optimizer, subsets=args.subsets)
+    refuse_oversized(cfgs, args.processes)
     t0 = time.perf_counter()
     tables, meta = run_experiment(cfgs, processes=args.processes, out=args.out, progress=not args.no_progress)
     elapsed = time.perf_counter() - t0
@@ -111,9 +166,9 @@ def _main(argv: list[str]) -> int:
         write_tables(tables, args.out, meta=meta, command="python -m simulate neural " + " ".join(argv))
         _write_toml(args.out)
     if args.json:
-        print(json.dumps({"tier": args.tier, "exponents": _records(tables["exponents"]),
-                          "order": _records(tables["order"]), "loop": _records(tables["loop_summary"]),
-                          "width": _records(tables["width"]), "timing": meta}, indent=2, default=str))
+        print(json.dumps({"tier": args.tier, "exponents": json_records(tables["exponents"]),
+                          "order": json_records(tables["order"]), "loop": json_records(tables["loop_summary"]),
+                          "width": json_records(tables["width"]), "timing": meta}, indent=2, default=str))
     else:
         _print_text(tables, elapsed)
     return 0

@@ -5,11 +5,11 @@ Tiers (every field can be overridden):
 - ``ci``: seconds; T = 40 tasks, parities of 2 of 12 bits, three small widths,
   600 steps at lr 1e-2. Only qualitative assertions are made of it.
 - ``report``: what ``python -m reports`` runs: alpha in {0.5, 1.0}, T = 500,
-  n = 32, k_bits = 3, widths 16..256, 8000 steps of batch 2000, one seed;
-  about 3 minutes on 2 idle cores (two processes side by side).
-- ``full``: alpha in {0.5, 1.0}, T = 1000, widths 32..512, 16000 steps, seeds
-  0, 1, 2; about 45 minutes on 2 cores. Resumable per (alpha, seed, width) run
-  with ``out=`` (one shard per finished run).
+  n = 32, k_bits = 3, widths 32..256, 8000 steps of batch 2000, one seed;
+  ~265 CPU-seconds estimated (two processes side by side on 2 cores; docs/neural.md).
+- ``full`` (and its seconds-long twin ``grid-ci``): the robustness grid of
+  :mod:`simulate.neural.grid` (named variants x 3 seeds, one width each),
+  shardable and resumable; its tables are kept under ``reports/neural_full/``.
 """
 from __future__ import annotations
 
@@ -34,10 +34,8 @@ __all__ = ["TIERS", "configs", "run_experiment", "report_tables", "write_tables"
 TIERS = {
     "ci": {"alphas": (1.0,), "tasks": 40, "bits": 12, "k_bits": 2, "widths": (16, 32, 64), "steps": 600,
            "batch": 500, "lr": 1e-2, "seeds": (0,), "eval_every": 50, "eval_per_task": 32},
-    "report": {"alphas": (0.5, 1.0), "tasks": 500, "bits": 32, "k_bits": 3, "widths": (16, 32, 64, 128, 256),
+    "report": {"alphas": (0.5, 1.0), "tasks": 500, "bits": 32, "k_bits": 3, "widths": (32, 64, 128, 256),
                "steps": 8000, "batch": 2000, "lr": 3e-3, "seeds": (0,), "eval_every": 250, "eval_per_task": 64},
-    "full": {"alphas": (0.5, 1.0), "tasks": 1000, "bits": 32, "k_bits": 3, "widths": (32, 64, 128, 256, 512),
-             "steps": 16000, "batch": 2000, "lr": 3e-3, "seeds": (0, 1, 2), "eval_every": 250, "eval_per_task": 64},
 }
 FULL_OUT = pathlib.Path(__file__).resolve().parents[2] / "reports" / "neural_full"
 
@@ -52,17 +50,21 @@ def configs(tier: str = "report", **overrides) -> list[RunConfig]:
     """The runs of a tier: alphas x seeds x widths, with any tier field overridden (None means the tier's)."""
     if tier not in TIERS:
         raise ValidationError(f"tier must be one of {sorted(TIERS)}, got {tier!r}")
-    unknown = set(overrides) - set(TIERS[tier]) - {"depth"}
+    extra = {"depth": 1, "optimizer": "adam", "subsets": "random"}
+    unknown = set(overrides) - set(TIERS[tier]) - set(extra)
     if unknown:
-        raise ValidationError(f"unknown setting(s) {sorted(unknown)}; allowed: {sorted(TIERS[tier])} and depth")
-    s = dict(TIERS[tier], depth=1)
+        raise ValidationError(f"unknown setting(s) {sorted(unknown)}; allowed: {sorted(TIERS[tier])} and "
+                              f"{sorted(extra)}")
+    s = dict(TIERS[tier], **extra)
     s.update({k: v for k, v in overrides.items() if v is not None})
     for f in ("alphas", "widths", "seeds"):
         s[f] = tuple(s[f]) if not isinstance(s[f], (int, float)) else (s[f],)
         if not s[f]:
             raise ValidationError(f"{f} must not be empty")
+        if len(set(s[f])) != len(s[f]):
+            raise ValidationError(f"{f}: each value once, got {list(s[f])}")
     fixed = {k: s[k] for k in ("tasks", "bits", "k_bits", "steps", "batch", "lr", "eval_every", "eval_per_task",
-                               "depth")}
+                               "depth", "optimizer", "subsets")}
     return [RunConfig(alpha=float(a), width=int(w), seed=int(sd), **fixed)
             for a in s["alphas"] for sd in s["seeds"] for w in s["widths"]]
 

@@ -10,7 +10,7 @@ import pandas as pd
 
 from infogeo.plotstyle import ALTERNATIVE, COLORS, CYCLE, THEORY, figure, fmt_interval, suptitle
 
-__all__ = ["fig_task_curves", "fig_learning_times", "fig_loss_steps", "fig_width"]
+__all__ = ["fig_task_curves", "fig_learning_times", "fig_loss_steps", "fig_width", "fig_robustness", "fig_examples"]
 
 LN2 = float(np.log(2.0))
 _WHAT = "MLPs trained on multitask sparse parity, task frequency p_k ∝ k^−(α+1)"
@@ -193,4 +193,57 @@ def fig_width(width: pd.DataFrame, exponents: pd.DataFrame):
     axes[0, 1].legend(fontsize=7)
     suptitle(fig, f"{_WHAT}, every width for the same steps: final loss against N — " + "; ".join(found),
              fontsize=10.5)
+    return fig
+
+
+def fig_robustness(robustness: pd.DataFrame, seeds: pd.DataFrame):
+    """Slope of log t_k in log k per variant: between-seed interval (bar), each seed (dots), and the two learners'
+    predictions on the variant's window (sequential: square, parallel: diamond)."""
+    fig, axes = _figure(1, width=7.5, height=0.45 * len(robustness) + 1.6)
+    ax = axes[0][0]
+    for i, r in enumerate(robustness.itertuples()):
+        y = len(robustness) - 1 - i
+        if np.isfinite(r.ci_low):
+            ax.plot([r.ci_low, r.ci_high], [y, y], color=COLORS["blue"], lw=3, solid_capstyle="butt")
+            ax.plot(r.slope, y, "o", color="black", ms=4)
+        s = seeds[seeds["variant"] == r.variant]
+        ax.plot(s["slope"], np.full(len(s), y + 0.18), ".", color="grey", ms=5)
+        ax.plot(r.predicted_sequential, y, "s", mfc="none", color=THEORY["color"], ms=7)
+        ax.plot(r.predicted_parallel, y, "D", mfc="none", color=ALTERNATIVE["color"], ms=6)
+    ax.set_yticks(range(len(robustness)))
+    ax.set_yticklabels([f"{v} (K={k})" for v, k in zip(robustness["variant"][::-1], robustness["window_hi"][::-1])])
+    ax.set_xlabel("slope of log t_k against log k (bar: 95% between-seed interval; grey: each seed)")
+    ax.plot([], [], "s", mfc="none", color=THEORY["color"], label="sequential learner (same T, window)")
+    ax.plot([], [], "D", mfc="none", color=ALTERNATIVE["color"], label="parallel learner")
+    ax.legend(loc="best", fontsize=8)
+    fitted = robustness[robustness["vs_parallel"] != "no fit"]
+    below = int((fitted["vs_parallel"] == "below").sum())
+    seq = int((fitted["vs_sequential"] != "holds").sum())
+    suptitle(fig, f"Sequential learner rejected in {seq} of {len(fitted)} fitted variants, slope below the parallel "
+                  f"learner's in {below} ({_WHAT})")
+    return fig
+
+
+def fig_examples(examples: pd.DataFrame, robustness: pd.DataFrame, threshold: float = 0.5):
+    """Examples of its own a task has seen before it is learned, p_k·t_k·B, against k, per variant (median over
+    seeds of the learned tasks inside the variant's window); flat = the parallel learner's fixed need per task."""
+    fig, axes = _figure(1, width=7.0, height=4.4)
+    ax = axes[0][0]
+    for i, r in enumerate(robustness.itertuples()):
+        if not r.window_hi:
+            continue
+        e = examples[(examples["variant"] == r.variant) & (examples["threshold"] == threshold)
+                     & (examples["task"] <= r.window_hi) & ~examples["censored"].astype(bool)]
+        med = e.groupby("task")["examples"].median()
+        ax.loglog(med.index, med.to_numpy(), "o-", ms=3, lw=1.2, color=CYCLE[i % len(CYCLE)],
+                  label=f"{r.variant}: slope {r.examples_slope:+.2f}" if np.isfinite(r.examples_slope)
+                  else f"{r.variant}: no fit")
+    from matplotlib.ticker import ScalarFormatter
+
+    ax.xaxis.set_major_formatter(ScalarFormatter())
+    ax.set_xlabel("task rank k (window of each variant)")
+    ax.set_ylabel("examples of task k seen before learned, p_k·t_k·B")
+    ax.legend(fontsize=7, ncol=2)
+    suptitle(fig, "Examples of its own a task sees before it is learned (flat: a fixed need per task, the parallel "
+                  f"learner; falling: rarer tasks need fewer) ({_WHAT})")
     return fig

@@ -20,13 +20,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from infogeo.validation import ValidationError, positive, positive_int
+from infogeo.validation import ValidationError, choice, positive, positive_int
 from theory import skills as th
 
 if TYPE_CHECKING:  # torch is imported where it is used: validation and the analysis do not need it
     import torch
 
-__all__ = ["SparseParity", "alpha_from_michaud", "michaud_from_alpha", "parity_labels", "check_task_shape"]
+__all__ = ["SparseParity", "alpha_from_michaud", "michaud_from_alpha", "parity_labels", "check_task_shape", "SUBSETS",
+           "shared_bit_fraction"]
 
 
 def alpha_from_michaud(zipf_alpha: float) -> float:
@@ -39,13 +40,20 @@ def michaud_from_alpha(alpha: float) -> float:
     return th.zipf_exponent_from_alpha(alpha)
 
 
-def check_task_shape(tasks: int, bits: int, k_bits: int) -> tuple[int, int, int]:
-    """Validate (T, n, k_bits): T >= 2, 1 <= k_bits <= n, and C(n, k_bits) >= T distinct subsets."""
+SUBSETS = ("random", "disjoint")
+
+
+def check_task_shape(tasks: int, bits: int, k_bits: int, subsets: str = "random") -> tuple[int, int, int]:
+    """Validate (T, n, k_bits): T >= 2, 1 <= k_bits <= n, and C(n, k_bits) >= T distinct subsets
+    (``subsets="disjoint"``: n >= T * k_bits, so that no two tasks share a bit)."""
     T = positive_int(tasks, "tasks", minimum=2)
     n = positive_int(bits, "bits")
     k = positive_int(k_bits, "k_bits")
+    choice(subsets, "subsets", SUBSETS)
     if k > n:
         raise ValidationError(f"k_bits must be <= bits={n}, got {k}")
+    if subsets == "disjoint" and n < T * k:
+        raise ValidationError(f"subsets='disjoint' needs bits >= tasks * k_bits = {T * k}, got bits={n}")
     if math.comb(n, k) < T:
         raise ValidationError(
             f"tasks={T} needs that many distinct subsets, but C(bits={n}, k_bits={k}) = {math.comb(n, k)}")
@@ -68,17 +76,20 @@ class SparseParity:
     bits : n, the number of random bits.
     k_bits : size of each task's parity subset (1 <= k_bits <= n; C(n, k_bits) >= T distinct subsets).
     seed : seed of the subsets (drawn with numpy, distinct, each sorted).
+    subsets : ``"random"`` (each task's subset drawn independently, distinct; two tasks may share bits) or
+        ``"disjoint"`` (a random permutation of the bits cut into T blocks: no two tasks share a bit; needs
+        n >= T * k_bits).
 
     Attributes: ``p`` (T,) float64; ``subsets`` (T, k_bits) int64.
     """
 
-    def __init__(self, alpha: float, tasks: int, bits: int, k_bits: int, *, seed: int = 0):
+    def __init__(self, alpha: float, tasks: int, bits: int, k_bits: int, *, seed: int = 0, subsets: str = "random"):
         import torch
 
         self.alpha = positive(alpha, "alpha")
-        self.T, self.n, self.k_bits = check_task_shape(tasks, bits, k_bits)
+        self.T, self.n, self.k_bits = check_task_shape(tasks, bits, k_bits, subsets)
         self.p = th.skill_law(self.alpha, self.T)
-        self.subsets = self._draw_subsets(int(seed))
+        self.subsets = self._disjoint(int(seed)) if subsets == "disjoint" else self._draw_subsets(int(seed))
         self._cdf = torch.tensor(np.cumsum(self.p), dtype=torch.float64)
         self._subsets_t = torch.from_numpy(self.subsets)
 
@@ -91,6 +102,10 @@ class SparseParity:
                 seen.add(s)
                 out.append(s)
         return np.array(out, dtype=np.int64).reshape(self.T, self.k_bits)
+
+    def _disjoint(self, seed: int) -> np.ndarray:
+        perm = np.random.default_rng([seed, 0xD15]).permutation(self.n)[: self.T * self.k_bits]
+        return np.sort(perm.reshape(self.T, self.k_bits), axis=1).astype(np.int64)
 
     def labels(self, bits: torch.Tensor, tasks: torch.Tensor) -> torch.Tensor:
         """Parity of each row's task subset: (B, n) int8 bits, (B,) int64 tasks -> (B,) float32 in {0, 1}."""
@@ -119,3 +134,14 @@ class SparseParity:
     def describe(self) -> dict:
         return {"alpha": self.alpha, "michaud_alpha": michaud_from_alpha(self.alpha), "tasks": self.T,
                 "bits": self.n, "k_bits": self.k_bits}
+
+
+def shared_bit_fraction(subsets) -> float:
+    """The fraction of task pairs whose subsets share at least one bit (0 for disjoint subsets)."""
+    s = np.asarray(subsets)
+    T = s.shape[0]
+    member = np.zeros((T, int(s.max()) + 1), dtype=np.int64)
+    np.put_along_axis(member, s, 1, axis=1)
+    overlap = member @ member.T
+    iu = np.triu_indices(T, 1)
+    return float((overlap[iu] > 0).mean())

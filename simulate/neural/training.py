@@ -26,11 +26,14 @@ import time
 
 import numpy as np
 
-from infogeo.validation import ValidationError, ValidationTypeError, positive, positive_int
+from infogeo.validation import ValidationError, ValidationTypeError, check_memory, choice, positive, positive_int
 
 from .task import check_task_shape
 
-__all__ = ["RunConfig", "RunResult", "eval_steps", "train", "train_many"]
+__all__ = ["RunConfig", "RunResult", "eval_steps", "train", "train_many", "OPTIMIZERS", "check_run_memory"]
+
+OPTIMIZERS = ("adam", "sgd", "sgd-momentum")  # sgd-momentum: SGD with momentum 0.9 (torch's heavy ball)
+MOMENTUM = 0.9
 
 
 @dataclasses.dataclass(frozen=True)
@@ -50,15 +53,27 @@ class RunConfig:
     seed: int = 0
     eval_every: int = 250
     eval_per_task: int = 64
+    optimizer: str = "adam"
+    subsets: str = "random"
 
     def __post_init__(self):
         positive(self.alpha, "alpha")
         positive(self.lr, "lr")
+        choice(self.optimizer, "optimizer", OPTIMIZERS)
         for f in ("tasks", "bits", "k_bits", "width", "depth", "steps", "batch", "eval_every", "eval_per_task"):
             positive_int(getattr(self, f), f, minimum=2 if f == "tasks" else 1)
         if not isinstance(self.seed, (int, np.integer)) or isinstance(self.seed, bool) or self.seed < 0:
             raise ValidationError(f"seed must be a nonnegative integer, got {self.seed!r}")
-        check_task_shape(self.tasks, self.bits, self.k_bits)
+        check_task_shape(self.tasks, self.bits, self.k_bits, self.subsets)
+
+    def memory_bytes(self) -> int:
+        """An upper estimate of one run's peak memory: parameters with gradients and optimizer state, a training
+        batch's activations (forward and backward) and the held-out set's forward pass, float32."""
+        n_params = self.tasks * self.width + (self.bits + 2) * self.width + (self.depth - 1) * (self.width + 1) * \
+            self.width + 1
+        held = self.tasks * self.eval_per_task
+        act = lambda rows: rows * (self.bits * 2 + self.width * 3 * self.depth + 8)  # noqa: E731
+        return 4 * (4 * n_params + 2 * act(self.batch) + act(held)) + 8 * 2 * held
 
     def key(self) -> str:
         """A stable file name for this run's shard."""
@@ -135,6 +150,29 @@ def _model(cfg: RunConfig, seed: int):
     return params, forward
 
 
+def _optimizer(cfg: RunConfig, params):
+    import torch
+
+    if cfg.optimizer == "adam":
+        return torch.optim.Adam(params, lr=cfg.lr)
+    return torch.optim.SGD(params, lr=cfg.lr, momentum=MOMENTUM if cfg.optimizer == "sgd-momentum" else 0.0)
+
+
+def check_run_memory(configs, processes: int, what: str = "") -> None:
+    """Refuse (ValidationError, before any allocation) runs whose ``processes`` largest memory estimates together
+    exceed the memory available now (:func:`infogeo.validation.check_memory`)."""
+    configs = list(configs)
+    if not configs:
+        return
+    worst = max(configs, key=RunConfig.memory_bytes)
+    need = sum(sorted((c.memory_bytes() for c in configs), reverse=True)[:processes])
+    check_memory(need, what or (f"batch={worst.batch}, width={worst.width}, tasks={worst.tasks}, "
+                                f"eval_per_task={worst.eval_per_task}"),
+                 detail=f"{min(processes, len(configs))} run(s) side by side: parameters, optimizer state, a batch's "
+                        "and the held-out set's activations, float32",
+                 hint="use a smaller --batch, --width, --tasks or --eval-per-task, or fewer --processes")
+
+
 def _evaluate(forward, held, T, per_task):
     import torch
     import torch.nn.functional as F
@@ -171,11 +209,11 @@ def _train(cfg: RunConfig, progress: bool) -> RunResult:
 
     from .task import SparseParity
 
-    task = SparseParity(cfg.alpha, cfg.tasks, cfg.bits, cfg.k_bits, seed=cfg.seed)
+    task = SparseParity(cfg.alpha, cfg.tasks, cfg.bits, cfg.k_bits, seed=cfg.seed, subsets=cfg.subsets)
     params, forward = _model(cfg, (cfg.seed * 1_000_003 + cfg.width * 101 + cfg.depth) % 2**63)
     data_gen = torch.Generator().manual_seed(cfg.seed * 2 + 1)  # the data stream depends on the seed only
     held = task.heldout(cfg.eval_per_task, torch.Generator().manual_seed(cfg.seed * 2 + 2))
-    opt = torch.optim.Adam(params.values(), lr=cfg.lr)
+    opt = _optimizer(cfg, list(params.values()))
     at = eval_steps(cfg.steps, cfg.eval_every)
     loss = np.empty((at.size, cfg.tasks))
     acc = np.empty((at.size, cfg.tasks))
@@ -207,6 +245,10 @@ def _worker(args):
     return res
 
 
+def _cost(c: RunConfig) -> float:
+    return c.steps * (c.batch * (c.bits + 3 * c.width * c.depth) + 8 * (c.tasks + c.bits + c.depth * c.width) * c.width)
+
+
 def train_many(configs, *, processes: int = 2, shard_dir=None, progress: bool = True) -> list[RunResult]:
     """Train every config, ``processes`` at a time (spawned, one torch thread each); results in input order.
 
@@ -222,6 +264,7 @@ def train_many(configs, *, processes: int = 2, shard_dir=None, progress: bool = 
     if not all(isinstance(c, RunConfig) for c in configs):
         raise ValidationTypeError("configs must be RunConfig objects")
     processes = positive_int(processes, "processes")
+    check_run_memory(configs, processes)
     shard = None if shard_dir is None else pathlib.Path(shard_dir)
     if shard is not None:
         shard.mkdir(parents=True, exist_ok=True)
@@ -233,8 +276,8 @@ def train_many(configs, *, processes: int = 2, shard_dir=None, progress: bool = 
             out[i] = RunResult.load(path)
         else:
             todo.append((i, (c, path)))
-    # the longest runs first, so the two processes finish together
-    todo.sort(key=lambda t: -t[1][0].width * t[1][0].steps * t[1][0].depth)
+    # the longest runs first (cost ~ steps x (a batch's products + the optimizer's pass)), so they finish together
+    todo.sort(key=lambda t: -_cost(t[1][0]))
     bar = tqdm(total=len(configs), initial=len(configs) - len(todo), desc="neural runs", disable=not progress)
     if processes == 1 or len(todo) <= 1:
         for i, args in todo:

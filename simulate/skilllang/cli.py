@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import time
 
-from infogeo.runner import ArgumentParser
+from infogeo.runner import ArgumentParser, json_records
 
 __all__ = ["main", "add_arguments"]
 
@@ -50,11 +50,6 @@ def parser():
     return p
 
 
-def _records(df):
-    from ..neural.cli import _records as records
-
-    return records(df)
-
 
 def main(argv: list[str]) -> int:
     """Parse, train (or load), analyse, print; called through :func:`infogeo.runner.run` by the neural CLI."""
@@ -76,8 +71,8 @@ def main(argv: list[str]) -> int:
         write_tables(tables, a.out, meta={**meta, "command": "python -m simulate neural " + " ".join(argv)})
     if a.json:
         print(json.dumps({"tier": a.tier, "learner": "transformer", "task": "skill-language",
-                          "exponents": _records(tables["exponents"]), "order": _records(tables["order"]),
-                          "sizes": _records(tables["sizes"]), "languages": _records(tables["languages"]),
+                          "exponents": json_records(tables["exponents"]), "order": json_records(tables["order"]),
+                          "sizes": json_records(tables["sizes"]), "languages": json_records(tables["languages"]),
                           "timing": meta}, indent=2, default=str))
     else:
         cols = ["alpha", "axis", "threshold", "fitted", "ci_low", "ci_high", "predicted_sequential",

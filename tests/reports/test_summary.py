@@ -72,6 +72,18 @@ def _check_neural(text, t):
         assert (est, lo, hi, seq, par) == tuple(fmt(r[k]) for k in ("fitted", "ci_low", "ci_high",
                                                                       "predicted_sequential", "predicted_parallel"))
         assert verdict == r["verdict"]
+    rob = t.get("neural_robustness")
+    if rob is None:
+        assert "Scope: one seed, one network and one optimizer" in text
+        return set()
+    m = re.search(r"below the parallel learner's in (\d+) of (\d+) fitted variants(?: \(([^)]*)\))? and the "
+                  r"sequential learner is rejected in (\d+) of (\d+)", text)
+    fitted = rob[rob["vs_parallel"] != "no fit"]
+    below = fitted[fitted["vs_parallel"] == "below"]
+    assert (int(m[1]), int(m[2]), int(m[4]), int(m[5])) == (
+        len(below), len(fitted), int((fitted["vs_sequential"] != "holds").sum()), len(fitted))
+    assert set(re.findall(r"`([^`]+)`", m[3] or "")) == set(below["variant"])
+    return {m[1], m[2], m[4], m[5]}
 
 
 def _md_table(text, first_col):
@@ -130,7 +142,7 @@ def test_every_number_in_the_summary_is_read_from_its_table(tables_dir):
     text = summary_text(tables_dir, SECTION_TITLES)
     t = read_summary_tables(tables_dir)
     counts = _check_claims(text, t)
-    _check_neural(text, t)
+    counts |= _check_neural(text, t)
     _check_pythia(text, t)
     ag = t["simulate_agreement"].set_index("table")
     sim = re.search(r"(\d+) of (\d+) exact-run and (\d+) of (\d+) stochastic-run exponents", text).groups()
@@ -175,6 +187,30 @@ def test_the_by_definition_count_follows_the_catalogue_table(tables_dir):
     n_holds = int(((c["verdict"] == "holds") & (c["origin"] == "paper")).sum())
     assert f"printed in the paper: {n_holds} **holds** (3 of them by definition)," in text
     assert "3" in _check_claims(text, read_summary_tables(tables_dir))
+
+
+def _robustness(variants, vs_parallel, vs_sequential):
+    return pd.DataFrame({"variant": variants, "alpha": 0.5, "vs_parallel": vs_parallel,
+                         "vs_sequential": vs_sequential})
+
+
+def test_the_skill_sentence_states_the_grid_scope(tables_dir):
+    """With a robustness table the skill-learning sentence says in how many variants the finding holds, naming
+    them, and every count is the table's; a variant moved above the parallel prediction moves the count."""
+    path = tables_dir / "tables" / "neural_robustness.csv"
+    rob = _robustness(["adam", "sgd", "bits100", "batch64"], ["below", "below", "below", "no fit"],
+                      ["below", "below", "holds", "no fit"])
+    rob.to_csv(path, index=False)
+    text = summary_text(tables_dir, SECTION_TITLES)
+    t = read_summary_tables(tables_dir)
+    assert _check_neural(text, t) == {"3", "2"}  # 3 below of 3 fitted; sequential rejected in 2 (adam, sgd)
+    assert "sequential learner is rejected in 2 of 3" in text
+    assert "in 3 of 3 fitted variants (`adam`, `sgd` and `bits100`)" in text and "`batch64`" in text
+    rob.loc[1, "vs_parallel"] = "above"
+    rob.to_csv(path, index=False)
+    text = summary_text(tables_dir, SECTION_TITLES)
+    assert "in 2 of 3 fitted variants (`adam` and `bits100`)" in text and "`sgd`: interval is above" in text
+    _check_neural(text, read_summary_tables(tables_dir))
 
 
 def test_summary_links_resolve_to_section_headings(tables_dir):
