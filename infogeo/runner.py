@@ -37,7 +37,7 @@ from collections.abc import Callable, Sequence
 from infogeo.validation import ValidationError
 
 __all__ = ["ArgumentParser", "PluginError", "UsageError", "run", "output_dir", "output_file", "input_file",
-           "integer", "number", "json_records", "EXIT_USAGE", "EXIT_INTERRUPTED"]
+           "integer", "number", "json_records", "json_value", "EXIT_USAGE", "EXIT_INTERRUPTED"]
 
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
@@ -233,14 +233,15 @@ def input_file(path, option: str):
     return p
 
 
-def json_records(df) -> list[dict]:
-    """The rows of the DataFrame ``df`` as JSON-ready dicts: numpy scalars as Python ones, NaN and infinities as None
-    (JSON has neither), for every command's ``--json``."""
-    def clean(v):
-        if hasattr(v, "item") and not isinstance(v, (str, bytes)):  # numpy scalars
-            v = v.item()
-        if isinstance(v, float) and not math.isfinite(v):
-            return None
-        return v
+def json_value(v):
+    """``v`` ready for JSON: a numpy scalar as its Python value, NaN and infinities as None (JSON has neither)."""
+    if hasattr(v, "item") and not isinstance(v, (str, bytes)):  # numpy scalars
+        v = v.item()
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    return v
 
-    return [{k: clean(v) for k, v in r.items()} for r in df.to_dict(orient="records")]
+
+def json_records(df) -> list[dict]:
+    """The rows of the DataFrame ``df`` as JSON-ready dicts (:func:`json_value`), for every command's ``--json``."""
+    return [{k: json_value(v) for k, v in r.items()} for r in df.to_dict(orient="records")]

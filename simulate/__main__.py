@@ -12,7 +12,7 @@ import json
 import sys
 import time
 
-from infogeo.runner import ArgumentParser, UsageError, integer, json_records, number, output_file, run
+from infogeo.runner import ArgumentParser, UsageError, integer, json_records, json_value, number, output_file, run
 from infogeo.validation import ValidationError
 
 _ORDER_HELP = "learning order: sequential, parallel, random, k_at_a_time (with --k), or any registered name"
@@ -293,7 +293,7 @@ def _run_graph(argv) -> int:
     except ValidationError as exc:  # too few or non-Zipf degrees: say which options made the graph
         raise UsageError(f"alpha cannot be recovered from this graph (--alpha {args.alpha:g}, --skills {args.skills}, "
                          f"--edges {args.edges}): {exc}; more --edges give more skills a degree") from None
-    fit = {("alpha_hat" if k == "alpha" else k): _jsonable(v) for k, v in f.as_dict().items()}
+    fit = {("alpha_hat" if k == "alpha" else k): json_value(v) for k, v in f.as_dict().items()}
     out = {"alpha_true": args.alpha, "M": args.skills, "edges": args.edges, "texts": g.adjacency.shape[0],
            "seed": args.seed, "graph_s": round(t_graph, 3), **fit,
            "within_ci": bool(f.ci_low <= args.alpha <= f.ci_high)}
