@@ -273,7 +273,8 @@ def build_report(out_dir=DEFAULT_OUT, *, only: str | list[str] | None = None, mo
         if jobs > 1 and len(names) > 1:
             from .parallel import build_parallel
 
-            build_parallel(names, task, jobs, done, progress=progress, previous=old_meta)
+            build_parallel(names, task, jobs, done, build_section=build_section, titles=SECTION_TITLES,
+                           log_dir=LOG_DIR, progress=progress, previous=old_meta)
         else:
             for name in names:
                 if progress:

@@ -47,21 +47,19 @@ def _stop(pool: ProcessPoolExecutor) -> None:
     pool.shutdown(wait=True, cancel_futures=True)  # the ended workers' queues are closed: no leaked semaphores
 
 
-def _failure(name: str, exc: BaseException, task: dict) -> dict:
-    from .build import SECTION_TITLES
-
+def _failure(name: str, title: str, exc: BaseException, task: dict) -> dict:
     error = f"{type(exc).__name__}: {exc} (the worker building it ended; see logs/{name}.log)"
-    return {"name": name, "title": SECTION_TITLES[name], "seed": task["seed"], "seconds": 0.0, "blocks": [],
+    return {"name": name, "title": title, "seed": task["seed"], "seconds": 0.0, "blocks": [],
             "error": error, "traceback": None, "tables": [], "figures": [], "table_resolution": {}}
 
 
-def build_parallel(names: list[str], task: dict, jobs: int, done, *, progress: bool = True,
-                   previous: dict | None = None) -> None:
-    """Build ``names`` in a pool of ``jobs`` processes (``task``: :func:`reports.build.build_section`'s keywords),
-    calling ``done(result)`` in this process as each section finishes."""
-    from .build import LOG_DIR, build_section
-
-    logs = Path(task["out_dir"]) / LOG_DIR
+def build_parallel(names: list[str], task: dict, jobs: int, done, *, build_section, titles: dict, log_dir: str,
+                   progress: bool = True, previous: dict | None = None) -> None:
+    """Build ``names`` in a pool of ``jobs`` processes, each calling ``build_section(name, **task, log=...)``
+    (:func:`reports.build.build_section`, passed in so this module does not import the build), and call
+    ``done(result)`` in this process as each section finishes. ``titles``: name -> heading; ``log_dir``: the
+    report's folder of worker logs."""
+    logs = Path(task["out_dir"]) / log_dir
     order = _order(names, previous or {})
     jobs = min(jobs, len(order))
     say = (lambda msg: print(f"[report] {msg}", file=sys.stderr, flush=True)) if progress else (lambda msg: None)
@@ -88,7 +86,7 @@ def build_parallel(names: list[str], task: dict, jobs: int, done, *, progress: b
                 try:
                     result = fut.result()
                 except Exception as exc:  # the worker died (killed, out of memory): that section failed
-                    result = _failure(name, exc, task)
+                    result = _failure(name, titles[name], exc, task)
                 done(result)
             running = [n for f, n in pending.items() if f.running()]
             if running and not finished:

@@ -1,4 +1,4 @@
-"""Report section 5: measurements of language models the way the paper does (Figures 1, 3 to 6).
+"""Report section: measurements of language models the way the paper does (Figures 1, 3 to 6).
 
 By default on the three smallest sizes of the mini-Pythia family (GPT-NeoX models
 trained on CPU, built on first use; ``empirical.measure.report.REPORT_SIZES``); with
@@ -16,7 +16,7 @@ def _family_intro(losses) -> Para:
     final = losses[losses["step"] == losses["step"].max()]
     params = dict(zip(final["size"], final["params_nonembedding"]))
     return Para(
-        "**What this family is.** No machine that builds this report can download Pythia, so section 5 runs on "
+        "**What this family is.** No machine that builds this report can download Pythia, so this section runs on "
         "*mini-Pythia*: GPT-NeoX models in Pythia's image (rotary embeddings, parallel attention and MLP, "
         "untied embeddings, AdamW with warmup and cosine decay, Pythia's checkpoint spacing) at "
         f"{len(params)} sizes from {min(params.values()):,} to {max(params.values()):,} non-embedding "

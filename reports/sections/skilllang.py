@@ -1,4 +1,4 @@
-"""Report section 5: transformers on a skill language -- the predictions tested where the truth is known.
+"""Report section: transformers on a skill language -- the predictions tested where the truth is known.
 
 Glue only: the family, its analyses and figures come from :mod:`simulate.skilllang`; the calibration of the
 fitting pipeline (which simulate may not import) from :mod:`empirical.fit.calibration`.

@@ -11,7 +11,7 @@ import sys
 import time
 
 from infogeo.runner import ArgumentParser, integer, json_records, number, output_dir, run
-from infogeo.validation import ValidationError, check_memory
+from infogeo.validation import ValidationError
 
 from .task import SUBSETS
 from .training import OPTIMIZERS
@@ -120,23 +120,6 @@ def _check_args(args) -> None:
                 raise ValidationError(f"{_option(name)} is for the grid tiers (--tier full or grid-ci)")
 
 
-def refuse_oversized(cfgs, processes: int) -> None:
-    """The memory estimate of the runs side by side, refused before any allocation, named as the options."""
-    from .training import RunConfig, check_run_memory
-
-    if not cfgs:
-        return
-    w = max(cfgs, key=RunConfig.memory_bytes)
-    check_run_memory(cfgs, processes, what=f"--batch {w.batch} --width {w.width} --depth {w.depth} --tasks "
-                                           f"{w.tasks} --bits {w.bits} --eval-per-task {w.eval_per_task}")
-    # the per-task curves every run keeps (loss and accuracy, float64, at every evaluation), all runs together
-    curves = sum(16.0 * c.tasks * (c.steps / c.eval_every + 64) for c in cfgs)
-    e = max(cfgs, key=lambda c: c.tasks * c.steps / c.eval_every)
-    check_memory(curves, f"--steps {e.steps} --eval-every {e.eval_every} --tasks {e.tasks} ({len(cfgs)} run(s))",
-                 detail="per-task loss and accuracy at every evaluation, float64, every run",
-                 hint="use fewer --steps, a larger --eval-every or fewer --tasks")
-
-
 def _main(argv: list[str]) -> int:
     from .experiment import configs, run_experiment, width_ladder, write_tables
 
@@ -157,6 +140,8 @@ def _main(argv: list[str]) -> int:
                    widths=widths, depth=args.depth, steps=args.steps, batch=args.batch, lr=args.lr,
                    seeds=args.seeds, eval_every=args.eval_every, eval_per_task=args.eval_per_task,
                    optimizer=args.optimizer, subsets=args.subsets)
+    from .gridcli import refuse_oversized
+
     refuse_oversized(cfgs, args.processes)
     t0 = time.perf_counter()
     tables, meta = run_experiment(cfgs, processes=args.processes, out=args.out, progress=not args.no_progress)

@@ -13,6 +13,7 @@ import subprocess
 import time
 
 from infogeo.runner import output_dir
+from infogeo.validation import check_memory
 
 from . import grid as G
 from .robust import robustness_tables
@@ -59,7 +60,6 @@ def _manifest(results, tier, args, elapsed):
 
 
 def main_grid(args, argv) -> int:
-    from .cli import refuse_oversized
     from .experiment import write_tables
 
     tier = {"full": "full", "grid-ci": "ci"}[args.tier]
@@ -97,3 +97,19 @@ def main_grid(args, argv) -> int:
         print(r[cols].to_string(index=False, float_format=lambda v: f"{v:.3g}"))
         print(tables["explanations"].to_string(index=False))
     return 0
+
+def refuse_oversized(cfgs, processes: int) -> None:
+    """The memory estimate of the runs side by side, refused before any allocation, named as the options."""
+    from .training import RunConfig, check_run_memory
+
+    if not cfgs:
+        return
+    w = max(cfgs, key=RunConfig.memory_bytes)
+    check_run_memory(cfgs, processes, what=f"--batch {w.batch} --width {w.width} --depth {w.depth} --tasks "
+                                           f"{w.tasks} --bits {w.bits} --eval-per-task {w.eval_per_task}")
+    # the per-task curves every run keeps (loss and accuracy, float64, at every evaluation), all runs together
+    curves = sum(16.0 * c.tasks * (c.steps / c.eval_every + 64) for c in cfgs)
+    e = max(cfgs, key=lambda c: c.tasks * c.steps / c.eval_every)
+    check_memory(curves, f"--steps {e.steps} --eval-every {e.eval_every} --tasks {e.tasks} ({len(cfgs)} run(s))",
+                 detail="per-task loss and accuracy at every evaluation, float64, every run",
+                 hint="use fewer --steps, a larger --eval-every or fewer --tasks")
