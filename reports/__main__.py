@@ -2,7 +2,7 @@
 
     python -m reports                       # every section
     python -m reports --only theory         # rebuild one section, keep the others
-    python -m reports --model PATH_OR_NAME  # measure this model in the measurements section (default: the mini-Pythia family)
+    python -m reports --model PATH_OR_NAME  # measure this model (default: the mini-Pythia family)
     python -m reports --jobs 1              # one section after another in this process (default: one process
                                             # per core, each section in its own; the same tables byte for byte)
 
@@ -34,8 +34,8 @@ def _main(argv: list[str]) -> int:
     ap = ArgumentParser(prog="python -m reports", description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"output folder (default {DEFAULT_OUT})")
     ap.add_argument("--only", choices=SECTION_NAMES, help="rebuild one section and reassemble the report")
-    ap.add_argument("--model", help="model for the measurements section: a local path (a family folder or one checkpoint) or a hub "
-                                    "name; default: the mini-Pythia family, trained on first use")
+    ap.add_argument("--model", help="model for the measurements section: a local path (a family folder or one "
+                                    "checkpoint) or a hub name; default: the mini-Pythia family, trained on first use")
     ap.add_argument("--seed", type=integer(0, scientific=False), default=0,
                     help="seed of every random step (default 0)")
     ap.add_argument("--jobs", type=integer(1), default=os.cpu_count() or 1,
