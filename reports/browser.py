@@ -34,7 +34,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from infogeo.validation import ValidationError, ValidationTypeError
+from infogeo.validation import ValidationError, positive_int
 
 __all__ = ["BrowserChecks", "BrowserNotFound", "CHROMIUM_NAMES", "check_page", "find_chromium", "screenshot",
            "screenshot_report"]
@@ -210,10 +210,7 @@ def _run(chromium: str, args: list[str], profile: Path, timeout: float) -> subpr
 
 def _viewport(width: int, height: int) -> None:
     for name, v in (("width", width), ("height", height)):
-        if isinstance(v, bool) or not isinstance(v, int):
-            raise ValidationTypeError(f"{name} must be an int, got {type(v).__name__}")
-        if v < 100:
-            raise ValidationError(f"{name} must be at least 100 px, got {v}")
+        positive_int(v, name, minimum=100)
 
 
 def _page(html: Path) -> Path:

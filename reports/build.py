@@ -223,8 +223,6 @@ def check_options(only, seed, model, jobs) -> tuple[list[str], int, str | None, 
             raise ValidationError(f"only must be one of {', '.join(SECTION_NAMES)}, got {name!r}")
     if not wanted:
         raise ValidationError("only must name at least one section")
-    if not isinstance(seed, int) or isinstance(seed, bool):
-        raise ValidationTypeError(f"seed must be an integer, got {seed!r}")
     seed = nonnegative_int(seed, "seed")  # every section seeds numpy's generators, which refuse negative seeds
     jobs = positive_int(jobs, "jobs")
     if model is not None:

@@ -104,7 +104,7 @@ def _parse_line(path: Path, lineno: int, line: str, kind: str, field: str) -> st
 def _json_kind(value) -> str:
     if value is None:
         return "null"
-    if isinstance(value, bool):
+    if value is True or value is False:
         return "boolean"
     if isinstance(value, (int, float)):
         return "number"

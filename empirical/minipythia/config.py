@@ -14,7 +14,7 @@ import json
 from dataclasses import dataclass
 
 from infogeo.checkpoints import checkpoint_steps
-from infogeo.validation import ValidationError, ValidationTypeError
+from infogeo.validation import ValidationError, ValidationTypeError, nonnegative_int, positive_int
 
 __all__ = [
     "SizeSpec", "FamilyConfig", "DEFAULT_CONFIG", "MINIMAL_CONFIG", "FAMILY_NAME",
@@ -40,8 +40,7 @@ class SizeSpec:
     def __post_init__(self):
         for arg in ("d_model", "n_layers", "n_heads"):
             v = getattr(self, arg)
-            if not isinstance(v, int) or isinstance(v, bool) or v < 1:
-                raise ValidationError(f"{arg} must be a positive integer, got {v!r}")
+            positive_int(v, arg)
         if self.d_model % self.n_heads:
             raise ValidationError(f"d_model ({self.d_model}) must be divisible by n_heads ({self.n_heads})")
         if (self.d_model // self.n_heads) % 8:
@@ -93,10 +92,8 @@ class FamilyConfig:
         for arg in ("vocab_size", "context_length", "batch_size", "total_steps", "n_even_checkpoints",
                     "eval_heldout_sequences", "eval_train_sequences", "eval_batch_size", "train_threads"):
             v = getattr(self, arg)
-            if not isinstance(v, int) or isinstance(v, bool) or v < 1:
-                raise ValidationError(f"{arg} must be a positive integer, got {v!r}")
-        if not isinstance(self.seed, int) or isinstance(self.seed, bool) or self.seed < 0:
-            raise ValidationError(f"seed must be a non-negative integer, got {self.seed!r}")
+            positive_int(v, arg)
+        nonnegative_int(self.seed, "seed")
         if self.vocab_size < 258:
             raise ValidationError(f"vocab_size must be at least 258 (256 bytes + <|endoftext|> + one merge), "
                              f"got {self.vocab_size}")

@@ -24,7 +24,7 @@ from importlib import metadata
 
 import pandas as pd
 
-from infogeo.validation import ValidationError, positive_int
+from infogeo.validation import ValidationError, nonnegative_int, positive_int
 
 from .analysis import analyze
 from .training import RunConfig, train_many
@@ -89,8 +89,7 @@ def report_tables(seed: int = 0, progress: bool = True, tier: str = "report", pr
 
     ``overrides``: any tier setting (e.g. ``alphas=(1.0,)``); see :data:`TIERS`. Tables: see :func:`analyze`.
     """
-    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
-        raise ValidationError(f"seed must be a nonnegative integer, got {seed!r}")
+    seed = nonnegative_int(seed, "seed")
     overrides.setdefault("seeds", (seed,))
     tables, _ = run_experiment(configs(tier, **overrides), processes=processes, progress=progress)
     return tables

@@ -18,7 +18,7 @@ import time
 
 import pandas as pd
 
-from infogeo.validation import ValidationError
+from infogeo.validation import ValidationError, nonnegative_int
 
 from .analysis import analyze_family
 from .family import FamilyConfig, ensure_families
@@ -96,8 +96,7 @@ def report_tables(seed: int = 0, progress: bool = True, tier: str = "report", pr
                   **overrides) -> dict[str, pd.DataFrame]:
     """Every table the report draws (``tier="report"``: α 0.5 and 1.0). ``seed`` seeds the models' initial weights
     (the language and the data stream keep their own seeds). Cached: a second call loads the family."""
-    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
-        raise ValidationError(f"seed must be a nonnegative integer, got {seed!r}")
+    seed = nonnegative_int(seed, "seed")
     tables, _ = run_experiment(configs(tier, seed=seed, **overrides), processes=processes, root=root,
                                progress=progress)
     return tables

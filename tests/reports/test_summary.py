@@ -86,6 +86,46 @@ def _check_neural(text, t):
     return {m[1], m[2], m[4], m[5]}
 
 
+def _check_skilllang(text, t):
+    """The transformer line: each learning-time row as its table has it, and the calibration counts recomputed."""
+    if "skilllang_exponents" not in t:
+        assert "Transformers where the truth is known" not in text
+        return set()
+    e = t["skilllang_exponents"]
+    lt = e[(e["axis"] == "learning_time") & (e["threshold"].astype(float) == 0.5)]
+    line = next(ln for ln in text.splitlines() if ln.startswith("**Transformers where the truth is known**"))
+    found = re.findall(rf"α = ({NUM}): slope ({NUM}) \[({NUM}), ({NUM})\] vs ({NUM}) sequential, ({NUM}) parallel: "
+                       rf"\*\*([a-z ]+)\*\*", line)
+    assert len(found) == len(lt) > 0
+    for alpha, est, lo, hi, seq, par, verdict in found:
+        r = lt[lt["alpha"].map(fmt) == alpha].iloc[0]
+        assert (est, lo, hi, seq, par, verdict) == (*(fmt(r[k]) for k in (
+            "fitted", "ci_low", "ci_high", "predicted_sequential", "predicted_parallel")), r["verdict"])
+    cal = t["skilllang_calibration"]
+    m = re.search(r"hold the truth in (\d+) of (\d+) rows, and it makes a decided call in (\d+) of (\d+) "
+                  r"\((\d+) right\)", line)
+    called = cal[cal["agrees"].astype(str).isin(["yes", "no"])]
+    assert tuple(int(x) for x in m.groups()) == (int((cal["covers"].astype(str) == "True").sum()), len(cal),
+                                                  len(called), len(cal), int((called["agrees"] == "yes").sum()))
+    return set(m.groups())
+
+
+def test_the_lead_says_only_what_its_tables_decide(tables_dir):
+    """The lead sentences follow the verdicts: make the MLPs' learning-time rows hold for the sequential learner and
+    the lead no longer says the networks reject it for MLPs."""
+    text = summary_text(tables_dir, SECTION_TITLES)
+    assert text.splitlines()[2].startswith("**What was learned.**")
+    path = tables_dir / "tables" / "neural_exponents.csv"
+    e = pd.read_csv(path)
+    lt = (e["axis"] == "learning_time") & (e["threshold"] == 0.5)
+    e.loc[lt, "verdict"] = "parallel rejected"
+    e.to_csv(path, index=False)
+    after = summary_text(tables_dir, SECTION_TITLES).splitlines()[2]
+    assert "MLPs on sparse parity" not in after
+    if "MLPs on sparse parity" in text.splitlines()[2]:
+        assert after != text.splitlines()[2]
+
+
 def _md_table(text, first_col):
     """The rows of the Markdown table whose header starts with ``first_col``."""
     lines = text.splitlines()
@@ -143,6 +183,7 @@ def test_every_number_in_the_summary_is_read_from_its_table(tables_dir):
     t = read_summary_tables(tables_dir)
     counts = _check_claims(text, t)
     counts |= _check_neural(text, t)
+    counts |= _check_skilllang(text, t)
     _check_pythia(text, t)
     ag = t["simulate_agreement"].set_index("table")
     sim = re.search(r"(\d+) of (\d+) exact-run and (\d+) of (\d+) stochastic-run exponents", text).groups()
