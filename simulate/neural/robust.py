@@ -217,10 +217,11 @@ def scope_sentence(robust: pd.DataFrame, quote: str = "") -> str:
     named = f" ({_names(below, quote)})" if len(below) else ""
     s = (f"the learning-time slope lies below the parallel learner's in {len(below)} of {len(fitted)} fitted "
          f"variants{named} and the sequential learner is rejected in {len(seq_rej)} of {len(fitted)}")
-    if len(other):
-        where = {"holds": "holds", "above": "is above"}
-        s += "; " + "; ".join(f"{quote}{r.variant}{quote}: interval {where[r.vs_parallel]} the parallel prediction"
-                              for r in other.itertuples())
+    for status, words in (("holds", "the interval holds the parallel prediction in"),
+                          ("above", "the interval lies above the parallel prediction in")):
+        names = other[other["vs_parallel"] == status]["variant"]
+        if len(names):
+            s += f"; {words} {_names(names, quote)}"
     unfit = robust[robust["vs_parallel"] == "no fit"]["variant"]
     if len(unfit):
         s += f"; no fit (too few tasks learned) in {_names(unfit, quote)}"

@@ -250,7 +250,8 @@ def test_the_skill_sentence_states_the_grid_scope(tables_dir):
     rob.loc[1, "vs_parallel"] = "above"
     rob.to_csv(path, index=False)
     text = summary_text(tables_dir, SECTION_TITLES)
-    assert "in 2 of 3 fitted variants (`adam` and `bits100`)" in text and "`sgd`: interval is above" in text
+    assert "in 2 of 3 fitted variants (`adam` and `bits100`)" in text
+    assert "the interval lies above the parallel prediction in `sgd`" in text
     _check_neural(text, read_summary_tables(tables_dir))
 
 
