@@ -219,7 +219,8 @@ def verdict_class(text: str) -> str:
 #: Words that are verdicts when they stand alone in bold or in a ``verdict`` column.
 VERDICT_WORDS = frozenset({"holds", "holds-under-conditions", "corrected", "refuted", "consistent", "inconsistent",
                            "inconclusive", "fragile", "rejected", "both rejected", "supported", "needs-extra-noise",
-                           "uninformative", "unusable", "alpha-unsupported", "no-majority"})
+                           "uninformative", "unusable", "alpha-unsupported", "no-majority",
+                           "neither rejected (uninformative)"})
 
 
 def _tag_verdicts(state) -> None:
@@ -285,7 +286,8 @@ font-size:0.9em;line-height:1.35}#summary p{margin:0.45em 0}#summary td,#summary
 .verdict-corrected,.verdict-fragile,.verdict-under-covers{color:#8a4b00;background:#fde7d2}
 .verdict-refuted,.verdict-inconsistent,.verdict-rejected,.verdict-both-rejected{color:#a11d1d;background:#fbe3e3}
 .verdict-needs-extra-noise{color:#7a5300;background:#fdf3d7}
-.verdict-inconclusive,.verdict-uninformative,.verdict-unusable,.verdict-alpha-unsupported,.verdict-no-majority{color:#555;background:#eee}
+.verdict-inconclusive,.verdict-uninformative,.verdict-neither-rejected-uninformative,.verdict-unusable,
+.verdict-alpha-unsupported,.verdict-no-majority{color:#555;background:#eee}
 """
 
 

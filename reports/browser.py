@@ -34,7 +34,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from infogeo.validation import ValidationError, positive_int
+from infogeo.validation import ValidationError, ValidationTypeError, positive_int
 
 __all__ = ["BrowserChecks", "BrowserNotFound", "CHROMIUM_NAMES", "check_page", "find_chromium", "screenshot",
            "screenshot_report"]
@@ -210,6 +210,8 @@ def _run(chromium: str, args: list[str], profile: Path, timeout: float) -> subpr
 
 def _viewport(width: int, height: int) -> None:
     for name, v in (("width", width), ("height", height)):
+        if type(v) is not int:  # a pixel count goes into Chromium's command line as written: 1280.0 would not do
+            raise ValidationTypeError(f"{name} must be an int, got {type(v).__name__}")
         positive_int(v, name, minimum=100)
 
 

@@ -63,21 +63,11 @@ def _claims(t: dict, titles: dict) -> list[str]:
             parts.append(f"{len(mine)} {what}: {counts}")
     lines = [f"**The paper's claims** ({_link(titles, 'theory')}, checked symbolically and numerically): "
              + "; ".join(parts) + "."]
-    latex = t.get("claims_latex")
-    latex = {} if latex is None else dict(zip(latex["id"], latex["correction_latex"]))
     failing = c[c["verdict"].isin(["corrected", "refuted"])]
-    if len(failing):
-        lines += ["", "Where the printed statement fails, the verified correction:", ""]
-        for r in failing.itertuples():
-            tex = latex.get(r.id)
-            form = f"${tex}$" if isinstance(tex, str) and tex else (r.correction or "no corrected form")
-            lines.append(f"- {r.paper_ref} (`{r.id}`, **{r.verdict}**, {r.correction_kind}): {form}")
-    cond = c[c["verdict"] == "holds-under-conditions"]
-    if len(cond):
-        shared = set(c["paper_ref"][c["paper_ref"].duplicated()])  # a reference several claims share: add the id
-        refs = [f"{r.paper_ref} (`{r.id}`)" if r.paper_ref in shared else r.paper_ref for r in cond.itertuples()]
-        lines += ["", "**holds-under-conditions** (a regime the paper does not exclude breaks it): "
-                  + ", ".join(refs) + "."]
+    if len(failing):  # the corrected forms themselves are in section 1 (and claims_latex.csv)
+        lines[0] += (" Verified corrections (section 1): "
+                     + ", ".join(f"`{r.id}`" + (" **refuted**" if r.verdict == "refuted" else "")
+                                 for r in failing.itertuples()) + ".")
     return lines
 
 
@@ -117,14 +107,14 @@ def _skilllang(t: dict, titles: dict) -> list[str]:
     kinds = sorted(set(e["interval_kind"].astype(str)))
     parts = [f"α = {fmt(r.alpha)}: slope {interval(r.fitted, r.ci_low, r.ci_high)} vs {fmt(r.predicted_sequential)} "
              f"sequential, {fmt(r.predicted_parallel)} parallel: **{r.verdict}**" for r in e.itertuples()]
-    line = (f"**Transformers where the truth is known** ({_link(titles, 'skilllang')}, GPT-NeoX on a synthetic skill "
-            f"language with p_k ∝ k^−(α+1) set by us; slope of learning step vs skill rank, {', '.join(kinds)} 95%): "
+    line = (f"**Transformers where the truth is known** ({_link(titles, 'skilllang')}, a synthetic skill language; "
+            f"slope of learning step vs skill rank, {', '.join(kinds)} 95%): "
             + "; ".join(parts) + ".")
     cal = t.get("skilllang_calibration")
     if cal is not None and len(cal):
         cov = cal["covers"].astype(str) == "True"
         called = cal[cal["agrees"].astype(str).isin(["yes", "no"])]
-        line += (f" **Calibration of the Pythia pipeline** on this family: its 95% intervals hold the truth in "
+        line += (f" Calibration of the Pythia pipeline here: its 95% intervals hold the truth in "
                  f"{int(cov.sum())} of {len(cal)} rows, and it makes a decided call in {len(called)} of {len(cal)} "
                  f"({int((called['agrees'].astype(str) == 'yes').sum())} right).")
     return [line]
@@ -143,27 +133,23 @@ def _lead(t: dict, titles: dict) -> list[str]:
     c = t.get("claims")
     if c is not None:
         failing = int(c["verdict"].isin(["corrected", "refuted"]).sum())
-        out.append("The paper's mathematics mostly holds: " + ("where a printed statement fails, a corrected form is "
-                   "verified, and no claim is refuted" if not (c["verdict"] == "refuted").any() and failing else
-                   "see the claims below") + ".")
+        out.append("The paper's mathematics mostly holds" + (" (each failing statement has a verified correction)"
+                   if not (c["verdict"] == "refuted").any() and failing else "") + ".")
     nets = [name for name, table in (("MLPs on sparse parity", "neural_exponents"),
                                      ("transformers on a skill language", "skilllang_exponents"))
             if table in t and _rejects(t[table], "sequential")]
     if nets:
-        out.append(f"Trained networks do not learn skills one after another: the sequential learner of Assumption 3.5 "
-                   f"is rejected for {' and for '.join(nets)}, so the flops exponent α/(α+2) the paper derives "
-                   "from it does not describe them; many skills are learned at once.")
+        out.append(f"Networks learn many skills at once: Assumption 3.5's sequential learner is rejected for "
+                   f"{' and for '.join(nets)}, and with it the flops exponent α/(α+2).")
     h = t.get("pythia_verdicts_headline")
     if h is not None:
         steps = h[(h["test"] == "steps_exponent") & h["hypothesis"].astype(str).str.contains("α/(α+1)", regex=False)]
         if len(steps) and (steps["estimate"].astype(float) > steps["predicted"].astype(float)).all():
-            out.append("In Pythia, loss falls with training steps faster than even the parallel learner allows, in "
-                       "every family and parameter count (section 4's table below).")
+            out.append("Pythia's loss falls with steps faster than even the parallel learner allows.")
     cal = t.get("skilllang_calibration")
     if cal is not None and len(cal) and (cal["covers"].astype(str) != "True").any():
-        out.append("Where the truth is known, the fitting pipeline used on Pythia misses it in part (its intervals "
-                   "cover a pseudo-true exponent when the loss floor is not reached), so section 4's verdicts are "
-                   "read with that calibration beside them.")
+        out.append("Where the truth is known, the Pythia fitting pipeline often misses it: read its verdicts with "
+                   "that calibration.")
     return [" ".join(out)] if out else []
 
 
@@ -195,12 +181,9 @@ def _fitted(row) -> str:
 
 
 def _verdict_cell(r) -> str:
-    """``0.1535: **fragile** (consistent in 2 of 4 windows)``: the prediction, the verdict and, where it says more
-    (a direction, a count), the row's ``outcome``."""
-    out = f"{fmt(r['predicted'])}: **{r['verdict']}**"
-    words = str(r.get("outcome", "") if isinstance(r.get("outcome", ""), str) else "")
-    words = words.removeprefix(f"{r['verdict']}: ").removeprefix(f"{r['verdict']} ")
-    return out + (f" ({words})" if words and words != r["verdict"] else "")
+    """``0.1535: **fragile**``: the prediction and the verdict (short enough for one line per row on the first
+    screen)."""
+    return f"{fmt(r['predicted'])}: **{r['verdict']}**"  # the outcome in words is in section 4's table
 
 
 def fit_rows(h: pd.DataFrame) -> pd.DataFrame:

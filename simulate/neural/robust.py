@@ -216,9 +216,9 @@ def scope_sentence(robust: pd.DataFrame, quote: str = "") -> str:
     other = fitted[fitted["vs_parallel"] != "below"]
     named = f" ({_names(below, quote)})" if len(below) else ""
     s = (f"the learning-time slope lies below the parallel learner's in {len(below)} of {len(fitted)} fitted "
-         f"variants{named} and the sequential learner is rejected in {len(seq_rej)} of {len(fitted)}")
-    for status, words in (("holds", "the interval holds the parallel prediction in"),
-                          ("above", "the interval lies above the parallel prediction in")):
+         f"variants{named} and the sequential learner is rejected in {len(seq_rej)} of {len(fitted)}; the interval "
+         f"holds the parallel prediction in {int((fitted['vs_parallel'] == 'holds').sum())}")
+    for status, words in (("above", "the interval lies above the parallel prediction in"),):
         names = other[other["vs_parallel"] == status]["variant"]
         if len(names):
             s += f"; {words} {_names(names, quote)}"

@@ -171,4 +171,7 @@ def test_sections_are_discovered_in_their_stated_order():
     assert list(found) == list(B.SECTION_NAMES) and len(found) >= 6
     orders = [s.order for s in found.values()]
     assert orders == sorted(orders)
-    assert all(B.SECTION_TITLES[n].startswith(f"{i}. ") for i, n in enumerate(found, start=1))
+    numbered = [n for n in found if not found[n].appendix]
+    assert all(B.SECTION_TITLES[n].startswith(f"{i}. ") for i, n in enumerate(numbered, start=1))
+    assert all(B.SECTION_TITLES[n] == f"Appendix: {found[n].title}" for n in found if found[n].appendix)
+    assert [found[n].appendix for n in found] == sorted(found[n].appendix for n in found)  # appendices last
