@@ -11,14 +11,17 @@ VERDICT_COLUMNS = ("test", "family", "subject", "hypothesis", "alpha_source", "e
                    "window_agreement")
 
 
-def headline_table(rel: str, columns, prefix: str, drop=()) -> Table:
+def headline_table(rel: str, columns, prefix: str, drop=(), *, shown=VERDICT_COLUMNS, caption: str | None = None,
+                   clip: dict | None = None) -> Table:
     """The block of a ``<prefix>_verdicts_headline`` table written at ``rel`` (``columns``: the table's columns;
-    ``drop``: columns not shown)."""
-    return Table(rel, f"Verdict per prediction (steps: median over sizes; per size: tables/{prefix}_verdicts.csv; "
-                      "`outcome`: the verdict in words, directional and with its counts; `interval_kind`: its gist; "
-                      "every reason in the CSV)",
-                 max_rows=40, columns=[c for c in VERDICT_COLUMNS if c in columns and c not in drop],
-                 clip={"reason": ":;", "interval_kind": [" ("]})
+    ``drop``: columns not shown; ``shown``: the columns shown, in order, where the table has them; ``caption`` and
+    ``clip`` replace the default ones)."""
+    if caption is None:
+        caption = (f"Verdict per prediction (steps: median over sizes; per size: tables/{prefix}_verdicts.csv; "
+                   "`outcome`: the verdict in words, directional and with its counts; `interval_kind`: its gist; "
+                   "every reason in the CSV)")
+    return Table(rel, caption, max_rows=40, columns=[c for c in shown if c in columns and c not in drop],
+                 clip={"reason": ":;", "interval_kind": [" ("]} if clip is None else clip)
 
 
 def window_verdicts(ws: pd.DataFrame) -> pd.DataFrame:
