@@ -45,7 +45,8 @@ class Table:
     occurrence of any; e.g. ``":;"`` gives a long reason's gist; the caption says so and the CSV has it whole);
     ``max_rows``: rows shown at most. The
     caption says how many rows the full table (linked) has. ``ci_low``/``ci_high`` (and
-    ``pred_low``/``pred_high``) are shown inside the estimate's (prediction's) cell as ``x [lo, hi]``."""
+    ``pred_low``/``pred_high``, ``pipeline_ci_low``/``pipeline_ci_high``) are shown inside the estimate's
+    (prediction's, ``pipeline_estimate``'s) cell as ``x [lo, hi]``."""
 
     csv: str  # path relative to the report folder
     caption: str = ""
@@ -124,7 +125,7 @@ def interval(est, lo, hi) -> str:
 
 def _merge_intervals(df: pd.DataFrame) -> pd.DataFrame:
     df = df.copy()
-    pairs = [("predicted", "pred_low", "pred_high")]
+    pairs = [("predicted", "pred_low", "pred_high"), ("pipeline_estimate", "pipeline_ci_low", "pipeline_ci_high")]
     est = next((c for c in ESTIMATE_COLUMNS if c in df.columns), None)
     if est is not None:
         pairs.insert(0, (est, "ci_low", "ci_high"))

@@ -23,6 +23,8 @@ PRESENTATION_SECTIONS = ("theory", "simulate", "assumption")
 PRESENTATION_BUDGET = 11_000
 #: Section 4 (Pythia, 17,164 bytes when trimmed): its verdicts, joint law and figures, the rest linked (bytes).
 EMPIRICAL_BUDGET = 7_000
+#: Section 5 (the skill-language family): its summary rows and compact columns shown, every row in its CSVs.
+SKILLLANG_BUDGET = 7_000
 
 
 def section_bytes(md: bytes) -> dict[str, int]:
@@ -65,3 +67,9 @@ def test_report_md_stays_within_issue_22s_budget():
     size = len(_committed())
     assert size <= REPORT_BUDGET, (f"report.md is {size} bytes > {REPORT_BUDGET} (issue 22); by section: "
                                    f"{section_bytes(_committed())}")
+
+
+def test_section_5_skill_language_stays_within_its_budget():
+    size = section_bytes(_committed()).get(SECTION_TITLES["skilllang"])
+    assert size is not None, "section 5 is missing from report.md (rebuild it)"
+    assert size <= SKILLLANG_BUDGET, f"section 5 is {size} bytes > {SKILLLANG_BUDGET}"
