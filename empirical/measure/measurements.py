@@ -416,41 +416,31 @@ REGISTRY: dict[str, Measurement] = {m.name: m for m in (
     Measurement(
         "entropy", "text", (TableSpec("entropy", ("model", "revision", "text_id", "layer"), _ENTROPY_COLUMNS),),
         _entropy, plot=_entropy_figure, figure="measure_entropy_vs_size",
-        caption="Mean over {n_texts} hh-rlhf transcripts (first {max_tokens} tokens) of the last hidden layer's "
-                "normalized rate-distortion entropy and matrix entropy, per model size. The paper's Figure 1 plots "
-                "Equation (1) applied to matrix-entropy estimates of Pythia; here both quantities are measured "
-                "directly.",
+        caption="Figure 1 measured directly: the last layer's normalized rate-distortion and matrix entropy per "
+                "model size, mean over {n_texts} transcripts of {max_tokens} tokens.",
         doc="Section 3: rate-distortion entropy L_eps (Definition 3.1) and matrix entropy of each text."),
     Measurement(
         "infogain", "text",
         (TableSpec("infogain", ("model", "revision", "text_id", "layer", "t"), _INFOGAIN_COLUMNS),),
         _infogain, report=_infogain_report, report_names=("_infogain", "measure_infogain_mean"),
         plot=_infogain_figure, figure="measure_fig3_infogain",
-        caption="Figure 3 analogue: normalized information gain I(y_t; f)/d (σ = 0.01, linear kernel on "
-                "l2-normalized states of each model's last layer) and its increment, against prefix length, "
-                "averaged over texts, per model.",
+        caption="Figure 3: normalized information gain I(y_t; f)/d (σ = 0.01, last layer) and its increment "
+                "against prefix length.",
         doc="Section 4.1: GP information gain I(y_t; f) of every prefix of each text and its increments."),
     Measurement(
         "lasso", "model", (TableSpec("lasso", ("model", "revision", "layer", "target", "position")),
                            TableSpec("lasso_sweep", ("model", "revision", "layer", "target", "lambda"))),
         _lasso, report=_lasso_report, report_names=("measure_lasso", "measure_lasso_picks", "measure_lasso_sweep"),
         plot=_lasso_figure, figure="measure_lasso", attentions=True,
-        caption="Section 4.2 protocol on the paper's sentence: tokens chosen by Lasso (λ = 1e-4) and by "
-                "head-averaged attention (weights > 0.01)" + _PROMPT_MODEL,
+        caption="Section 4.2: Lasso and head-averaged attention weights on their own scales, the 0.01 threshold, "
+                "and the Lasso over λ/λ_max against chance" + _PROMPT_MODEL,
         shown=(("measure_lasso_picks",
-                "Section 4.2 as the paper reports it: the context tokens each method picks (weight > 0.01, largest "
-                "first, at most 12 shown), last layer, with the overlap two random selections of the same sizes "
-                "would have (chance_both, hypergeometric mean; p_overlap = P(overlap >= n_both) under it); every "
-                "weight is in {tables[measure_lasso]}", {}),
-               ("measure_lasso_sweep",
-                "The paper's λ on its own scale: λ_max = 2·max|cos(target, context token)| is the smallest λ at "
-                "which the Lasso selects nothing; the paper's λ = 1e-4 is λ/λ_max = paper_lambda_over_max of the "
-                "table above. Tokens "
-                "selected (coefficient > 0.01; n_nonzero: the Lasso's whole support), overlap with attention and "
-                "its chance expectation, at λ/λ_max = 0.01, 0.1 and 0.5 (every λ of the sweep in the CSV)",
-                {"where": {"lambda_ratio": ["0.01", "0.1", "0.5"]},
-                 "columns": ["target", "lambda_ratio", "lambda", "n_nonzero", "n_lasso", "n_attention", "n_both",
-                             "chance_both", "p_overlap", "converged"]})),
+                "At the paper's λ (λ/λ_max = paper_lambda_over_max, λ_max = 2·max|cos|: nearly unpenalized), tokens "
+                "picked by each method (weight > 0.01) and their overlap against chance (hypergeometric mean "
+                "chance_both, p_overlap = P(overlap ≥ n_both)); the picks and every weight: {tables[measure_lasso]}, "
+                "the λ sweep: {tables[measure_lasso_sweep]}",
+                {"columns": ["target", "paper_lambda_over_max", "n_attention", "n_lasso", "n_both", "chance_both",
+                             "p_overlap"]}),),
         doc="Section 4.2: Lasso of a protocol token on its context against head-averaged attention."),
     Measurement(
         "embeddings", "model",
@@ -469,13 +459,11 @@ REGISTRY: dict[str, Measurement] = {m.name: m for m in (
         _distances, report=_distances_report, report_names=("measure_distances", "measure_distances_null"),
         plot=_distances_figure, figure="measure_distances",
         shown=(("measure_distances_null",
-                "Null comparison of Figures 5-6: the mean distance across contexts over the mean within a context "
-                "(ratio_across_within), against the same ratio when the king/queen labels are shuffled over the "
-                "sentences (null_mean and 95% range null_low-null_high; p_value = (1 + #{{null >= observed}}) / "
-                "(1 + n_permutations)), last layer", {"columns": ["metric", "ratio_across_within", "null_mean",
-                                                                 "null_low", "null_high", "p_value"]}),),
-        caption="Figures 5 and 6 analogue: sentence distances between token covariances (JS with γ = 100; Logdet, "
-                "Riemannian, log-Euclidean on ridge-regularized covariances)" + _PROMPT_MODEL,
+                "Figures 5-6 against a null: across-context over within-context mean distance, and the same ratio "
+                "with the king/queen labels shuffled (mean, 95% range, permutation p)",
+                {"columns": ["metric", "ratio_across_within", "null_mean", "null_low", "null_high", "p_value"]}),),
+        caption="Figures 5-6: distances between sentences' token covariances (JS γ = 100, Logdet, Riemannian, "
+                "log-Euclidean)" + _PROMPT_MODEL,
         doc="Figures 5-6 (Section 4.3): distances between the token covariances of sentence pairs."),
 )}
 

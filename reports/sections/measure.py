@@ -16,18 +16,12 @@ def _family_intro(losses) -> Para:
     final = losses[losses["step"] == losses["step"].max()]
     params = dict(zip(final["size"], final["params_nonembedding"]))
     return Para(
-        "**What this family is.** No machine that builds this report can download Pythia, so this section runs on "
-        "*mini-Pythia*: GPT-NeoX models in Pythia's image (rotary embeddings, parallel attention and MLP, "
-        "untied embeddings, AdamW with warmup and cosine decay, Pythia's checkpoint spacing) at "
-        f"{len(params)} sizes from {min(params.values()):,} to {max(params.values()):,} non-embedding "
-        "parameters, every size trained on the same tokens in the same order, on CPU, from the shipped hh-rlhf "
-        "sample with a BPE tokenizer trained on its training split. **What it is not:** Pythia, or anything "
-        "near its scale; its corpus is a few MB of dialogue, so absolute numbers say nothing about Pythia. It "
-        "lets every measurement of the paper run end to end on real trained transformers whose every step we "
-        "control. The report trains and measures the family's smallest sizes only, the fewest that show Figure "
-        "1's trend (the theory tests on this family's losses are retired: the skill-language section's "
-        "transformers, whose answers are known, test the theory). Pass `--model` to measure a real Pythia "
-        "checkpoint instead (see the README).")
+        "**What this family is.** *mini-Pythia*: GPT-NeoX models in Pythia's image (rotary, parallel attention "
+        f"and MLP, AdamW, Pythia's checkpoint spacing), {len(params)} sizes of {min(params.values()):,} to "
+        f"{max(params.values()):,} non-embedding parameters trained on CPU on the same tokens of the shipped hh-rlhf "
+        "sample: the paper's measurements end to end on natural text, not Pythia (a few MB of dialogue; the "
+        "theory is tested where the truth is known, in the skill-language section). `--model` measures a real "
+        "Pythia checkpoint instead.")
 
 
 @section("measure", "Measurements of language models (Figures 1, 3 to 6)", order=50)
