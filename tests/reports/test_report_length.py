@@ -73,3 +73,38 @@ def test_section_5_skill_language_stays_within_its_budget():
     size = section_bytes(_committed()).get(SECTION_TITLES["skilllang"])
     assert size is not None, "section 5 is missing from report.md (rebuild it)"
     assert size <= SKILLLANG_BUDGET, f"section 5 is {size} bytes > {SKILLLANG_BUDGET}"
+
+
+#: Section 3 (the neural networks) on its own (bytes; 11,864 when trimmed, issue 22).
+NEURAL_BUDGET = 5_500
+
+
+def test_section_3_stays_within_its_budget():
+    """Read from the committed report.md: holds once reports/latest is rebuilt with the trimmed section."""
+    size = section_bytes(_committed()).get(SECTION_TITLES["neural"])
+    assert size is not None, "section 3 is missing from report.md (rebuild it)"
+    assert size <= NEURAL_BUDGET, f"section 3 is {size} bytes > {NEURAL_BUDGET}"
+
+
+def test_section_3_built_from_the_committed_tables_stays_within_its_budget(tmp_path, monkeypatch):
+    """The section's Markdown rebuilt from the committed tables (no training: its tables stand in for the runs),
+    measured as assemble() writes it: holds before reports/latest is rebuilt."""
+    pytest.importorskip("torch")
+    import pandas as pd
+
+    import simulate.neural as sn
+    from reports.blocks import Heading, render_markdown
+    from reports.build import SectionContext
+    from reports.sections import neural
+
+    names = ("runs", "exponents", "order", "learning_times", "task_curves", "mean_loss", "loop", "loop_summary",
+             "width")
+    paths = {n: LATEST / "tables" / f"neural_{n}.csv" for n in names}
+    if not all(p.exists() for p in paths.values()):
+        pytest.skip("reports/latest/tables lacks the neural tables")
+    tabs = {n: pd.read_csv(p) for n, p in paths.items()}
+    monkeypatch.setattr(sn, "report_tables", lambda **kw: tabs)
+    ctx = SectionContext("neural", tmp_path, progress=False)
+    md = render_markdown([Heading(SECTION_TITLES["neural"], 2)] + list(neural.build(ctx)), tmp_path)
+    assert len(md.encode()) <= NEURAL_BUDGET, f"section 3 is {len(md.encode())} bytes > {NEURAL_BUDGET}"
+    assert section_bytes(md.encode()) == {SECTION_TITLES["neural"]: len(md.encode())}
