@@ -83,7 +83,7 @@ def _per_size(r, lang, alpha, th0):
             "params_total": r.params_total, "params_nonembedding": r.params_nonembedding,
             "final_loss_nats": float(r.loss[-1] @ lang.p), "final_excess_norm": float(final @ lang.p),
             "skills_learned": n, "lemma36_excess_norm": float(M.LN2 * SK.skill_tail_mass(n, alpha, lang.skills))
-            if lang.law == "power" else np.nan, "wall_s": r.wall_s}
+            if lang.law == "power" else np.nan}  # training time is a measurement of the machine: in the run's meta
     return lt, od, ml, size
 
 
