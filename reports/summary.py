@@ -80,14 +80,19 @@ def _simulate(t: dict, titles: dict) -> list[str]:
             "could move agree with the theory."]
 
 
-def _neural(t: dict, titles: dict) -> list[str]:
-    e = t["neural_exponents"]
-    rows = e[(e["axis"] == "learning_time") & (e["threshold"] == 0.5)]
-    kinds = sorted(set(rows["interval_kind"].astype(str)))
+def _slopes(e: pd.DataFrame) -> tuple[str, str]:
+    """(interval kinds, one clause per α) of the learning-time rows of an exponents table (MLPs or transformers)."""
+    rows = _learning_rows(e)
+    kinds = ", ".join(sorted(set(rows["interval_kind"].astype(str))))
     parts = [f"α = {fmt(r.alpha)}: slope {interval(r.fitted, r.ci_low, r.ci_high)} vs {fmt(r.predicted_sequential)} "
              f"sequential, {fmt(r.predicted_parallel)} parallel: **{r.verdict}**" for r in rows.itertuples()]
+    return kinds, "; ".join(parts)
+
+
+def _neural(t: dict, titles: dict) -> list[str]:
+    kinds, parts = _slopes(t["neural_exponents"])
     head = (f"**Skills one after another?** ({_link(titles, 'neural')}, sparse-parity MLPs; slope of learning step "
-            f"vs task rank, {', '.join(kinds)} 95%): " + "; ".join(parts) + ".")
+            f"vs task rank, {kinds} 95%): {parts}.")
     rob = t.get("neural_robustness")
     if rob is None or rob.empty:
         return [head + " Scope: one seed, one network and one optimizer; the robustness grid is not in this report."]
@@ -103,13 +108,9 @@ def _learning_rows(e: pd.DataFrame) -> pd.DataFrame:
 
 
 def _skilllang(t: dict, titles: dict) -> list[str]:
-    e = _learning_rows(t["skilllang_exponents"])
-    kinds = sorted(set(e["interval_kind"].astype(str)))
-    parts = [f"α = {fmt(r.alpha)}: slope {interval(r.fitted, r.ci_low, r.ci_high)} vs {fmt(r.predicted_sequential)} "
-             f"sequential, {fmt(r.predicted_parallel)} parallel: **{r.verdict}**" for r in e.itertuples()]
+    kinds, parts = _slopes(t["skilllang_exponents"])
     line = (f"**Transformers where the truth is known** ({_link(titles, 'skilllang')}, a synthetic skill language; "
-            f"slope of learning step vs skill rank, {', '.join(kinds)} 95%): "
-            + "; ".join(parts) + ".")
+            f"slope of learning step vs skill rank, {kinds} 95%): {parts}.")
     cal = t.get("skilllang_calibration")
     if cal is not None and len(cal):
         cov = cal["covers"].astype(str) == "True"
