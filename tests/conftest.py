@@ -78,3 +78,21 @@ def tiny_family(tmp_path_factory) -> Path:
     pytest.importorskip("torch")
     pytest.importorskip("transformers")
     return build_tiny_family(tmp_path_factory.mktemp("tiny_neox"))
+
+
+@pytest.fixture(scope="session")
+def small_trajectories():
+    """(trajectory table, exponents table) of a sequential and a parallel learner at M = 5000, α = 0.5, the parallel
+    one with its frontier: the inputs of simulate.plots' trajectory figures, small enough to draw in a test."""
+    import pandas as pd
+
+    import simulate
+
+    exps, trajs = [], []
+    for order in ("sequential", "parallel"):
+        a = simulate.Assumptions(law=simulate.PowerLaw(0.5), M=5000, order=order)
+        df, runs = simulate.exponents(a, n_boot=0, return_runs=True, points=60)
+        exps.append(df)
+        fr = simulate.frontier(a, points=60, caps=50) if order == "parallel" else None
+        trajs.append(simulate.trajectory_table(runs[0], frontier=fr, max_points=40))
+    return pd.concat(trajs, ignore_index=True), pd.concat(exps, ignore_index=True)

@@ -30,18 +30,10 @@ def test_theory_figure_functions_draw_the_report_tables():
         assert isinstance(fig, Figure) and len(fig.axes) == 1 and fig.axes[0].lines
 
 
-def test_simulate_figure_functions_draw_their_tables():
-    import simulate
+def test_simulate_figure_functions_draw_their_tables(small_trajectories):
     from simulate import plots
 
-    exps, trajs = [], []
-    for order in ("sequential", "parallel"):
-        a = simulate.Assumptions(law=simulate.PowerLaw(0.5), M=5000, order=order)
-        df, runs = simulate.exponents(a, n_boot=0, return_runs=True, points=60)
-        exps.append(df)
-        fr = simulate.frontier(a, points=60, caps=50) if order == "parallel" else None
-        trajs.append(simulate.trajectory_table(runs[0], frontier=fr, max_points=40))
-    exps, traj = pd.concat(exps, ignore_index=True), pd.concat(trajs, ignore_index=True)
+    traj, exps = small_trajectories
     fig = plots.trajectories(traj, exps, 0.5)
     assert isinstance(fig, Figure) and sum(ax.get_visible() for ax in fig.axes) == 4
     fig = plots.agreement(exps)

@@ -1,22 +1,14 @@
 """simulate.plots.trajectories: a learner has one colour in every panel, the colour its legend entry shows."""
 from __future__ import annotations
 
-import pandas as pd
 from matplotlib.colors import to_hex
 
-import simulate
 from simulate import plots
 
 
-def test_each_learner_has_its_legend_colour_in_every_panel():
-    exps, trajs = [], []
-    for order in ("sequential", "parallel"):
-        a = simulate.Assumptions(law=simulate.PowerLaw(0.5), M=5000, order=order)
-        df, runs = simulate.exponents(a, n_boot=0, return_runs=True, points=60)
-        exps.append(df)
-        fr = simulate.frontier(a, points=60, caps=50) if order == "parallel" else None
-        trajs.append(simulate.trajectory_table(runs[0], frontier=fr, max_points=40))
-    fig = plots.trajectories(pd.concat(trajs, ignore_index=True), pd.concat(exps, ignore_index=True), 0.5)
+def test_each_learner_has_its_legend_colour_in_every_panel(small_trajectories):
+    traj, exps = small_trajectories
+    fig = plots.trajectories(traj, exps, 0.5)
     visible = [ax for ax in fig.axes if ax.get_visible()]
     legend = {t.get_text(): to_hex(h.get_color()) for t, h in
               zip(visible[0].get_legend().get_texts(), visible[0].get_legend().legend_handles)}
