@@ -2,9 +2,8 @@
 by hand (``isinstance(x, bool)`` to keep True out of an int), they call ``positive_int``, ``nonnegative_int``, ...
 
 Scope: every package module but infogeo/validation.py itself, the validators' one home, and
-simulate/neural/training.py, whose bytes are part of the committed robustness grid's code checksum
-(reports/neural_full: a change there makes the committed runs unresumable); its one check of the seed moves to
-``nonnegative_int`` with the next change that retrains the grid.
+simulate/neural/training.py, whose seed check is stricter than ``nonnegative_int`` (it refuses 3.0, which the
+validator would accept as 3) and is kept as strict; a strict-integer validator in infogeo.validation would let it go.
 """
 from __future__ import annotations
 

@@ -255,10 +255,7 @@ def train_many(configs, *, processes: int = 2, shard_dir=None, progress: bool = 
     With ``shard_dir`` each finished run is written as ``<key>.npz`` and a run whose shard exists is loaded
     instead of retrained (resume).
     """
-    import concurrent.futures as cf
-    import multiprocessing as mp
-
-    from tqdm.auto import tqdm
+    from infogeo.pool import run_jobs
 
     configs = list(configs)
     if not all(isinstance(c, RunConfig) for c in configs):
@@ -278,16 +275,7 @@ def train_many(configs, *, processes: int = 2, shard_dir=None, progress: bool = 
             todo.append((i, (c, path)))
     # the longest runs first (cost ~ steps x (a batch's products + the optimizer's pass)), so they finish together
     todo.sort(key=lambda t: -_cost(t[1][0]))
-    bar = tqdm(total=len(configs), initial=len(configs) - len(todo), desc="neural runs", disable=not progress)
-    if processes == 1 or len(todo) <= 1:
-        for i, args in todo:
-            out[i] = _worker(args)
-            bar.update()
-    else:
-        with cf.ProcessPoolExecutor(max_workers=min(processes, len(todo)), mp_context=mp.get_context("spawn")) as ex:
-            futs = {ex.submit(_worker, args): i for i, args in todo}
-            for f in cf.as_completed(futs):
-                out[futs[f]] = f.result()
-                bar.update()
-    bar.close()
+    for i, result in run_jobs(todo, _worker, processes=processes, total=len(configs), desc="neural runs",
+                              progress=progress).items():
+        out[i] = result
     return out

@@ -232,10 +232,7 @@ def ensure_families(configs, *, root=None, processes: int = 2, progress: bool = 
     """Every size of every config, trained where its ``losses.npz`` is missing (all missing sizes of all configs in
     one pool of ``processes`` spawned workers, the largest first), else loaded from the cache. Returns, per config,
     one :class:`SizeRun` per size in ``config.sizes`` order."""
-    import concurrent.futures as cf
-    import multiprocessing as mp
-
-    from tqdm.auto import tqdm
+    from infogeo.pool import run_jobs
 
     configs = list(configs)
     if not configs or not all(isinstance(c, FamilyConfig) for c in configs):
@@ -254,16 +251,6 @@ def ensure_families(configs, *, root=None, processes: int = 2, progress: bool = 
                 todo.append(((i, s.name), (config, s, fam / s.name)))
     todo.sort(key=lambda t: -t[1][1].d_model ** 2 * t[1][1].n_layers * t[1][0].steps)
     total = sum(len(c.sizes) for c in configs)
-    bar = tqdm(total=total, initial=total - len(todo), desc="skill-language family", disable=not progress)
-    if processes == 1 or len(todo) <= 1:
-        for key, args in todo:
-            done[key] = _worker(args)
-            bar.update()
-    else:
-        with cf.ProcessPoolExecutor(max_workers=min(processes, len(todo)), mp_context=mp.get_context("spawn")) as ex:
-            futs = {ex.submit(_worker, args): key for key, args in todo}
-            for f in cf.as_completed(futs):
-                done[futs[f]] = f.result()
-                bar.update()
-    bar.close()
+    done.update(run_jobs(todo, _worker, processes=processes, total=total, desc="skill-language family",
+                         progress=progress))
     return [[done[i, s.name] for s in c.sizes] for i, c in enumerate(configs)]
