@@ -16,9 +16,6 @@ EXP_COLS = ["alpha", "axis", "fitted", "ci_low", "ci_high", "interval_kind", "pr
             "predicted_parallel", "verdict"]
 EXP_AXES = ["learning_time", "steps", "params", "frontier"]
 SIZE_COLS = ["alpha", "params_nonembedding", "final_excess_norm", "lemma36_excess_norm", "skills_learned"]
-S4_COLS = ["alpha", "size", "attention_precision", "lasso_precision", "distance_auc_same_skill",
-           "matrix_entropy"]
-CTX_COLS = ["alpha", "skills", "context", "answer_entropy", "cross_entropy"]
 #: The calibration rows shown: per alpha, alpha_N and E, the steps fit over all sizes and the frontier, with the
 #: non-embedding N (the ``total`` rows and the per-size steps fits are in the CSV).
 CAL_SHOWN = {"alpha_source": "nonembedding", "subject": ["nonembedding", "all sizes"]}
@@ -166,15 +163,6 @@ def _full_tier(ctx):
 
 
 def _section4(ctx, tabs):
-    from ._skilllang_section4 import N_SEQ, section4_tables
+    from ._skilllang_section4 import section4_blocks
 
-    s4, ctx4 = section4_tables(tabs, root=ctx.options.get("skilllang", {}).get("root"))
-    rel = ctx.table("skilllang_section4", s4)
-    rel_ctx = ctx.table("skilllang_context", ctx4)
-    return [Heading("Section 4's measurements where the answer is known", 3),
-            Para(f"Last checkpoints, {N_SEQ} sequences whose answer rests on 3 of 38 tokens: attention and Lasso "
-                 "precision on them (null 3/38); JS-distance AUC, same vs other skill (null 0.5). Theorem 3.15: good "
-                 "context lowers the answer's entropy, misleading raises it."),
-            Table(rel, "Section 4's measurements (last checkpoint)", columns=S4_COLS),
-            Table(rel_ctx, "Context and answer entropy, largest size", columns=CTX_COLS,
-                  where={"size": _largest(tabs["sizes"])}, clip={"skills": [" ("]})]
+    return section4_blocks(ctx, tabs, _largest(tabs["sizes"]))
