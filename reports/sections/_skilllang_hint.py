@@ -6,7 +6,7 @@ Glue only: the hint language, its rates and the exact (Bayes-optimal) answer dis
 
 Two models of one size (the family's largest of width <= :data:`HINT_WIDTH`), trained with the family's recipe on
 the hint language: one with informative hints (:data:`~simulate.skilllang.hint.HINT_RATES`), one whose hint token
-is independent of the answer (:data:`~simulate.skilllang.hint.NULL_HINT_RATES`: the null baseline; every exact gap
+is independent of the answer (:func:`~simulate.skilllang.hint.null_hint_rates`: the null baseline; every exact gap
 is 0 there). Each (skill, input) of a group (frequent: ranks 1-6; rare: ranks 129-152) is probed after every hint
 value (=, ?, h0..h7) as the last example of a sequence whose first seven examples are a fresh draw of the stream
 (the same draw for every hint of a pair); :func:`simulate.skilllang.hint.hint_expectations` averages the answer
@@ -29,7 +29,7 @@ def hint_configs(fam) -> list:
     """The two hint models of the family at ``fam`` (its ``recipe.json``): the same language, size, schedule and
     seeds, with informative hints and with hints independent of the answer (the null)."""
     from simulate.skilllang import SkillLanguage
-    from simulate.skilllang.hint import HINT_RATES, NULL_HINT_RATES, hint_config
+    from simulate.skilllang.hint import HINT_RATES, hint_config, null_hint_rates
     from simulate.skilllang.model import SizeSpec
 
     rec = json.loads((fam / "recipe.json").read_text())
@@ -38,7 +38,7 @@ def hint_configs(fam) -> list:
     size = max((s for s in sizes if s.d_model <= HINT_WIDTH), key=lambda s: s.d_model, default=sizes[0])
     sched = {k: rec[k] for k in ("steps", "batch_seqs", "lr", "warmup", "seed", "data_seed")}
     return [hint_config(lang, size, r, n_even=2, eval_every=rec["steps"], **sched)
-            for r in (HINT_RATES, NULL_HINT_RATES)]
+            for r in (HINT_RATES, null_hint_rates(lang.answers))]
 
 
 def _probe_log_probs(model, lang, k, x, seed: int = 0) -> np.ndarray:

@@ -194,9 +194,22 @@ def section4_tables(tabs: dict, root=None) -> tuple[pd.DataFrame, pd.DataFrame, 
 
 
 #: Columns shown in report.md (the CSVs keep every column and row).
-S4_COLS = ["alpha", "size", "attention_precision", "lasso_precision", "distance_auc_same_skill", "matrix_entropy"]
-IG_COLS = ["variant", *ROLES, "gain_norm_T"]
+IG_COLS = ["variant", *ROLES]
 HINT_COLS = ["skills", "hint", "H", "H_known", "H_unknown", "CE", "CE_known", "CE_unknown"]
+
+
+def _s4_sentence(s4, largest) -> str:
+    """The largest size's attention, Lasso, distance and entropy measurements against their nulls (the CSV has every
+    size)."""
+    d = s4[s4["size"].astype(str).isin(largest)].sort_values("alpha")
+
+    def each(col, f=".2f"):
+        return "/".join(format(v, f) for v in d[col])
+
+    return (f"Last checkpoint, largest size, α = {each('alpha', 'g')}; {N_SEQ} sequences, answer set by 3 of 38 "
+            f"tokens: attention precision {each('attention_precision')}, Lasso {each('lasso_precision', '.3f')} "
+            f"(null 3/38 = {3 / 38:.3f}); JS-distance AUC same vs other skill {each('distance_auc_same_skill')} (null "
+            f"0.5); matrix entropy {each('matrix_entropy')} ([every size](tables/skilllang_section4.csv)).")
 
 
 def _infogain_sentence(ig, largest) -> str:
@@ -208,11 +221,11 @@ def _infogain_sentence(ig, largest) -> str:
         g = last.loc[last["variant"] == variant, "gap"]
         return f"{g.min():+.2f}..{g.max():+.2f}"
 
-    return (f"Information gain (Theorem 4.1, σ = 0.01). As new information, the increment would be lowest at `=` "
-            f"(0 nats). Embedding layer: `=` {emb['sep'].min():.3f}–{emb['sep'].max():.3f}, an exact repeat "
-            f"{emb['repeat_value'].iloc[0]:.3f}. Last layer, largest size, name/input minus `=`: trained "
-            f"{gaps('trained')}, step 0 {gaps('step 0')}, shuffled {gaps('shuffled tokens')}: trained, `=` (where the "
-            "answer is computed) is as novel as the name. I(y_T; f)/d falls with size untrained too (figure).")
+    return (f"Information gain (Thm 4.1, σ = 0.01): as new information, lowest at `=` (0 nats). Embedding layer: `=` "
+            f"{emb['sep'].min():.3f}–{emb['sep'].max():.3f} (exact repeat {emb['repeat_value'].iloc[0]:.3f}). Last "
+            f"layer, largest size, name/input − `=`: trained {gaps('trained')}, step 0 {gaps('step 0')}, shuffled "
+            f"{gaps('shuffled tokens')}: trained, `=` (which computes the answer) is as novel as the name. I/d falls "
+            "with size untrained too.")
 
 
 def _hint_sentence(h) -> str:
@@ -224,13 +237,11 @@ def _hint_sentence(h) -> str:
     null = h["model"].iloc[-1]
     gap = max(abs(val(g, k, c, null) - val(g, "none", c, null)) for g in ("frequent", "rare")
               for k in ("irrelevant", "good", "misleading") for c in ("H", "CE"))
-    return (f"Hint token trained in (Theorem 3.15; {h['size'].iloc[0]}, α = {h['alpha'].iloc[0]:g}, reliability "
-            f"{h['reliability'].iloc[0]:.2f}) vs the Bayes model knowing the skill (`_known`) or not (`_unknown`). "
-            f"Frequent: H good {val('frequent', 'good', 'H'):.2f} < none {val('frequent', 'none', 'H'):.2f} ≈ "
-            f"irrelevant {val('frequent', 'irrelevant', 'H'):.2f} < misleading "
-            f"{val('frequent', 'misleading', 'H'):.2f}; rare: misleading lowers H too "
-            f"({val('rare', 'misleading', 'H'):.2f}, CE {val('rare', 'misleading', 'CE'):.2f}). Null (hint "
-            f"independent of the answer, exact gaps 0): largest |gap| {gap:.3f}.")
+    return (f"Hint token trained in (Thm 3.15; {h['size'].iloc[0]}, α = {h['alpha'].iloc[0]:g}, reliability "
+            f"{h['reliability'].iloc[0]:.2f}; `_known`/`_unknown`: Bayes with/without the skill). Frequent H: good "
+            f"{val('frequent', 'good', 'H'):.2f} < none {val('frequent', 'none', 'H'):.2f} ≈ irrelevant "
+            f"{val('frequent', 'irrelevant', 'H'):.2f} < misleading {val('frequent', 'misleading', 'H'):.2f}; rare: "
+            f"misleading lowers H too. Null (hint independent of the answer): largest |gap| {gap:.3f}.")
 
 
 def section4_blocks(ctx, tabs, largest) -> list:
@@ -243,22 +254,19 @@ def section4_blocks(ctx, tabs, largest) -> list:
     opts = ctx.options.get("skilllang", {})
     s4, ig, curves = section4_tables(tabs, root=opts.get("root"))
     hint = hint_table(tabs, root=opts.get("root"), processes=opts.get("processes", 2), progress=ctx.progress)
-    rel = ctx.table("skilllang_section4", s4)
+    ctx.table("skilllang_section4", s4)
     rel_ig = ctx.table("skilllang_infogain", ig)
     ctx.table("skilllang_infogain_curves", curves)
     rel_h = ctx.table("skilllang_hint", hint)
-    ends = [str(s4.loc[s4["params_nonembedding"].idxmin(), "size"]), *largest]
     alpha = float(tabs["languages"]["alpha"].iloc[0])
     return [Heading("Section 4's measurements where the answer is known", 3),
-            Para(f"Last checkpoints, {N_SEQ} sequences whose answer rests on 3 of 38 tokens: attention and Lasso "
-                 "precision on them (null 3/38); JS-distance AUC, same vs other skill (null 0.5)."),
-            Table(rel, "Section 4's measurements, smallest and largest size", columns=S4_COLS,
-                  where={"size": ends}),
+            Para(_s4_sentence(s4, largest)),
             Para(_infogain_sentence(ig, largest)),
             Table(rel_ig, f"Increment by token, last layer, largest size, α = {alpha:g}", columns=IG_COLS,
                   where={"size": largest, "layer": "last", "alpha": alpha}),
             ctx.save_figure(plots.fig_infogain(curves, ig), "skilllang_infogain",
-                            "Figure 3 on the family; increment by token with its nulls."),
+                            "Figure 3 on the family; increment by token."),
             Para(_hint_sentence(hint)),
-            Table(rel_h, "Hint token: answer entropy H and cross-entropy CE (nats), measured and exact",
-                  columns=HINT_COLS, where={"model": "hint"}, clip={"skills": [" ("]})]
+            Table(rel_h, "Hint: answer entropy H, cross-entropy CE (nats)",
+                  columns=HINT_COLS, where={"model": "hint", "hint": ["none", "good", "misleading"]},
+                  clip={"skills": [" ("]})]

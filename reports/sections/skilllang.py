@@ -113,7 +113,7 @@ def build(ctx):
         "data order. A skill is learned when its exact held-out loss is halfway from B to C. " + _headline(tabs, cal))]
     blocks.append(Table(rels["exponents"], "Exponents (steps: the two largest sizes, in order; frontier: in 6ND; "
                                            "tasks-vs-N in the CSV)", columns=EXP_COLS,
-                        where={"threshold": 0.5, "axis": EXP_AXES}))
+                        where={"threshold": 0.5, "axis": EXP_AXES}, clip={"interval_kind": ["("]}))
     blocks.append(ctx.save_figure(plots.fig_skill_curves(tabs["skill_curves"], tabs["mean_loss"]),
                                   "skilllang_skill_curves",
                                   "Per-skill held-out loss vs steps, largest size (0 = C, 1 = B)."))
@@ -124,7 +124,9 @@ def build(ctx):
     blocks.append(ctx.save_figure(plots.fig_scaling(sz, tabs["mean_loss"], tabs["frontier"], tabs["exponents"],
                                                     float(lang["tokens_per_step"])), "skilllang_scaling",
                                   "Excess loss and skills vs N with Lemma 3.6; compute frontier vs α/(α+2), α/(α+1)."))
-    blocks.append(Table(rels["sizes"], "Sizes (excess loss, 0 = C, 1 = B; Lemma 3.6's value)", columns=SIZE_COLS))
+    ends = [str(sz["params_nonembedding"].min()), str(sz["params_nonembedding"].max())]  # the figure has every size
+    blocks.append(Table(rels["sizes"], "Sizes (excess loss, 0 = C, 1 = B; Lemma 3.6's value)", columns=SIZE_COLS,
+                        where={"params_nonembedding": ends}))
     blocks.append(Heading("Calibration: the pipeline against the truth", 3))
     blocks.append(Para(
         f"`empirical.fit.run_analyses` unchanged ({CAL_BOOT} bootstrap refits) on this family's loss table vs the "

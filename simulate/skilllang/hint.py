@@ -38,14 +38,20 @@ from .language import SEP, SkillLanguage
 from .model import SizeSpec
 
 __all__ = ["HintLanguage", "KINDS", "IRRELEVANT", "hint_expectations", "hint_config", "HINT_RATES",
-           "NULL_HINT_RATES"]
+           "null_hint_rates"]
 
 IRRELEVANT = "?"
 KINDS = ("none", "irrelevant", "good", "misleading")
 #: The report's hint rates: good 0.3, misleading 0.1 (reliability 0.75), irrelevant 0.1, none 0.5.
 HINT_RATES = {"hint_good": 0.3, "hint_misleading": 0.1, "hint_irrelevant": 0.1}
-#: Its null: the same hint rate, but ``h<j>`` independent of the answer (reliability 1/V at V = 8): good = 0.4/8.
-NULL_HINT_RATES = {"hint_good": 0.05, "hint_misleading": 0.35, "hint_irrelevant": 0.1}
+
+
+def null_hint_rates(answers: int) -> dict:
+    """The null of :data:`HINT_RATES`: the same rates of ``h<j>`` (0.4) and ``?`` (0.1), but ``h<j>`` independent of
+    the answer: ``P(h<j> | a) = 0.4 / V`` for every j and a (good 0.4/V, misleading 0.4 (V-1)/V; reliability 1/V)."""
+    total = HINT_RATES["hint_good"] + HINT_RATES["hint_misleading"]
+    return {"hint_good": round(total / answers, 12), "hint_misleading": round(total * (answers - 1) / answers, 12),
+            "hint_irrelevant": HINT_RATES["hint_irrelevant"]}
 
 
 @dataclasses.dataclass(frozen=True)
