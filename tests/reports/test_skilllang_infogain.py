@@ -1,7 +1,8 @@
 """Section 5's information-gain measurement (Section 4.1, Figure 3) on states whose answer is known.
 
 Laws, each of which fails on a wrong implementation:
-- the first token's increment is ½ log(1 + σ⁻²) (all of it new); an exact repeat of a token, once per example, has the increment ½ log(1 + 1/(m + σ²)) after m copies: the role
+- the first token's increment is ½ log(1 + σ⁻²) (all of it new); an exact repeat of a token, once per example,
+  has the increment ½ log(1 + 1/(m + σ²)) after m copies: the role
   whose states repeat gets exactly that, the roles whose states are new get far more;
 - shuffling the positions of each sequence's states erases the position pattern (the gap between roles goes to ~0);
 - the role attribution follows the example's layout: a repeat placed at the answer's slot shows up there, not at
