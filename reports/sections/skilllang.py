@@ -16,9 +16,6 @@ EXP_COLS = ["alpha", "axis", "fitted", "ci_low", "ci_high", "interval_kind", "pr
             "predicted_parallel", "verdict"]
 EXP_AXES = ["learning_time", "steps", "params", "frontier"]
 SIZE_COLS = ["alpha", "params_nonembedding", "final_excess_norm", "lemma36_excess_norm", "skills_learned"]
-S4_COLS = ["alpha", "size", "attention_precision", "lasso_precision", "distance_auc_same_skill",
-           "matrix_entropy"]
-CTX_COLS = ["alpha", "skills", "context", "answer_entropy", "cross_entropy"]
 #: The calibration rows shown: per alpha, alpha_N and E, the steps fit over all sizes and the frontier, with the
 #: non-embedding N (the ``total`` rows and the per-size steps fits are in the CSV).
 CAL_SHOWN = {"alpha_source": "nonembedding", "subject": ["nonembedding", "all sizes"]}
@@ -116,7 +113,7 @@ def build(ctx):
         "data order. A skill is learned when its exact held-out loss is halfway from B to C. " + _headline(tabs, cal))]
     blocks.append(Table(rels["exponents"], "Exponents (steps: the two largest sizes, in order; frontier: in 6ND; "
                                            "tasks-vs-N in the CSV)", columns=EXP_COLS,
-                        where={"threshold": 0.5, "axis": EXP_AXES}))
+                        where={"threshold": 0.5, "axis": EXP_AXES}, clip={"interval_kind": ["("]}))
     blocks.append(ctx.save_figure(plots.fig_skill_curves(tabs["skill_curves"], tabs["mean_loss"]),
                                   "skilllang_skill_curves",
                                   "Per-skill held-out loss vs steps, largest size (0 = C, 1 = B)."))
@@ -127,7 +124,9 @@ def build(ctx):
     blocks.append(ctx.save_figure(plots.fig_scaling(sz, tabs["mean_loss"], tabs["frontier"], tabs["exponents"],
                                                     float(lang["tokens_per_step"])), "skilllang_scaling",
                                   "Excess loss and skills vs N with Lemma 3.6; compute frontier vs α/(α+2), α/(α+1)."))
-    blocks.append(Table(rels["sizes"], "Sizes (excess loss, 0 = C, 1 = B; Lemma 3.6's value)", columns=SIZE_COLS))
+    ends = [str(sz["params_nonembedding"].min()), str(sz["params_nonembedding"].max())]  # the figure has every size
+    blocks.append(Table(rels["sizes"], "Sizes (excess loss, 0 = C, 1 = B; Lemma 3.6's value)", columns=SIZE_COLS,
+                        where={"params_nonembedding": ends}))
     blocks.append(Heading("Calibration: the pipeline against the truth", 3))
     blocks.append(Para(
         f"`empirical.fit.run_analyses` unchanged ({CAL_BOOT} bootstrap refits) on this family's loss table vs the "
@@ -166,15 +165,6 @@ def _full_tier(ctx):
 
 
 def _section4(ctx, tabs):
-    from ._skilllang_section4 import N_SEQ, section4_tables
+    from ._skilllang_section4 import section4_blocks
 
-    s4, ctx4 = section4_tables(tabs, root=ctx.options.get("skilllang", {}).get("root"))
-    rel = ctx.table("skilllang_section4", s4)
-    rel_ctx = ctx.table("skilllang_context", ctx4)
-    return [Heading("Section 4's measurements where the answer is known", 3),
-            Para(f"Last checkpoints, {N_SEQ} sequences whose answer rests on 3 of 38 tokens: attention and Lasso "
-                 "precision on them (null 3/38); JS-distance AUC, same vs other skill (null 0.5). Theorem 3.15: good "
-                 "context lowers the answer's entropy, misleading raises it."),
-            Table(rel, "Section 4's measurements (last checkpoint)", columns=S4_COLS),
-            Table(rel_ctx, "Context and answer entropy, largest size", columns=CTX_COLS,
-                  where={"size": _largest(tabs["sizes"])}, clip={"skills": [" ("]})]
+    return section4_blocks(ctx, tabs, _largest(tabs["sizes"]))

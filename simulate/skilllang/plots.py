@@ -12,7 +12,7 @@ from matplotlib.ticker import NullFormatter
 
 from infogeo.plotstyle import ALTERNATIVE, COLORS, CYCLE, THEORY, figure, fmt_interval, suptitle
 
-__all__ = ["fig_skill_curves", "fig_learning_times", "fig_scaling"]
+__all__ = ["fig_skill_curves", "fig_learning_times", "fig_scaling", "fig_infogain"]
 
 LN2 = float(np.log(2.0))
 _WHAT = "GPT-NeoX transformers on the skill language, p_k ∝ k^−(α+1)"
@@ -132,4 +132,48 @@ def fig_scaling(sizes: pd.DataFrame, mean_loss: pd.DataFrame, frontier: pd.DataF
         if f is not None:
             found.append(f"frontier {fmt_interval(f['fitted'], f['ci_low'], f['ci_high'])} ({f['verdict']})")
     suptitle(fig, f"{_WHAT}, every size for the same steps: " + "; ".join(found))
+    return fig
+
+
+def fig_infogain(curves: pd.DataFrame, roles: pd.DataFrame):
+    """Figure 3 on the family (first alpha): I(y_T; f)/d and its increment against T for every size, trained (solid)
+    and untrained (step 0, dashed); the increment at each role of an example, largest size, beside its nulls."""
+    a = sorted(curves["alpha"].unique())[0]
+    c = curves[curves["alpha"] == a]
+    every = list(dict.fromkeys(c.sort_values("params_nonembedding")["size"]))
+    sizes = [every[i] for i in sorted({0, len(every) // 2, len(every) - 1})]  # three sizes: the lines stay legible
+    fig, axes = figure(3, width=4.4, height=3.7)
+    for i, size in enumerate(sizes):
+        col = CYCLE[i]
+        for variant, ls in (("trained", "-"), ("step 0", "--")):
+            g = c[(c["size"] == size) & (c["variant"] == variant)]
+            kw = {"color": col, "ls": ls, "lw": 1.2, "label": f"{size}" if variant == "trained" else None}
+            axes[0, 0].plot(g["t"], g["gain_norm"], **kw)
+            axes[0, 1].plot(g["t"], g["increment"], **kw)
+    largest = every[-1]
+    r = roles[(roles["alpha"] == a) & (roles["size"] == largest)]
+    names = ["n_a", "n_b", "x", "sep", "answer"]
+    width = 0.2
+    for j, (variant, layer, col) in enumerate((("trained", "last", COLORS["black"]), ("step 0", "last", CYCLE[3]),
+                                               ("shuffled tokens", "last", CYCLE[4]),
+                                               ("trained", "embedding", COLORS["grey"]))):
+        row = r[(r["variant"] == variant) & (r["layer"] == layer)].iloc[0]
+        axes[0, 2].bar(np.arange(5) + (j - 1.5) * width, [row[n] for n in names], width, color=col,
+                       label=f"{variant}, {layer} layer")
+    rep = float(r["repeat_value"].iloc[0])
+    axes[0, 2].axhline(rep, label=f"exact repeat of a token: {rep:.3f}", **THEORY)
+    axes[0, 2].set_xticks(np.arange(5), ["n_a", "n_b", "x", "= (0 nats)", "a"])
+    axes[0, 2].set_ylim(0, 1.45 * float(r[names].to_numpy().max()))
+    for ax, yl, t in ((axes[0, 0], "I(y_T; f) / d", "normalized information gain (last layer)"),
+                      (axes[0, 1], "I(y_T; f) − I(y_{T−1}; f)  (nats)", "its increment (last layer)"),
+                      (axes[0, 2], "mean increment (nats), examples 2–8", f"increment by token, {largest}")):
+        ax.set_ylabel(yl)
+        ax.set_title(t, fontsize=10)
+        ax.legend(fontsize=6.5, ncol=2 if ax is axes[0, 2] else 1, loc="upper center" if ax is axes[0, 2] else "best")
+    axes[0, 0].set_xlabel("T (tokens; 5 per example)")
+    axes[0, 1].set_xlabel("T (tokens; 5 per example)")
+    last = c[c["t"] == c["t"].max()].set_index(["size", "variant"])["gain_norm"]
+    suptitle(fig, f"{_WHAT}, α = {a:g}: information gain (Section 4.1, σ = 0.01), solid trained, dashed step 0 "
+                  f"(untrained). I(y_T; f)/d at T = {int(c['t'].max())} falls with size in both: "
+                  + ", ".join(f"{s} {last[s, 'trained']:.2f} vs {last[s, 'step 0']:.2f}" for s in sizes))
     return fig
