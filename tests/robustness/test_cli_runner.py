@@ -338,3 +338,60 @@ def test_after_ctrl_c_the_process_leaves_without_tearing_down_its_modules(tmp_pa
     normal = subprocess.run([sys.executable, "-c", code, "0"], capture_output=True, text=True, env=env, cwd=tmp_path)
     assert (normal.returncode, normal.stdout) == (0, "printed before")
     assert normal.stderr.splitlines() == ["atexit ran", "torn down"]
+
+
+@pytest.mark.skipif(not Path("/proc").exists(), reason="reads the process table from /proc")
+def test_ctrl_c_ends_a_pool_of_jobs_at_once(tmp_path):
+    """infogeo.pool.run_jobs (the trained families, the MLP grid), interrupted while its 2 workers run 8 jobs of
+    20 s: one line and exit 130 within CTRL_C_BOUND_S, and no worker left (before, the pool
+    finished every job submitted first: 15 s for 8 jobs of 4 s)."""
+    (tmp_path / "slowjob.py").write_text("import time\n"
+                                          "def work(n):\n"
+                                          "    t = time.time()\n"
+                                          "    while time.time() - t < n:\n"
+                                          "        sum(range(1000))\n"
+                                          "    return n\n")
+    script = ("import sys\n"
+              "from infogeo.pool import run_jobs\n"
+              "from infogeo.runner import exit_process, run\n"
+              "from slowjob import work\n"
+              "def impl(argv):\n"
+              "    print('jobs start', file=sys.stderr, flush=True)\n"
+              "    run_jobs([(i, 20.0) for i in range(8)], work, processes=2, total=8, desc='jobs', progress=False)\n"
+              "if __name__ == '__main__':\n"
+              "    exit_process(run('pool-test', impl, []))\n")
+    (tmp_path / "main.py").write_text(script)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(tmp_path)]), "INFOGEO_TRACEBACK": ""}
+    proc = subprocess.Popen([sys.executable, str(tmp_path / "main.py")], cwd=tmp_path, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    workers: set[int] = set()
+    try:
+        seen, reader = _stderr_reader(proc)
+        deadline = time.monotonic() + 120
+        while len(workers) < 2 and proc.poll() is None and time.monotonic() < deadline:
+            if "jobs start" in "".join(seen):
+                workers = {c for c in _children(proc.pid) if "spawn_main" in _cmdline(c)}
+            time.sleep(0.1)
+        assert len(workers) >= 2, "".join(seen)
+        time.sleep(1.0)
+        sent = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=CTRL_C_BOUND_S)
+        latency = time.monotonic() - sent
+        reader.join(timeout=5)
+        time.sleep(0.5)
+        alive = [w for w in workers if Path(f"/proc/{w}").exists()
+                 and Path(f"/proc/{w}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"]
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        for w in workers:  # a failed test leaves no orphan behind
+            if Path(f"/proc/{w}").exists():
+                os.kill(w, signal.SIGKILL)
+    err = "".join(seen)
+    print(f"pool of jobs: Ctrl-C answered in {latency:.2f} s")
+    assert proc.returncode == 130, err
+    assert not alive, f"workers still running after the interrupt: {alive}"
+    lines = [ln for ln in err.replace("\r", "\n").splitlines() if ln.strip()]
+    assert lines[-1].startswith("pool-test: interrupted; ") and "Traceback" not in err, err
