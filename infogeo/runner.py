@@ -23,6 +23,9 @@ anything else (a bug), including a    the traceback, then ``prog: internal error
 
 ``INFOGEO_TRACEBACK=1`` in the environment shows the traceback of the handled
 errors too (to debug a plug-in, or to report a message that looks wrong).
+
+Every entry point ends its process with :func:`exit_process` (``exit_process(main())``): after Ctrl-C it leaves
+without the interpreter's slow teardown, so the answer comes within the numpy call in progress.
 """
 from __future__ import annotations
 

@@ -395,3 +395,15 @@ def test_ctrl_c_ends_a_pool_of_jobs_at_once(tmp_path):
     assert not alive, f"workers still running after the interrupt: {alive}"
     lines = [ln for ln in err.replace("\r", "\n").splitlines() if ln.strip()]
     assert lines[-1].startswith("pool-test: interrupted; ") and "Traceback" not in err, err
+
+
+def test_every_command_ends_its_process_through_exit_process():
+    """Each `python -m ...` entry point (and the console script) ends with exit_process, so every command answers
+    Ctrl-C without the interpreter's teardown (a new entry point with a bare sys.exit would not)."""
+    layers = ("theory", "simulate", "empirical", "reports", "infogeo")
+    guard = 'if __name__ == "__main__":'
+    mains = [p for layer in layers for p in (ROOT / layer).rglob("*.py") if guard in p.read_text()]
+    assert len(mains) >= 9
+    for p in mains:
+        tail = p.read_text().split(guard, 1)[1]
+        assert "exit_process(" in tail or "console()" in tail, f"{p.relative_to(ROOT)} ends without exit_process"
