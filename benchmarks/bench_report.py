@@ -1,7 +1,7 @@
 """What `python -m reports` costs on a fresh machine: every section's time and the whole build's, serial and
 parallel, each from an empty cache, and the kernel pins' cost against unpinned, in one run.
 
-    python benchmarks/bench_report.py                        # the whole report (~20 min on 2 idle cores)
+    python benchmarks/bench_report.py                        # the whole report, twice (~25 min on 2 idle cores)
     python benchmarks/bench_report.py --only theory assumption --pin-steps 2   # quick: two short sections
 
 1. Serial: ``build_report(jobs=1)`` (each section in one process, one after another) in a fresh process, into a
