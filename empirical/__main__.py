@@ -2,9 +2,8 @@
 from __future__ import annotations
 
 import importlib
-import sys
 
-from infogeo.runner import UsageError, run
+from infogeo.runner import UsageError, exit_process, run
 
 _SUBCOMMANDS = {
     "fit": "empirical.fit.cli",
@@ -28,4 +27,4 @@ def _main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_process(main())

@@ -11,7 +11,6 @@
 from __future__ import annotations
 
 import importlib
-import sys
 
 _COMMANDS = {
     "theory": ("theory.__main__", []),
@@ -43,5 +42,13 @@ def _main(argv: list[str]) -> int:
     return int(importlib.import_module(module).main(prefix + rest) or 0)
 
 
+def console() -> None:
+    """The console script's entry point (pyproject.toml): :func:`main`, and the process ends as every ``python -m``
+    command's does (:func:`infogeo.runner.exit_process`: promptly after Ctrl-C)."""
+    from .runner import exit_process
+
+    exit_process(main())
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    console()

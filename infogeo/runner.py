@@ -23,21 +23,26 @@ anything else (a bug), including a    the traceback, then ``prog: internal error
 
 ``INFOGEO_TRACEBACK=1`` in the environment shows the traceback of the handled
 errors too (to debug a plug-in, or to report a message that looks wrong).
+
+Every entry point ends its process with :func:`exit_process` (``exit_process(main())``): after Ctrl-C it leaves
+without the interpreter's slow teardown, so the answer comes within the numpy call in progress.
 """
 from __future__ import annotations
 
 import argparse
+import atexit
 import math
 import os
 import re
 import sys
 import traceback
 from collections.abc import Callable, Sequence
+from typing import NoReturn
 
 from infogeo.validation import ValidationError
 
-__all__ = ["ArgumentParser", "PluginError", "UsageError", "run", "output_dir", "output_file", "input_file",
-           "integer", "number", "json_records", "json_value", "EXIT_USAGE", "EXIT_INTERRUPTED"]
+__all__ = ["ArgumentParser", "PluginError", "UsageError", "run", "exit_process", "output_dir", "output_file",
+           "input_file", "integer", "number", "json_records", "json_value", "EXIT_USAGE", "EXIT_INTERRUPTED"]
 
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
@@ -175,6 +180,28 @@ def run(prog: str, impl: Callable[[list[str]], int | None], argv: Sequence[str] 
         return 1
     except Exception:  # a bug: keep the traceback, it is what a report needs
         return _internal(prog)
+
+
+def exit_process(status: int) -> NoReturn:
+    """End a command's process with ``status`` (every entry point's ``if __name__ == "__main__"``).
+
+    After Ctrl-C (:data:`EXIT_INTERRUPTED`, the line already printed and the work's ``finally`` blocks run) the
+    process leaves at once: the atexit handlers run (multiprocessing ending its children, temporary folders,
+    logging) and stdout/stderr are flushed, then ``os._exit`` skips the interpreter's teardown of every loaded
+    module, object by object. With numpy and pandas loaded that teardown took 0.24-0.34 s of an interrupted
+    ``python -m simulate --mode stochastic`` on 2 cores at load average 6 (10 ms with ``os._exit``), the larger
+    part of its answer to Ctrl-C, and a multiple of that on a busier machine (issue 23). Any other status exits
+    normally (a finished command may hold files that only the teardown closes).
+    """
+    if status == EXIT_INTERRUPTED:
+        atexit._run_exitfuncs()  # what a normal exit would run, in the same order
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):  # a closed pipe or stream: nothing more can be said on it
+                pass
+        os._exit(status)
+    sys.exit(status)
 
 
 def _internal(prog: str) -> int:

@@ -13,11 +13,10 @@ kept), 2 on bad arguments (checked before any section starts).
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 from infogeo import pin_torch_cpu_kernels
-from infogeo.runner import ArgumentParser, integer, output_dir, run
+from infogeo.runner import ArgumentParser, exit_process, integer, output_dir, run
 
 from .build import DEFAULT_OUT, SECTION_NAMES, build_report, check_options
 
@@ -58,4 +57,4 @@ def _main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_process(main())

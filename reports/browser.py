@@ -319,4 +319,6 @@ def _main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    from infogeo.runner import exit_process
+
+    exit_process(main())

@@ -6,28 +6,22 @@ the next, so each builds as it would alone and the tables are the serial build's
 sections (by the previous build's times, else in report order) first. Each worker's output goes to
 ``<out>/logs/<name>.log``; the terminal gets the plan, one line per section finished, and every
 :data:`HEARTBEAT_S` the sections still running. Ctrl-C reaches the parent alone (the workers ignore SIGINT): it
-ends every worker at once, with the processes it started (each worker leads its own process group), and the
-interrupt goes on to the runner (exit 130), keeping the sections already built.
+ends every worker at once, with the processes it started (each worker leads its own process group;
+:func:`infogeo.pool.worker_init` and :func:`infogeo.pool.stop_pool`), and the interrupt goes on to the runner
+(exit 130), keeping the sections already built.
 """
 from __future__ import annotations
 
 import multiprocessing
 import os
-import signal
 import sys
 import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from pathlib import Path
 
+from infogeo.pool import stop_pool, worker_init
+
 HEARTBEAT_S = 60.0
-
-
-def _worker_init() -> None:
-    """A worker ignores Ctrl-C (the parent answers it and ends the workers) and leads its own process group, so
-    that ending it ends what it started too (a section's own pool of processes)."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if hasattr(os, "setpgid"):
-        os.setpgid(0, 0)
 
 
 def _order(names: list[str], previous: dict) -> list[str]:
@@ -35,16 +29,6 @@ def _order(names: list[str], previous: dict) -> list[str]:
     last task is a short one, so the build ends soon after its longest section."""
     known = {n: previous[n]["seconds"] for n in names if isinstance(previous.get(n, {}).get("seconds"), (int, float))}
     return [n for n in names if n not in known] + sorted(known, key=lambda n: -known[n])
-
-
-def _stop(pool: ProcessPoolExecutor) -> None:
-    """End every worker now (a section may be deep in a C loop: SIGTERM does not wait for Python)."""
-    for proc in list(getattr(pool, "_processes", {}).values()):
-        try:
-            os.killpg(proc.pid, signal.SIGTERM)  # the worker and every process it started
-        except (AttributeError, ProcessLookupError, PermissionError):
-            proc.terminate()
-    pool.shutdown(wait=True, cancel_futures=True)  # the ended workers' queues are closed: no leaked semaphores
 
 
 def _failure(name: str, title: str, exc: BaseException, task: dict) -> dict:
@@ -75,7 +59,7 @@ def build_parallel(names: list[str], task: dict, jobs: int, done, *, build_secti
     os.environ["PYTHONWARNINGS"] = ",".join(filter(None, [warn, "ignore:resource_tracker:UserWarning"]))
     os.environ["OPENBLAS_NUM_THREADS"] = user_blas or str(max(1, (os.cpu_count() or 1) // jobs))
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=_worker_init, max_tasks_per_child=1)
+                               initializer=worker_init, max_tasks_per_child=1)
     try:
         pending = {pool.submit(build_section, name, **task, log=str(logs / f"{name}.log")): name for name in order}
         t0 = time.monotonic()
@@ -92,7 +76,7 @@ def build_parallel(names: list[str], task: dict, jobs: int, done, *, build_secti
             if running and not finished:
                 say(f"still building ({time.monotonic() - t0:.0f} s): {', '.join(running)}")
     except BaseException:
-        _stop(pool)
+        stop_pool(pool)
         raise
     finally:
         for name, value in (("OPENBLAS_NUM_THREADS", user_blas), ("PYTHONWARNINGS", warn)):

@@ -12,7 +12,17 @@ import json
 import sys
 import time
 
-from infogeo.runner import ArgumentParser, UsageError, integer, json_records, json_value, number, output_file, run
+from infogeo.runner import (
+    ArgumentParser,
+    UsageError,
+    exit_process,
+    integer,
+    json_records,
+    json_value,
+    number,
+    output_file,
+    run,
+)
 from infogeo.validation import ValidationError
 
 _ORDER_HELP = "learning order: sequential, parallel, random, k_at_a_time (with --k), or any registered name"
@@ -319,4 +329,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_process(main())

@@ -108,8 +108,12 @@ def reference_exponent(traj: dyn.Trajectory, axis: str, win, estimator: str, see
     if traj.mode != "expected" or labels is None or axis not in ("flops", "skills"):
         return float("nan"), ""
     order, cost = labels
-    p = np.sort(a.probabilities())[::-1]
-    done = np.sort(th.completion_flops(p, a.B, a.C, a.delta, order=order, cost=cost))
+    p = a.probabilities()
+    if np.any(p[1:] > p[:-1]):  # a law need be descending only to 1e-15 (check_probabilities): sort it exactly
+        p = np.sort(p)[::-1]
+    done = th.completion_flops(p, a.B, a.C, a.delta, order=order, cost=cost)
+    if np.any(done[1:] < done[:-1]):  # sorted already for both orders; a sort is O(M log M)
+        done = np.sort(done)
     if axis == "flops":
         x = traj.S
         n = np.searchsorted(done, x, side="right")

@@ -28,7 +28,6 @@ import sys
 
 import numpy as np
 import pandas as pd
-from tqdm.auto import tqdm
 
 from infogeo.validation import (
     ValidationError,
@@ -299,8 +298,13 @@ def exponents(
     dyn.check_terms(*exponents_memory(a, mode=mode, replicates=replicates, points=points, n_boot=n_boot, axes=axes))
     win = _window(a, window, a.M if a.capacity is None else a.capacity)  # = runs[0].n_learned, known before
     seeds = [seed] if mode == "expected" else [seed + i for i in range(replicates)]
-    with tqdm(seeds, desc="simulate replicates", disable=not progress or mode == "expected", file=sys.stderr) as bar:
-        runs = [dyn.run(a, mode=mode, seed=s, points=points) for s in bar]  # closed before an interrupt is told
+    if progress and mode == "stochastic":  # tqdm is imported only to show a bar (the single expected run has none)
+        from tqdm.auto import tqdm
+
+        with tqdm(seeds, desc="simulate replicates", file=sys.stderr) as bar:  # closed before an interrupt is told
+            runs = [dyn.run(a, mode=mode, seed=s, points=points) for s in bar]
+    else:
+        runs = [dyn.run(a, mode=mode, seed=s, points=points) for s in seeds]
     rows = []
     for axis in [x for x in axes if x != "frontier"]:
         try:
@@ -369,6 +373,8 @@ def sweep(
     combos = [(al, o, c, s) for al in alphas for o in orders for c in costs for s in seeds]
     if not combos:
         raise ValidationError("sweep grid is empty: give at least one alpha, order, cost and seed")
+    from tqdm.auto import tqdm
+
     out = []
     for al, o, c, s in tqdm(combos, desc="simulate sweep", disable=not progress, file=None):
         a = Assumptions(law=PowerLaw(al), M=M, order=make("order", o), cost=make("cost", c), **base)
@@ -413,6 +419,8 @@ def report_tables(seed: int = 0, progress: bool = True, *, M: int = 10**6, alpha
       alpha, seed, M, n_edges, alpha_hat, ci_low, ci_high, within_ci, xmin,
       n_tail, gamma, gamma_power, powerlaw_gamma, model.
     """
+    from tqdm.auto import tqdm
+
     from .graph import fit_alpha, skill_graph
 
     combos = [("sequential", "inverse_p"), ("parallel", "inverse_p"), ("sequential", "constant"),

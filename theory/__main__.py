@@ -9,7 +9,7 @@ import json
 import sys
 import textwrap
 
-from infogeo.runner import ArgumentParser, integer, run
+from infogeo.runner import ArgumentParser, exit_process, integer, run
 
 from .catalogue import ORIGINS, registry, run_all, run_claim
 
@@ -68,4 +68,4 @@ def _main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_process(main())

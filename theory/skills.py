@@ -13,7 +13,6 @@ This module is the single home of these formulas; ``simulate`` and
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import zeta
 
 from infogeo.validation import (
     ValidationError,
@@ -82,6 +81,14 @@ def alpha_from_zipf_exponent(s: float) -> float:
     if s <= 1:
         raise ValidationError(f"s must be > 1 for a normalizable infinite Zipf law (alpha = s - 1 > 0), got {s}")
     return s - 1.0
+
+
+def zeta(s, q):
+    """scipy.special.zeta (Hurwitz zeta), imported on first use: scipy.special costs ~0.3 s to import and the
+    simulate command's single run (issue 23) never calls it."""
+    from scipy.special import zeta as scipy_zeta
+
+    return scipy_zeta(s, q)
 
 
 def _hurwitz_partial(s: float, lo, hi) -> np.ndarray:

@@ -48,7 +48,6 @@ Run: ``python -m empirical.fit.coverage [--draws 400] [--n-boot 1000] [--design 
 from __future__ import annotations
 
 import math
-import sys
 import zlib
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -58,7 +57,7 @@ import pandas as pd
 from scipy import stats
 from tqdm.auto import tqdm
 
-from infogeo.runner import ArgumentParser, integer, output_dir, run
+from infogeo.runner import ArgumentParser, exit_process, integer, output_dir, run
 from infogeo.validation import ValidationError, positive_int
 
 from . import intervals, laws, solver
@@ -411,4 +410,4 @@ def _main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_process(main())

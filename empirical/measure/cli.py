@@ -14,7 +14,7 @@ import argparse
 import logging
 import sys
 
-from infogeo.runner import ArgumentParser, UsageError, integer, run
+from infogeo.runner import ArgumentParser, UsageError, exit_process, integer, run
 from infogeo.validation import ValidationError
 
 __all__ = ["main", "build_parser", "measure_config_from_args", "DEFAULT_MODEL"]
@@ -220,4 +220,4 @@ def _main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_process(main())

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from infogeo import pin_torch_cpu_kernels
-from infogeo.runner import ArgumentParser, UsageError, integer, output_dir, run
+from infogeo.runner import ArgumentParser, UsageError, exit_process, integer, output_dir, run
 from infogeo.validation import ValidationError
 
 pin_torch_cpu_kernels()  # torch loads later (lazily): the family trains as `python -m reports` trains it
@@ -122,4 +122,4 @@ def _main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_process(main())

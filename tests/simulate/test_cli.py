@@ -105,3 +105,19 @@ def test_importing_simulate_or_theory_loads_no_heavy_library():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=str(__import__("pathlib").Path(__file__).resolve().parents[2]))
     assert out.stdout.strip() == "[]", out.stdout
+
+
+def test_a_single_expected_run_loads_neither_scipy_nor_tqdm():
+    """`python -m simulate --alpha 0.3 --skills 1000000 --order parallel --json` (issue 23: at most 1.5 s with its
+    imports) needs neither: its fits use the suite's own Levenberg-Marquardt (scipy.optimize and the scipy.special
+    it pulls in cost ~0.6 s to import), theory's Hurwitz zeta is imported where it is called, and an expected run
+    shows no progress bar."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from simulate.__main__ import main; "
+            "rc = main(['--alpha', '0.3', '--skills', '20000', '--order', 'parallel', '--json']); "
+            "print(rc, sorted(m for m in ('scipy', 'tqdm') if m in sys.modules), file=sys.stderr)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=str(__import__("pathlib").Path(__file__).resolve().parents[2]))
+    assert out.stderr.strip().splitlines()[-1] == "0 []", out.stderr
