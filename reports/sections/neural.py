@@ -11,9 +11,9 @@ from ..blocks import Heading, Para, Table
 from . import section
 
 EXP_COLS = ["alpha", "axis", "fitted", "ci_low", "ci_high", "predicted_sequential", "predicted_parallel", "verdict"]
-ORDER_COLS = ["alpha", "width", "tasks_learned", "in_order_prefix", "max_concurrent", "mean_concurrent"]
-ROBUST_COLS = ["variant", "seeds", "slope", "ci_low", "ci_high", "seed_sd", "predicted_sequential",
-               "predicted_parallel", "vs_sequential", "vs_parallel"]
+#: The robustness columns shown (the learners' predictions on each variant's window, seeds and every other column:
+#: the CSV; the parallel prediction is α+1 on any window, and the caption says so).
+ROBUST_COLS = ["variant", "slope", "ci_low", "ci_high", "seed_sd", "vs_sequential", "vs_parallel"]
 EXPL_COLS = ["explanation", "change_vs_base", "conclusion"]
 
 
@@ -33,12 +33,27 @@ def _summary(tabs) -> str:
 
 
 def _provenance(manifest: dict) -> str:
-    per = manifest.get("cpu_s_per_variant", {})
-    cost = ", ".join(f"{k} {v:.0f}" for k, v in per.items())
     return (f"Command: `{manifest.get('command')}` at `{manifest.get('git_commit')}` (training code "
             f"`{str(manifest.get('code_version'))[:12]}`); {manifest.get('cpu_s_total', float('nan')):.0f} "
-            f"CPU-seconds ({cost}; {manifest.get('processes')} runs at once on a loaded 2-core box); tables and "
-            "`manifest.json`: `reports/neural_full/` (read, not rerun).")
+            f"CPU-seconds ({manifest.get('processes')} runs at once on a loaded 2-core box; per variant, the tables "
+            "and `manifest.json`: `reports/neural_full/`, read, not rerun).")
+
+
+def still_learning(mean_loss, tail: float = 0.25) -> str:
+    """How much the largest width's mean loss still falls over the last ``tail`` of the steps, per α, with the tasks
+    learned at the start and end of that stretch (read from the mean-loss table): the caveat of the width axis."""
+    parts = []
+    for a, g in mean_loss.groupby("alpha"):
+        g = g[g["width"] == g["width"].max()].sort_values("step")
+        last = g.iloc[-1]
+        ref = g[g["step"] <= (1 - tail) * last["step"]]
+        if not len(ref):
+            continue
+        ref = ref.iloc[-1]
+        parts.append(f"{1 - last['loss'] / ref['loss']:.0%} (α = {a:g}; tasks learned {int(ref['tasks_learned'])} → "
+                     f"{int(last['tasks_learned'])})")
+    return (f"over the last {tail:.0%} of the steps the largest width's loss still falls " + ", ".join(parts)
+            if parts else "")
 
 
 def _report_examples(tabs) -> str:
@@ -112,7 +127,8 @@ def _full_tier(ctx, tabs):
             Para(f"One change to the base run per variant, width {int(rob['width'].iloc[0])}, α = "
                  f"{rob['alpha'].iloc[0]:g}, learners on each variant's own window; between-seed 95% interval. "
                  + _scope(rob) + "." + changed + " " + _provenance(manifest)),
-            Table(rel["neural_robustness"], "Slope of log t_k in log k per variant",
+            Table(rel["neural_robustness"], "Slope of log t_k in log k per variant (each learner's prediction on the "
+                                             "variant's window: the CSV; parallel: α+1)",
                   columns=[c for c in ROBUST_COLS if c in rob.columns]),
             ctx.save_figure(plots.fig_robustness(rob, seeds), "neural_robustness",
                             "Slope per variant: bar, between-seed interval; dots, seeds; square/diamond, learners."),
@@ -136,22 +152,25 @@ def build(ctx):
         f"T = {int(r0['tasks'])} parities of {int(r0['k_bits'])} of {int(r0['bits'])} bits, p_k ∝ k^-(α+1); ReLU "
         f"MLPs of width {widths[0]}–{widths[-1]}, Adam, {int(r0['steps'])} steps of batch {int(r0['batch'])}; "
         "t_k: first step with held-out loss ≤ 0.5 ln 2. " + _summary(tabs))]
-    blocks.append(Table(rels["exponents"], "Exponents at θ = 0.5 ln 2 (θ = 0.1, tasks_vs_params, M = ∞: the CSV)",
+    blocks.append(Table(rels["exponents"], "Exponents at θ = 0.5 ln 2 (width: after the step budget, still learning: "
+                                           "see its figure; θ = 0.1, tasks_vs_params, M = ∞: the CSV)",
                         columns=EXP_COLS, where={"threshold": 0.5, "axis": ["learning_time", "steps", "width"]}))
     blocks.append(ctx.save_figure(plots.fig_task_curves(tabs["task_curves"], tabs["mean_loss"]), "neural_task_curves",
                                   "Per-task loss against steps, largest width; dashed: mean loss."))
     blocks.append(ctx.save_figure(plots.fig_learning_times(tabs["learning_times"], tabs["exponents"]),
                                   "neural_learning_times",
-                                  "t_k against k, fitted and predicted slopes; open: censored."))
-    blocks.append(Table(rels["order"], "Order and concurrency, θ = 0.5 ln 2", columns=ORDER_COLS,
-                        where={"threshold": 0.5}))
+                                  "t_k against k, fitted and predicted slopes; open: censored. Order and concurrency "
+                                  f"at every width: [{rels['order']}]({rels['order']})."))
     ls = tabs["loop_summary"].set_index(["learner", "alpha"])["rms_log_miss"]
     miss = "; ".join(f"{k} {', '.join(f'{v:.2f}' for v in ls.xs(k, level='learner'))}"
                      for k in ("parallel", "sequential") if k in ls.index.get_level_values("learner"))
     blocks.append(ctx.save_figure(plots.fig_loss_steps(tabs["mean_loss"], tabs["loop"], tabs["exponents"]),
                                   "neural_loss_steps", f"Mean loss vs steps with the learners; rms log miss by α "
                                   f"({miss}): [{rels['loop_summary']}]({rels['loop_summary']})."))
+    late = still_learning(tabs["mean_loss"])
     blocks.append(ctx.save_figure(plots.fig_width(tabs["width"], tabs["exponents"]), "neural_width",
-                                  f"Loss and tasks learned vs parameters; dashed: slope −α. "
-                                  f"[{rels['width']}]({rels['width']})."))
+                                  f"Loss and tasks learned vs parameters after {int(r0['steps'])} steps; dashed: slope "
+                                  f"−α. Not converged{': ' + late if late else ''}: the width verdicts compare a "
+                                  "step-budget slope with the capacity-limited learner holding the tasks learned, not "
+                                  f"Theorem 3.7's trained-out loss. [{rels['width']}]({rels['width']})."))
     return blocks + _full_tier(ctx, tabs)
