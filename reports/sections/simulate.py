@@ -23,17 +23,17 @@ def _figures(ctx, tabs):
     return blocks
 
 
-def bias_lead(bias) -> str:
-    """The section's lesson for data, read from the estimator-bias table: the largest relative error of a pure
-    power-law fit of the flops exponent, with its row."""
+def bias_lead(bias, rel: str | None = None) -> str:
+    """The section's lesson for data, read from the estimator-bias table (written at ``rel``, linked when given):
+    the largest relative error of a pure power-law fit of the flops exponent, with its row."""
     pure = bias[bias["estimator"] == "pure"]
     w = pure.loc[pure["rel_error"].abs().idxmax()]
     return (f"**Lesson for data: finite-M curvature biases a pure power-law fit by up to "
             f"{abs(w['rel_error']):.0%}.** With M = {int(w['M']):,} skills, H − C = A·x^−a − b bends down long before "
             f"x reaches its end; a straight line on log-log axes over the same window reads the flops exponent as "
             f"{w['fitted']:.4g} where theory and the offset fit give {w['predicted']:.4g} (α = {w['alpha']:g}, "
-            f"{w['order']} learner; largest for small α). A scaling-law fit to real losses needs the finite-size "
-            "term, or a window far from saturation.")
+            f"{w['order']} learner; largest for small α" + (f"; every α and order: [{rel}]({rel})" if rel else "")
+            + "). A scaling-law fit to real losses needs the finite-size term, or a window far from saturation.")
 
 
 def _agreement_text(tabs, M) -> str:
@@ -76,13 +76,11 @@ def build(ctx):
     exps = tabs["exponents"]
     blocks = []
     if "estimator_bias" in tabs and len(tabs["estimator_bias"]):
-        blocks += [Para(bias_lead(tabs["estimator_bias"])),
-                   Table(rels["estimator_bias"], "The flops exponent by a pure power law", where={"estimator": "pure"},
-                         columns=["alpha", "order", "fitted", "predicted", "rel_error"])]
+        blocks.append(Para(bias_lead(tabs["estimator_bias"], rels["estimator_bias"])))
     blocks.append(Para(_agreement_text(tabs, int(exps["M"].iloc[0]))))
     tol = exps["tolerance"].iloc[0]
-    blocks.append(Table(rels["exponents"], f"Exponents that count as evidence (tolerance {tol:g}; misfit intervals)",
-                        max_rows=80,
-                        columns=["alpha", "order", "cost", "axis", "fitted", "ci_low", "ci_high", "predicted",
-                                 "rel_error"], where={"evidence": "dynamics"}))
+    blocks.append(Table(rels["exponents"], f"Exponents that count as evidence (tolerance {tol:g}; their misfit "
+                                           "intervals: the CSV and the last figure)", max_rows=80,
+                        columns=["alpha", "order", "cost", "axis", "fitted", "predicted", "rel_error"],
+                        where={"evidence": "dynamics"}))
     return blocks + _figures(ctx, tabs)
