@@ -113,9 +113,10 @@ def _one_line(r) -> str:
 
 
 #: How each verdict other than 'holds' is introduced in the section, in the order shown.
-NOT_PLAIN = {"corrected": "the printed statement fails; a corrected one is verified",
+NOT_PLAIN = {"corrected": "the printed statement fails, a corrected one is verified",
              "refuted": "fails, no correction verified",
-             "holds-under-conditions": "the condition, and the failed check where it is broken"}
+             "holds-under-conditions": "a regime the paper does not exclude breaks it: the condition, and the failed "
+                                       "check"}
 
 
 def _not_plain(records) -> str:
