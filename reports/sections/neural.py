@@ -13,8 +13,7 @@ from . import section
 EXP_COLS = ["alpha", "axis", "fitted", "ci_low", "ci_high", "predicted_sequential", "predicted_parallel", "verdict"]
 #: The robustness columns shown (the learners' predictions on each variant's window, seeds and every other column:
 #: the CSV; the parallel prediction is α+1 on any window, and the caption says so).
-ROBUST_COLS = ["variant", "slope", "ci_low", "ci_high", "seed_sd", "vs_sequential", "vs_parallel"]
-EXPL_COLS = ["explanation", "change_vs_base", "conclusion"]
+ROBUST_COLS = ["variant", "slope", "ci_low", "ci_high", "vs_sequential", "vs_parallel"]
 
 
 def _summary(tabs) -> str:
@@ -33,7 +32,7 @@ def _summary(tabs) -> str:
 
 
 def _provenance(manifest: dict) -> str:
-    return (f"Command: `{manifest.get('command')}` at `{manifest.get('git_commit')}` (training code "
+    return (f"Command: `{manifest.get('command')}` at `{str(manifest.get('git_commit'))[:12]}` (training code "
             f"`{str(manifest.get('code_version'))[:12]}`); {manifest.get('cpu_s_total', float('nan')):.0f} "
             f"CPU-seconds ({manifest.get('processes')} runs at once on a loaded 2-core box; per variant, the tables "
             "and `manifest.json`: `reports/neural_full/`, read, not rerun).")
@@ -77,24 +76,31 @@ def _why(rob) -> str:
     if "adam" not in r.index or not np.isfinite(r.loc["adam", "slope"]):
         return "Why below the parallel prediction? The grid's base variant has no fit; it says nothing here."
     b = r.loc["adam"]
-    where = {"below": "below it; the table removes each candidate",
-             "holds": "its interval holds it: no gap to explain; the table shows whether removing each candidate "
-                      "moves the slope"}.get(b["vs_parallel"], "above it; the table removes each candidate")
+    where = {"below": "below it", "holds": "its interval holds it: no gap to explain"}.get(b["vs_parallel"],
+                                                                                          "above it")
     fitted = rob[np.isfinite(rob["examples_slope"])]
     ex = (f" Own examples before learning, p_k·t_k·B ∝ k^{fitted['examples_slope'].min():+.2f} to "
           f"k^{fitted['examples_slope'].max():+.2f} across variants (parallel: k^0)." if len(fitted) else "")
     return (f"Why below the parallel prediction? Base slope {b['slope']:.2f} [{b['ci_low']:.2f}, {b['ci_high']:.2f}] "
-            f"vs parallel {b['predicted_parallel']:.2f} ({int(b['window_hi'])} tasks): {where} (Welch 95%)." + ex)
+            f"vs parallel {b['predicted_parallel']:.2f} ({int(b['window_hi'])} tasks): {where}." + ex)
+
+
+def _explanations(expl, rel: str) -> str:
+    """The candidate explanations in one sentence: each with the change of slope when it is removed and the
+    conclusion (its part after the base's '; '), read from the explanations table written at ``rel``."""
+    parts = [f"{r.explanation} ({r.change_vs_base}): {str(r.conclusion).split('; ')[-1]}" for r in expl.itertuples()]
+    return (f"Candidate explanations, each removed (change of slope, Welch 95%; [{rel}]({rel})): " + "; ".join(parts)
+            + ".")
 
 
 def _scope(rob) -> str:
     fit = rob[rob["vs_parallel"] != "no fit"]
     s = (f"Slope below parallel in {(fit['vs_parallel'] == 'below').sum()} of {len(fit)} fitted variants, "
          f"sequential rejected in {(fit['vs_sequential'] != 'holds').sum()} of {len(fit)}")
-    for v in ("holds", "above"):
-        names = fit[fit["vs_parallel"] == v]["variant"]
-        if len(names):
-            s += f"; parallel {v}{' in' if v == 'holds' else ''}: " + ", ".join(names)
+    for v in ("holds", "above"):  # which variants: the table below
+        n = int((fit["vs_parallel"] == v).sum())
+        if n:
+            s += f"; parallel {v} in {n}"
     unfit = rob[rob["vs_parallel"] == "no fit"]["variant"]
     return s + (f"; no fit: {', '.join(unfit)}" if len(unfit) else "")
 
@@ -134,8 +140,8 @@ def _full_tier(ctx, tabs):
                             "Slope per variant: bar, between-seed interval; dots, seeds; square/diamond, learners."),
             ctx.save_figure(plots.fig_examples(ex, rob), "neural_examples",
                             "Own examples before learned (p_k·t_k·B) against k; the parallel learner is flat."),
-            Para(_why(rob) + " " + _report_examples(tabs)),
-            Table(rel["neural_explanations"], "Candidate explanations", columns=EXPL_COLS)]
+            Para(_why(rob) + " " + _report_examples(tabs) + " " + _explanations(full["neural_explanations"],
+                                                                              rel["neural_explanations"]))]
 
 
 @section("neural", "Neural networks: are skills learned one after another?", order=30)
@@ -170,7 +176,7 @@ def build(ctx):
     late = still_learning(tabs["mean_loss"])
     blocks.append(ctx.save_figure(plots.fig_width(tabs["width"], tabs["exponents"]), "neural_width",
                                   f"Loss and tasks learned vs parameters after {int(r0['steps'])} steps; dashed: slope "
-                                  f"−α. Not converged{': ' + late if late else ''}: the width verdicts compare a "
-                                  "step-budget slope with the capacity-limited learner holding the tasks learned, not "
-                                  f"Theorem 3.7's trained-out loss. [{rels['width']}]({rels['width']})."))
+                                  f"−α. Still learning{': ' + late if late else ''}. The width verdicts test a "
+                                  "step-budget slope, not Theorem 3.7's trained-out loss. "
+                                  f"[{rels['width']}]({rels['width']})."))
     return blocks + _full_tier(ctx, tabs)
