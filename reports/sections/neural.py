@@ -55,21 +55,6 @@ def still_learning(mean_loss, tail: float = 0.25) -> str:
             if parts else "")
 
 
-def _report_examples(tabs) -> str:
-    """p_k·t_k·B of the report tier's largest width, read from its learning times (θ = 0.5)."""
-    lt, runs = tabs["learning_times"], tabs["runs"]
-    out = []
-    for a, g in lt[(lt["threshold"] == 0.5) & ~lt["censored"].astype(bool)].groupby("alpha"):
-        g = g[g["width"] == g["width"].max()].sort_values("task")
-        if len(g) < 2:
-            continue
-        B = float(runs[runs["alpha"] == a]["batch"].iloc[0])
-        first, last = g.iloc[0], g.iloc[-1]
-        out.append(f"α = {a:g}: task {int(first.task)} {first.p_task * first.t_k * B:,.0f}, task {int(last.task)} "
-                   f"{last.p_task * last.t_k * B:,.0f}")
-    return ("Report tier, largest width: " + "; ".join(out) + ".") if out else ""
-
-
 def _why(rob) -> str:
     """The explanation paragraph's essentials, read from the robustness table (the table below has the rest)."""
     r = rob.set_index("variant")
@@ -140,8 +125,7 @@ def _full_tier(ctx, tabs):
                             "Slope per variant: bar, between-seed interval; dots, seeds; square/diamond, learners."),
             ctx.save_figure(plots.fig_examples(ex, rob), "neural_examples",
                             "Own examples before learned (p_k·t_k·B) against k; the parallel learner is flat."),
-            Para(_why(rob) + " " + _report_examples(tabs) + " " + _explanations(full["neural_explanations"],
-                                                                              rel["neural_explanations"]))]
+            Para(_why(rob) + " " + _explanations(full["neural_explanations"], rel["neural_explanations"]))]
 
 
 @section("neural", "Neural networks: are skills learned one after another?", order=30)
