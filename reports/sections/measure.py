@@ -16,12 +16,12 @@ def _family_intro(losses) -> Para:
     final = losses[losses["step"] == losses["step"].max()]
     params = dict(zip(final["size"], final["params_nonembedding"]))
     return Para(
-        "**What this family is.** *mini-Pythia*: GPT-NeoX models in Pythia's image (rotary, parallel attention "
-        f"and MLP, AdamW, Pythia's checkpoint spacing), {len(params)} sizes of {min(params.values()):,} to "
-        f"{max(params.values()):,} non-embedding parameters trained on CPU on the same tokens of the shipped hh-rlhf "
-        "sample: the paper's measurements end to end on natural text, not Pythia (a few MB of dialogue; the "
-        "theory is tested where the truth is known, in the skill-language section). `--model` measures a real "
-        "Pythia checkpoint instead.")
+        f"**What this family is.** *mini-Pythia*: {len(params)} GPT-NeoX models in Pythia's image (rotary, parallel "
+        f"attention and MLP, AdamW, Pythia's checkpoint spacing) of {min(params.values()):,} to "
+        f"{max(params.values()):,} non-embedding parameters, trained on CPU on the same tokens of the shipped hh-rlhf "
+        "sample (a few MB of dialogue): the paper's measurements end to end on natural text, not Pythia; the theory "
+        "is tested where the truth is known (the skill-language section). `--model` measures a real Pythia "
+        "checkpoint.")
 
 
 @section("measure", "Measurements of language models (Figures 1, 3 to 6)", order=50)
@@ -37,8 +37,7 @@ def build(ctx):
                   Table("tables/minipythia_losses.csv", "Training and held-out loss (nats per token) at the last "
                                                         "checkpoint (every checkpoint in the full table)",
                         where={"step": int(losses["step"].max())},
-                        columns=["size", "params_total", "params_nonembedding", "flops_6ND_nonemb",
-                                 "train_loss_nats", "heldout_loss_nats"])]
+                        columns=["size", "params_nonembedding", "train_loss_nats", "heldout_loss_nats"])]
     else:
         blocks = [Para(f"Measurements of `{ctx.model}` ({N_TEXTS} hh-rlhf transcripts, first {MAX_TOKENS} "
                        "tokens each; every hidden layer).")]
