@@ -34,8 +34,8 @@ def _summary(tabs) -> str:
 def _provenance(manifest: dict) -> str:
     return (f"Command: `{manifest.get('command')}` at `{str(manifest.get('git_commit'))[:12]}` (training code "
             f"`{str(manifest.get('code_version'))[:12]}`); {manifest.get('cpu_s_total', float('nan')):.0f} "
-            f"CPU-seconds ({manifest.get('processes')} runs at once on a loaded 2-core box; per variant, the tables "
-            "and `manifest.json`: `reports/neural_full/`, read, not rerun).")
+            f"CPU-seconds ({manifest.get('processes')} runs at once on a loaded 2-core box); cost per variant and "
+            "tables: `reports/neural_full/` (read, not rerun).")
 
 
 def still_learning(mean_loss, tail: float = 0.25) -> str:
