@@ -435,9 +435,9 @@ REGISTRY: dict[str, Measurement] = {m.name: m for m in (
         caption="Section 4.2: Lasso and head-averaged attention weights on their own scales, the 0.01 threshold, "
                 "and the Lasso over λ/λ_max against chance" + _PROMPT_MODEL,
         shown=(("measure_lasso_picks",
-                "At the paper's λ (as a fraction of λ_max = 2·max|cos|: nearly unpenalized), tokens each method "
-                "picks (weight > 0.01), their overlap, its hypergeometric chance mean and p_overlap = P(overlap ≥ "
-                "n_both); every weight: {tables[measure_lasso]}, the λ sweep: {tables[measure_lasso_sweep]}",
+                "At the paper's λ (over λ_max = 2·max|cos|: nearly unpenalized), tokens picked (weight > 0.01) by "
+                "each method and both, the hypergeometric chance mean and p_overlap = P(overlap ≥ n_both); "
+                "weights: {tables[measure_lasso]}, λ sweep: {tables[measure_lasso_sweep]}",
                 {"columns": ["target", "paper_lambda_over_max", "n_attention", "n_lasso", "n_both", "chance_both",
                              "p_overlap"]}),),
         doc="Section 4.2: Lasso of a protocol token on its context against head-averaged attention."),

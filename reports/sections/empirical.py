@@ -55,9 +55,8 @@ def build(ctx):
                                            "exponent)",
                             where={"quantity": ["alpha", "beta", "compute_optimal"], "compared_with": keep},
                             columns=list(JOINT_SHOWN)))
-    blocks.append(Para("Section 2's lesson (a pure power law misstates the exponent where the loss still bends) is "
-                       f"why these fits keep the offset E. Every fit, with χ², dof, p and σ_extra: "
-                       f"[{rels['fits']}]({rels['fits']})."))
+    blocks.append(Para("These fits keep the offset E (Section 2: a pure power law misstates the exponent where the "
+                       f"loss still bends). Every fit, with χ², dof, p and σ_extra: [{rels['fits']}]({rels['fits']})."))
     windows = window_note(ctx, tabs, rels, "pythia")
     for stem, fig in figures(tabs).items():
         blocks.append(ctx.save_figure(fig, stem, fit_caption(stem) + (windows if stem == "fit_window_sensitivity"
@@ -143,4 +142,5 @@ def fit_caption(stem: str) -> str:
         "fit_steps_exponents": "Steps exponent per size (95% intervals) beside α/(α+2) and α/(α+1).",
         "fit_frontier": "Compute frontier in 6·N·D: fit, 95% band, each learner's reference slope.",
         "fit_window_sensitivity": "Each exponent in every window (hollow: not usable).",
-    }.get(stem, "Loss against steps per size: data, fit, 95% band." if stem.startswith("fit_steps") else stem)
+    }.get(stem, f"Loss against steps per size ({stem.removeprefix('fit_steps_')}): data, fit, 95% band."
+          if stem.startswith("fit_steps") else stem)

@@ -35,7 +35,7 @@ def build(ctx):
         losses = tabs["minipythia_losses"]
         blocks = [_family_intro(losses),
                   Table("tables/minipythia_losses.csv", "Training and held-out loss (nats per token) at the last "
-                                                        "checkpoint (every checkpoint in the full table)",
+                                                        "checkpoint",
                         where={"step": int(losses["step"].max())},
                         columns=["size", "params_nonembedding", "train_loss_nats", "heldout_loss_nats"])]
     else:

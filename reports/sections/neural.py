@@ -56,7 +56,7 @@ def still_learning(mean_loss, tail: float = 0.25) -> str:
 
 
 def _why(rob) -> str:
-    """The explanation paragraph's essentials, read from the robustness table (the table below has the rest)."""
+    """The explanation paragraph's essentials, read from the robustness table (the base slope is in the table above)."""
     r = rob.set_index("variant")
     if "adam" not in r.index or not np.isfinite(r.loc["adam", "slope"]):
         return "Why below the parallel prediction? The grid's base variant has no fit; it says nothing here."
@@ -66,8 +66,8 @@ def _why(rob) -> str:
     fitted = rob[np.isfinite(rob["examples_slope"])]
     ex = (f" Own examples before learning, p_k·t_k·B ∝ k^{fitted['examples_slope'].min():+.2f} to "
           f"k^{fitted['examples_slope'].max():+.2f} across variants (parallel: k^0)." if len(fitted) else "")
-    return (f"Why below the parallel prediction? Base slope {b['slope']:.2f} [{b['ci_low']:.2f}, {b['ci_high']:.2f}] "
-            f"vs parallel {b['predicted_parallel']:.2f} ({int(b['window_hi'])} tasks): {where}." + ex)
+    return (f"Why below the parallel prediction? The grid's base slope (above) vs parallel "
+            f"{b['predicted_parallel']:.2f} ({int(b['window_hi'])} tasks): {where}." + ex)
 
 
 def _explanations(expl, rel: str) -> str:

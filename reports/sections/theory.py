@@ -138,8 +138,8 @@ def _holds(records) -> str:
     said = ", ".join(f"{r.paper_ref} (`{r.id}`)" if r.origin == "paper" else f"`{r.id}` (derived)" for r in says)
     return (f"**Hold and say something:** {said}.\n\n"
             f"**Hold by definition ({len(defn)} of the {len(paper)} printed claims that hold):** "
-            + ", ".join(r.paper_ref for r in defn) + ": each restates a definition or assumption, so it holds "
-            "whatever the model (the definition each restates: column `by_definition` of the claims table).")
+            + ", ".join(r.paper_ref for r in defn) + ": each restates a definition or assumption (which one: "
+            "`by_definition` in the claims table), so it holds whatever the model.")
 
 
 def details_markdown(records, cex_rel: str, forms_rel: str) -> str:
