@@ -16,7 +16,7 @@ def build(ctx):
     ag = agreement_summary(exps)
     fig_block = ctx.save_figure(plots.assumption_flops(traj, exps), "assumption_sqrt_cost",
                                 "The simulated curves (solid) and the slopes the new assumption predicts (dashed).")
-    cols = [c for c in ("order", "axis", "fitted", "predicted", "rel_error", "evidence", "agrees") if c in exps.columns]
+    cols = [c for c in ("order", "axis", "fitted", "predicted", "rel_error", "evidence") if c in exps.columns]
     toml = examples.SQRT_COST_TOML.relative_to(examples.SQRT_COST_TOML.parents[2])
     py = examples.SQRT_COST_PY.relative_to(examples.SQRT_COST_PY.parents[2])
     return [

@@ -13,8 +13,8 @@ def _figures(ctx, tabs):
     for i, alpha in enumerate(sorted(set(traj["alpha"]))):
         caption = (f"H(X|Y) − C for α = {alpha:g}" + (
             ", each learning order and cost (one colour per learner in every panel); black dashed: theory's slope "
-            "over the fit window. The curves bend below it as n nears M (H − C = A·x^−a − b): the bend a pure "
-            "power law misreads." if i == 0 else "; as in the first figure."))
+            "over the fit window. The curves bend below it as n nears M: the bend a pure power law misreads."
+            if i == 0 else "; as in the first figure."))
         blocks.append(ctx.save_figure(plots.trajectories(traj, exps, alpha), f"simulate_trajectories_alpha{alpha}",
                                       caption))
     blocks.append(ctx.save_figure(plots.agreement(exps), "simulate_agreement",
@@ -39,8 +39,8 @@ def bias_lead(bias, rel: str | None = None) -> str:
 def _agreement_text(tabs, M) -> str:
     ag = tabs["agreement"].set_index("table")
     e = ag.loc["exponents"]
-    text = (f"The skill model of Section 3 run exactly (event-driven, expected-value mode; M = {M:,}, "
-            "p_k ∝ k^-(α+1)), exponents of H(X|Y) − C fitted on an explicit window with the finite-M offset "
+    text = (f"The skill model of Section 3 run exactly (event-driven, expected values; M = {M:,}, "
+            "p_k ∝ k^-(α+1)), H(X|Y) − C fitted on an explicit window with the finite-M offset "
             f"(`docs/simulate.md`). **{e['agree']} of {e['counted']}** exponents a wrong dynamics could move agree "
             "with theory (within the tolerance of the M = ∞ prediction, and 1e-3 of the exact finite-M curve where "
             "there is one); a cost of 1/p^1.03 or a parallel learner labelled sequential fails (tested). "
