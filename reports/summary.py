@@ -175,9 +175,9 @@ def _kind(row) -> str:
 
 
 def _fitted(row) -> str:
+    """The estimate with its interval; a steps median has none (how many sizes it rests on: the kinds line)."""
     if row["test"] == "steps_exponent":
-        n = _sizes(row)
-        return f"{fmt(row['estimate'])} (median, {n} sizes)" if n else f"{fmt(row['estimate'])} (median)"
+        return f"{fmt(row['estimate'])} (median)"
     return interval(row["estimate"], row["ci_low"], row["ci_high"])
 
 
@@ -187,6 +187,12 @@ def _verdict_cell(r) -> str:
     return f"{fmt(r['predicted'])}: **{r['verdict']}**"  # the outcome in words is in section 4's table
 
 
+#: The summary table's column naming the data and where the predictions' α comes from.
+DATA_COLUMN = "family, α from N"
+#: Short names of the headline tests, for the sentence on drift coverage.
+SHORT = {"params_power_law": "α", "frontier_exponent": "frontier", "steps_exponent": "steps"}
+
+
 def fit_rows(h: pd.DataFrame) -> pd.DataFrame:
     """One row per exponent test (frontier, steps) and (family, alpha_source) of a headline table: the fitted
     exponent and, per prediction, its value and the verdict."""
@@ -194,7 +200,7 @@ def fit_rows(h: pd.DataFrame) -> pd.DataFrame:
     h = h[h["test"] != "params_power_law"]
     for (test, family, source), g in h.groupby(["test", "family", "alpha_source"], sort=False):
         first = g.iloc[0]
-        row = {"test": TESTS.get(test, test), "data": f"{family}, α from N {source}", "fitted": _fitted(first)}
+        row = {"test": TESTS.get(test, test), DATA_COLUMN: f"{family}, {source}", "fitted": _fitted(first)}
         for label in ("α/(α+2)", "α/(α+1)"):
             m = g[g["hypothesis"].str.contains(label, regex=False)]
             row[f"vs {label}"] = "" if not len(m) else _verdict_cell(m.iloc[0])
@@ -219,6 +225,18 @@ def params_line(h: pd.DataFrame) -> str:
                      f"**{r.verdict}**" for r in p.itertuples())
 
 
+def drift_line(h: pd.DataFrame) -> str:
+    """`` Under a drifting exponent ... of the time.``: how often each test's intervals cover a drifting generating
+    exponent (column ``drift_coverage`` of a headline table, one value per test); empty without that column."""
+    if "drift_coverage" not in h.columns:
+        return ""
+    parts = [f"{v} ({SHORT.get(t, t)})" for t, v in
+             h.drop_duplicates("test")[["test", "drift_coverage"]].itertuples(index=False) if str(v)]
+    if not parts:
+        return ""
+    return f" Under a drifting exponent these intervals cover the true one only {', '.join(parts)} of the time."
+
+
 def _markdown_table(df: pd.DataFrame) -> str:
     lines = ["| " + " | ".join(df.columns) + " |", "|" + "---|" * len(df.columns)]
     lines += ["| " + " | ".join(str(v).replace("|", "\\|") for v in row) + " |" for row in df.itertuples(index=False)]
@@ -230,8 +248,8 @@ def _pythia(t: dict, titles: dict) -> list[str]:
     p = h[h["test"] == "params_power_law"]
     kind = ", ".join(sorted({_gist(k) for k in p["interval_kind"]}))
     return [f"**Pythia** ({_link(titles, 'empirical')}, published LAMBADA losses). "
-            f"{TESTS['params_power_law'].split(': ')[1]} ({kind}): " + params_line(h) + ". "
-            f"Exponents of steps and compute against the predictions ({_kinds_line(h)}):", "",
+            f"{TESTS['params_power_law'].split(': ')[1]} ({kind}): " + params_line(h) + "." + drift_line(h)
+            + f" Exponents of steps and compute against the predictions ({_kinds_line(h)}):", "",
             _markdown_table(fit_rows(h))]
 
 

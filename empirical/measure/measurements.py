@@ -435,10 +435,9 @@ REGISTRY: dict[str, Measurement] = {m.name: m for m in (
         caption="Section 4.2: Lasso and head-averaged attention weights on their own scales, the 0.01 threshold, "
                 "and the Lasso over λ/λ_max against chance" + _PROMPT_MODEL,
         shown=(("measure_lasso_picks",
-                "At the paper's λ (λ/λ_max = paper_lambda_over_max, λ_max = 2·max|cos|: nearly unpenalized), tokens "
-                "picked by each method (weight > 0.01) and their overlap against chance (hypergeometric mean "
-                "chance_both, p_overlap = P(overlap ≥ n_both)); the picks and every weight: {tables[measure_lasso]}, "
-                "the λ sweep: {tables[measure_lasso_sweep]}",
+                "At the paper's λ (over λ_max = 2·max|cos|: nearly unpenalized), tokens picked (weight > 0.01) by "
+                "each method and both, the hypergeometric chance mean and p_overlap = P(overlap ≥ n_both); "
+                "weights: {tables[measure_lasso]}, λ sweep: {tables[measure_lasso_sweep]}",
                 {"columns": ["target", "paper_lambda_over_max", "n_attention", "n_lasso", "n_both", "chance_both",
                              "p_overlap"]}),),
         doc="Section 4.2: Lasso of a protocol token on its context against head-averaged attention."),
@@ -460,8 +459,8 @@ REGISTRY: dict[str, Measurement] = {m.name: m for m in (
         plot=_distances_figure, figure="measure_distances",
         shown=(("measure_distances_null",
                 "Figures 5-6 against a null: across-context over within-context mean distance, and the same ratio "
-                "with the king/queen labels shuffled (mean, 95% range, permutation p)",
-                {"columns": ["metric", "ratio_across_within", "null_mean", "null_low", "null_high", "p_value"]}),),
+                "with the king/queen labels shuffled (95% range, permutation p; its mean: the CSV)",
+                {"columns": ["metric", "ratio_across_within", "null_low", "null_high", "p_value"]}),),
         caption="Figures 5-6: distances between sentences' token covariances (JS γ = 100, Logdet, Riemannian, "
                 "log-Euclidean)" + _PROMPT_MODEL,
         doc="Figures 5-6 (Section 4.3): distances between the token covariances of sentence pairs."),

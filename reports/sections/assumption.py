@@ -16,8 +16,7 @@ def build(ctx):
     ag = agreement_summary(exps)
     fig_block = ctx.save_figure(plots.assumption_flops(traj, exps), "assumption_sqrt_cost",
                                 "The simulated curves (solid) and the slopes the new assumption predicts (dashed).")
-    cols = [c for c in ("order", "axis", "fitted", "ci_low", "ci_high", "predicted", "rel_error", "evidence", "agrees")
-            if c in exps.columns]
+    cols = [c for c in ("order", "axis", "fitted", "predicted", "rel_error", "evidence") if c in exps.columns]
     toml = examples.SQRT_COST_TOML.relative_to(examples.SQRT_COST_TOML.parents[2])
     py = examples.SQRT_COST_PY.relative_to(examples.SQRT_COST_PY.parents[2])
     return [
@@ -29,7 +28,8 @@ def build(ctx):
         Code(f"python -m simulate --assumptions {toml} --json\n"
              f"python -m simulate --assumptions {toml} --order parallel --json", "bash"),
         Table(rel, f"Fitted exponents against the class's own predictions ({ag['agree']} of {ag['counted']} rows "
-                   f"a wrong dynamics could move agree within {exps['tolerance'].iloc[0]:.0%}; misfit intervals)",
+                   f"a wrong dynamics could move agree within {exps['tolerance'].iloc[0]:.0%}; misfit intervals: "
+                   "the CSV)",
               columns=cols),
         fig_block,
     ]

@@ -1,7 +1,7 @@
 """Report section 4: exponents fitted to published Pythia measurements, and the theory's verdicts."""
 from __future__ import annotations
 
-from ..blocks import Heading, Para, Table
+from ..blocks import Para, Table
 from . import section
 from ._layout import headline_table, window_note
 
@@ -10,16 +10,17 @@ from ._layout import headline_table, window_note
 FIT_RESOLUTION = {"grad_norm": 1e-6}
 
 
-#: Columns of the joint table the report shows (every column stays in the CSV).
-JOINT_SHOWN = ("family", "quantity", "estimate", "ci_low", "ci_high", "compared_with", "predicted", "outcome")
+#: Columns of the joint table the report shows (every column stays in the CSV; what each quantity is compared with
+#: is said once, in the joint-law paragraph).
+JOINT_SHOWN = ("family", "quantity", "estimate", "ci_low", "ci_high", "predicted", "outcome")
 
 
 
 #: Columns of the headline verdicts table the report shows, in order (every column stays in the CSV): the test
-#: (its first word), the learner's hypothesis, estimate and prediction with their intervals, the verdict in words, the
-#: fit's χ² and p, and the coverage of the intervals when the exponent drifts.
-VERDICT_SHOWN = ("test", "family", "alpha_source", "hypothesis", "estimate", "ci_low", "ci_high", "predicted",
-                 "pred_low", "pred_high", "verdict", "outcome", "chi2", "chi2_p", "drift_coverage")
+#: (its first word), the learner's hypothesis, estimate and prediction with their intervals, the verdict in words and
+#: the fit's χ² p-value. The coverage under a drifting exponent is stated once beside the table (one value per test).
+VERDICT_SHOWN = ("test", "family", "hypothesis", "estimate", "ci_low", "ci_high", "predicted", "pred_low",
+                 "pred_high", "verdict", "outcome", "chi2_p")
 
 
 @section("empirical", "Pythia: fitted exponents against the predictions", order=40)
@@ -33,36 +34,35 @@ def build(ctx):
     h = tabs["verdicts_headline"]
     blocks = [Para(
         "Data: EleutherAI's lm-eval-harness results for Pythia (8 sizes, standard and deduplicated, to step "
-        "143000; Apache-2.0; provenance and checksums in `empirical/data/pythia/`); the loss is LAMBADA's per-word "
-        "NLL. Fits, their usability rule and the verdict rules: docs/statistics.md.")]
+        "143000; Apache-2.0; provenance and checksums: `empirical/data/pythia/`); loss: LAMBADA's per-word NLL. "
+        "Fit, usability and verdict rules: docs/statistics.md.")]
     blocks += [Para(p) for p in findings(h, tabs["joint"], tabs["fits"])]
     table = headline_table(
         rels["verdicts_headline"], h.columns, "pythia", shown=VERDICT_SHOWN, clip={"test": "_"},
         caption="Verdicts, α from non-embedding parameters (total: the CSV; steps: median over sizes, per size in "
-                "tables/pythia_verdicts.csv; `drift_coverage`: how often intervals cover a drifting exponent)")
+                "tables/pythia_verdicts.csv; χ² and `drift_coverage` of each row: the CSV)")
     table.where = {"alpha_source": "nonembedding"}
     blocks.append(table)
-    if len(tabs["joint"]):
-        j = tabs["joint"]
-        keep = [c for c in dict.fromkeys(j["compared_with"]) if "α/(α+2)" not in c]
-        blocks.append(Table(rels["joint"], "Joint law L = E + A/N^α + B/D^β (bootstrap over whole models; "
-                                           "compute_optimal = αβ/(α+β))",
-                            where={"quantity": ["alpha", "beta", "compute_optimal"], "compared_with": keep},
-                            columns=list(JOINT_SHOWN)))
     if "coverage" in tabs:
         blocks.append(Para(
             "**Intervals.** Params and joint intervals cover 93–96% at nominal 95%; steps and frontier ones are "
             "`approximate`. " + drift_sentence(h) + f" [{rels['coverage']}]({rels['coverage']})."))
-    blocks.append(Para("**Section 2's lesson**: a pure power law misstates the exponent where the loss still bends "
-                       "(tables/simulate_estimator_bias.csv), so these fits keep the offset E. Every fit, with χ², "
-                       f"dof, p and σ_extra: [{rels['fits']}]({rels['fits']})."))
+    if len(tabs["joint"]):
+        j = tabs["joint"]
+        keep = [c for c in dict.fromkeys(j["compared_with"]) if "α/(α+2)" not in c]
+        blocks.append(Table(rels["joint"], "Joint law L = E + A/N^α + B/D^β (bootstrap over whole models; "
+                                           "compute_optimal = αβ/(α+β); predicted: α_N, α/(α+1), the envelope's "
+                                           "exponent)",
+                            where={"quantity": ["alpha", "beta", "compute_optimal"], "compared_with": keep},
+                            columns=list(JOINT_SHOWN)))
+    blocks.append(Para("These fits keep the offset E (Section 2: a pure power law misstates the exponent where the "
+                       f"loss still bends). Every fit, with χ², dof, p and σ_extra: [{rels['fits']}]({rels['fits']})."))
     windows = window_note(ctx, tabs, rels, "pythia")
     for stem, fig in figures(tabs).items():
         blocks.append(ctx.save_figure(fig, stem, fit_caption(stem) + (windows if stem == "fit_window_sensitivity"
                                                                       else "")))
-    blocks.append(Heading("Caveats the data impose", 3))
-    blocks.append(Para(f"Each in full in [{rels['caveats']}]({rels['caveats']}): "
-                       + "; ".join(f"**{k}**" for k in tabs["caveats"]["caveat"]) + "."))
+    blocks.append(Para(f"**Caveats the data impose** (each in full: [{rels['caveats']}]({rels['caveats']})): "
+                       + "; ".join(tabs["caveats"]["caveat"]) + "."))
     return blocks
 
 
@@ -118,12 +118,10 @@ def findings(h, joint, fits) -> list[str]:
         parts = []
         for fam, j in joint.groupby("family", sort=False):
             get = {(r.quantity, r.compared_with.split(",")[0].split(" (")[0]): r for r in j.itertuples()}
-            beta, co = get[("beta", "α/(α+1)")], get[("compute_optimal", "the envelope's exponent")]
             cap = get[("compute_optimal", "α/(α+2)")]
-            parts.append(f"{fam} β = {beta.estimate:.2f} vs α/(α+1) = {beta.predicted:.2f} ({beta.outcome}), "
-                         f"αβ/(α+β) = {co.estimate:.3f} vs the envelope's {co.predicted:.3f} ({co.outcome}) and "
-                         f"α/(α+2) = {cap.predicted:.3f} ({cap.outcome})")
-        out.append("**The joint law** (Epoch-style): " + "; ".join(parts) + ".")
+            parts.append(f"{fam} {cap.estimate:.3f} vs {cap.predicted:.3f} ({cap.outcome})")
+        out.append("**The joint law** (Epoch-style; α, β and αβ/(α+β) against α_N, α/(α+1) and the envelope's "
+                   "exponent in the table below): αβ/(α+β) against α/(α+2): " + "; ".join(parts) + ".")
     return out
 
 
@@ -144,4 +142,5 @@ def fit_caption(stem: str) -> str:
         "fit_steps_exponents": "Steps exponent per size (95% intervals) beside α/(α+2) and α/(α+1).",
         "fit_frontier": "Compute frontier in 6·N·D: fit, 95% band, each learner's reference slope.",
         "fit_window_sensitivity": "Each exponent in every window (hollow: not usable).",
-    }.get(stem, "Loss against steps per size: data, fit, 95% band." if stem.startswith("fit_steps") else stem)
+    }.get(stem, f"Loss against steps per size ({stem.removeprefix('fit_steps_')}): data, fit, 95% band."
+          if stem.startswith("fit_steps") else stem)

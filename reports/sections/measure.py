@@ -12,16 +12,19 @@ from ..blocks import Para, Table
 from . import section
 
 
-def _family_intro(losses) -> Para:
+def _family_intro(losses, rel: str) -> Para:
+    """What the family is, and its held-out loss at the last checkpoint (every checkpoint, train loss: ``rel``)."""
     final = losses[losses["step"] == losses["step"].max()]
     params = dict(zip(final["size"], final["params_nonembedding"]))
+    held = ", ".join(f"{r.heldout_loss_nats:.3f} ({r.size})" for r in final.itertuples())
     return Para(
-        "**What this family is.** *mini-Pythia*: GPT-NeoX models in Pythia's image (rotary, parallel attention "
-        f"and MLP, AdamW, Pythia's checkpoint spacing), {len(params)} sizes of {min(params.values()):,} to "
-        f"{max(params.values()):,} non-embedding parameters trained on CPU on the same tokens of the shipped hh-rlhf "
-        "sample: the paper's measurements end to end on natural text, not Pythia (a few MB of dialogue; the "
-        "theory is tested where the truth is known, in the skill-language section). `--model` measures a real "
-        "Pythia checkpoint instead.")
+        f"**What this family is.** *mini-Pythia*: {len(params)} GPT-NeoX models in Pythia's image (rotary, parallel "
+        f"attention and MLP, AdamW, Pythia's checkpoint spacing) of {min(params.values()):,} to "
+        f"{max(params.values()):,} non-embedding parameters, trained on CPU on the same tokens of the shipped hh-rlhf "
+        "sample (a few MB of dialogue): the paper's measurements end to end on natural text, not Pythia; the theory "
+        "is tested where the truth is known (the skill-language section). `--model` measures a real Pythia "
+        f"checkpoint. Held-out loss at the last checkpoint, nats per token: {held} (every checkpoint and the "
+        f"training loss: [{rel}]({rel})).")
 
 
 @section("measure", "Measurements of language models (Figures 1, 3 to 6)", order=50)
@@ -31,14 +34,8 @@ def build(ctx):
     tabs = report_tables(seed=ctx.seed, progress=ctx.progress, model=ctx.model, out_dir=ctx.out_dir / "measurements")
     family = "minipythia_losses" in tabs
     if family:
-        ctx.table("minipythia_losses", tabs["minipythia_losses"])
         losses = tabs["minipythia_losses"]
-        blocks = [_family_intro(losses),
-                  Table("tables/minipythia_losses.csv", "Training and held-out loss (nats per token) at the last "
-                                                        "checkpoint (every checkpoint in the full table)",
-                        where={"step": int(losses["step"].max())},
-                        columns=["size", "params_total", "params_nonembedding", "flops_6ND_nonemb",
-                                 "train_loss_nats", "heldout_loss_nats"])]
+        blocks = [_family_intro(losses, ctx.table("minipythia_losses", losses))]
     else:
         blocks = [Para(f"Measurements of `{ctx.model}` ({N_TEXTS} hh-rlhf transcripts, first {MAX_TOKENS} "
                        "tokens each; every hidden layer).")]

@@ -87,11 +87,11 @@ def equation1_exponent(curve: pd.DataFrame, lo: float = FIGURE1_R_OVER_D[0], hi:
 def _figure1_note(curve: pd.DataFrame) -> str:
     k, k_lo, k_hi = equation1_exponent(curve)
     lo, hi = FIGURE1_R_OVER_D
-    return (f"**Figure 1's power law is mostly its input.** Over r/d = {lo:g} to {hi:g} Equation (1) at "
-            f"ε = {FIGURE1_EPS:g} behaves like (r/d)^{k:.2f} (least squares in log-log; local slope {k_lo:.2f} to "
-            f"{k_hi:.2f}; the paper prints no range). Figure 1 plots Equation (1) of r/d values read off [25]'s "
-            f"matrix entropies, so a power law of r/d in model size comes out as one, its exponent times {k:.2f}: "
-            "the power law is the input's, not a finding about the entropy.")
+    return (f"**Figure 1's power law is mostly its input.** Over r/d = {lo:g} to {hi:g}, Equation (1) at "
+            f"ε = {FIGURE1_EPS:g} behaves like (r/d)^{k:.2f} (log-log least squares; local slope {k_lo:.2f} to "
+            f"{k_hi:.2f}; the paper prints no range). Figure 1 plots it at r/d values read off [25]'s matrix "
+            f"entropies, so a power law of r/d in model size comes out as one, its exponent times {k:.2f}: the "
+            "input's power law, not a finding about the entropy.")
 
 
 def _gist(text: str) -> str:
@@ -100,15 +100,35 @@ def _gist(text: str) -> str:
 
 
 def _one_line(r) -> str:
-    """The line of a corrected or conditional claim: what fails, with the failed check's numbers."""
-    head = f"- {r.paper_ref} (`{r.id}`, **{r.verdict}**"
+    """The line of a corrected or conditional claim under its verdict's heading: what fails, with the failed
+    check's numbers."""
+    head = f"- {r.paper_ref} (`{r.id}`"
     if r.correction:
         return head + f", {r.correction['kind']}): {md_escape(r.evidence)}"
     if not r.conditions:  # refuted (no verified correction), or a verdict the check crashed before
         return head + f"): {md_escape(r.evidence)}"
     failed = next((c for c in r.checks if not c["passed"]), None)
     numbers = f" ({md_escape(failed['detail'])})" if failed else ""
-    return head + f"): condition: {md_escape(_gist(r.conditions[0]))}{numbers}"
+    return head + f"): {md_escape(_gist(r.conditions[0]))}{numbers}"
+
+
+#: How each verdict other than 'holds' is introduced in the section, in the order shown.
+NOT_PLAIN = {"corrected": "the printed statement fails, a corrected one is verified",
+             "refuted": "fails, no correction verified",
+             "holds-under-conditions": "a regime the paper does not exclude breaks it: the condition, and the failed "
+                                       "check"}
+
+
+def _not_plain(records) -> str:
+    """One paragraph per verdict other than 'holds' (corrected first): its count, then one line per claim."""
+    order = list(NOT_PLAIN) + sorted({r.verdict for r in records} - set(NOT_PLAIN) - {"holds"})
+    parts = []
+    for v in order:
+        mine = [r for r in records if r.verdict == v]
+        if mine:
+            parts.append(f"**{v}** ({len(mine)}; {NOT_PLAIN.get(v, 'see claims.md')}):\n\n"
+                         + "\n".join(_one_line(r) for r in mine))
+    return "\n\n".join(parts)
 
 
 def _holds(records) -> str:
@@ -116,10 +136,10 @@ def _holds(records) -> str:
     defn = [r for r in paper if r.by_definition]
     says = [r for r in records if r.verdict == "holds" and not r.by_definition]
     said = ", ".join(f"{r.paper_ref} (`{r.id}`)" if r.origin == "paper" else f"`{r.id}` (derived)" for r in says)
-    why = "; ".join(f"{r.paper_ref} — {md_escape(r.by_definition)}" for r in defn)
     return (f"**Hold and say something:** {said}.\n\n"
-            f"**Hold by definition ({len(defn)} of the {len(paper)} printed claims that hold):** each restates a "
-            f"definition or assumption, so it holds whatever the model (`by_definition`): {why}.")
+            f"**Hold by definition ({len(defn)} of the {len(paper)} printed claims that hold):** "
+            + ", ".join(r.paper_ref for r in defn) + ": each restates a definition or assumption (which one: "
+            "`by_definition` in the claims table), so it holds whatever the model.")
 
 
 def details_markdown(records, cex_rel: str, forms_rel: str) -> str:
@@ -154,12 +174,10 @@ def build(ctx):
     forms_rel = ctx.table("claims_latex", latex_table(records))
     cex_rel = ctx.table("claims_counterexamples", counterexample_table(records))
     (ctx.out_dir / DETAILS).write_text(details_markdown(records, cex_rel, forms_rel))
-    other = [r for r in records if r.verdict != "holds"]
     return [Para("Each claim is encoded as printed and checked symbolically, numerically and, for the discrete lemmas, "
                  "exhaustively; one rule turns the checks into the verdict (`python -m theory`). Every claim with its "
                  f"evidence: [{rels['claims']}]({rels['claims']}); failed checks, corrections and conditions in "
                  f"full: [{DETAILS}]({DETAILS})."),
             Para(_holds(records)),
             Para(_figure1_note(tabs["equation1_curve"])),
-            Para(f"**Corrected or holding only under conditions ({len(other)}),** one line each:\n\n"
-                 + "\n".join(_one_line(r) for r in other))] + _figures(ctx, tabs)
+            Para(_not_plain(records))] + _figures(ctx, tabs)

@@ -175,8 +175,8 @@ def fig_width(width: pd.DataFrame, exponents: pd.DataFrame):
             if len(e) and np.isfinite(e["fitted"].iloc[0]):
                 r = e.iloc[0]
                 axes[0, 0].plot([], [], " ", label=f"  fitted α_N = {r['fitted']:.2f}")
-                found.append(f"α = {a:g}: fitted α_N = {fmt_interval(r['fitted'], r['ci_low'], r['ci_high'])} "
-                             f"({r['verdict']})")
+                fitted = fmt_interval(r["fitted"], r["ci_low"], r["ci_high"])
+                found.append(f"α\u00a0=\u00a0{a:g}: fitted α_N = {fitted}")  # no line break inside "α = 0.5"
         axes[0, 1].loglog(w["params"], w["tasks_learned"].clip(lower=0.8), "o-", color=c, label=f"α = {a:g}")
         t = exponents[(exponents["alpha"] == a) & (exponents["axis"] == "tasks_vs_params")]
         if len(t) and np.isfinite(t["fitted"].iloc[0]):
@@ -191,7 +191,9 @@ def fig_width(width: pd.DataFrame, exponents: pd.DataFrame):
     axes[0, 1].set_ylabel("tasks learned (loss ≤ 0.5 ln 2)")
     axes[0, 1].set_title("tasks learned: every r parameters a skill?", fontsize=10)
     axes[0, 1].legend(fontsize=7)
-    suptitle(fig, f"{_WHAT}, every width for the same steps: final loss against N — " + "; ".join(found),
+    # What is plotted, not a verdict: the networks are still learning at the step budget, so the verdict and that
+    # caveat belong together in the report text.
+    suptitle(fig, f"{_WHAT}: final loss against N after the same number of steps — " + "; ".join(found),
              fontsize=10.5)
     return fig
 

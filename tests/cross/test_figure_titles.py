@@ -89,3 +89,19 @@ def test_palette_is_okabe_ito_and_the_theory_is_black_dashed():
     assert set(plotstyle.CYCLE) - {plotstyle.COLORS["grey"]} <= okabe_ito
     assert plotstyle.THEORY["color"] == "#000000" and plotstyle.THEORY["ls"] == "--"
     assert plotstyle.THEORY["color"] not in plotstyle.CYCLE  # black is kept for the theory
+
+
+@pytest.mark.parametrize("verdict", ["rejected", "consistent", "neither rejected (uninformative)"])
+def test_width_title_states_what_is_plotted_not_the_verdict(verdict):
+    """The networks of the width figure are still learning at the step budget: the title gives the fitted α_N with
+    its interval, and the verdict (with that caveat) is left to the report text (issue 22)."""
+    from simulate.neural.plots import fig_width
+
+    params = np.array([1e4, 2e4, 4e4, 8e4])
+    width = pd.DataFrame({"alpha": 0.5, "seed": 0, "width": [32, 64, 128, 256], "params": params,
+                          "final_loss": params**-0.5, "tasks_learned": [2, 4, 8, 16]})
+    exps = pd.DataFrame([{"alpha": 0.5, "axis": "width", "fitted": 0.5, "ci_low": 0.3, "ci_high": 0.7,
+                          "verdict": verdict}])
+    title = _title(fig_width(width, exps))
+    assert "fitted α_N = 0.50 [0.30, 0.70]" in title and "final loss against N" in title
+    assert "rejected" not in title and "consistent" not in title and "uninformative" not in title

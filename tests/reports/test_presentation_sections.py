@@ -73,15 +73,49 @@ def _record(cid, verdict, **kw):
 
 
 def test_one_line_per_claim_and_the_full_blocks_in_claims_md():
-    from reports.sections.theory import _one_line, details_markdown
+    from reports.sections.theory import _not_plain, _one_line, details_markdown
 
     failed = {"name": "n<d", "kind": "numeric", "target": "boundary", "passed": False, "detail": "ratio 0.1",
               "data": {}}
     cond = _record("lemma-9.9", "holds-under-conditions", checks=[failed], conditions=["n >= d: else smaller", "x"])
     refuted = _record("lemma-9.8", "refuted")
     holds = _record("lemma-9.7", "holds")
-    assert _one_line(cond) == "- Lemma 9.9 (`lemma-9.9`, **holds-under-conditions**): condition: n >= d (ratio 0.1)"
-    assert _one_line(refuted) == "- Lemma 9.9 (`lemma-9.8`, **refuted**): fails 3 of 7 \\*times\\*"
+    assert _one_line(cond) == "- Lemma 9.9 (`lemma-9.9`): n >= d (ratio 0.1)"
+    assert _one_line(refuted) == "- Lemma 9.9 (`lemma-9.8`): fails 3 of 7 \\*times\\*"
+    # Under its verdict's heading, corrected first, each with its count.
+    text = _not_plain([cond, refuted, holds])
+    assert text.index("**refuted** (1;") < text.index("**holds-under-conditions** (1;") and "lemma-9.7" not in text
     md = details_markdown([cond, refuted, holds], "tables/a.csv", "tables/b.csv")
     assert "`lemma-9.9`" in md and "`lemma-9.8`" in md and "`lemma-9.7`" not in md
     assert "- Condition: n >= d: else smaller" in md and "- Condition: x" in md and "ratio 0.1" in md
+
+
+def test_still_learning_reads_the_fall_of_the_largest_widths_loss():
+    """The width figure's caveat: the loss of the largest width over the last quarter of the steps, per α, from a
+    mean-loss table built so that it falls by exactly 10% (α = 0.5) and not at all (α = 1)."""
+    from reports.sections.neural import still_learning
+
+    rows = []
+    for alpha, end in ((0.5, 0.9), (1.0, 1.0)):
+        for width in (256, 32):  # the largest first: a mix-up of widths would then read the smaller one
+            for step, loss, n in ((2000, 2.0, 1), (6000, 1.0, 4), (8000, end if width == 256 else 0.5, 7)):
+                rows.append(dict(alpha=alpha, seed=0, width=width, step=step, loss=loss, tasks_learned=n))
+    text = still_learning(pd.DataFrame(rows))
+    assert text == ("over the last 25% of the steps the largest width's loss still falls 10% (α = 0.5; tasks learned "
+                    "4 → 7), 0% (α = 1; tasks learned 4 → 7)")
+
+
+def test_evidence_by_alpha_is_one_row_per_learner_and_axis_with_each_alphas_relative_error():
+    """Section 2's table: the dynamics rows only, one column per α holding that row's rel_error, rows in the
+    exponents table's order (a tail-sum row with a huge error must not appear)."""
+    from reports.sections.simulate import evidence_by_alpha
+
+    rows = [dict(alpha=a, order=o, cost="inverse_p", axis=ax, evidence=ev, rel_error=err)
+            for a in (0.3, 1.0)
+            for o, ax, ev, err in (("sequential", "flops", "dynamics", a * 1e-3), ("parallel", "skills", "dynamics",
+                                                                                   -a * 1e-2),
+                                   ("parallel", "params", "tail sum", 9.0))]
+    got = evidence_by_alpha(pd.DataFrame(rows))
+    assert list(got.columns) == ["order", "cost", "axis", "α = 0.3", "α = 1"]
+    assert got[["order", "axis"]].values.tolist() == [["sequential", "flops"], ["parallel", "skills"]]
+    np.testing.assert_allclose(got[["α = 0.3", "α = 1"]].to_numpy(), [[3e-4, 1e-3], [-3e-3, -1e-2]])

@@ -10,7 +10,7 @@ import pytest
 
 from reports.blocks import fmt, interval, markdown_html
 from reports.build import SECTION_TITLES
-from reports.summary import TESTS, read_summary_tables, summary_text
+from reports.summary import DATA_COLUMN, TESTS, read_summary_tables, summary_text
 
 LATEST = Path(__file__).resolve().parents[2] / "reports" / "latest"
 NUM = r"-?\d+(?:\.\d+)?(?:e[+-]?\d+)?"
@@ -155,7 +155,7 @@ def _check_pythia(text, t):
     assert len(rows) == len(h[h["test"] != "params_power_law"]) // 2
     label_to_test = {v: k for k, v in TESTS.items()}
     for row in rows:
-        family, source = re.fullmatch(r"(\w+), α from N (\w+)", row["data"]).groups()
+        family, source = re.fullmatch(r"(\w+), (\w+)", row[DATA_COLUMN]).groups()
         for hyp in ("α/(α+2)", "α/(α+1)"):
             sel = h[(h["test"] == label_to_test[row["test"]]) & (h["family"] == family)
                     & (h["alpha_source"] == source) & h["hypothesis"].str.contains(hyp, regex=False)]
@@ -163,10 +163,10 @@ def _check_pythia(text, t):
             assert row[f"vs {hyp}"].startswith(f"{fmt(r['predicted'])}: **{r['verdict']}**")
             words = row[f"vs {hyp}"].split("**", 2)[2].strip(" ()")  # the outcome, where it says more
             assert not words or words in str(r.get("outcome", "")), (words, r.get("outcome"))
-            if row["test"].startswith("training steps"):  # a median over sizes: no interval of its own
-                n_use, n_all = re.fullmatch(rf"{NUM} \(median, (\d+) of (\d+) sizes\)", row["fitted"]).groups()
-                assert row["fitted"].startswith(fmt(r["estimate"]) + " ")
-                assert re.match(rf"{n_use} of {n_all} usable", r["reason"])
+            if row["test"].startswith("training steps"):  # a median over sizes: no interval of its own; the
+                assert row["fitted"] == f"{fmt(r['estimate'])} (median)"  # sizes behind it: in the kinds line
+                n_use, n_all = re.match(r"(\d+) of (\d+) usable", r["reason"]).groups()
+                assert f"median of {n_use} of {n_all} sizes" in text
             else:
                 assert row["fitted"] == interval(r["estimate"], r["ci_low"], r["ci_high"])
     # The kind of interval of each test is stated once, above the table, as its rows' interval_kind says.
@@ -199,6 +199,8 @@ def test_every_number_in_the_summary_is_read_from_its_table(tables_dir):
                   formulas_dropped)
     usable = {n for reason in t["pythia_verdicts_headline"]["reason"]  # sizes behind a median (see _check_pythia)
               for pair in re.findall(r"(\d+) of (\d+) usable", reason) for n in pair}
+    usable |= {n for cov in t["pythia_verdicts_headline"].get("drift_coverage", [])  # "36–51%": its two numbers
+               for n in re.findall(r"\d+", str(cov))}
     known = _all_cells(t) | counts | usable
     stray = [n for n in re.findall(NUM, bare) if n not in known]
     assert not stray, f"numbers in the summary that no table holds: {stray}"
