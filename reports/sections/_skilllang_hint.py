@@ -84,15 +84,14 @@ def hint_rows(model, lang) -> list[dict]:
     return rows
 
 
-def hint_table(tabs: dict, root=None, *, processes: int = 2, progress: bool = False) -> pd.DataFrame:
+def hint_table(tabs: dict, load_checkpoint, root=None, *, processes: int = 2, progress: bool = False) -> pd.DataFrame:
     """Both hint models of the first alpha's family (trained here on first use, then cached): one row per (model,
-    skill group, hint kind)."""
+    skill group, hint kind). ``load_checkpoint(path, step)``: the section's loader (through the measurement engine),
+    passed in so that this module does not import the one that assembles the block."""
     import torch
 
     from infogeo.checkpoints import cache_root
     from simulate.skilllang import ensure_families
-
-    from ._skilllang_section4 import load_checkpoint
 
     row = tabs["languages"].iloc[0]
     cfgs = hint_configs(cache_root(root) / "skilllang" / row["cache"])

@@ -253,7 +253,8 @@ def section4_blocks(ctx, tabs, largest) -> list:
 
     opts = ctx.options.get("skilllang", {})
     s4, ig, curves = section4_tables(tabs, root=opts.get("root"))
-    hint = hint_table(tabs, root=opts.get("root"), processes=opts.get("processes", 2), progress=ctx.progress)
+    hint = hint_table(tabs, load_checkpoint, root=opts.get("root"), processes=opts.get("processes", 2),
+                      progress=ctx.progress)
     ctx.table("skilllang_section4", s4)
     rel_ig = ctx.table("skilllang_infogain", ig)
     ctx.table("skilllang_infogain_curves", curves)
