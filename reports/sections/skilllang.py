@@ -12,8 +12,7 @@ from ..blocks import Heading, Para, Table
 from . import section
 
 #: Columns shown in report.md (the CSVs keep every column: windows, widths, notes, pick lists, wall times).
-EXP_COLS = ["alpha", "axis", "fitted", "ci_low", "ci_high", "interval_kind", "predicted_sequential",
-            "predicted_parallel", "verdict"]
+EXP_COLS = ["alpha", "axis", "fitted", "ci_low", "ci_high", "predicted_sequential", "predicted_parallel", "verdict"]
 EXP_AXES = ["learning_time", "steps", "params", "frontier"]
 SIZE_COLS = ["alpha", "params_nonembedding", "final_excess_norm", "lemma36_excess_norm", "skills_learned"]
 S4_COLS = ["alpha", "size", "attention_precision", "lasso_precision", "distance_auc_same_skill",
@@ -98,24 +97,24 @@ def _calibration_summary(cal) -> str:
 def build(ctx):
     from simulate.skilllang import plots, report_tables
 
-    tabs = report_tables(seed=ctx.seed, progress=ctx.progress, **ctx.options.get("skilllang", {}))
+    opts = {k: v for k, v in ctx.options.get("skilllang", {}).items() if k != "full_root"}  # full_root: _full_tier
+    tabs = report_tables(seed=ctx.seed, progress=ctx.progress, **opts)
     cal = calibration_table(tabs, seed=ctx.seed, progress=ctx.progress)
     rels = {name: ctx.table(f"skilllang_{name}", df) for name, df in tabs.items() if name != "skill_curves"}
     rels["calibration"] = ctx.table("skilllang_calibration", cal)
     lang = tabs["languages"].iloc[0]
     sz = tabs["sizes"]
     blocks = [Para(
-        "Section 4's pipeline, run where the answer is known: GPT-NeoX models "
-        "trained online on a synthetic *skill language* whose truth we set: "
+        "GPT-NeoX models trained online on a synthetic *skill language* whose truth we set: "
         f"M = {int(lang['skills'])} skills, p_k ∝ k^−(α+1), each named by {int(lang['name_len'])} of "
         f"{int(lang['letters'])} letters, a lookup table of {int(lang['inputs'])} inputs into {int(lang['answers'])} "
-        f"answers, {lang['noise']:.0%} noise. Definition 3.4's levels are exact: C = {lang['C_nats']:.4f} nats, "
+        f"answers, {lang['noise']:.0%} noise; exact levels (Definition 3.4) C = {lang['C_nats']:.4f} nats, "
         f"B = ln {int(lang['answers'])} = {lang['B_nats']:.4f}. {sz['size'].nunique()} two-layer sizes, "
-        f"{int(sz['params_nonembedding'].min()):,} to {int(sz['params_nonembedding'].max()):,} non-embedding "
-        f"parameters (N of Theorem 3.7), {int(lang['steps'])} steps of {int(lang['tokens_per_step'])} tokens, one "
-        "data order. A skill is learned when its exact held-out loss is halfway from B to C. " + _headline(tabs, cal))]
-    blocks.append(Table(rels["exponents"], "Exponents (steps: the two largest sizes, in order; frontier: in 6ND; "
-                                           "tasks-vs-N in the CSV)", columns=EXP_COLS,
+        f"N = {int(sz['params_nonembedding'].min()):,}–{int(sz['params_nonembedding'].max()):,} (non-embedding), "
+        f"{int(lang['steps'])} steps of {int(lang['tokens_per_step'])} tokens, one data order. A skill is learned "
+        "halfway from B to C. " + _headline(tabs, cal))]
+    blocks.append(Table(rels["exponents"], "Exponents, 95% intervals (kinds, tasks-vs-N: the CSV; steps: the two "
+                                           "largest sizes; frontier: in 6ND)", columns=EXP_COLS,
                         where={"threshold": 0.5, "axis": EXP_AXES}))
     blocks.append(ctx.save_figure(plots.fig_skill_curves(tabs["skill_curves"], tabs["mean_loss"]),
                                   "skilllang_skill_curves",
@@ -127,7 +126,9 @@ def build(ctx):
     blocks.append(ctx.save_figure(plots.fig_scaling(sz, tabs["mean_loss"], tabs["frontier"], tabs["exponents"],
                                                     float(lang["tokens_per_step"])), "skilllang_scaling",
                                   "Excess loss and skills vs N with Lemma 3.6; compute frontier vs α/(α+2), α/(α+1)."))
-    blocks.append(Table(rels["sizes"], "Sizes (excess loss, 0 = C, 1 = B; Lemma 3.6's value)", columns=SIZE_COLS))
+    ends = [int(sz["params_nonembedding"].min()), int(sz["params_nonembedding"].max())]
+    blocks.append(Table(rels["sizes"], "Smallest and largest size (excess loss, 0 = C, 1 = B; Lemma 3.6's value)",
+                        columns=SIZE_COLS, where={"params_nonembedding": ends}))
     blocks.append(Heading("Calibration: the pipeline against the truth", 3))
     blocks.append(Para(
         f"`empirical.fit.run_analyses` unchanged ({CAL_BOOT} bootstrap refits) on this family's loss table vs the "
@@ -136,7 +137,7 @@ def build(ctx):
         + _calibration_summary(cal)))
     blocks.append(Table(rels["calibration"], "Calibration, summary rows (non-embedding N; steps over all sizes)",
                         columns=CAL_SHOW_COLS, where=CAL_SHOWN, clip={"hypothesis": [" ("]}))
-    return blocks + _section4(ctx, tabs) + _full_tier(ctx)
+    return blocks + _section4(ctx, tabs) + _full_tier(ctx, tabs)
 
 
 def _order_sentence(order, largest) -> str:
@@ -152,17 +153,87 @@ def _largest(sz) -> list[str]:
     return sorted(set(sz.loc[sz["params_nonembedding"] == sz["params_nonembedding"].max(), "size"].astype(str)))
 
 
-def _full_tier(ctx):
+#: The full tier's compact table: per alpha, these axes at θ = 0.5 (steps: the largest size), beside the report tier.
+FULL_AXES = ["learning_time", "params", "steps", "frontier"]
+FULL_SHOW = ["alpha", "axis", "report_tier", "full_between_seed", "within_half", "predicted_seq_par",
+             "verdicts_per_seed"]
+#: Shorter verdict labels in the report's cell (the CSV keeps the full ones).
+_SHORT = {"neither rejected (uninformative)": "uninformative", "sequential rejected": "seq. rejected",
+          "parallel rejected": "par. rejected"}
+
+
+def _largest_rows(e, axes):
+    """One row per (alpha, axis) at θ = 0.5, the largest size's where an axis has one per size (steps)."""
+    d = e[(e["threshold"] == 0.5) & e["axis"].isin(axes)]
+    d = d.assign(_w=d["width"].fillna(float("inf")), _a=d["axis"].map(axes.index))
+    return d.sort_values(["alpha", "_a", "_w"]).groupby(["alpha", "axis"], sort=False).tail(1)
+
+
+def _short_counts(counts: str) -> str:
+    """``"neither rejected (uninformative) 2/3; ..."`` with the short labels of :data:`_SHORT`."""
+    parts = (c.rsplit(" ", 1) for c in counts.split("; "))
+    return "; ".join(f"{_SHORT.get(v, v)} {n}" for v, n in parts)
+
+
+def full_tier_comparison(summary: pd.DataFrame, report_exponents: pd.DataFrame) -> pd.DataFrame:
+    """The full tier's exponents across seeds (:func:`simulate.skilllang.seeds.seed_summary` rows) beside the report
+    tier's (one seed), per alpha and axis of :data:`FULL_AXES`; formatted cells for the report, numbers kept."""
+    f = _largest_rows(summary, FULL_AXES)
+    r = _largest_rows(report_exponents, FULL_AXES).set_index(["alpha", "axis"])
+    rows = []
+    for x in f.itertuples():
+        rep = r.loc[(x.alpha, x.axis)] if (x.alpha, x.axis) in r.index else None
+        rows.append({"alpha": x.alpha, "axis": x.axis,
+                     "report_tier": _fmt(rep) if rep is not None else "",
+                     "full_per_seed": ", ".join(f"{float(v):.3g}" for v in x.fitted_per_seed.split()),
+                     "full_between_seed": _fmt({"fitted": x.mean, "ci_low": x.ci_low, "ci_high": x.ci_high}),
+                     "within_half": f"±{x.within_half_median:.2g}",
+                     "predicted_seq_par": f"{x.predicted_sequential:.2f} / {x.predicted_parallel:.2f}",
+                     "verdicts_per_seed": _short_counts(x.verdict_counts),
+                     "report_fitted": rep["fitted"] if rep is not None else np.nan, "full_mean": x.mean,
+                     "full_ci_low": x.ci_low, "full_ci_high": x.ci_high, "interval_kind": x.interval_kind,
+                     "predicted_sequential": x.predicted_sequential, "predicted_parallel": x.predicted_parallel,
+                     "full_verdict": x.verdict})
+    return pd.DataFrame(rows)
+
+
+def _full_sentence(cmp, full) -> str:
+    """What the bigger, longer-trained family changes for α_N (the report tier is step-limited), from the tables."""
+    out = []
+    for x in cmp[cmp["axis"] == "params"].itertuples():
+        closer = abs(x.full_mean - x.predicted_sequential) < abs(x.report_fitted - x.predicted_sequential)
+        out.append(f"α = {x.alpha:g}: {x.full_mean:.2f} (report tier {x.report_fitted:.2f}; finite-M prediction "
+                   f"{x.predicted_sequential:.2f}: {'closer' if closer else 'no closer'})")
+    cal = full.get("skilllang_calibration_summary")
+    tail = ""
+    if cal is not None:
+        a = cal[(cal["quantity"] == "alpha_N") & (cal["subject"] == "nonembedding")]
+        tail = " The pipeline's α_N interval holds α in " + ", ".join(f"{r.covers} seeds (α = {r.alpha:g})"
+                                                                     for r in a.itertuples()) + "."
+    return "α_N with more skills, sizes and steps: " + "; ".join(out) + "." + tail
+
+
+def _full_tier(ctx, tabs):
     from simulate.skilllang.experiment import FULL_OUT, full_tier_tables
 
-    e = full_tier_tables().get("skilllang_exponents")
-    if e is None:
-        return [Para(f"Full tier (512 skills, 4000 steps, about an hour): not run into `reports/{FULL_OUT.name}/`; "
-                     "see docs/skilllang.md.")]
-    rel = ctx.table("skilllang_full_exponents", e)
-    return [Heading("Full tier", 3), Para(f"Tables kept in `reports/{FULL_OUT.name}/`."),
-            Table(rel, "Full tier: exponents and verdicts", columns=[c for c in EXP_COLS if c in e.columns],
-                  where={"threshold": 0.5})]
+    root = ctx.options.get("skilllang", {}).get("full_root", FULL_OUT)
+    full = full_tier_tables(root)
+    s = full.get("skilllang_exponents_summary")
+    if s is None:
+        return [Para(f"Full tier (512 skills, 8 sizes, 4000 steps, 3 seeds): not run into "
+                     f"`reports/{FULL_OUT.name}/`; see docs/skilllang.md.")]
+    cmp = full_tier_comparison(s, tabs["exponents"])
+    rel = ctx.table("skilllang_full_comparison", cmp)
+    sz, lang = full["skilllang_sizes"], full["skilllang_languages"].iloc[0]
+    g = s["seeds"].iloc[0].count(" ") + 1
+    return [Heading("Full tier", 3), Para(
+        f"M = {int(lang['skills'])}, {sz['size'].nunique()} sizes ({int(sz['params_nonembedding'].min()):,}–"
+        f"{int(sz['params_nonembedding'].max()):,} N), {int(lang['steps'])} steps, {g} seed(s) (weights and "
+        "language draws). Between seeds: mean [95% t-interval over the fitted seeds"
+        + ("; t = 4.30 for 3, so wide" if g == 3 else "") + "]; `within`: median half-width of the seeds' own "
+        "intervals. " + _full_sentence(cmp, full)
+        + f" Kept in `reports/{FULL_OUT.name}/`."),
+        Table(rel, "Full tier across seeds vs report tier (θ = 0.5; steps: largest size)", columns=FULL_SHOW)]
 
 
 def _section4(ctx, tabs):
