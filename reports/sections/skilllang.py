@@ -8,19 +8,23 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from empirical.fit.analyses import FRONTIER_HYPOTHESES, STEPS_HYPOTHESES
+from empirical.fit.calibration import PARAMS_HYPOTHESIS
+
 from ..blocks import Heading, Para, Table
 from . import section
 
 #: Columns shown in report.md (the CSVs keep every column: windows, widths, notes, pick lists, wall times).
 EXP_COLS = ["alpha", "axis", "fitted", "ci_low", "ci_high", "predicted_sequential", "predicted_parallel", "verdict"]
 EXP_AXES = ["learning_time", "steps", "params", "frontier"]
-SIZE_COLS = ["alpha", "params_nonembedding", "final_excess_norm", "lemma36_excess_norm", "skills_learned"]
 S4_COLS = ["alpha", "size", "attention_precision", "lasso_precision", "distance_auc_same_skill",
            "matrix_entropy"]
 CTX_COLS = ["alpha", "skills", "context", "answer_entropy", "cross_entropy"]
 #: The calibration rows shown: per alpha, alpha_N and E, the steps fit over all sizes and the frontier, with the
-#: non-embedding N (the ``total`` rows and the per-size steps fits are in the CSV).
-CAL_SHOWN = {"alpha_source": "nonembedding", "subject": ["nonembedding", "all sizes"]}
+#: non-embedding N, against the paper's α/(α+2) (the ``total`` rows, the same fits against α/(α+1) and the
+#: per-size steps fits are in the CSV).
+CAL_SHOWN = {"alpha_source": "nonembedding", "subject": ["nonembedding", "all sizes"],
+             "hypothesis": [PARAMS_HYPOTHESIS, STEPS_HYPOTHESES["sequential"], FRONTIER_HYPOTHESES[0][0]]}
 CAL_SHOW_COLS = ["alpha", "quantity", "hypothesis", "pipeline_estimate", "pipeline_ci_low",
                  "pipeline_ci_high", "pipeline_verdict", "truth", "true_verdict", "covers", "agrees"]
 CAL_COLS = ["alpha", "quantity", "subject", "hypothesis", "alpha_source", "pipeline_estimate", "pipeline_ci_low",
@@ -55,19 +59,6 @@ def _fmt(r, col="fitted"):
     from infogeo.plotstyle import fmt_interval
 
     return fmt_interval(r[col], r["ci_low"], r["ci_high"])
-
-
-def _headline(tabs, cal) -> str:
-    """One short sentence per alpha: the learning-time slope against the two predictions (the table has the rest)."""
-    e = tabs["exponents"]
-    out = []
-    for a in sorted(e["alpha"].unique()):
-        d = e[(e["alpha"] == a) & (e["threshold"] == 0.5) & (e["axis"] == "learning_time")]
-        if len(d) and np.isfinite(d["fitted"].iloc[0]):
-            r = d.iloc[0]
-            out.append(f"α = {a:g}: learning-time slope {_fmt(r)} vs {r.predicted_sequential:.2f} sequential, "
-                       f"{r.predicted_parallel:.2f} parallel: **{r.verdict}**.")
-    return " ".join(out)
 
 
 def _calibration_summary(cal) -> str:
@@ -112,8 +103,8 @@ def build(ctx):
         f"B = ln {int(lang['answers'])} = {lang['B_nats']:.4f}. {sz['size'].nunique()} two-layer sizes, "
         f"N = {int(sz['params_nonembedding'].min()):,}–{int(sz['params_nonembedding'].max()):,} (non-embedding), "
         f"{int(lang['steps'])} steps of {int(lang['tokens_per_step'])} tokens, one data order. A skill is learned "
-        "halfway from B to C. " + _headline(tabs, cal))]
-    blocks.append(Table(rels["exponents"], "Exponents, 95% intervals (kinds, tasks-vs-N: the CSV; steps: the two "
+        "halfway from B to C.")]
+    blocks.append(Table(rels["exponents"], "Exponents, 95% intervals (kinds and tasks-vs-N: the CSV; steps: the two "
                                            "largest sizes; frontier: in 6ND)", columns=EXP_COLS,
                         where={"threshold": 0.5, "axis": EXP_AXES}))
     blocks.append(ctx.save_figure(plots.fig_skill_curves(tabs["skill_curves"], tabs["mean_loss"]),
@@ -125,10 +116,8 @@ def build(ctx):
     blocks.append(Para(_order_sentence(tabs["order"], _largest(sz))))
     blocks.append(ctx.save_figure(plots.fig_scaling(sz, tabs["mean_loss"], tabs["frontier"], tabs["exponents"],
                                                     float(lang["tokens_per_step"])), "skilllang_scaling",
-                                  "Excess loss and skills vs N with Lemma 3.6; compute frontier vs α/(α+2), α/(α+1)."))
-    ends = [int(sz["params_nonembedding"].min()), int(sz["params_nonembedding"].max())]
-    blocks.append(Table(rels["sizes"], "Smallest and largest size (excess loss, 0 = C, 1 = B; Lemma 3.6's value)",
-                        columns=SIZE_COLS, where={"params_nonembedding": ends}))
+                                  f"Excess loss and skills vs N with Lemma 3.6 ([per size]({rels['sizes']})); "
+                                  "compute frontier vs α/(α+2), α/(α+1)."))
     blocks.append(Heading("Calibration: the pipeline against the truth", 3))
     blocks.append(Para(
         f"`empirical.fit.run_analyses` unchanged ({CAL_BOOT} bootstrap refits) on this family's loss table vs the "
@@ -155,8 +144,7 @@ def _largest(sz) -> list[str]:
 
 #: The full tier's compact table: per alpha, these axes at θ = 0.5 (steps: the largest size), beside the report tier.
 FULL_AXES = ["learning_time", "params", "steps", "frontier"]
-FULL_SHOW = ["alpha", "axis", "report_tier", "full_between_seed", "within_half", "predicted_seq_par",
-             "verdicts_per_seed"]
+FULL_SHOW = ["alpha", "axis", "report", "full", "within", "pred_seq_par", "verdicts"]
 #: Shorter verdict labels in the report's cell (the CSV keeps the full ones).
 _SHORT = {"neither rejected (uninformative)": "uninformative", "sequential rejected": "seq. rejected",
           "parallel rejected": "par. rejected"}
@@ -184,12 +172,12 @@ def full_tier_comparison(summary: pd.DataFrame, report_exponents: pd.DataFrame) 
     for x in f.itertuples():
         rep = r.loc[(x.alpha, x.axis)] if (x.alpha, x.axis) in r.index else None
         rows.append({"alpha": x.alpha, "axis": x.axis,
-                     "report_tier": _fmt(rep) if rep is not None else "",
+                     "report": f"{rep['fitted']:.2f}" if rep is not None else "",
                      "full_per_seed": ", ".join(f"{float(v):.3g}" for v in x.fitted_per_seed.split()),
-                     "full_between_seed": _fmt({"fitted": x.mean, "ci_low": x.ci_low, "ci_high": x.ci_high}),
-                     "within_half": f"±{x.within_half_median:.2g}",
-                     "predicted_seq_par": f"{x.predicted_sequential:.2f} / {x.predicted_parallel:.2f}",
-                     "verdicts_per_seed": _short_counts(x.verdict_counts),
+                     "full": _fmt({"fitted": x.mean, "ci_low": x.ci_low, "ci_high": x.ci_high}),
+                     "within": f"±{x.within_half_median:.2g}",
+                     "pred_seq_par": f"{x.predicted_sequential:.2f} / {x.predicted_parallel:.2f}",
+                     "verdicts": _short_counts(x.verdict_counts),
                      "report_fitted": rep["fitted"] if rep is not None else np.nan, "full_mean": x.mean,
                      "full_ci_low": x.ci_low, "full_ci_high": x.ci_high, "interval_kind": x.interval_kind,
                      "predicted_sequential": x.predicted_sequential, "predicted_parallel": x.predicted_parallel,
@@ -202,7 +190,7 @@ def _full_sentence(cmp, full) -> str:
     out = []
     for x in cmp[cmp["axis"] == "params"].itertuples():
         closer = abs(x.full_mean - x.predicted_sequential) < abs(x.report_fitted - x.predicted_sequential)
-        out.append(f"α = {x.alpha:g}: {x.full_mean:.2f} (report tier {x.report_fitted:.2f}; finite-M prediction "
+        out.append(f"α = {x.alpha:g}: {x.full_mean:.2f} (report tier {x.report_fitted:.2f}, prediction "
                    f"{x.predicted_sequential:.2f}: {'closer' if closer else 'no closer'})")
     cal = full.get("skilllang_calibration_summary")
     tail = ""
@@ -210,7 +198,7 @@ def _full_sentence(cmp, full) -> str:
         a = cal[(cal["quantity"] == "alpha_N") & (cal["subject"] == "nonembedding")]
         tail = " The pipeline's α_N interval holds α in " + ", ".join(f"{r.covers} seeds (α = {r.alpha:g})"
                                                                      for r in a.itertuples()) + "."
-    return "α_N with more skills, sizes and steps: " + "; ".join(out) + "." + tail
+    return "α_N: " + "; ".join(out) + "." + tail
 
 
 def _full_tier(ctx, tabs):
@@ -227,13 +215,13 @@ def _full_tier(ctx, tabs):
     sz, lang = full["skilllang_sizes"], full["skilllang_languages"].iloc[0]
     g = s["seeds"].iloc[0].count(" ") + 1
     return [Heading("Full tier", 3), Para(
-        f"M = {int(lang['skills'])}, {sz['size'].nunique()} sizes ({int(sz['params_nonembedding'].min()):,}–"
-        f"{int(sz['params_nonembedding'].max()):,} N), {int(lang['steps'])} steps, {g} seed(s) (weights and "
-        "language draws). Between seeds: mean [95% t-interval over the fitted seeds"
-        + ("; t = 4.30 for 3, so wide" if g == 3 else "") + "]; `within`: median half-width of the seeds' own "
-        "intervals. " + _full_sentence(cmp, full)
+        f"M = {int(lang['skills'])}, {sz['size'].nunique()} sizes (N = {int(sz['params_nonembedding'].min()):,}–"
+        f"{int(sz['params_nonembedding'].max()):,}), {int(lang['steps'])} steps, {g} seed(s) (weights and "
+        "language draws): mean [95% t-interval over seeds" + ("; t = 4.30 for 3: wide" if g == 3 else "")
+        + "]; `within`: median half-width of the seeds' own intervals. " + _full_sentence(cmp, full)
         + f" Kept in `reports/{FULL_OUT.name}/`."),
-        Table(rel, "Full tier across seeds vs report tier (θ = 0.5; steps: largest size)", columns=FULL_SHOW)]
+        Table(rel, "Full tier across seeds vs report tier (θ = 0.5; steps: largest size; per-seed values: CSV)",
+              columns=FULL_SHOW)]
 
 
 def _section4(ctx, tabs):

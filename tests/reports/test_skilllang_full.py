@@ -38,7 +38,7 @@ def test_comparison_has_one_row_per_alpha_and_axis_and_takes_the_largest_steps_r
     assert list(zip(got["alpha"], got["axis"])) == [(a, x) for a in (0.5, 1.0) for x in FULL_AXES]
     st = got[got["axis"] == "steps"].iloc[0]
     assert st["full_mean"] == 0.5 and st["report_fitted"] == 1.5  # the 900-parameter row, not the 400 one
-    assert st["full_between_seed"] == "0.50 [0.25, 0.75]" and st["verdicts_per_seed"] == (
+    assert st["full"] == "0.50 [0.25, 0.75]" and st["verdicts"] == (
         "both rejected 2/3; uninformative 1/3")
     assert (got["full_per_seed"] != "").all()
 
