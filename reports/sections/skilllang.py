@@ -5,6 +5,8 @@ fitting pipeline (which simulate may not import) from :mod:`empirical.fit.calibr
 """
 from __future__ import annotations
 
+import pathlib
+
 import numpy as np
 import pandas as pd
 
@@ -142,9 +144,11 @@ def _largest(sz) -> list[str]:
     return sorted(set(sz.loc[sz["params_nonembedding"] == sz["params_nonembedding"].max(), "size"].astype(str)))
 
 
-#: The full tier's compact table: per alpha, these axes at θ = 0.5 (steps: the largest size), beside the report tier.
+#: The kept tables' compact view: per alpha, these axes at θ = 0.5 (steps: the largest size).
 FULL_AXES = ["learning_time", "params", "steps", "frontier"]
-FULL_SHOW = ["alpha", "axis", "report", "full", "within", "pred_seq_par", "verdicts"]
+FULL_SHOW = ["alpha", "axis", "report", "seeds", "within", "verdicts", "full", "full_pred", "full_verdict"]
+#: The report tier's seeds, kept beside the full tier (``--tier report --seeds 0 1 2 --out <FULL_OUT>/SEEDS_DIR``).
+SEEDS_DIR = "report_tier_seeds"
 #: Shorter verdict labels in the report's cell (the CSV keeps the full ones).
 _SHORT = {"neither rejected (uninformative)": "uninformative", "sequential rejected": "seq. rejected",
           "parallel rejected": "par. rejected"}
@@ -163,65 +167,95 @@ def _short_counts(counts: str) -> str:
     return "; ".join(f"{_SHORT.get(v, v)} {n}" for v, n in parts)
 
 
-def full_tier_comparison(summary: pd.DataFrame, report_exponents: pd.DataFrame) -> pd.DataFrame:
-    """The full tier's exponents across seeds (:func:`simulate.skilllang.seeds.seed_summary` rows) beside the report
-    tier's (one seed), per alpha and axis of :data:`FULL_AXES`; formatted cells for the report, numbers kept."""
-    f = _largest_rows(summary, FULL_AXES)
-    r = _largest_rows(report_exponents, FULL_AXES).set_index(["alpha", "axis"])
+def _across(summary, exponents, alpha, axis):
+    """(cell, mean, low, high, kind, summary row) of one (alpha, axis) of a kept folder: the between-seed interval
+    with two or more fitted seeds, else the one seed's own (within-run) interval; None when the row is absent."""
+    if summary is None:
+        return None
+    sm = _largest_rows(summary, FULL_AXES)
+    sm = sm[(sm["alpha"] == alpha) & (sm["axis"] == axis)]
+    if not len(sm):
+        return None
+    x = sm.iloc[0]
+    if x["n_fitted"] >= 2:
+        m, lo, hi, kind = x["mean"], x["ci_low"], x["ci_high"], x["interval_kind"]
+    else:
+        e = _largest_rows(exponents, FULL_AXES)
+        e = e[(e["alpha"] == alpha) & (e["axis"] == axis)].iloc[0]
+        m, lo, hi, kind = e["fitted"], e["ci_low"], e["ci_high"], e["interval_kind"]
+    return _fmt({"fitted": m, "ci_low": lo, "ci_high": hi}), m, lo, hi, kind, x
+
+
+def full_tier_comparison(report_exponents, seeds=None, full=None) -> pd.DataFrame:
+    """The report tier's exponents (one seed, as the section shows them) beside the same tier over several seeds
+    and beside the full tier, per alpha and axis of :data:`FULL_AXES`. ``seeds``, ``full``: the kept folders'
+    ``(exponents_summary, exponents)`` (:mod:`simulate.skilllang.seeds`) or None. Formatted cells for the report,
+    numbers kept (``*_mean``, ``*_ci_low``, ``*_ci_high``, ``*_kind``)."""
     rows = []
-    for x in f.itertuples():
-        rep = r.loc[(x.alpha, x.axis)] if (x.alpha, x.axis) in r.index else None
-        rows.append({"alpha": x.alpha, "axis": x.axis,
-                     "report": f"{rep['fitted']:.2f}" if rep is not None else "",
-                     "full_per_seed": ", ".join(f"{float(v):.3g}" for v in x.fitted_per_seed.split()),
-                     "full": _fmt({"fitted": x.mean, "ci_low": x.ci_low, "ci_high": x.ci_high}),
-                     "within": f"±{x.within_half_median:.2g}",
-                     "pred_seq_par": f"{x.predicted_sequential:.2f} / {x.predicted_parallel:.2f}",
-                     "verdicts": _short_counts(x.verdict_counts),
-                     "report_fitted": rep["fitted"] if rep is not None else np.nan, "full_mean": x.mean,
-                     "full_ci_low": x.ci_low, "full_ci_high": x.ci_high, "interval_kind": x.interval_kind,
-                     "predicted_sequential": x.predicted_sequential, "predicted_parallel": x.predicted_parallel,
-                     "full_verdict": x.verdict})
+    for r in _largest_rows(report_exponents, FULL_AXES).itertuples():
+        row = {"alpha": r.alpha, "axis": r.axis, "report": f"{r.fitted:.2f}", "report_fitted": r.fitted,
+               "predicted_sequential": r.predicted_sequential, "predicted_parallel": r.predicted_parallel}
+        for tag, src in (("seeds", seeds), ("full", full)):
+            got = _across(*src, r.alpha, r.axis) if src is not None else None
+            cell, m, lo, hi, kind, x = got if got else ("", np.nan, np.nan, np.nan, "", None)
+            row.update({tag: cell, f"{tag}_mean": m, f"{tag}_ci_low": lo, f"{tag}_ci_high": hi, f"{tag}_kind": kind,
+                        f"{tag}_n": x["n_fitted"] if x is not None else 0})
+            if tag == "seeds":
+                row.update(within=f"±{x['within_half_median']:.2g}" if x is not None else "",
+                           verdicts=_short_counts(x["verdict_counts"]) if x is not None else "")
+            else:
+                row.update(full_pred=f"{x['predicted_sequential']:.2f}/{x['predicted_parallel']:.2f}"
+                           if x is not None else "", full_verdict=_short_counts(x["verdict_counts"])
+                           if x is not None else "", full_pred_seq=x["predicted_sequential"] if x is not None
+                           else np.nan)
+        rows.append(row)
     return pd.DataFrame(rows)
 
 
-def _full_sentence(cmp, full) -> str:
-    """What the bigger, longer-trained family changes for α_N (the report tier is step-limited), from the tables."""
+def _full_sentence(cmp) -> str:
+    """α_N of the bigger, longer-trained family against the report tier's (step-limited), each as a fraction of its
+    own finite-M prediction (M, sizes and skills learned differ), from the comparison table."""
     out = []
-    for x in cmp[cmp["axis"] == "params"].itertuples():
-        closer = abs(x.full_mean - x.predicted_sequential) < abs(x.report_fitted - x.predicted_sequential)
-        out.append(f"α = {x.alpha:g}: {x.full_mean:.2f} (report tier {x.report_fitted:.2f}, prediction "
-                   f"{x.predicted_sequential:.2f}: {'closer' if closer else 'no closer'})")
-    cal = full.get("skilllang_calibration_summary")
-    tail = ""
-    if cal is not None:
-        a = cal[(cal["quantity"] == "alpha_N") & (cal["subject"] == "nonembedding")]
-        tail = " The pipeline's α_N interval holds α in " + ", ".join(f"{r.covers} seeds (α = {r.alpha:g})"
-                                                                     for r in a.itertuples()) + "."
-    return "α_N: " + "; ".join(out) + "." + tail
+    for x in cmp[(cmp["axis"] == "params") & (cmp["full"] != "")].itertuples():
+        rep = x.seeds_mean if np.isfinite(x.seeds_mean) else x.report_fitted
+        holds = x.full_ci_low <= x.full_pred_seq <= x.full_ci_high
+        out.append(f"α = {x.alpha:g}: α_N is {x.full_mean / x.full_pred_seq:.0%} of its finite-M prediction "
+                   f"({x.full} vs {x.full_pred_seq:.2f}; the interval {'holds' if holds else 'excludes'} it), "
+                   f"the report tier's {rep / x.predicted_sequential:.0%} ({x.seeds or x.report} vs "
+                   f"{x.predicted_sequential:.2f})")
+    return ("Full tier vs report tier: " + "; ".join(out) + ".") if out else ""
 
 
 def _full_tier(ctx, tabs):
     from simulate.skilllang.experiment import FULL_OUT, full_tier_tables
 
-    root = ctx.options.get("skilllang", {}).get("full_root", FULL_OUT)
-    full = full_tier_tables(root)
-    s = full.get("skilllang_exponents_summary")
-    if s is None:
-        return [Para(f"Full tier (512 skills, 8 sizes, 4000 steps, 3 seeds): not run into "
+    root = pathlib.Path(ctx.options.get("skilllang", {}).get("full_root", FULL_OUT))
+    full, seeds = full_tier_tables(root), full_tier_tables(root / SEEDS_DIR)
+    pair = {k: (t["skilllang_exponents_summary"], t["skilllang_exponents"]) if "skilllang_exponents_summary" in t
+            else None for k, t in (("full", full), ("seeds", seeds))}
+    if pair["full"] is None and pair["seeds"] is None:
+        return [Para(f"Several seeds and the full tier (512 skills, 8 sizes, 4000 steps): not run into "
                      f"`reports/{FULL_OUT.name}/`; see docs/skilllang.md.")]
-    cmp = full_tier_comparison(s, tabs["exponents"])
+    cmp = full_tier_comparison(tabs["exponents"], pair["seeds"], pair["full"])
     rel = ctx.table("skilllang_full_comparison", cmp)
-    sz, lang = full["skilllang_sizes"], full["skilllang_languages"].iloc[0]
-    g = s["seeds"].iloc[0].count(" ") + 1
-    return [Heading("Full tier", 3), Para(
-        f"M = {int(lang['skills'])}, {sz['size'].nunique()} sizes (N = {int(sz['params_nonembedding'].min()):,}–"
-        f"{int(sz['params_nonembedding'].max()):,}), {int(lang['steps'])} steps, {g} seed(s) (weights and "
-        "language draws): mean [95% t-interval over seeds" + ("; t = 4.30 for 3: wide" if g == 3 else "")
-        + "]; `within`: median half-width of the seeds' own intervals. " + _full_sentence(cmp, full)
-        + f" Kept in `reports/{FULL_OUT.name}/`."),
-        Table(rel, "Full tier across seeds vs report tier (θ = 0.5; steps: largest size; per-seed values: CSV)",
-              columns=FULL_SHOW)]
+    text = []
+    if pair["seeds"] is not None:
+        g = sorted(pair["seeds"][1]["seed"].unique())
+        text.append(f"`seeds`: the report tier over seeds {', '.join(map(str, g))} (weights and language draws), mean "
+                    "[95% t-interval over seeds" + ("; t = 4.30 for 3: wide" if len(g) == 3 else "") + "]; `within`: "
+                    "median half-width of each seed's own interval; `verdicts`: per seed.")
+    if pair["full"] is not None:
+        sz, f = full["skilllang_sizes"], pair["full"][1]
+        text.append(f"`full`: M = {int(full['skilllang_languages']['skills'].iloc[0])}, {sz['size'].nunique()} sizes "
+                    f"(N = {int(sz['params_nonembedding'].min()):,}–{int(sz['params_nonembedding'].max()):,}), "
+                    f"{int(full['skilllang_languages']['steps'].iloc[0])} steps, seed(s) "
+                    f"{', '.join(map(str, sorted(f['seed'].unique())))}, α = "
+                    f"{', '.join(f'{a:g}' for a in sorted(f['alpha'].unique()))}"
+                    + ("; one seed: its own interval." if f["seed"].nunique() == 1 else "."))
+        text.append(_full_sentence(cmp))
+    return [Heading("Several seeds and the full tier", 3),
+            Para(" ".join(t for t in text if t) + f" Kept in `reports/{FULL_OUT.name}/`."),
+            Table(rel, "Exponents across seeds and tiers (θ = 0.5; steps: largest size)", columns=FULL_SHOW)]
 
 
 def _section4(ctx, tabs):

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from reports.sections.skilllang import FULL_AXES, full_tier_comparison
+from reports.sections.skilllang import FULL_AXES, SEEDS_DIR, full_tier_comparison
 from reports.skilllang_full import calibration_summary
 
 
@@ -31,16 +31,26 @@ def _summary():
     return pd.DataFrame(rows)
 
 
+def _exponents(summary, shift=0.0):
+    """Per-seed exponent rows of seed 0 matching ``summary`` (own interval ± 0.1 around mean + shift)."""
+    return summary.rename(columns={"mean": "fitted"}).assign(
+        seed=0, fitted=lambda d: d["fitted"] + shift, ci_low=lambda d: d["fitted"] - 0.1,
+        ci_high=lambda d: d["fitted"] + 0.1, interval_kind="ols-jackknife-t")
+
+
 def test_comparison_has_one_row_per_alpha_and_axis_and_takes_the_largest_steps_row():
     s = _summary()
-    rep = s.rename(columns={"mean": "fitted"}).assign(fitted=lambda d: d["fitted"] + 1.0)
-    got = full_tier_comparison(s, rep)
+    one = s.assign(n_fitted=1, seeds="0", verdict_counts="both rejected 1/1")
+    got = full_tier_comparison(_exponents(s, 1.0), seeds=(s, _exponents(s)), full=(one, _exponents(s, 2.0)))
     assert list(zip(got["alpha"], got["axis"])) == [(a, x) for a in (0.5, 1.0) for x in FULL_AXES]
     st = got[got["axis"] == "steps"].iloc[0]
-    assert st["full_mean"] == 0.5 and st["report_fitted"] == 1.5  # the 900-parameter row, not the 400 one
-    assert st["full"] == "0.50 [0.25, 0.75]" and st["verdicts"] == (
-        "both rejected 2/3; uninformative 1/3")
-    assert (got["full_per_seed"] != "").all()
+    assert st["report_fitted"] == 1.5 and st["seeds_mean"] == 0.5  # the 900-parameter row, not the 400 one
+    assert st["seeds"] == "0.50 [0.25, 0.75]" and st["verdicts"] == "both rejected 2/3; uninformative 1/3"
+    # one seed in the full tier: its own (within-run) interval, not a between-seed one
+    assert st["full"] == "2.50 [2.40, 2.60]" and st["full_kind"] == "ols-jackknife-t"
+    assert st["full_verdict"] == "both rejected 1/1"
+    none = full_tier_comparison(_exponents(s), seeds=None, full=None)
+    assert (none["seeds"] == "").all() and (none["full"] == "").all()
 
 
 def test_calibration_summary_counts_over_seeds():
@@ -66,19 +76,26 @@ def test_kept_folder_gets_its_calibration_byte_identically_and_the_section_shows
     from simulate.skilllang import configs, run_experiment
 
     out, cache = tmp_path / "full", tmp_path / "cache"
-    args = ["--tier", "ci", "--widths", "8", "12", "16", "24", "--steps", "60", "--cache", str(cache)]
-    assert simulate_main(["neural", "--learner", "transformer", "--task", "skill-language", *args, "--seeds", "0",
-                          "1", "--processes", "1", "--no-progress", "--out", str(out)]) == 0
-    assert cal_main(["--root", str(out)]) == 0
-    first = json.loads((out / "manifest.json").read_text())["tables_sha256"]
-    assert cal_main(["--root", str(out)]) == 0
-    assert json.loads((out / "manifest.json").read_text())["tables_sha256"] == first
-    cal = pd.read_csv(out / "tables" / "skilllang_calibration.csv")
+    args = ["neural", "--learner", "transformer", "--task", "skill-language", "--tier", "ci", "--widths", "8", "12",
+            "16", "24", "--steps", "60", "--cache", str(cache), "--processes", "1", "--no-progress"]
+    assert simulate_main(args + ["--seeds", "0", "1", "--out", str(out / SEEDS_DIR)]) == 0
+    assert simulate_main(args + ["--seeds", "0", "--no-train", "--out", str(out)]) == 0
+    for root in (out, out / SEEDS_DIR):
+        assert cal_main(["--root", str(root)]) == 0
+    first = json.loads((out / SEEDS_DIR / "manifest.json").read_text())["tables_sha256"]
+    assert cal_main(["--root", str(out / SEEDS_DIR)]) == 0
+    assert json.loads((out / SEEDS_DIR / "manifest.json").read_text())["tables_sha256"] == first
+    cal = pd.read_csv(out / SEEDS_DIR / "tables" / "skilllang_calibration.csv")
     assert set(cal["seed"]) == {0, 1} and (cal.loc[cal["quantity"] == "alpha_N", "truth"] == 1.0).all()
     report, _ = run_experiment(configs("ci", widths=(8, 12, 16, 24), steps=60), processes=1, root=cache,
                                progress=False)
     ctx = SectionContext("skilllang", tmp_path / "rep", progress=False, options={"skilllang": {"full_root": out}})
     md = render_markdown(_full_tier(ctx, report), ctx.root)
-    assert "### Full tier" in md and "2 seed(s)" in md and "seeds (α = 1)" in md
+    assert "### Several seeds and the full tier" in md and "report tier over seeds 0, 1" in md
+    assert "one seed: its own interval" in md and "Full tier vs report tier: α = 1" in md
     shown = pd.read_csv(tmp_path / "rep" / "tables" / "skilllang_full_comparison.csv")
     assert list(shown["axis"]) == FULL_AXES and md.count("\n|1|") == len(FULL_AXES)
+    # the "full" folder here is the seeds run's seed 0 (the same family): its params value is that seed's
+    e = pd.read_csv(out / SEEDS_DIR / "tables" / "skilllang_exponents.csv")
+    s0 = e[(e["seed"] == 0) & (e["threshold"] == 0.5) & (e["axis"] == "params")]["fitted"].iloc[0]
+    assert shown.loc[shown["axis"] == "params", "full_mean"].iloc[0] == pytest.approx(s0, rel=1e-5)  # 6 digits
