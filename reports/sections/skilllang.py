@@ -202,7 +202,8 @@ def full_tier_comparison(report_exponents, seeds=None, full=None) -> pd.DataFram
                         f"{tag}_n": x["n_fitted"] if x is not None else 0})
             if tag == "seeds":
                 row.update(within=f"±{x['within_half_median']:.2g}" if x is not None else "",
-                           verdicts=_short_counts(x["verdict_counts"]) if x is not None else "")
+                           verdicts=_short_counts(x["verdict_counts"]) if x is not None else "",
+                           seeds_pred_seq=x["predicted_sequential"] if x is not None else np.nan)
             else:
                 row.update(full_pred=f"{x['predicted_sequential']:.2f}/{x['predicted_parallel']:.2f}"
                            if x is not None else "", full_verdict=_short_counts(x["verdict_counts"])
@@ -217,12 +218,12 @@ def _full_sentence(cmp) -> str:
     own finite-M prediction (M, sizes and skills learned differ), from the comparison table."""
     out = []
     for x in cmp[(cmp["axis"] == "params") & (cmp["full"] != "")].itertuples():
-        rep = x.seeds_mean if np.isfinite(x.seeds_mean) else x.report_fitted
+        seeds = np.isfinite(x.seeds_mean)  # the seeds' mean against their mean prediction, else seed 0's
+        rep, pred = (x.seeds_mean, x.seeds_pred_seq) if seeds else (x.report_fitted, x.predicted_sequential)
         holds = x.full_ci_low <= x.full_pred_seq <= x.full_ci_high
         out.append(f"α = {x.alpha:g}: α_N is {x.full_mean / x.full_pred_seq:.0%} of its finite-M prediction "
                    f"({x.full} vs {x.full_pred_seq:.2f}; the interval {'holds' if holds else 'excludes'} it), "
-                   f"the report tier's {rep / x.predicted_sequential:.0%} ({x.seeds or x.report} vs "
-                   f"{x.predicted_sequential:.2f})")
+                   f"the report tier's {rep / pred:.0%} ({x.seeds or x.report} vs {pred:.2f})")
     return ("Full tier vs report tier: " + "; ".join(out) + ".") if out else ""
 
 

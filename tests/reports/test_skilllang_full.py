@@ -41,7 +41,8 @@ def _exponents(summary, shift=0.0):
 def test_comparison_has_one_row_per_alpha_and_axis_and_takes_the_largest_steps_row():
     s = _summary()
     one = s.assign(n_fitted=1, seeds="0", verdict_counts="both rejected 1/1")
-    got = full_tier_comparison(_exponents(s, 1.0), seeds=(s, _exponents(s)), full=(one, _exponents(s, 2.0)))
+    report = _exponents(s, 1.0).assign(predicted_sequential=3.0)  # seed 0's prediction differs from the seeds' mean
+    got = full_tier_comparison(report, seeds=(s, _exponents(s)), full=(one, _exponents(s, 2.0)))
     assert list(zip(got["alpha"], got["axis"])) == [(a, x) for a in (0.5, 1.0) for x in FULL_AXES]
     st = got[got["axis"] == "steps"].iloc[0]
     assert st["report_fitted"] == 1.5 and st["seeds_mean"] == 0.5  # the 900-parameter row, not the 400 one
@@ -49,6 +50,11 @@ def test_comparison_has_one_row_per_alpha_and_axis_and_takes_the_largest_steps_r
     # one seed in the full tier: its own (within-run) interval, not a between-seed one
     assert st["full"] == "2.50 [2.40, 2.60]" and st["full_kind"] == "ols-jackknife-t"
     assert st["full_verdict"] == "both rejected 1/1"
+    from reports.sections.skilllang import _full_sentence
+
+    # α_N as a fraction of each tier's own prediction: the seeds' mean (0.3) over their mean prediction (2.0)
+    got.loc[got["axis"] == "params", "full_pred_seq"] = 4.6
+    assert "α_N is 50% of its finite-M prediction" in _full_sentence(got) and "report tier's 15%" in _full_sentence(got)
     none = full_tier_comparison(_exponents(s), seeds=None, full=None)
     assert (none["seeds"] == "").all() and (none["full"] == "").all()
 
