@@ -32,12 +32,14 @@ from theory.skills import predicted_exponent
 from .analyses import FRONTIER_HYPOTHESES, STEPS_HYPOTHESES, run_analyses
 from .verdicts import ACCEPT
 
-__all__ = ["calibrate", "CALIBRATION_COLUMNS", "TRUTH_EXPONENT_COLUMNS"]
+__all__ = ["calibrate", "CALIBRATION_COLUMNS", "TRUTH_EXPONENT_COLUMNS", "PARAMS_HYPOTHESIS"]
 
 CALIBRATION_COLUMNS = ["quantity", "subject", "hypothesis", "alpha_source", "pipeline_estimate", "pipeline_ci_low",
                        "pipeline_ci_high", "pipeline_predicted", "pipeline_verdict", "truth", "truth_ci_low",
                        "truth_ci_high", "true_predicted", "true_verdict", "covers", "agrees", "truth_kind"]
 TRUTH_EXPONENT_COLUMNS = ("test", "subject", "estimate", "ci_low", "ci_high")
+#: The ``hypothesis`` of the alpha_N and E rows: the params fit's law (its verdict is the params_power_law test's).
+PARAMS_HYPOTHESIS = "L = E + A·N^-a"
 #: Each hypothesis label of the pipeline's verdicts -> (axis, learning order) of theory's predicted exponent.
 _AXIS = {**{label: (axis, order) for label, axis, order in FRONTIER_HYPOTHESES},
          **{label: ("flops", order) for order, label in STEPS_HYPOTHESES.items()}}
@@ -67,7 +69,8 @@ def _params_rows(tabs, alpha, E):
             continue
         true = alpha if r.param == "a" else E
         verdict = v[(v["test"] == "params_power_law") & (v["subject"] == r.subject)]["verdict"]
-        rows.append({"quantity": "alpha_N" if r.param == "a" else "E", "subject": r.subject, "hypothesis": "",
+        rows.append({"quantity": "alpha_N" if r.param == "a" else "E", "subject": r.subject,
+                     "hypothesis": PARAMS_HYPOTHESIS,
                      "alpha_source": r.subject, "pipeline_estimate": r.estimate, "pipeline_ci_low": r.ci_low,
                      "pipeline_ci_high": r.ci_high, "pipeline_predicted": np.nan,
                      "pipeline_verdict": verdict.iloc[0] if len(verdict) else "", "truth": true,

@@ -5,20 +5,25 @@ fitting pipeline (which simulate may not import) from :mod:`empirical.fit.calibr
 """
 from __future__ import annotations
 
+import pathlib
+
 import numpy as np
 import pandas as pd
+
+from empirical.fit.analyses import FRONTIER_HYPOTHESES, STEPS_HYPOTHESES
+from empirical.fit.calibration import PARAMS_HYPOTHESIS
 
 from ..blocks import Heading, Para, Table
 from . import section
 
 #: Columns shown in report.md (the CSVs keep every column: windows, widths, notes, pick lists, wall times).
-EXP_COLS = ["alpha", "axis", "fitted", "ci_low", "ci_high", "interval_kind", "predicted_sequential",
-            "predicted_parallel", "verdict"]
+EXP_COLS = ["alpha", "axis", "fitted", "ci_low", "ci_high", "predicted_sequential", "predicted_parallel", "verdict"]
 EXP_AXES = ["learning_time", "steps", "params", "frontier"]
-SIZE_COLS = ["alpha", "params_nonembedding", "final_excess_norm", "lemma36_excess_norm", "skills_learned"]
 #: The calibration rows shown: per alpha, alpha_N and E, the steps fit over all sizes and the frontier, with the
-#: non-embedding N (the ``total`` rows and the per-size steps fits are in the CSV).
-CAL_SHOWN = {"alpha_source": "nonembedding", "subject": ["nonembedding", "all sizes"]}
+#: non-embedding N, against the paper's α/(α+2) (the ``total`` rows, the same fits against α/(α+1) and the
+#: per-size steps fits are in the CSV).
+CAL_SHOWN = {"alpha_source": "nonembedding", "subject": ["nonembedding", "all sizes"],
+             "hypothesis": [PARAMS_HYPOTHESIS, STEPS_HYPOTHESES["sequential"], FRONTIER_HYPOTHESES[0][0]]}
 CAL_SHOW_COLS = ["alpha", "quantity", "hypothesis", "pipeline_estimate", "pipeline_ci_low",
                  "pipeline_ci_high", "pipeline_verdict", "truth", "true_verdict", "covers", "agrees"]
 CAL_COLS = ["alpha", "quantity", "subject", "hypothesis", "alpha_source", "pipeline_estimate", "pipeline_ci_low",
@@ -55,19 +60,6 @@ def _fmt(r, col="fitted"):
     return fmt_interval(r[col], r["ci_low"], r["ci_high"])
 
 
-def _headline(tabs, cal) -> str:
-    """One short sentence per alpha: the learning-time slope against the two predictions (the table has the rest)."""
-    e = tabs["exponents"]
-    out = []
-    for a in sorted(e["alpha"].unique()):
-        d = e[(e["alpha"] == a) & (e["threshold"] == 0.5) & (e["axis"] == "learning_time")]
-        if len(d) and np.isfinite(d["fitted"].iloc[0]):
-            r = d.iloc[0]
-            out.append(f"α = {a:g}: learning-time slope {_fmt(r)} vs {r.predicted_sequential:.2f} sequential, "
-                       f"{r.predicted_parallel:.2f} parallel: **{r.verdict}**.")
-    return " ".join(out)
-
-
 def _calibration_summary(cal) -> str:
     """One short sentence per alpha, computed from the calibration table."""
     out = []
@@ -95,25 +87,25 @@ def _calibration_summary(cal) -> str:
 def build(ctx):
     from simulate.skilllang import plots, report_tables
 
-    tabs = report_tables(seed=ctx.seed, progress=ctx.progress, **ctx.options.get("skilllang", {}))
+    opts = {k: v for k, v in ctx.options.get("skilllang", {}).items() if k != "full_root"}  # full_root: _full_tier
+    tabs = report_tables(seed=ctx.seed, progress=ctx.progress, **opts)
     cal = calibration_table(tabs, seed=ctx.seed, progress=ctx.progress)
     rels = {name: ctx.table(f"skilllang_{name}", df) for name, df in tabs.items() if name != "skill_curves"}
     rels["calibration"] = ctx.table("skilllang_calibration", cal)
     lang = tabs["languages"].iloc[0]
     sz = tabs["sizes"]
     blocks = [Para(
-        "Section 4's pipeline, run where the answer is known: GPT-NeoX models "
-        "trained online on a synthetic *skill language* whose truth we set: "
+        "GPT-NeoX models trained online on a synthetic *skill language* whose truth we set: "
         f"M = {int(lang['skills'])} skills, p_k ∝ k^−(α+1), each named by {int(lang['name_len'])} of "
         f"{int(lang['letters'])} letters, a lookup table of {int(lang['inputs'])} inputs into {int(lang['answers'])} "
-        f"answers, {lang['noise']:.0%} noise. Definition 3.4's levels are exact: C = {lang['C_nats']:.4f} nats, "
+        f"answers, {lang['noise']:.0%} noise; exact levels (Definition 3.4) C = {lang['C_nats']:.4f} nats, "
         f"B = ln {int(lang['answers'])} = {lang['B_nats']:.4f}. {sz['size'].nunique()} two-layer sizes, "
-        f"{int(sz['params_nonembedding'].min()):,} to {int(sz['params_nonembedding'].max()):,} non-embedding "
-        f"parameters (N of Theorem 3.7), {int(lang['steps'])} steps of {int(lang['tokens_per_step'])} tokens, one "
-        "data order. A skill is learned when its exact held-out loss is halfway from B to C. " + _headline(tabs, cal))]
-    blocks.append(Table(rels["exponents"], "Exponents (steps: the two largest sizes, in order; frontier: in 6ND; "
-                                           "tasks-vs-N in the CSV)", columns=EXP_COLS,
-                        where={"threshold": 0.5, "axis": EXP_AXES}, clip={"interval_kind": ["("]}))
+        f"N = {int(sz['params_nonembedding'].min()):,}–{int(sz['params_nonembedding'].max()):,} (non-embedding), "
+        f"{int(lang['steps'])} steps of {int(lang['tokens_per_step'])} tokens, one data order. A skill is learned "
+        "halfway from B to C.")]
+    blocks.append(Table(rels["exponents"], "Exponents, 95% intervals (kinds and tasks-vs-N: the CSV; steps: the two "
+                                           "largest sizes; frontier: in 6ND)", columns=EXP_COLS,
+                        where={"threshold": 0.5, "axis": EXP_AXES}))
     blocks.append(ctx.save_figure(plots.fig_skill_curves(tabs["skill_curves"], tabs["mean_loss"]),
                                   "skilllang_skill_curves",
                                   "Per-skill held-out loss vs steps, largest size (0 = C, 1 = B)."))
@@ -123,10 +115,8 @@ def build(ctx):
     blocks.append(Para(_order_sentence(tabs["order"], _largest(sz))))
     blocks.append(ctx.save_figure(plots.fig_scaling(sz, tabs["mean_loss"], tabs["frontier"], tabs["exponents"],
                                                     float(lang["tokens_per_step"])), "skilllang_scaling",
-                                  "Excess loss and skills vs N with Lemma 3.6; compute frontier vs α/(α+2), α/(α+1)."))
-    ends = [str(sz["params_nonembedding"].min()), str(sz["params_nonembedding"].max())]  # the figure has every size
-    blocks.append(Table(rels["sizes"], "Sizes (excess loss, 0 = C, 1 = B; Lemma 3.6's value)", columns=SIZE_COLS,
-                        where={"params_nonembedding": ends}))
+                                  f"Excess loss and skills vs N with Lemma 3.6 ([per size]({rels['sizes']})); "
+                                  "compute frontier vs α/(α+2), α/(α+1)."))
     blocks.append(Heading("Calibration: the pipeline against the truth", 3))
     blocks.append(Para(
         f"`empirical.fit.run_analyses` unchanged ({CAL_BOOT} bootstrap refits) on this family's loss table vs the "
@@ -135,7 +125,7 @@ def build(ctx):
         + _calibration_summary(cal)))
     blocks.append(Table(rels["calibration"], "Calibration, summary rows (non-embedding N; steps over all sizes)",
                         columns=CAL_SHOW_COLS, where=CAL_SHOWN, clip={"hypothesis": [" ("]}))
-    return blocks + _section4(ctx, tabs) + _full_tier(ctx)
+    return blocks + _section4(ctx, tabs) + _full_tier(ctx, tabs)
 
 
 def _order_sentence(order, largest) -> str:
@@ -151,17 +141,119 @@ def _largest(sz) -> list[str]:
     return sorted(set(sz.loc[sz["params_nonembedding"] == sz["params_nonembedding"].max(), "size"].astype(str)))
 
 
-def _full_tier(ctx):
+#: The kept tables' compact view: per alpha, these axes at θ = 0.5 (steps: the largest size).
+FULL_AXES = ["learning_time", "params", "steps", "frontier"]
+FULL_SHOW = ["alpha", "axis", "report", "seeds", "within", "verdicts", "full", "full_pred", "full_verdict"]
+#: The report tier's seeds, kept beside the full tier (``--tier report --seeds 0 1 2 --out <FULL_OUT>/SEEDS_DIR``).
+SEEDS_DIR = "report_tier_seeds"
+#: Shorter verdict labels in the report's cell (the CSV keeps the full ones).
+_SHORT = {"neither rejected (uninformative)": "uninformative", "sequential rejected": "seq. rejected",
+          "parallel rejected": "par. rejected"}
+
+
+def _largest_rows(e, axes):
+    """One row per (alpha, axis) at θ = 0.5, the largest size's where an axis has one per size (steps)."""
+    d = e[(e["threshold"] == 0.5) & e["axis"].isin(axes)]
+    d = d.assign(_w=d["width"].fillna(float("inf")), _a=d["axis"].map(axes.index))
+    return d.sort_values(["alpha", "_a", "_w"]).groupby(["alpha", "axis"], sort=False).tail(1)
+
+
+def _short_counts(counts: str) -> str:
+    """``"neither rejected (uninformative) 2/3; ..."`` with the short labels of :data:`_SHORT`."""
+    parts = (c.rsplit(" ", 1) for c in counts.split("; "))
+    return "; ".join(f"{_SHORT.get(v, v)} {n}" for v, n in parts)
+
+
+def _across(summary, exponents, alpha, axis):
+    """(cell, mean, low, high, kind, summary row) of one (alpha, axis) of a kept folder: the between-seed interval
+    with two or more fitted seeds, else the one seed's own (within-run) interval; None when the row is absent."""
+    if summary is None:
+        return None
+    sm = _largest_rows(summary, FULL_AXES)
+    sm = sm[(sm["alpha"] == alpha) & (sm["axis"] == axis)]
+    if not len(sm):
+        return None
+    x = sm.iloc[0]
+    if x["n_fitted"] >= 2:
+        m, lo, hi, kind = x["mean"], x["ci_low"], x["ci_high"], x["interval_kind"]
+    else:
+        e = _largest_rows(exponents, FULL_AXES)
+        e = e[(e["alpha"] == alpha) & (e["axis"] == axis)].iloc[0]
+        m, lo, hi, kind = e["fitted"], e["ci_low"], e["ci_high"], e["interval_kind"]
+    return _fmt({"fitted": m, "ci_low": lo, "ci_high": hi}), m, lo, hi, kind, x
+
+
+def full_tier_comparison(report_exponents, seeds=None, full=None) -> pd.DataFrame:
+    """The report tier's exponents (one seed, as the section shows them) beside the same tier over several seeds
+    and beside the full tier, per alpha and axis of :data:`FULL_AXES`. ``seeds``, ``full``: the kept folders'
+    ``(exponents_summary, exponents)`` (:mod:`simulate.skilllang.seeds`) or None. Formatted cells for the report,
+    numbers kept (``*_mean``, ``*_ci_low``, ``*_ci_high``, ``*_kind``)."""
+    rows = []
+    for r in _largest_rows(report_exponents, FULL_AXES).itertuples():
+        row = {"alpha": r.alpha, "axis": r.axis, "report": f"{r.fitted:.2f}", "report_fitted": r.fitted,
+               "predicted_sequential": r.predicted_sequential, "predicted_parallel": r.predicted_parallel}
+        for tag, src in (("seeds", seeds), ("full", full)):
+            got = _across(*src, r.alpha, r.axis) if src is not None else None
+            cell, m, lo, hi, kind, x = got if got else ("", np.nan, np.nan, np.nan, "", None)
+            row.update({tag: cell, f"{tag}_mean": m, f"{tag}_ci_low": lo, f"{tag}_ci_high": hi, f"{tag}_kind": kind,
+                        f"{tag}_n": x["n_fitted"] if x is not None else 0})
+            if tag == "seeds":
+                row.update(within=f"±{x['within_half_median']:.2g}" if x is not None else "",
+                           verdicts=_short_counts(x["verdict_counts"]) if x is not None else "",
+                           seeds_pred_seq=x["predicted_sequential"] if x is not None else np.nan)
+            else:
+                row.update(full_pred=f"{x['predicted_sequential']:.2f}/{x['predicted_parallel']:.2f}"
+                           if x is not None else "", full_verdict=_short_counts(x["verdict_counts"])
+                           if x is not None else "", full_pred_seq=x["predicted_sequential"] if x is not None
+                           else np.nan)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _full_sentence(cmp) -> str:
+    """α_N of the bigger, longer-trained family against the report tier's (step-limited), each as a fraction of its
+    own finite-M prediction (M, sizes and skills learned differ), from the comparison table."""
+    out = []
+    for x in cmp[(cmp["axis"] == "params") & (cmp["full"] != "")].itertuples():
+        seeds = np.isfinite(x.seeds_mean)  # the seeds' mean against their mean prediction, else seed 0's
+        rep, pred = (x.seeds_mean, x.seeds_pred_seq) if seeds else (x.report_fitted, x.predicted_sequential)
+        holds = x.full_ci_low <= x.full_pred_seq <= x.full_ci_high
+        out.append(f"α = {x.alpha:g}: α_N is {x.full_mean / x.full_pred_seq:.0%} of its finite-M prediction "
+                   f"({x.full} vs {x.full_pred_seq:.2f}; the interval {'holds' if holds else 'excludes'} it), "
+                   f"the report tier's {rep / pred:.0%} ({x.seeds or x.report} vs {pred:.2f})")
+    return ("Full tier vs report tier: " + "; ".join(out) + ".") if out else ""
+
+
+def _full_tier(ctx, tabs):
     from simulate.skilllang.experiment import FULL_OUT, full_tier_tables
 
-    e = full_tier_tables().get("skilllang_exponents")
-    if e is None:
-        return [Para(f"Full tier (512 skills, 4000 steps, about an hour): not run into `reports/{FULL_OUT.name}/`; "
-                     "see docs/skilllang.md.")]
-    rel = ctx.table("skilllang_full_exponents", e)
-    return [Heading("Full tier", 3), Para(f"Tables kept in `reports/{FULL_OUT.name}/`."),
-            Table(rel, "Full tier: exponents and verdicts", columns=[c for c in EXP_COLS if c in e.columns],
-                  where={"threshold": 0.5})]
+    root = pathlib.Path(ctx.options.get("skilllang", {}).get("full_root", FULL_OUT))
+    full, seeds = full_tier_tables(root), full_tier_tables(root / SEEDS_DIR)
+    pair = {k: (t["skilllang_exponents_summary"], t["skilllang_exponents"]) if "skilllang_exponents_summary" in t
+            else None for k, t in (("full", full), ("seeds", seeds))}
+    if pair["full"] is None and pair["seeds"] is None:
+        return [Para(f"Several seeds and the full tier (512 skills, 8 sizes, 4000 steps): not run into "
+                     f"`reports/{FULL_OUT.name}/`; see docs/skilllang.md.")]
+    cmp = full_tier_comparison(tabs["exponents"], pair["seeds"], pair["full"])
+    rel = ctx.table("skilllang_full_comparison", cmp)
+    text = []
+    if pair["seeds"] is not None:
+        g = sorted(pair["seeds"][1]["seed"].unique())
+        text.append(f"`seeds`: the report tier over seeds {', '.join(map(str, g))} (weights and language draws), mean "
+                    "[95% t-interval over seeds" + ("; t = 4.30 for 3: wide" if len(g) == 3 else "") + "]; `within`: "
+                    "median half-width of each seed's own interval; `verdicts`: per seed.")
+    if pair["full"] is not None:
+        sz, f = full["skilllang_sizes"], pair["full"][1]
+        text.append(f"`full`: M = {int(full['skilllang_languages']['skills'].iloc[0])}, {sz['size'].nunique()} sizes "
+                    f"(N = {int(sz['params_nonembedding'].min()):,}–{int(sz['params_nonembedding'].max()):,}), "
+                    f"{int(full['skilllang_languages']['steps'].iloc[0])} steps, seed(s) "
+                    f"{', '.join(map(str, sorted(f['seed'].unique())))}, α = "
+                    f"{', '.join(f'{a:g}' for a in sorted(f['alpha'].unique()))}"
+                    + ("; one seed: its own interval." if f["seed"].nunique() == 1 else "."))
+        text.append(_full_sentence(cmp))
+    return [Heading("Several seeds and the full tier", 3),
+            Para(" ".join(t for t in text if t) + f" Kept in `reports/{FULL_OUT.name}/`."),
+            Table(rel, "Exponents across seeds and tiers (θ = 0.5; steps: largest size)", columns=FULL_SHOW)]
 
 
 def _section4(ctx, tabs):

@@ -132,7 +132,7 @@ def width_exponent_row(alpha, wt, tasks, th):
                     int(wt["width"].max()), f"no fit: {len(per_w)} width(s) (need 3)")
     n_lo, n_hi = int(per_w["tasks_learned"].min()), int(per_w["tasks_learned"].max())
     fit = _negate(fit_slope(wt["params"], wt["final_loss"], groups=wt["seed"]))
-    ok = 1 <= n_lo < n_hi < tasks
+    ok = 1 <= n_lo and n_lo + 2 <= n_hi < tasks  # the learners' slope is fitted on n_lo..n_hi: 3 points at least
     pred = P.predicted_width_exponent(alpha, tasks, n_lo, n_hi) if ok else np.nan
     note = f"idealized capacity learners holding {n_lo}..{n_hi} skills" if ok else \
         f"no prediction: tasks learned {n_lo}..{n_hi} does not span a range"

@@ -16,8 +16,10 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import os
 import pathlib
 import platform
+import subprocess
 import sys
 import time
 from importlib import metadata
@@ -29,7 +31,7 @@ from infogeo.validation import ValidationError, nonnegative_int, positive_int
 from .analysis import analyze
 from .training import RunConfig, train_many
 
-__all__ = ["TIERS", "configs", "run_experiment", "report_tables", "write_tables", "width_ladder"]
+__all__ = ["TIERS", "configs", "run_experiment", "report_tables", "write_tables", "width_ladder", "git_commit"]
 
 TIERS = {
     "ci": {"alphas": (1.0,), "tasks": 40, "bits": 12, "k_bits": 2, "widths": (16, 32, 64), "steps": 600,
@@ -105,13 +107,27 @@ def _versions() -> dict:
     return out
 
 
-def write_tables(tables, out, *, meta=None, command=None) -> pathlib.Path:
-    """Write ``neural_<name>.csv`` for every table and ``manifest.json`` (settings, versions, checksums, times)."""
+def git_commit() -> str | None:
+    """The checkout's commit, ``+local-changes`` when ``simulate/`` differs from it; None outside git."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, timeout=10)
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", ".."], cwd=here, capture_output=True,
+                               text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return (out.stdout.strip() + ("+local-changes" if dirty.stdout.strip() else "")) if out.returncode == 0 else None
+
+
+def write_tables(tables, out, *, meta=None, command=None, prefix: str = "neural") -> pathlib.Path:
+    """Write ``<prefix>_<name>.csv`` for every table and ``manifest.json`` (settings, versions, checksums, times).
+
+    The CSVs hold results only (byte-identical across rebuilds); wall times and the like go in ``meta``."""
     out = pathlib.Path(out)
     (out / "tables").mkdir(parents=True, exist_ok=True)
     sums = {}
     for name, df in tables.items():
-        rel = f"tables/neural_{name}.csv"
+        rel = f"tables/{prefix}_{name}.csv"
         df.to_csv(out / rel, index=False, float_format="%.10g", lineterminator="\n")
         sums[rel] = hashlib.sha256((out / rel).read_bytes()).hexdigest()
     manifest = {"command": command or " ".join(["python -m simulate neural"] + sys.argv[2:]),

@@ -9,30 +9,19 @@ from __future__ import annotations
 import json
 import os
 import platform
-import subprocess
 import time
 
 from infogeo.runner import output_dir
 from infogeo.validation import check_memory
 
 from . import grid as G
+from .experiment import git_commit
 from .robust import robustness_tables
 from .training import train_many
 
 __all__ = ["main_grid", "grid_tables", "EXAMPLE_TASKS"]
 
 EXAMPLE_TASKS = 64  # the examples table keeps tasks 1..64 (every fitted window is inside)
-
-
-def _git_commit() -> str | None:
-    here = os.path.dirname(os.path.abspath(__file__))
-    try:
-        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, timeout=10)
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", "."], cwd=here, capture_output=True, text=True,
-                               timeout=10)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return (out.stdout.strip() + ("+local-changes" if dirty.stdout.strip() else "")) if out.returncode == 0 else None
 
 
 def grid_tables(results, tier: str):
@@ -49,7 +38,7 @@ def grid_tables(results, tier: str):
 
 def _manifest(results, tier, args, elapsed):
     cost = G.cost_table(results)
-    return {"tier": tier, "git_commit": _git_commit(), "code_version": G.code_version(),
+    return {"tier": tier, "git_commit": git_commit(), "code_version": G.code_version(),
             "grid": G.grid_identity(G.grid_configs(tier, args.variants, args.seeds)),
             "cpu_s_total": round(float(cost["cpu_s"].sum()), 1),
             "cpu_s_per_variant": {r.variant: round(float(r.cpu_s), 1) for r in cost.itertuples()},

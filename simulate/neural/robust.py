@@ -27,7 +27,7 @@ from infogeo.validation import ValidationError
 from . import measure as M
 from . import predict as P
 from .analysis import learning_time_window
-from .slopes import fit_slope, verdict
+from .slopes import between_seed_interval, fit_slope, verdict
 
 __all__ = ["robustness_tables", "EXPLANATIONS", "explanations", "vs_learner", "examples_before_learning",
            "scope_sentence", "explanation_paragraph"]
@@ -85,9 +85,7 @@ def _variant_row(name, desc, runs, lt):
     b = seeds["slope"].to_numpy(float)
     ok = np.isfinite(b)
     if ok.sum() >= 2 and ok.all():
-        m, sd = float(b.mean()), float(b.std(ddof=1))
-        half = stats.t.ppf(0.975, b.size - 1) * sd / np.sqrt(b.size)
-        lo, hi, kind = m - half, m + half, f"between-seed-t(g={b.size})"
+        m, sd, lo, hi, kind = between_seed_interval(b)
     else:
         m, sd, lo, hi = (float(b[0]) if b.size == 1 else np.nan), np.nan, np.nan, np.nan
         kind = "none" if b.size != 1 else str(seeds["interval_kind"].iloc[0])

@@ -52,7 +52,7 @@ from scipy import optimize, special, stats
 
 from infogeo.validation import ValidationError, as_float_array
 
-__all__ = ["SlopeFit", "fit_slope", "verdict", "VERDICTS"]
+__all__ = ["SlopeFit", "fit_slope", "between_seed_interval", "verdict", "VERDICTS"]
 
 VERDICTS = ("parallel rejected", "sequential rejected", "both rejected", "neither rejected (uninformative)",
             "consistent", "rejected", "no fit")
@@ -179,11 +179,9 @@ def fit_slope(x, y, *, censored=None, groups=None, ordered: bool = False, level:
         return SlopeFit(float(b), np.nan, np.nan, float(a), float(s), interval_kind="none", **base)
     if n_g >= 3:
         fits = [_one_fit(lx[g == i], ly[g == i], cens[g == i], want_se=False) for i in range(n_g)]
-        b = np.array([f[0] for f in fits])
-        half = stats.t.ppf(q, n_g - 1) * b.std(ddof=1) / np.sqrt(n_g)
-        return SlopeFit(float(b.mean()), float(b.mean() - half), float(b.mean() + half),
-                        float(np.mean([f[1] for f in fits])), float(np.mean([f[2] for f in fits])),
-                        interval_kind=f"between-seed-t(g={n_g})", **base)
+        m, _, lo, hi, kind = between_seed_interval([f[0] for f in fits], level)
+        return SlopeFit(m, lo, hi, float(np.mean([f[1] for f in fits])), float(np.mean([f[2] for f in fits])),
+                        interval_kind=kind, **base)
     if ordered and n_g == 1 and not cens.any():
         from ..fitting import fit_exponent
 
@@ -205,6 +203,21 @@ def fit_slope(x, y, *, censored=None, groups=None, ordered: bool = False, level:
     note = f"pooled over {n_g} seeds" if n_g == 2 else ""
     return SlopeFit(float(b), float(b - half), float(b + half), float(a), float(s), interval_kind=kind,
                     note=note, **base)
+
+
+def between_seed_interval(values, level: float = 0.95) -> tuple[float, float, float, float, str]:
+    """(mean, sd, low, high, kind) of g >= 2 independent per-seed estimates: the Student-t interval
+    mean ± t_{g-1} · sd / sqrt(g) (sd with ddof 1), kind ``"between-seed-t(g=<g>)"``. It needs no model of the
+    within-run noise; with few seeds it is wide (t_{2, 0.975} = 4.30 for g = 3) and its coverage rests on the
+    per-seed estimates being roughly normal."""
+    b = as_float_array(values, "values", ndim=1)
+    if b.size < 2:
+        raise ValidationError(f"values: a between-seed interval needs at least 2 seeds, got {b.size}")
+    if not 0 < float(level) < 1:
+        raise ValidationError(f"level must be in (0, 1), got {level}")
+    m, sd = float(b.mean()), float(b.std(ddof=1))
+    half = stats.t.ppf(0.5 + float(level) / 2, b.size - 1) * sd / np.sqrt(b.size)
+    return m, sd, m - half, m + half, f"between-seed-t(g={b.size})"
 
 
 def verdict(ci_low: float, ci_high: float, predicted_sequential: float, predicted_parallel: float) -> tuple[str, str]:

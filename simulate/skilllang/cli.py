@@ -3,6 +3,8 @@
     python -m simulate neural --learner transformer --task skill-language --alpha 0.5 --json
     python -m simulate neural --learner transformer --task skill-language --tier ci --json
     python -m simulate neural --learner transformer --task skill-language --law exponential --alpha 0.5
+    python -m simulate neural --learner transformer --task skill-language --tier full --seeds 0 1 2 \\
+        --out reports/skilllang_full                  # several seeds: per-seed tables and a between-seed summary
 
 The family is cached (``$INFOGEO_CACHE``, see docs/skilllang.md): a second run with the same settings trains nothing.
 The calibration of the fitting pipeline on this family needs ``empirical`` and is in the report (Section 5).
@@ -39,7 +41,10 @@ def parser():
     p.add_argument("--widths", type=int, nargs="+", default=None, help="model widths (default: the tier's ladder)")
     p.add_argument("--steps", type=int, default=None)
     p.add_argument("--lr", type=float, default=None, help="AdamW learning rate at width 16 (scaled by (16/d)^0.5)")
-    p.add_argument("--seeds", type=int, nargs=1, default=None, help="initial-weight seed (one)")
+    p.add_argument("--seeds", type=int, nargs="+", default=None,
+                   help="initial-weight seeds (default 0); several: each analysed alone, then summarised across seeds")
+    p.add_argument("--no-train", action="store_true",
+                   help="use only families already in the cache; refuse, naming them, if any seed's size is missing")
     p.add_argument("--tier", choices=("ci", "report", "full"), default="report")
     p.add_argument("--processes", type=int, default=2, help="sizes trained side by side (one torch thread each)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
@@ -56,28 +61,37 @@ def main(argv: list[str]) -> int:
     from infogeo import pin_torch_cpu_kernels
 
     pin_torch_cpu_kernels()  # the cache key holds the kernel settings: the same family as the report's
-    from .experiment import configs, run_experiment
+    from infogeo import torch_kernel_settings
+
+    from ..neural.experiment import git_commit, write_tables
+    from .experiment import run_seeds
 
     a = parser().parse_args(argv)
-    cfgs = configs(a.tier, a.alpha, widths=a.widths, layers=a.layers, steps=a.steps, lr=a.lr,
-                   seed=a.seeds[0] if a.seeds else None, skills=a.skills, noise=a.noise, law=a.law,
-                   batch_seqs=a.batch_seqs)
     t0 = time.perf_counter()
-    tables, meta = run_experiment(cfgs, processes=a.processes, root=a.cache, progress=not a.no_progress)
+    tables, meta = run_seeds(a.tier, a.seeds or [0], train=not a.no_train, processes=a.processes, root=a.cache,
+                             progress=not a.no_progress, alphas=a.alpha, widths=a.widths, layers=a.layers,
+                             steps=a.steps, lr=a.lr, skills=a.skills, noise=a.noise, law=a.law,
+                             batch_seqs=a.batch_seqs)
     meta["elapsed_s"] = round(time.perf_counter() - t0, 2)
     if a.out:
-        from .experiment import write_tables
-
-        write_tables(tables, a.out, meta={**meta, "command": "python -m simulate neural " + " ".join(argv)})
+        meta.update(git_commit=git_commit(), kernels=torch_kernel_settings(),
+                    note="wall_s: each size's training on one torch thread (a loaded machine inflates it), read "
+                         "from the cache; elapsed_s: this command (cached sizes are loaded, not retrained)")
+        write_tables(tables, a.out, meta=meta, command="python -m simulate neural " + " ".join(argv),
+                     prefix="skilllang")
     if a.json:
-        print(json.dumps({"tier": a.tier, "learner": "transformer", "task": "skill-language",
-                          "exponents": json_records(tables["exponents"]), "order": json_records(tables["order"]),
-                          "sizes": json_records(tables["sizes"]), "languages": json_records(tables["languages"]),
+        print(json.dumps({"tier": a.tier, "learner": "transformer", "task": "skill-language", "seeds": meta["seeds"],
+                          **{k: json_records(tables[k]) for k in ("exponents", "exponents_summary", "order", "sizes",
+                                                                  "languages")},
                           "timing": meta}, indent=2, default=str))
     else:
-        cols = ["alpha", "axis", "threshold", "fitted", "ci_low", "ci_high", "predicted_sequential",
+        cols = ["seed", "alpha", "axis", "threshold", "fitted", "ci_low", "ci_high", "predicted_sequential",
                 "predicted_parallel", "verdict"]
         print(tables["exponents"][cols].to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+        if len(meta["seeds"]) > 1:
+            cols = ["alpha", "axis", "threshold", "fitted_per_seed", "mean", "ci_low", "ci_high", "interval_kind",
+                    "verdict_counts"]
+            print(tables["exponents_summary"][cols].to_string(index=False, float_format=lambda v: f"{v:.4g}"))
         print(tables["sizes"].to_string(index=False, float_format=lambda v: f"{v:.4g}"))
         print(f"\n({meta['elapsed_s']:.1f} s)")
     return 0

@@ -18,14 +18,16 @@ import time
 
 import pandas as pd
 
+from infogeo.checkpoints import cache_root
 from infogeo.validation import ValidationError, nonnegative_int
 
 from .analysis import analyze_family
-from .family import FamilyConfig, ensure_families
+from .family import FamilyConfig, ensure_families, family_path
 from .language import SkillLanguage
 from .model import SizeSpec
 
-__all__ = ["TIERS", "configs", "run_experiment", "report_tables", "write_tables", "FULL_OUT", "full_tier_tables"]
+__all__ = ["TIERS", "configs", "run_experiment", "run_seeds", "missing_sizes", "code_identity", "report_tables",
+           "FULL_OUT", "full_tier_tables"]
 
 
 def _sizes(widths, layers=2):
@@ -95,26 +97,69 @@ def run_experiment(cfgs, *, processes: int = 2, root=None, progress: bool = True
 def report_tables(seed: int = 0, progress: bool = True, tier: str = "report", processes: int = 2, root=None,
                   **overrides) -> dict[str, pd.DataFrame]:
     """Every table the report draws (``tier="report"``: α 0.5 and 1.0). ``seed`` seeds the models' initial weights
-    (the language and the data stream keep their own seeds). Cached: a second call loads the family."""
+    and the language's draws (names, lookup tables: :func:`configs` passes it to both); the data stream's generator
+    keeps ``data_seed``. Cached: a second call loads the family."""
     seed = nonnegative_int(seed, "seed")
     tables, _ = run_experiment(configs(tier, seed=seed, **overrides), processes=processes, root=root,
                                progress=progress)
     return tables
 
 
-def write_tables(tables: dict, out, *, meta: dict | None = None) -> pathlib.Path:
-    """``out/tables/skilllang_<name>.csv`` for every table and ``out/manifest.json`` (meta, torch kernels)."""
-    import json
+def missing_sizes(cfgs, root=None) -> list[str]:
+    """``"seed s, α a: size"`` for every size of ``cfgs`` whose family in the cache lacks its ``losses.npz``."""
+    return [f"seed {c.seed}, α {c.language.alpha:g}: {s.name}" for c in cfgs for s in c.sizes
+            if not (family_path(c, root) / s.name / "losses.npz").exists()]
 
-    from infogeo import torch_kernel_settings
 
-    out = pathlib.Path(out)
-    (out / "tables").mkdir(parents=True, exist_ok=True)
-    for name, df in tables.items():
-        df.to_csv(out / "tables" / f"skilllang_{name}.csv", index=False, float_format="%.10g", lineterminator="\n")
-    path = out / "manifest.json"
-    path.write_text(json.dumps({**(meta or {}), "kernels": torch_kernel_settings()}, indent=2, default=str))
-    return path
+def run_seeds(tier: str, seeds, *, train: bool = True, processes: int = 2, root=None, progress: bool = True,
+              alphas=None, **overrides):
+    """Every seed's family of ``tier`` (trained where missing, in one pool; ``train=False``: refused, naming each
+    missing seed and size), each analysed alone (:func:`run_experiment`), then stacked and summarised across
+    seeds (:func:`simulate.skilllang.seeds.seed_tables`). Returns (tables, meta); meta has per-size wall times,
+    the recipe folder of every (seed, alpha) and the code identity."""
+    from .seeds import seed_tables
+
+    seeds = [nonnegative_int(s, "seeds") for s in seeds]
+    if not seeds or len(set(seeds)) != len(seeds):
+        raise ValidationError(f"seeds: each seed once and at least one, got {seeds}")
+    per_cfgs = {s: configs(tier, alphas, seed=s, **overrides) for s in seeds}
+    if not train:
+        gone = missing_sizes([c for cs in per_cfgs.values() for c in cs], root)
+        if gone:
+            raise ValidationError(f"--no-train: {len(gone)} size(s) not in the cache {cache_root(root)}: "
+                                  f"{', '.join(gone[:8])}{' ...' if len(gone) > 8 else ''}; train them (drop "
+                                  "--no-train) or leave those seeds out")
+    t0 = time.perf_counter()
+    ensure_families([c for cs in per_cfgs.values() for c in cs], root=root, processes=processes, progress=progress)
+    per, metas = {}, {}
+    for s, cfgs in per_cfgs.items():  # every size is cached now: this loads and analyses
+        per[s], metas[s] = run_experiment(cfgs, processes=1, root=root, progress=False)
+    meta = {"tier": tier, "seeds": seeds, "train_and_analysis_wall_s": round(time.perf_counter() - t0, 2),
+            "processes": processes, "code": code_identity(),
+            "families": {f"seed {s}, alpha {c.language.alpha:g}": c.dirname for s, cs in per_cfgs.items() for c in cs},
+            "sizes": [{"seed": s, **row} for s in seeds for row in metas[s]["sizes"]]}
+    return seed_tables(per), meta
+
+
+def code_identity() -> dict[str, str]:
+    """sha256 of the code that decides the weights (``training``: language, model, family; the cache key holds the
+    recipe, not the code) and of the code that turns losses into tables (``analysis``)."""
+    import hashlib
+
+    from theory import skills
+
+    from ..neural import analysis as NA
+    from ..neural import measure, predict, slopes
+    from . import analysis, family, language, model, seeds
+
+    def sha(mods):
+        h = hashlib.sha256()
+        for m in mods:
+            h.update(pathlib.Path(m.__file__).read_bytes())
+        return h.hexdigest()
+
+    return {"training": sha([language, model, family]),
+            "analysis": sha([analysis, seeds, NA, measure, predict, slopes, skills])}
 
 
 def full_tier_tables(root: pathlib.Path = FULL_OUT) -> dict[str, pd.DataFrame]:

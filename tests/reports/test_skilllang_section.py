@@ -34,8 +34,10 @@ def test_section_writes_its_tables_figures_and_calibration(tmp_path):
     assert any(isinstance(t, Table) and t.csv == "tables/skilllang_calibration.csv" for t in blocks)
     md = render_markdown(blocks, tmp_path / "out")
     assert "Definition 3.4" in md and "Calibration" in md
-    # The report shows the calibration's summary rows (alpha_N, E, steps over all sizes, frontier; non-embedding N)
-    # and says how many of the CSV's rows that is; the CSV keeps every row.
-    shown = cal[(cal["alpha_source"] == "nonembedding") & cal["subject"].isin(["nonembedding", "all sizes"])]
+    # The report shows the calibration's summary rows (alpha_N, E, steps over all sizes, frontier; non-embedding N;
+    # against α/(α+2)) and says how many of the CSV's rows that is; the CSV keeps every row.
+    shown = cal[(cal["alpha_source"] == "nonembedding") & cal["subject"].isin(["nonembedding", "all sizes"])
+                & cal["hypothesis"].astype(str).str.startswith(("a = α/(α+2)", "L = E"))]
+    assert set(shown["quantity"]) == {"alpha_N", "E", "steps", "frontier"}
     assert f"({len(shown)} of {len(cal)} rows; full table: [tables/skilllang_calibration.csv]" in md
     assert "window_lo" not in md and "attention_picks" not in md
