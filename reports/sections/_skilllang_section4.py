@@ -194,7 +194,6 @@ def section4_tables(tabs: dict, root=None) -> tuple[pd.DataFrame, pd.DataFrame, 
 
 
 #: Columns shown in report.md (the CSVs keep every column and row).
-IG_COLS = ["variant", *ROLES]
 HINT_COLS = ["skills", "hint", "H", "H_known", "H_unknown", "CE", "CE_known", "CE_unknown"]
 
 
@@ -263,10 +262,9 @@ def section4_blocks(ctx, tabs, largest) -> list:
     return [Heading("Section 4's measurements where the answer is known", 3),
             Para(_s4_sentence(s4, largest)),
             Para(_infogain_sentence(ig, largest)),
-            Table(rel_ig, f"Increment by token, last layer, largest size, α = {alpha:g}", columns=IG_COLS,
-                  where={"size": largest, "layer": "last", "alpha": alpha}),
             ctx.save_figure(plots.fig_infogain(curves, ig), "skilllang_infogain",
-                            "Figure 3 on the family; increment by token."),
+                            f"Figure 3 on the family (α = {alpha:g}); right: increment by token, largest size "
+                            f"([every size, layer and variant]({rel_ig}))."),
             Para(_hint_sentence(hint)),
             Table(rel_h, "Hint: answer entropy H, cross-entropy CE (nats)",
                   columns=HINT_COLS, where={"model": "hint", "hint": ["none", "good", "misleading"]},
