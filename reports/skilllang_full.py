@@ -14,7 +14,6 @@ Nothing is trained; it reads only the kept tables, so a rerun gives byte-identic
 """
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import pathlib
@@ -68,10 +67,18 @@ def calibration_summary(cal: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def main(argv=None) -> int:
+def main(argv: list[str] | None = None) -> int:
+    """The command, through the suite's runner (usage errors, Ctrl-C and internal errors as every command's)."""
+    from infogeo.runner import run
+
+    return run("python -m reports.skilllang_full", _main, argv)
+
+
+def _main(argv: list[str]) -> int:
+    from infogeo.runner import ArgumentParser
     from simulate.skilllang.experiment import FULL_OUT, full_tier_tables
 
-    p = argparse.ArgumentParser(prog="python -m reports.skilllang_full", description=__doc__.split("\n")[0])
+    p = ArgumentParser(prog="python -m reports.skilllang_full", description=__doc__.split("\n")[0])
     p.add_argument("--root", default=str(FULL_OUT), help="the full tier's folder (default reports/skilllang_full)")
     a = p.parse_args(argv)
     root = pathlib.Path(a.root)
@@ -91,4 +98,6 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    from infogeo.runner import exit_process
+
+    exit_process(main())

@@ -29,7 +29,7 @@ from collections import Counter
 import numpy as np
 import pandas as pd
 
-from infogeo.validation import ValidationError, ValidationTypeError
+from infogeo.validation import ValidationError, ValidationTypeError, nonnegative_int
 
 from ..neural.slopes import between_seed_interval, verdict
 
@@ -107,9 +107,7 @@ def seed_tables(per_seed) -> dict[str, pd.DataFrame]:
     (:func:`seed_summary`). Refused when the seeds' languages or schedules differ in more than the seed."""
     if not isinstance(per_seed, dict) or not per_seed:
         raise ValidationTypeError("per_seed must be a non-empty dict {seed: tables}")
-    seeds = sorted(per_seed)
-    if not all(isinstance(s, (int, np.integer)) and not isinstance(s, bool) and s >= 0 for s in seeds):
-        raise ValidationError(f"per_seed: seeds must be non-negative integers, got {seeds}")
+    seeds = sorted(nonnegative_int(s, "per_seed's seed") for s in per_seed)
     ref = per_seed[seeds[0]]["languages"][_SAME].reset_index(drop=True)
     for s in seeds[1:]:
         other = per_seed[s]["languages"][_SAME].reset_index(drop=True)

@@ -32,6 +32,7 @@ ENTRY_POINTS = [  # (module whose main(argv) we call, argv prefix, prog printed)
     ("empirical.fit.coverage", [], "python -m empirical.fit.coverage"),
     ("empirical.minipythia.__main__", ["train"], "infogeo minipythia"),
     ("reports.__main__", [], "python -m reports"),
+    ("reports.skilllang_full", [], "python -m reports.skilllang_full"),
     ("infogeo.cli", ["theory"], "python -m theory"),
 ]
 
