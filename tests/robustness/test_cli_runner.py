@@ -280,19 +280,17 @@ def _cmdline(pid: int) -> str:
         return ""
 
 
-@pytest.mark.skipif(not Path("/proc").exists(), reason="reads the process table from /proc")
-def test_ctrl_c_in_a_parallel_report_build_ends_every_worker(tmp_path):
-    """python -m reports --jobs 2, interrupted once its workers run: one line, exit 130 within CTRL_C_BOUND_S, and
-    no worker left running."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "INFOGEO_TRACEBACK": "", "MPLBACKEND": "Agg"}
-    cmd = [sys.executable, "-m", "reports", "--out", str(tmp_path / "r"), "--jobs", "2"]
-    proc = subprocess.Popen(cmd, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+def _interrupt_once_workers_run(cmd, env, cwd, marker: str):
+    """Start ``cmd``; once ``marker`` is on its stderr and 2 pool workers (``spawn_main``) run, wait 1 s and send
+    SIGINT; returns (process, stderr, seconds to exit, workers, workers still alive 0.5 s after the exit). The
+    process must exit within CTRL_C_BOUND_S; a failed test leaves no process behind."""
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    workers: set[int] = set()
     try:
         seen, reader = _stderr_reader(proc)
         deadline = time.monotonic() + 120
-        workers: set[int] = set()
         while len(workers) < 2 and proc.poll() is None and time.monotonic() < deadline:
-            if "processes" in "".join(seen):  # the pool is up
+            if marker in "".join(seen):  # the pool is up
                 workers = {c for c in _children(proc.pid) if "spawn_main" in _cmdline(c)}
             time.sleep(0.1)
         assert len(workers) >= 2, "".join(seen)
@@ -309,10 +307,19 @@ def test_ctrl_c_in_a_parallel_report_build_ends_every_worker(tmp_path):
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-        for w in workers if "workers" in locals() else ():  # a failed test leaves no orphan behind
+        for w in workers:
             if Path(f"/proc/{w}").exists():
                 os.kill(w, signal.SIGKILL)
-    err = "".join(seen)
+    return proc, "".join(seen), latency, workers, alive
+
+
+@pytest.mark.skipif(not Path("/proc").exists(), reason="reads the process table from /proc")
+def test_ctrl_c_in_a_parallel_report_build_ends_every_worker(tmp_path):
+    """python -m reports --jobs 2, interrupted once its workers run: one line, exit 130 within CTRL_C_BOUND_S, and
+    no worker left running."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "INFOGEO_TRACEBACK": "", "MPLBACKEND": "Agg"}
+    cmd = [sys.executable, "-m", "reports", "--out", str(tmp_path / "r"), "--jobs", "2"]
+    proc, err, latency, workers, alive = _interrupt_once_workers_run(cmd, env, tmp_path, "processes")
     print(f"parallel report build: Ctrl-C answered in {latency:.2f} s, {len(workers)} workers")
     assert proc.returncode == 130, err
     assert not alive, f"workers still running after the interrupt: {alive}"
@@ -363,34 +370,8 @@ def test_ctrl_c_ends_a_pool_of_jobs_at_once(tmp_path):
               "    exit_process(run('pool-test', impl, []))\n")
     (tmp_path / "main.py").write_text(script)
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(tmp_path)]), "INFOGEO_TRACEBACK": ""}
-    proc = subprocess.Popen([sys.executable, str(tmp_path / "main.py")], cwd=tmp_path, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    workers: set[int] = set()
-    try:
-        seen, reader = _stderr_reader(proc)
-        deadline = time.monotonic() + 120
-        while len(workers) < 2 and proc.poll() is None and time.monotonic() < deadline:
-            if "jobs start" in "".join(seen):
-                workers = {c for c in _children(proc.pid) if "spawn_main" in _cmdline(c)}
-            time.sleep(0.1)
-        assert len(workers) >= 2, "".join(seen)
-        time.sleep(1.0)
-        sent = time.monotonic()
-        proc.send_signal(signal.SIGINT)
-        proc.wait(timeout=CTRL_C_BOUND_S)
-        latency = time.monotonic() - sent
-        reader.join(timeout=5)
-        time.sleep(0.5)
-        alive = [w for w in workers if Path(f"/proc/{w}").exists()
-                 and Path(f"/proc/{w}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"]
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        for w in workers:  # a failed test leaves no orphan behind
-            if Path(f"/proc/{w}").exists():
-                os.kill(w, signal.SIGKILL)
-    err = "".join(seen)
+    proc, err, latency, _, alive = _interrupt_once_workers_run([sys.executable, str(tmp_path / "main.py")], env,
+                                                               tmp_path, "jobs start")
     print(f"pool of jobs: Ctrl-C answered in {latency:.2f} s")
     assert proc.returncode == 130, err
     assert not alive, f"workers still running after the interrupt: {alive}"
