@@ -143,7 +143,7 @@ def _largest(sz) -> list[str]:
 
 #: The kept tables' compact view: per alpha, these axes at θ = 0.5 (steps: the largest size).
 FULL_AXES = ["learning_time", "params", "steps", "frontier"]
-FULL_SHOW = ["alpha", "axis", "report", "seeds", "within", "verdicts", "full", "full_pred", "full_verdict"]
+FULL_SHOW = ["alpha", "axis", "seeds", "within", "verdicts", "full", "full_pred", "full_verdict"]
 #: The report tier's seeds, kept beside the full tier (``--tier report --seeds 0 1 2 --out <FULL_OUT>/SEEDS_DIR``).
 SEEDS_DIR = "report_tier_seeds"
 #: Shorter verdict labels in the report's cell (the CSV keeps the full ones).
@@ -218,10 +218,9 @@ def _full_sentence(cmp) -> str:
         seeds = np.isfinite(x.seeds_mean)  # the seeds' mean against their mean prediction, else seed 0's
         rep, pred = (x.seeds_mean, x.seeds_pred_seq) if seeds else (x.report_fitted, x.predicted_sequential)
         holds = x.full_ci_low <= x.full_pred_seq <= x.full_ci_high
-        out.append(f"α = {x.alpha:g}: α_N is {x.full_mean / x.full_pred_seq:.0%} of its finite-M prediction "
-                   f"({x.full} vs {x.full_pred_seq:.2f}; the interval {'holds' if holds else 'excludes'} it), "
-                   f"the report tier's {rep / pred:.0%} ({x.seeds or x.report} vs {pred:.2f})")
-    return ("Full tier vs report tier: " + "; ".join(out) + ".") if out else ""
+        out.append(f"α = {x.alpha:g}: {x.full_mean / x.full_pred_seq:.0%} ({x.full} vs {x.full_pred_seq:.2f}, "
+                   f"{'held' if holds else 'excluded'}) vs {rep / pred:.0%} ({x.seeds or x.report} vs {pred:.2f})")
+    return ("α_N as a share of its finite-M prediction, full vs report tier: " + "; ".join(out) + ".") if out else ""
 
 
 def _full_tier(ctx, tabs):
@@ -241,7 +240,7 @@ def _full_tier(ctx, tabs):
         g = sorted(pair["seeds"][1]["seed"].unique())
         text.append(f"`seeds`: the report tier over seeds {', '.join(map(str, g))} (weights and language draws), mean "
                     "[95% t-interval over seeds" + ("; t = 4.30 for 3: wide" if len(g) == 3 else "") + "]; `within`: "
-                    "median half-width of each seed's own interval; `verdicts`: per seed.")
+                    "median half-width of the seeds' own intervals.")
     if pair["full"] is not None:
         sz, f = full["skilllang_sizes"], pair["full"][1]
         text.append(f"`full`: M = {int(full['skilllang_languages']['skills'].iloc[0])}, {sz['size'].nunique()} sizes "
