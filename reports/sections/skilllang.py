@@ -103,8 +103,8 @@ def build(ctx):
         f"N = {int(sz['params_nonembedding'].min()):,}–{int(sz['params_nonembedding'].max()):,} (non-embedding), "
         f"{int(lang['steps'])} steps of {int(lang['tokens_per_step'])} tokens, one data order. A skill is learned "
         "halfway from B to C.")]
-    blocks.append(Table(rels["exponents"], "Exponents, 95% intervals (kinds and tasks-vs-N: the CSV; steps: the two "
-                                           "largest sizes; frontier: in 6ND)", columns=EXP_COLS,
+    blocks.append(Table(rels["exponents"], "Exponents, 95% intervals (kinds, tasks-vs-N: CSV; steps: two largest "
+                                           "sizes; frontier: in 6ND)", columns=EXP_COLS,
                         where={"threshold": 0.5, "axis": EXP_AXES}))
     blocks.append(ctx.save_figure(plots.fig_skill_curves(tabs["skill_curves"], tabs["mean_loss"]),
                                   "skilllang_skill_curves",
@@ -133,7 +133,7 @@ def _order_sentence(order, largest) -> str:
     o = order[(order["threshold"] == 0.5) & order["size"].astype(str).isin(largest)]
     parts = [f"α = {r.alpha:g}: {int(r.tasks_learned)} skills, Kendall τ {r.kendall_tau:.2f}, up to "
              f"{int(r.max_concurrent)} learning at once ({r.shape})" for r in o.itertuples()]
-    return "Learning order vs rank at the largest size: " + "; ".join(parts) + " ([table](tables/skilllang_order.csv))."
+    return "Order vs rank, largest size: " + "; ".join(parts) + " ([table](tables/skilllang_order.csv))."
 
 
 def _largest(sz) -> list[str]:
@@ -220,7 +220,7 @@ def _full_sentence(cmp) -> str:
         holds = x.full_ci_low <= x.full_pred_seq <= x.full_ci_high
         out.append(f"α = {x.alpha:g}: {x.full_mean / x.full_pred_seq:.0%} ({x.full} vs {x.full_pred_seq:.2f}, "
                    f"{'held' if holds else 'excluded'}) vs {rep / pred:.0%} ({x.seeds or x.report} vs {pred:.2f})")
-    return ("α_N as a share of its finite-M prediction, full vs report tier: " + "; ".join(out) + ".") if out else ""
+    return ("α_N over its finite-M prediction, full vs report tier: " + "; ".join(out) + ".") if out else ""
 
 
 def _full_tier(ctx, tabs):
@@ -238,17 +238,17 @@ def _full_tier(ctx, tabs):
     text = []
     if pair["seeds"] is not None:
         g = sorted(pair["seeds"][1]["seed"].unique())
-        text.append(f"`seeds`: the report tier over seeds {', '.join(map(str, g))} (weights and language draws), mean "
-                    "[95% t-interval over seeds" + ("; t = 4.30 for 3: wide" if len(g) == 3 else "") + "]; `within`: "
-                    "median half-width of the seeds' own intervals.")
+        text.append(f"`seeds`: the report tier over seeds {', '.join(map(str, g))} (weights, language draws), mean "
+                    "[95% t-interval" + (", t = 4.30: wide" if len(g) == 3 else "") + "]; `within`: "
+                    "the seeds' own median half-width.")
     if pair["full"] is not None:
-        sz, f = full["skilllang_sizes"], pair["full"][1]
-        text.append(f"`full`: M = {int(full['skilllang_languages']['skills'].iloc[0])}, {sz['size'].nunique()} sizes "
+        sz, f, lang = full["skilllang_sizes"], pair["full"][1], full["skilllang_languages"]
+        seeds = sorted(f["seed"].unique())
+        text.append(f"`full`: M = {int(lang['skills'].iloc[0])}, {sz['size'].nunique()} sizes "
                     f"(N = {int(sz['params_nonembedding'].min()):,}–{int(sz['params_nonembedding'].max()):,}), "
-                    f"{int(full['skilllang_languages']['steps'].iloc[0])} steps, seed(s) "
-                    f"{', '.join(map(str, sorted(f['seed'].unique())))}, α = "
-                    f"{', '.join(f'{a:g}' for a in sorted(f['alpha'].unique()))}"
-                    + ("; one seed: its own interval." if f["seed"].nunique() == 1 else "."))
+                    f"{int(lang['steps'].iloc[0])} steps, seed{'s' if len(seeds) > 1 else ''} "
+                    f"{', '.join(map(str, seeds))}, α = {', '.join(f'{a:g}' for a in sorted(f['alpha'].unique()))}"
+                    + ("; one seed: its own interval." if len(seeds) == 1 else "."))
         text.append(_full_sentence(cmp))
     return [Heading("Several seeds and the full tier", 3),
             Para(" ".join(t for t in text if t) + f" Kept in `reports/{FULL_OUT.name}/`."),
