@@ -46,15 +46,11 @@ def full_calibration(tables: dict, *, seed: int = 0, progress: bool = False) -> 
     return pd.concat(out, ignore_index=True)
 
 
-def _count(values) -> str:
-    c = pd.Series(list(values)).astype(str).value_counts(sort=False)
-    n = int(c.sum())
-    return "; ".join(f"{k} {v}/{n}" for k, v in sorted(c.items(), key=lambda kv: (-kv[1], kv[0])))
-
-
 def calibration_summary(cal: pd.DataFrame) -> pd.DataFrame:
     """One row per calibration row across seeds: per-seed estimates and truths, and counts of ``covers``,
     ``pipeline_verdict`` and ``agrees`` over the seeds."""
+    from simulate.skilllang.seeds import count_phrase
+
     rows = []
     c = cal.fillna({"hypothesis": "", "agrees": ""}).sort_values("seed", kind="stable")
     for key, g in c.groupby(CAL_KEY, sort=False, dropna=False):
@@ -62,8 +58,8 @@ def calibration_summary(cal: pd.DataFrame) -> pd.DataFrame:
                      "pipeline_per_seed": " ".join(f"{v:.4g}" for v in g["pipeline_estimate"]),
                      "truth_per_seed": " ".join(f"{v:.4g}" for v in g["truth"]),
                      "covers": f"{int(g['covers'].astype(bool).sum())}/{len(g)}",
-                     "pipeline_verdicts": _count(g["pipeline_verdict"]),
-                     "agrees": _count(g["agrees"]) if (g["agrees"] != "").any() else ""})
+                     "pipeline_verdicts": count_phrase(g["pipeline_verdict"]),
+                     "agrees": count_phrase(g["agrees"]) if (g["agrees"] != "").any() else ""})
     return pd.DataFrame(rows)
 
 

@@ -33,7 +33,7 @@ from infogeo.validation import ValidationError, ValidationTypeError, nonnegative
 
 from ..neural.slopes import between_seed_interval, verdict
 
-__all__ = ["seed_tables", "seed_summary", "SUMMARY_COLUMNS", "SEED_TABLES"]
+__all__ = ["seed_tables", "seed_summary", "count_phrase", "SUMMARY_COLUMNS", "SEED_TABLES"]
 
 #: The per-seed tables kept (learning times and skill curves stay in the cache: 50k rows at the full tier).
 SEED_TABLES = ("exponents", "sizes", "order", "frontier", "mean_loss", "loss_table", "languages")
@@ -49,8 +49,10 @@ _SAME = ["alpha", "skills", "letters", "name_len", "inputs", "answers", "noise",
          "batch_seqs", "lr", "warmup"]
 
 
-def _counts(verdicts) -> str:
-    c = Counter(verdicts)
+def count_phrase(values) -> str:
+    """``"both rejected 2/3; sequential rejected 1/3"``: each distinct value (as text) with its count over all,
+    most frequent first, ties in text order."""
+    c = Counter(map(str, values))
     n = sum(c.values())
     return "; ".join(f"{v} {k}/{n}" for v, k in sorted(c.items(), key=lambda vk: (-vk[1], vk[0])))
 
@@ -76,7 +78,7 @@ def _summary_row(key, g: pd.DataFrame) -> dict:
             "within_half_median": float(np.median(half[np.isfinite(half)])) if np.isfinite(half).any() else np.nan,
             "within_interval_kind": " / ".join(dict.fromkeys(g["interval_kind"].astype(str))),
             "predicted_sequential": p_seq, "predicted_parallel": p_par, "predicted_spread": spread,
-            "verdict": verdict(lo, hi, p_seq, p_par)[0], "verdict_counts": _counts(g["verdict"])}
+            "verdict": verdict(lo, hi, p_seq, p_par)[0], "verdict_counts": count_phrase(g["verdict"])}
 
 
 def seed_summary(exponents: pd.DataFrame) -> pd.DataFrame:
