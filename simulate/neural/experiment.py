@@ -107,6 +107,15 @@ def _versions() -> dict:
     return out
 
 
+def modules_sha256(modules) -> str:
+    """sha256 of the source files of ``modules``, in the order given: the identity of the code behind kept numbers
+    (a cache key holds settings, not code)."""
+    h = hashlib.sha256()
+    for m in modules:
+        h.update(pathlib.Path(m.__file__).read_bytes())
+    return h.hexdigest()
+
+
 def git_commit() -> str | None:
     """The checkout's commit, ``+local-changes`` when ``simulate/`` differs from it; None outside git."""
     here = os.path.dirname(os.path.abspath(__file__))

@@ -96,11 +96,9 @@ def code_version() -> str:
     from theory import skills
 
     from . import task, training
+    from .experiment import modules_sha256
 
-    h = hashlib.sha256()
-    for mod in (training, task, skills):
-        h.update(pathlib.Path(mod.__file__).read_bytes())
-    return h.hexdigest()
+    return modules_sha256((training, task, skills))
 
 
 def grid_identity(grid) -> str:

@@ -144,22 +144,15 @@ def run_seeds(tier: str, seeds, *, train: bool = True, processes: int = 2, root=
 def code_identity() -> dict[str, str]:
     """sha256 of the code that decides the weights (``training``: language, model, family; the cache key holds the
     recipe, not the code) and of the code that turns losses into tables (``analysis``)."""
-    import hashlib
-
     from theory import skills
 
     from ..neural import analysis as NA
     from ..neural import measure, predict, slopes
+    from ..neural.experiment import modules_sha256
     from . import analysis, family, language, model, seeds
 
-    def sha(mods):
-        h = hashlib.sha256()
-        for m in mods:
-            h.update(pathlib.Path(m.__file__).read_bytes())
-        return h.hexdigest()
-
-    return {"training": sha([language, model, family]),
-            "analysis": sha([analysis, seeds, NA, measure, predict, slopes, skills])}
+    return {"training": modules_sha256([language, model, family]),
+            "analysis": modules_sha256([analysis, seeds, NA, measure, predict, slopes, skills])}
 
 
 def full_tier_tables(root: pathlib.Path = FULL_OUT) -> dict[str, pd.DataFrame]:
