@@ -14,7 +14,6 @@ Nothing is trained; it reads only the kept tables, so a rerun gives byte-identic
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import pathlib
 import time
@@ -72,6 +71,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _main(argv: list[str]) -> int:
     from infogeo.runner import ArgumentParser
+    from simulate.neural.experiment import write_table
     from simulate.skilllang.experiment import FULL_OUT, full_tier_tables
 
     p = ArgumentParser(prog="python -m reports.skilllang_full", description=__doc__.split("\n")[0])
@@ -84,8 +84,7 @@ def _main(argv: list[str]) -> int:
     manifest = json.loads((root / "manifest.json").read_text())
     for name, df in tabs.items():
         rel = f"tables/skilllang_{name}.csv"
-        df.to_csv(root / rel, index=False, float_format="%.10g", lineterminator="\n")
-        manifest["tables_sha256"][rel] = hashlib.sha256((root / rel).read_bytes()).hexdigest()
+        manifest["tables_sha256"][rel] = write_table(df, root / rel)
     manifest["calibration"] = {"command": f"python -m reports.skilllang_full --root {a.root}",
                                "wall_s": round(time.perf_counter() - t0, 1)}
     (root / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str))

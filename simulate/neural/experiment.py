@@ -31,7 +31,8 @@ from infogeo.validation import ValidationError, nonnegative_int, positive_int
 from .analysis import analyze
 from .training import RunConfig, train_many
 
-__all__ = ["TIERS", "configs", "run_experiment", "report_tables", "write_tables", "width_ladder", "git_commit"]
+__all__ = ["TIERS", "configs", "run_experiment", "report_tables", "write_table", "write_tables", "width_ladder",
+           "git_commit", "modules_sha256"]
 
 TIERS = {
     "ci": {"alphas": (1.0,), "tasks": 40, "bits": 12, "k_bits": 2, "widths": (16, 32, 64), "steps": 600,
@@ -128,6 +129,13 @@ def git_commit() -> str | None:
     return (out.stdout.strip() + ("+local-changes" if dirty.stdout.strip() else "")) if out.returncode == 0 else None
 
 
+def write_table(df: pd.DataFrame, path) -> str:
+    """One kept table as CSV (10 significant digits, ``\\n`` line ends: byte-identical on a rebuild); its sha256."""
+    path = pathlib.Path(path)
+    df.to_csv(path, index=False, float_format="%.10g", lineterminator="\n")
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
 def write_tables(tables, out, *, meta=None, command=None, prefix: str = "neural") -> pathlib.Path:
     """Write ``<prefix>_<name>.csv`` for every table and ``manifest.json`` (settings, versions, checksums, times).
 
@@ -137,8 +145,7 @@ def write_tables(tables, out, *, meta=None, command=None, prefix: str = "neural"
     sums = {}
     for name, df in tables.items():
         rel = f"tables/{prefix}_{name}.csv"
-        df.to_csv(out / rel, index=False, float_format="%.10g", lineterminator="\n")
-        sums[rel] = hashlib.sha256((out / rel).read_bytes()).hexdigest()
+        sums[rel] = write_table(df, out / rel)
     manifest = {"command": command or " ".join(["python -m simulate neural"] + sys.argv[2:]),
                 "versions": _versions(), "tables_sha256": sums, "generated_unix": int(time.time()), **(meta or {})}
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str))
